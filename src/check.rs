@@ -1,0 +1,307 @@
+//! Checks for any `tokio_util::codec` decoder and encoder, yours included.
+//!
+//! Call these from your own tests, property tests or fuzz targets:
+//!
+//! - [`round_trip`]: messages encoded then decoded come back equal.
+//! - [`chunking_invariance`]: decoding a stream whole and cut at arbitrary
+//!   points gives the same frames and the same error.
+//! - [`bounded_buffering`]: under hostile input the decoder never leaves
+//!   more than a bound of bytes waiting in its buffer, and never returns a
+//!   frame over the maximum.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use framelab::check;
+//! use tokio_util::codec::LengthDelimitedCodec;
+//!
+//! let msgs = vec![Bytes::from_static(b"hello"), Bytes::new()];
+//! check::round_trip(LengthDelimitedCodec::new(), &msgs).unwrap();
+//! let mut wire = vec![0, 0, 0, 2, b'h', b'i', 0, 0, 0];
+//! check::chunking_invariance(LengthDelimitedCodec::new, &wire, &[1, 5, 7]).unwrap();
+//! wire.extend_from_slice(&[0xff; 64]);
+//! let bound = 8 * 1024 * 1024 + 4 + 64; // max frame + header + one chunk
+//! check::bounded_buffering(LengthDelimitedCodec::new(), &wire, 64, bound, 8 << 20).unwrap();
+//! ```
+//!
+//! Decoding follows `FramedRead`: after each chunk is appended, `decode` is
+//! called until it returns `Ok(None)` or an error; the first error ends the
+//! stream (as it ends a `FramedRead`); at the end `decode_eof` is called
+//! until it returns `Ok(None)` or an error.
+
+use std::fmt::{Debug, Display};
+
+use bytes::BytesMut;
+use tokio_util::codec::{Decoder, Encoder};
+
+/// A failed check, with what was seen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CheckError(pub String);
+
+/// What a decoder made of a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded<T> {
+    /// Frames, in order.
+    pub frames: Vec<T>,
+    /// The error that ended the stream, if any (its `Display` text).
+    pub error: Option<String>,
+    /// The most bytes left waiting in the buffer after a decode loop.
+    pub max_held: usize,
+}
+
+/// Decodes `stream` cut at `cuts` (offsets into the stream; unsorted and
+/// out-of-range cuts are tolerated), the way `FramedRead` would.
+pub fn decode_chunked<C>(codec: &mut C, stream: &[u8], cuts: &[usize]) -> Decoded<C::Item>
+where
+    C: Decoder,
+    C::Error: Display,
+{
+    let mut points: Vec<usize> = cuts.iter().map(|c| (*c).min(stream.len())).collect();
+    points.push(stream.len());
+    points.sort_unstable();
+    points.dedup();
+    let mut out = Decoded { frames: Vec::new(), error: None, max_held: 0 };
+    let mut buf = BytesMut::new();
+    let mut start = 0;
+    for end in points {
+        buf.extend_from_slice(&stream[start..end]);
+        start = end;
+        loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(f)) => out.frames.push(f),
+                Ok(None) => break,
+                Err(e) => {
+                    out.error = Some(e.to_string());
+                    return out;
+                }
+            }
+        }
+        out.max_held = out.max_held.max(buf.len());
+    }
+    loop {
+        match codec.decode_eof(&mut buf) {
+            Ok(Some(f)) => out.frames.push(f),
+            Ok(None) => break,
+            Err(e) => {
+                out.error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Encodes `messages` into one buffer, decodes it, and checks that the
+/// same messages come back, with no error and nothing left over.
+pub fn round_trip<C, M>(mut codec: C, messages: &[M]) -> Result<(), CheckError>
+where
+    C: Decoder + Encoder<M>,
+    M: Clone + Debug,
+    C::Item: PartialEq<M> + Debug,
+    <C as Decoder>::Error: Display,
+    <C as Encoder<M>>::Error: Display,
+{
+    let mut wire = BytesMut::new();
+    for (i, m) in messages.iter().enumerate() {
+        codec
+            .encode(m.clone(), &mut wire)
+            .map_err(|e| CheckError(format!("encoding message {i} ({m:?}) failed: {e}")))?;
+    }
+    let got = decode_chunked(&mut codec, &wire, &[]);
+    if let Some(e) = got.error {
+        return Err(CheckError(format!(
+            "decoding failed after {} of {} messages: {e}",
+            got.frames.len(),
+            messages.len()
+        )));
+    }
+    if got.frames.len() != messages.len() {
+        return Err(CheckError(format!(
+            "encoded {} messages, decoded {}: {:?}",
+            messages.len(),
+            got.frames.len(),
+            got.frames
+        )));
+    }
+    for (i, (f, m)) in got.frames.iter().zip(messages).enumerate() {
+        if f != m {
+            return Err(CheckError(format!("message {i}: encoded {m:?}, decoded {f:?}")));
+        }
+    }
+    Ok(())
+}
+
+/// Decodes `stream` whole with one fresh codec and cut at `cuts` with
+/// another, and checks that both give the same frames and the same error.
+/// Returns what the whole decode gave.
+pub fn chunking_invariance<C, F>(new: F, stream: &[u8], cuts: &[usize]) -> Result<Decoded<C::Item>, CheckError>
+where
+    F: Fn() -> C,
+    C: Decoder,
+    C::Item: PartialEq + Debug,
+    C::Error: Display,
+{
+    let whole = decode_chunked(&mut new(), stream, &[]);
+    let cut = decode_chunked(&mut new(), stream, cuts);
+    if whole.frames != cut.frames || whole.error != cut.error {
+        return Err(CheckError(format!(
+            "chunking changed the result (cuts {cuts:?}):\n  whole:   {:?} error {:?}\n  chunked: {:?} error {:?}",
+            whole.frames, whole.error, cut.frames, cut.error
+        )));
+    }
+    Ok(whole)
+}
+
+/// Feeds `input` in chunks of `chunk` bytes and checks that after every
+/// decode loop at most `bound` bytes wait in the buffer (typically the
+/// maximum frame plus its header: a decoder that buffers an unbounded
+/// line, or trusts a huge declared length, fails), and that no frame is
+/// longer than `max_frame`.
+pub fn bounded_buffering<C>(
+    mut codec: C,
+    input: &[u8],
+    chunk: usize,
+    bound: usize,
+    max_frame: usize,
+) -> Result<Decoded<C::Item>, CheckError>
+where
+    C: Decoder,
+    C::Item: AsRef<[u8]>,
+    C::Error: Display,
+{
+    let chunk = chunk.max(1);
+    let cuts: Vec<usize> = (chunk..input.len()).step_by(chunk).collect();
+    let got = decode_chunked(&mut codec, input, &cuts);
+    if got.max_held > bound {
+        return Err(CheckError(format!(
+            "decoder left {} bytes buffered, more than the bound of {bound}",
+            got.max_held
+        )));
+    }
+    if let Some((i, f)) = got.frames.iter().enumerate().find(|(_, f)| f.as_ref().len() > max_frame) {
+        return Err(CheckError(format!("frame {i} is {} bytes, over the maximum of {max_frame}", f.as_ref().len())));
+    }
+    Ok(got)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framing::{LengthPrefix, LengthPrefixCodec};
+    use bytes::Buf;
+
+    /// A length-prefix decoder with an off-by-one: it takes the body one
+    /// byte short.
+    struct OffByOne;
+    impl Decoder for OffByOne {
+        type Item = BytesMut;
+        type Error = std::io::Error;
+        fn decode(&mut self, src: &mut BytesMut) -> std::io::Result<Option<BytesMut>> {
+            if src.len() < 4 {
+                return Ok(None);
+            }
+            let n = u32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
+            if src.len() < 4 + n {
+                return Ok(None);
+            }
+            src.advance(4);
+            Ok(Some(src.split_to(n.saturating_sub(1))))
+        }
+    }
+    impl Encoder<&'static [u8]> for OffByOne {
+        type Error = std::io::Error;
+        fn encode(&mut self, item: &'static [u8], dst: &mut BytesMut) -> std::io::Result<()> {
+            dst.extend_from_slice(&(item.len() as u32).to_be_bytes());
+            dst.extend_from_slice(item);
+            Ok(())
+        }
+    }
+
+    /// A decoder that reads a header only once it has a whole read's worth
+    /// and drops a trailing partial frame at the end of each chunk.
+    struct DropsPartial;
+    impl Decoder for DropsPartial {
+        type Item = BytesMut;
+        type Error = std::io::Error;
+        fn decode(&mut self, src: &mut BytesMut) -> std::io::Result<Option<BytesMut>> {
+            if src.len() < 4 {
+                src.clear();
+                return Ok(None);
+            }
+            let n = u32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
+            if src.len() < 4 + n {
+                src.clear();
+                return Ok(None);
+            }
+            src.advance(4);
+            Ok(Some(src.split_to(n)))
+        }
+    }
+
+    /// A decoder that trusts the header and buffers whatever it declares.
+    struct Trusting;
+    impl Decoder for Trusting {
+        type Item = BytesMut;
+        type Error = std::io::Error;
+        fn decode(&mut self, src: &mut BytesMut) -> std::io::Result<Option<BytesMut>> {
+            if src.len() < 4 {
+                return Ok(None);
+            }
+            let n = u32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
+            if src.len() < 4 + n {
+                return Ok(None);
+            }
+            src.advance(4);
+            Ok(Some(src.split_to(n)))
+        }
+    }
+
+    fn frames(msgs: &[&[u8]]) -> Vec<u8> {
+        let mut w = Vec::new();
+        for m in msgs {
+            w.extend_from_slice(&(m.len() as u32).to_be_bytes());
+            w.extend_from_slice(m);
+        }
+        w
+    }
+
+    #[test]
+    fn round_trip_catches_an_off_by_one_body_read() {
+        let msgs: Vec<&'static [u8]> = vec![b"hello", b"world"];
+        // The short body read leaves a byte that desyncs the next header.
+        let err = round_trip(OffByOne, &msgs).unwrap_err();
+        assert!(err.0.contains("decoding failed after 1 of 2"), "{err}");
+        let single: Vec<&'static [u8]> = vec![b"hello"];
+        let err = round_trip(OffByOne, &single).unwrap_err();
+        assert!(err.0.contains("bytes remaining"), "{err}");
+    }
+
+    #[test]
+    fn chunking_invariance_catches_a_decoder_that_drops_a_partial_frame() {
+        let wire = frames(&[b"abc", b"defg"]);
+        assert!(chunking_invariance(|| DropsPartial, &wire, &[]).is_ok());
+        let err = chunking_invariance(|| DropsPartial, &wire, &[2, 9]).unwrap_err();
+        assert!(err.0.contains("chunking changed"), "{err}");
+    }
+
+    #[test]
+    fn bounded_buffering_catches_a_decoder_that_trusts_the_header() {
+        let mut hostile = vec![0x7f, 0xff, 0xff, 0xff];
+        hostile.extend(std::iter::repeat_n(b'x', 100_000));
+        let bound = 1024 + 4 + 512;
+        assert!(bounded_buffering(Trusting, &hostile, 512, bound, 1024).is_err());
+        let ours = LengthPrefixCodec::new(LengthPrefix { max_frame: 1024, ..LengthPrefix::default() });
+        let got = bounded_buffering(ours, &hostile, 512, bound, 1024).unwrap();
+        assert!(got.error.unwrap().contains("exceeds the maximum"));
+    }
+
+    #[test]
+    fn checks_pass_on_a_correct_codec() {
+        let msgs: Vec<&[u8]> = vec![b"a", b"", b"hello world"];
+        round_trip(LengthPrefixCodec::default(), &msgs).unwrap();
+        let wire = frames(&msgs);
+        let cuts: Vec<usize> = (0..wire.len()).collect();
+        let got = chunking_invariance(LengthPrefixCodec::default, &wire, &cuts).unwrap();
+        assert_eq!(got.frames.len(), 3);
+    }
+}

@@ -1,0 +1,40 @@
+//! The `framelab` command line: one file per subcommand, each a clap
+//! `Parser` struct with a `run()`. `main.rs` only calls [`main`].
+
+mod list;
+
+use clap::{Parser, Subcommand};
+
+/// Make TCP message-framing ("sticky packet") bugs happen on demand, fuzz
+/// frame decoders, and measure what each framing strategy costs.
+#[derive(Debug, Parser)]
+#[command(name = "framelab", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  framelab run                      run the built-in scenario suite (scenarios/)\n  framelab serve naive --variant seed   a recv(1024)-style server on 127.0.0.1\n  framelab list                     strategies, variants, schedules, scenarios"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show strategies, their knobs and defaults, variants, schedules and scenarios.
+    List(list::ListArgs),
+}
+
+/// Parses the command line, runs the subcommand, and returns the process
+/// exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::List(a) => a.run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
+}

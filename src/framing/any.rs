@@ -1,0 +1,150 @@
+//! [`AnyCodec`]: one message codec for whichever strategy a spec names, so
+//! servers, clients and the fuzz harness handle every strategy alike.
+
+use std::io;
+
+use bytes::{Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+use super::delimiter::{DelimiterCodec, DelimiterError};
+use super::json_header::{JsonHeaderCodec, JsonHeaderError};
+use super::length_prefix::{LengthPrefixCodec, LengthPrefixError};
+use super::naive::NaiveCodec;
+
+/// A codec of any strategy; items are message payloads.
+// One codec per connection, never in a hot collection: boxing the larger
+// variants would only add an indirection to every decode call.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum AnyCodec {
+    /// No framing.
+    Naive(NaiveCodec),
+    /// Delimiter-terminated.
+    Delimiter(DelimiterCodec),
+    /// Length-prefixed.
+    LengthPrefix(LengthPrefixCodec),
+    /// JSON header then body (the item is the body).
+    JsonHeader(JsonHeaderCodec),
+}
+
+/// An error from any codec.
+#[derive(Debug, thiserror::Error)]
+pub enum FramingError {
+    /// From the delimiter codec.
+    #[error(transparent)]
+    Delimiter(#[from] DelimiterError),
+    /// From the length-prefix codec.
+    #[error(transparent)]
+    LengthPrefix(#[from] LengthPrefixError),
+    /// From the json-header codec.
+    #[error(transparent)]
+    JsonHeader(#[from] JsonHeaderError),
+    /// From the transport.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl FramingError {
+    /// Whether decoding can go on after this error (the codec knows where
+    /// the next frame starts), as opposed to a stream now out of step.
+    pub fn is_recoverable(&self) -> bool {
+        matches!(
+            self,
+            FramingError::Delimiter(DelimiterError::MaxLengthExceeded { .. })
+                | FramingError::JsonHeader(JsonHeaderError::DigestMismatch { .. })
+                | FramingError::JsonHeader(JsonHeaderError::MissingDigest { .. })
+        )
+    }
+
+    /// A short stable name for reports (`frame-too-large`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FramingError::Delimiter(DelimiterError::MaxLengthExceeded { .. }) => "line-too-long",
+            FramingError::Delimiter(DelimiterError::Unterminated { .. }) => "unterminated",
+            FramingError::Delimiter(_) => "bad-message",
+            FramingError::LengthPrefix(e) | FramingError::JsonHeader(JsonHeaderError::Prefix(e)) => match e {
+                LengthPrefixError::NegativeLength { .. } => "negative-length",
+                LengthPrefixError::FrameTooLarge { .. } => "frame-too-large",
+                LengthPrefixError::LengthBelowHeader { .. } => "length-below-header",
+                LengthPrefixError::Overflow { .. } => "overflow",
+                LengthPrefixError::DoesNotFitHeader { .. } => "does-not-fit-header",
+                LengthPrefixError::Failed => "failed",
+                LengthPrefixError::Io(_) => "io",
+            },
+            FramingError::JsonHeader(JsonHeaderError::BadHeader(_)) => "bad-header",
+            FramingError::JsonHeader(JsonHeaderError::BodyTooLarge { .. }) => "frame-too-large",
+            FramingError::JsonHeader(JsonHeaderError::DigestMismatch { .. }) => "digest-mismatch",
+            FramingError::JsonHeader(JsonHeaderError::MissingDigest { .. }) => "missing-digest",
+            FramingError::JsonHeader(JsonHeaderError::Failed) => "failed",
+            FramingError::JsonHeader(JsonHeaderError::Io(_)) | FramingError::Io(_) => "io",
+        }
+    }
+}
+
+impl AnyCodec {
+    /// The largest message this codec decodes or encodes.
+    pub fn max_message(&self) -> usize {
+        match self {
+            AnyCodec::Naive(c) => c.read_size(),
+            AnyCodec::Delimiter(c) => c.max_length(),
+            AnyCodec::LengthPrefix(c) => c.format().max_frame,
+            AnyCodec::JsonHeader(c) => c.format().body_max,
+        }
+    }
+
+    /// The most framing bytes a frame adds to a message, where bounded
+    /// (the JSON header is bounded by its own maximum).
+    pub fn max_overhead(&self) -> usize {
+        match self {
+            AnyCodec::Naive(_) => 0,
+            AnyCodec::Delimiter(c) => c.delimiter().len(),
+            AnyCodec::LengthPrefix(c) => c.format().header_len(),
+            AnyCodec::JsonHeader(c) => c.format().prefix.header_len() + c.format().prefix.max_frame,
+        }
+    }
+}
+
+impl Decoder for AnyCodec {
+    type Item = BytesMut;
+    type Error = FramingError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, FramingError> {
+        Ok(match self {
+            AnyCodec::Naive(c) => c.decode(src)?,
+            AnyCodec::Delimiter(c) => c.decode(src)?,
+            AnyCodec::LengthPrefix(c) => c.decode(src)?,
+            AnyCodec::JsonHeader(c) => c.decode(src)?.map(|f| f.body),
+        })
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, FramingError> {
+        Ok(match self {
+            AnyCodec::Naive(c) => c.decode_eof(src)?,
+            AnyCodec::Delimiter(c) => c.decode_eof(src)?,
+            AnyCodec::LengthPrefix(c) => c.decode_eof(src)?,
+            AnyCodec::JsonHeader(c) => c.decode_eof(src)?.map(|f| f.body),
+        })
+    }
+}
+
+impl Encoder<&[u8]> for AnyCodec {
+    type Error = FramingError;
+
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), FramingError> {
+        match self {
+            AnyCodec::Naive(c) => c.encode(item, dst)?,
+            AnyCodec::Delimiter(c) => c.encode(item, dst)?,
+            AnyCodec::LengthPrefix(c) => c.encode(item, dst)?,
+            AnyCodec::JsonHeader(c) => c.encode(item, dst)?,
+        }
+        Ok(())
+    }
+}
+
+impl Encoder<Bytes> for AnyCodec {
+    type Error = FramingError;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), FramingError> {
+        self.encode(&item[..], dst)
+    }
+}

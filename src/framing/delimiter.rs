@@ -1,0 +1,342 @@
+//! Delimiter framing: each message is followed by a delimiter byte string.
+//!
+//! ```text
+//! +---------------------+-----+---------------------+-----+
+//! |      message 1      | \n  |      message 2      | \n  |
+//! +---------------------+-----+---------------------+-----+
+//! ```
+//!
+//! The delimiter is any non-empty byte string: `\n` (the default), `\r\n`,
+//! or a multi-byte marker like seed 001's end marker. Single-byte
+//! delimiters are found with `memchr`, longer ones with `memchr::memmem`.
+//! The decoder remembers how far it has scanned, so each byte is examined
+//! once (plus at most `delimiter.len() - 1` bytes of overlap per call, where
+//! a delimiter could straddle two reads).
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use framelab::framing::DelimiterCodec;
+//! use tokio_util::codec::{Decoder, Encoder};
+//!
+//! let mut codec = DelimiterCodec::new(&b"\r\n"[..], 1024);
+//! let mut buf = BytesMut::from(&b"one\r\ntwo\r"[..]);
+//! assert_eq!(&codec.decode(&mut buf).unwrap().unwrap()[..], b"one");
+//! assert!(codec.decode(&mut buf).unwrap().is_none()); // "two\r" is not a line yet
+//! buf.extend_from_slice(b"\n");
+//! assert_eq!(&codec.decode(&mut buf).unwrap().unwrap()[..], b"two");
+//! // The encoder refuses a message that contains the delimiter.
+//! assert!(codec.encode(&b"a\r\nb"[..], &mut buf).is_err());
+//! ```
+//!
+//! # Limits
+//!
+//! `max_length` bounds a message, delimiter excluded (64 KiB by default).
+//! When `max_length + delimiter.len()` bytes have arrived without a
+//! delimiter, the decoder returns [`DelimiterError::MaxLengthExceeded`]
+//! once, then discards the rest of that over-long line up to and including
+//! the next delimiter, and resumes with the line after it (as tokio-util's
+//! `LinesCodec` does). While discarding it keeps at most
+//! `delimiter.len() - 1` bytes, so a delimiter-free stream of any length
+//! is streamed through in bounded memory. At end of stream, bytes without a
+//! final delimiter are an [`DelimiterError::Unterminated`] error rather
+//! than a silently accepted message.
+
+use std::io;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use memchr::memmem;
+use tokio_util::codec::{Decoder, Encoder};
+
+/// Default maximum message length: 64 KiB.
+pub const DEFAULT_MAX_LENGTH: usize = 64 * 1024;
+
+/// What can go wrong decoding or encoding delimited messages.
+#[derive(Debug, thiserror::Error)]
+pub enum DelimiterError {
+    /// More than `max` bytes arrived without a delimiter; the rest of the
+    /// line is discarded.
+    #[error("no delimiter within the maximum message length of {max} bytes; discarding up to the next delimiter")]
+    MaxLengthExceeded {
+        /// The codec's maximum message length.
+        max: usize,
+    },
+    /// The encoder was given a message containing the delimiter.
+    #[error("message contains the delimiter at byte {at}; it would be read as two messages")]
+    ContainsDelimiter {
+        /// Offset of the first delimiter in the message.
+        at: usize,
+    },
+    /// The encoder was given a message longer than the maximum.
+    #[error("message of {len} bytes exceeds the maximum of {max}")]
+    MessageTooLong {
+        /// The message length.
+        len: usize,
+        /// The codec's maximum message length.
+        max: usize,
+    },
+    /// The stream ended in the middle of a message.
+    #[error("stream ended with {len} bytes and no final delimiter")]
+    Unterminated {
+        /// How many bytes were left.
+        len: usize,
+    },
+    /// An I/O error from the transport (only produced by `Framed`).
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Decoder and encoder for delimiter-terminated messages.
+///
+/// Decoded messages are split off the input buffer without the delimiter
+/// (no copy).
+#[derive(Debug, Clone)]
+pub struct DelimiterCodec {
+    /// The delimiter bytes (never empty).
+    delimiter: Bytes,
+    /// Searcher for multi-byte delimiters.
+    finder: memmem::Finder<'static>,
+    /// Largest message, delimiter excluded.
+    max_length: usize,
+    /// Offset in the buffer where the next search starts: bytes before it
+    /// are known not to begin a delimiter.
+    next_index: usize,
+    /// True after `MaxLengthExceeded`, until the next delimiter.
+    discarding: bool,
+    /// Total bytes examined by searches (a work counter, for tests and
+    /// benches: it must stay linear in the input).
+    scanned: u64,
+}
+
+impl DelimiterCodec {
+    /// A codec for `delimiter` with a maximum message length.
+    ///
+    /// # Panics
+    /// If `delimiter` is empty.
+    pub fn new(delimiter: impl Into<Bytes>, max_length: usize) -> Self {
+        let delimiter: Bytes = delimiter.into();
+        assert!(!delimiter.is_empty(), "the delimiter must not be empty");
+        let finder = memmem::Finder::new(&delimiter[..]).into_owned();
+        DelimiterCodec { delimiter, finder, max_length, next_index: 0, discarding: false, scanned: 0 }
+    }
+
+    /// Newline-delimited messages of at most `max_length` bytes.
+    pub fn lines(max_length: usize) -> Self {
+        DelimiterCodec::new(&b"\n"[..], max_length)
+    }
+
+    /// The delimiter.
+    pub fn delimiter(&self) -> &[u8] {
+        &self.delimiter
+    }
+
+    /// The maximum message length.
+    pub fn max_length(&self) -> usize {
+        self.max_length
+    }
+
+    /// Total bytes examined by delimiter searches since creation.
+    pub fn scanned_bytes(&self) -> u64 {
+        self.scanned
+    }
+
+    fn find(&self, hay: &[u8]) -> Option<usize> {
+        if self.delimiter.len() == 1 { memchr::memchr(self.delimiter[0], hay) } else { self.finder.find(hay) }
+    }
+}
+
+impl Default for DelimiterCodec {
+    fn default() -> Self {
+        DelimiterCodec::lines(DEFAULT_MAX_LENGTH)
+    }
+}
+
+impl Decoder for DelimiterCodec {
+    type Item = BytesMut;
+    type Error = DelimiterError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, DelimiterError> {
+        let dlen = self.delimiter.len();
+        loop {
+            let end = if self.discarding { src.len() } else { src.len().min(self.max_length.saturating_add(dlen)) };
+            let start = self.next_index.min(end);
+            self.scanned += (end - start) as u64;
+            match self.find(&src[start..end]) {
+                Some(pos) => {
+                    let at = start + pos;
+                    self.next_index = 0;
+                    if self.discarding {
+                        src.advance(at + dlen);
+                        self.discarding = false;
+                        continue;
+                    }
+                    let line = src.split_to(at);
+                    src.advance(dlen);
+                    return Ok(Some(line));
+                }
+                None if self.discarding => {
+                    // Keep only a possible start of the delimiter.
+                    let keep = (dlen - 1).min(src.len());
+                    src.advance(src.len() - keep);
+                    self.next_index = 0;
+                    return Ok(None);
+                }
+                None if end == self.max_length.saturating_add(dlen) => {
+                    // No delimiter within max + dlen bytes: the line is too long.
+                    src.advance(end - (dlen - 1));
+                    self.next_index = 0;
+                    self.discarding = true;
+                    return Err(DelimiterError::MaxLengthExceeded { max: self.max_length });
+                }
+                None => {
+                    self.next_index = end.saturating_sub(dlen - 1).max(start);
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, DelimiterError> {
+        if let Some(line) = self.decode(src)? {
+            return Ok(Some(line));
+        }
+        let len = src.len();
+        src.clear();
+        self.next_index = 0;
+        if std::mem::take(&mut self.discarding) || len == 0 {
+            return Ok(None);
+        }
+        Err(DelimiterError::Unterminated { len })
+    }
+}
+
+impl Encoder<&[u8]> for DelimiterCodec {
+    type Error = DelimiterError;
+
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), DelimiterError> {
+        if item.len() > self.max_length {
+            return Err(DelimiterError::MessageTooLong { len: item.len(), max: self.max_length });
+        }
+        if let Some(at) = self.find(item) {
+            return Err(DelimiterError::ContainsDelimiter { at });
+        }
+        dst.reserve(item.len() + self.delimiter.len());
+        dst.put_slice(item);
+        dst.put_slice(&self.delimiter);
+        Ok(())
+    }
+}
+
+impl Encoder<Bytes> for DelimiterCodec {
+    type Error = DelimiterError;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), DelimiterError> {
+        self.encode(&item[..], dst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(c: &mut DelimiterCodec, buf: &mut BytesMut) -> Vec<Result<Vec<u8>, String>> {
+        let mut out = Vec::new();
+        loop {
+            match c.decode(buf) {
+                Ok(Some(l)) => out.push(Ok(l.to_vec())),
+                Ok(None) => return out,
+                Err(e) => out.push(Err(e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn multi_byte_delimiter_split_across_reads_is_found() {
+        let mut c = DelimiterCodec::new(&b"<END>"[..], 100);
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        for b in b"hello<EN" {
+            buf.put_u8(*b);
+            got.extend(decode_all(&mut c, &mut buf));
+        }
+        assert!(got.is_empty());
+        buf.put_slice(b"D>world<END>");
+        got.extend(decode_all(&mut c, &mut buf));
+        assert_eq!(got, vec![Ok(b"hello".to_vec()), Ok(b"world".to_vec())]);
+    }
+
+    #[test]
+    fn empty_message_between_delimiters_is_a_real_frame() {
+        let mut c = DelimiterCodec::lines(10);
+        let mut buf = BytesMut::from(&b"\n\nx\n"[..]);
+        let got = decode_all(&mut c, &mut buf);
+        assert_eq!(got, vec![Ok(vec![]), Ok(vec![]), Ok(b"x".to_vec())]);
+    }
+
+    #[test]
+    fn line_exactly_at_maximum_passes_and_one_over_is_discarded() {
+        let mut c = DelimiterCodec::new(&b"\r\n"[..], 4);
+        let mut buf = BytesMut::from(&b"abcd\r\nabcde\r\nok\r\n"[..]);
+        let got = decode_all(&mut c, &mut buf);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0], Ok(b"abcd".to_vec()));
+        assert!(got[1].as_ref().unwrap_err().contains("maximum"));
+        assert_eq!(got[2], Ok(b"ok".to_vec()));
+    }
+
+    #[test]
+    fn delimiter_free_stream_is_held_in_bounded_memory() {
+        let mut c = DelimiterCodec::new(&b"\r\n"[..], 64);
+        let mut buf = BytesMut::new();
+        let mut errors = 0;
+        for _ in 0..10_000 {
+            buf.put_slice(&[b'x'; 97]);
+            for r in decode_all(&mut c, &mut buf) {
+                assert!(r.is_err());
+                errors += 1;
+            }
+            assert!(buf.len() <= 64 + 2, "holding {}", buf.len());
+        }
+        assert_eq!(errors, 1, "one error per over-long line");
+        buf.put_slice(b"\r\nnext\r\n");
+        assert_eq!(decode_all(&mut c, &mut buf), vec![Ok(b"next".to_vec())]);
+    }
+
+    #[test]
+    fn one_mebibyte_fed_one_byte_at_a_time_is_scanned_linearly() {
+        for delim in [&b"\n"[..], b"\r\n", b"--boundary--"] {
+            let mut c = DelimiterCodec::new(delim, 2 << 20);
+            let mut buf = BytesMut::new();
+            let n = 1 << 20;
+            for _ in 0..n {
+                buf.put_u8(b'a');
+                assert!(c.decode(&mut buf).unwrap().is_none());
+            }
+            buf.put_slice(delim);
+            assert_eq!(c.decode(&mut buf).unwrap().unwrap().len(), n);
+            let bound = (n + delim.len()) as u64 * delim.len() as u64;
+            assert!(c.scanned_bytes() <= bound, "{} scanned {} > {}", delim.len(), c.scanned_bytes(), bound);
+            if delim.len() == 1 {
+                assert_eq!(c.scanned_bytes(), n as u64 + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn encoder_refuses_messages_containing_the_delimiter_or_too_long() {
+        let mut c = DelimiterCodec::new(&b"\r\n"[..], 5);
+        let mut buf = BytesMut::new();
+        assert!(matches!(c.encode(&b"a\r\nb"[..], &mut buf), Err(DelimiterError::ContainsDelimiter { at: 1 })));
+        assert!(matches!(c.encode(&b"abcdef"[..], &mut buf), Err(DelimiterError::MessageTooLong { .. })));
+        c.encode(&b"a\rb\n"[..], &mut buf).unwrap();
+        assert_eq!(&buf[..], b"a\rb\n\r\n");
+    }
+
+    #[test]
+    fn unterminated_tail_at_eof_is_an_error() {
+        let mut c = DelimiterCodec::lines(10);
+        let mut buf = BytesMut::from(&b"a\nbc"[..]);
+        assert_eq!(&c.decode_eof(&mut buf).unwrap().unwrap()[..], b"a");
+        assert!(matches!(c.decode_eof(&mut buf), Err(DelimiterError::Unterminated { len: 2 })));
+        assert!(c.decode_eof(&mut buf).unwrap().is_none());
+    }
+}

@@ -1,0 +1,106 @@
+//! The pure pieces of the `Ready|N` / `Start` handshake of seed 002.
+//!
+//! ```text
+//! client                         server
+//!   | request\n                    |
+//!   |----------------------------->|
+//!   |                 Ready|N\n    |
+//!   |<-----------------------------|
+//!   | Start                        |
+//!   |----------------------------->|
+//!   |                 N bytes      |
+//!   |<-----------------------------|
+//! ```
+//!
+//! The seed reads each of these with one `recv(1024)`; a `Start` that
+//! arrives together with the next request makes that request vanish (B8),
+//! and every reply pays a round trip. framelab's correct handshake frames
+//! requests with `\n`, reads exactly the five bytes of `Start`, and bounds
+//! the announced size.
+//!
+//! ```
+//! use framelab::framing::handshake::{parse_ready, ready_line};
+//! assert_eq!(parse_ready(&ready_line(42), 1 << 20).unwrap(), 42);
+//! assert!(parse_ready(b"Ready|-1", 1 << 20).is_err());
+//! ```
+//!
+//! # Limits
+//!
+//! A `Ready|N` line is at most [`MAX_READY_LINE`] bytes; N above the
+//! caller's maximum is an error before anything is allocated.
+
+use bytes::Bytes;
+
+/// The token the client sends to start the transfer.
+pub const START: &[u8] = b"Start";
+
+/// Longest `Ready|N` line accepted, newline excluded.
+pub const MAX_READY_LINE: usize = 32;
+
+/// What can go wrong in the handshake.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HandshakeError {
+    /// The line is not `Ready|N`.
+    #[error("expected `Ready|N`, got {0:?}")]
+    NotReady(String),
+    /// N is larger than allowed.
+    #[error("announced size {size} exceeds the maximum of {max} bytes")]
+    TooLarge {
+        /// The announced size.
+        size: u64,
+        /// The caller's maximum.
+        max: usize,
+    },
+    /// The client sent something else than `Start`.
+    #[error("expected `Start`, got {0:?}")]
+    NotStart(String),
+}
+
+/// The `Ready|N\n` line announcing an `n`-byte reply.
+pub fn ready_line(n: usize) -> Bytes {
+    Bytes::from(format!("Ready|{n}\n"))
+}
+
+/// Parses a `Ready|N` line (with or without its trailing `\n`, surrounding
+/// whitespace ignored) and checks N against `max`.
+pub fn parse_ready(line: &[u8], max: usize) -> Result<usize, HandshakeError> {
+    let shown = || String::from_utf8_lossy(&line[..line.len().min(MAX_READY_LINE)]).into_owned();
+    if line.len() > MAX_READY_LINE + 1 {
+        return Err(HandshakeError::NotReady(shown()));
+    }
+    let text = std::str::from_utf8(line).map_err(|_| HandshakeError::NotReady(shown()))?.trim();
+    let n = text
+        .strip_prefix("Ready|")
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or_else(|| HandshakeError::NotReady(shown()))?;
+    if n > max as u64 {
+        return Err(HandshakeError::TooLarge { size: n, max });
+    }
+    Ok(n as usize)
+}
+
+/// Checks that `token` is exactly `Start`.
+pub fn check_start(token: &[u8]) -> Result<(), HandshakeError> {
+    if token == START {
+        Ok(())
+    } else {
+        Err(HandshakeError::NotStart(String::from_utf8_lossy(&token[..token.len().min(32)]).into_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_line_rejects_garbage_negative_and_oversized() {
+        assert_eq!(parse_ready(b"Ready|0\n", 10), Ok(0));
+        assert!(matches!(parse_ready(b"Ready|11", 10), Err(HandshakeError::TooLarge { size: 11, max: 10 })));
+        assert!(parse_ready(b"Ready|", 10).is_err());
+        assert!(parse_ready(b"Ready|99999999999999999999999", 10).is_err());
+        assert!(parse_ready(b"Steady|1", 10).is_err());
+        assert!(parse_ready(&[b'9'; 100], 10).is_err());
+        assert!(check_start(b"Start").is_ok());
+        assert!(check_start(b"Startnext").is_err());
+    }
+}

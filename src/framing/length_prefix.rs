@@ -1,0 +1,565 @@
+//! Length-prefix framing: a fixed-width integer header, then the body.
+//!
+//! ```text
+//! +-------------+--------------------------------+
+//! | len: u32 BE |          frame payload         |
+//! +-------------+--------------------------------+
+//!  width bytes    len bytes (or len - width when the
+//!                 length counts the header too)
+//! ```
+//!
+//! The header is 1, 2, 4 or 8 bytes wide, big or little endian, signed or
+//! unsigned, and counts either the body alone or header plus body.
+//! [`LengthPrefix`] describes one such format; named presets cover the
+//! common ones (`u32be`, the default; `i32le`, Python's `struct.pack('i')`
+//! on x86 as in seeds 000/004; `i64le`, `struct.pack('q')` as in seed 003;
+//! `u16be`, ...).
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use framelab::framing::{LengthPrefix, LengthPrefixCodec};
+//! use tokio_util::codec::{Decoder, Encoder};
+//!
+//! let mut codec = LengthPrefixCodec::new(LengthPrefix::preset("i32le").unwrap());
+//! let mut wire = BytesMut::new();
+//! codec.encode(&b"hello"[..], &mut wire).unwrap();
+//! assert_eq!(&wire[..], b"\x05\x00\x00\x00hello");
+//! // A header cut in two is simply "not yet".
+//! let mut part = wire.split_to(2);
+//! assert!(codec.decode(&mut part).unwrap().is_none());
+//! part.unsplit(wire);
+//! assert_eq!(&codec.decode(&mut part).unwrap().unwrap()[..], b"hello");
+//! ```
+//!
+//! # Limits
+//!
+//! Every codec has a maximum body length (`max_frame`, 8 MiB by default).
+//! A header that declares more, a negative length (signed formats), a
+//! length smaller than the header itself (header-inclusive formats) or a
+//! length whose header+body sum overflows is an error, returned as soon as
+//! the header is complete, before any body byte is awaited. Memory is never
+//! reserved from a declared length: the decoder reserves at most the bytes
+//! still missing from a frame it has already accepted as within the
+//! maximum. After an error the stream is out of step (the decoder cannot
+//! know where the next header starts): the codec stays failed and returns
+//! [`LengthPrefixError::Failed`] from then on, so callers must drop the
+//! connection.
+
+use std::fmt;
+use std::io;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+/// Byte order of a length header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endian {
+    /// Most significant byte first (network order).
+    Big,
+    /// Least significant byte first (x86 native order).
+    Little,
+}
+
+/// A length-prefix wire format: the header's shape and the frame maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LengthPrefix {
+    /// Header width in bytes: 1, 2, 4 or 8.
+    pub width: u8,
+    /// Byte order of the header.
+    pub endian: Endian,
+    /// Whether the header is a two's-complement signed integer.
+    pub signed: bool,
+    /// Whether the length counts the header bytes as well as the body.
+    pub includes_header: bool,
+    /// Largest body accepted or produced, in bytes.
+    pub max_frame: usize,
+}
+
+/// Default maximum body length: 8 MiB.
+pub const DEFAULT_MAX_FRAME: usize = 8 * 1024 * 1024;
+
+/// Named presets accepted by [`LengthPrefix::preset`].
+pub const PRESETS: &[(&str, &str)] = &[
+    ("u32be", "4-byte unsigned big-endian (network order); the default"),
+    ("u32le", "4-byte unsigned little-endian"),
+    ("i32le", "4-byte signed little-endian: Python struct.pack('i') on x86 (seeds 000, 004)"),
+    ("i32be", "4-byte signed big-endian: struct.pack('!i')"),
+    ("u16be", "2-byte unsigned big-endian"),
+    ("u16le", "2-byte unsigned little-endian"),
+    ("u8", "1-byte unsigned"),
+    ("u64be", "8-byte unsigned big-endian"),
+    ("u64le", "8-byte unsigned little-endian"),
+    ("i64le", "8-byte signed little-endian: Python struct.pack('q') on x86 (seed 003)"),
+    ("i64be", "8-byte signed big-endian"),
+];
+
+impl Default for LengthPrefix {
+    fn default() -> Self {
+        LengthPrefix {
+            width: 4,
+            endian: Endian::Big,
+            signed: false,
+            includes_header: false,
+            max_frame: DEFAULT_MAX_FRAME,
+        }
+    }
+}
+
+impl LengthPrefix {
+    /// Looks up a named preset (`u32be`, `i32le`, `i64le`, `u16be`, ...).
+    ///
+    /// Names follow the pattern `[ui](8|16|32|64)(be|le)`; `u8`/`i8` need no
+    /// byte order. Returns `None` for anything else.
+    pub fn preset(name: &str) -> Option<LengthPrefix> {
+        let name = name.trim().to_ascii_lowercase();
+        let (signed, rest) = match name.as_bytes().first()? {
+            b'u' => (false, &name[1..]),
+            b'i' => (true, &name[1..]),
+            _ => return None,
+        };
+        let (bits, endian) = if let Some(b) = rest.strip_suffix("be") {
+            (b, Endian::Big)
+        } else if let Some(b) = rest.strip_suffix("le") {
+            (b, Endian::Little)
+        } else if rest == "8" {
+            ("8", Endian::Big)
+        } else {
+            return None;
+        };
+        let width = match bits {
+            "8" => 1,
+            "16" => 2,
+            "32" => 4,
+            "64" => 8,
+            _ => return None,
+        };
+        Some(LengthPrefix { width, endian, signed, ..LengthPrefix::default() })
+    }
+
+    /// Checks that the width is one of 1, 2, 4, 8.
+    pub fn validate(&self) -> Result<(), String> {
+        if !matches!(self.width, 1 | 2 | 4 | 8) {
+            return Err(format!("header width must be 1, 2, 4 or 8 bytes, not {}", self.width));
+        }
+        Ok(())
+    }
+
+    /// Header width in bytes.
+    pub fn header_len(&self) -> usize {
+        self.width as usize
+    }
+
+    /// The short preset name of this header shape (`u32be`, `i64le`, ...).
+    pub fn shape_name(&self) -> String {
+        let bits = self.width as u32 * 8;
+        let sign = if self.signed { 'i' } else { 'u' };
+        if self.width == 1 {
+            format!("{sign}8")
+        } else {
+            let e = match self.endian {
+                Endian::Big => "be",
+                Endian::Little => "le",
+            };
+            format!("{sign}{bits}{e}")
+        }
+    }
+
+    /// The largest length value the header can carry.
+    pub fn width_max(&self) -> u64 {
+        let bits = self.width as u32 * 8;
+        let unsigned_max = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+        if self.signed { unsigned_max >> 1 } else { unsigned_max }
+    }
+
+    /// Reads the header at the start of `buf` (which holds at least
+    /// `width` bytes) as a signed 128-bit value, so that every width and
+    /// sign fits without overflow.
+    pub fn read_raw(&self, buf: &[u8]) -> i128 {
+        let w = self.header_len();
+        let mut be = [0u8; 8];
+        match self.endian {
+            Endian::Big => be[8 - w..].copy_from_slice(&buf[..w]),
+            Endian::Little => {
+                for (i, b) in buf[..w].iter().enumerate() {
+                    be[7 - i] = *b;
+                }
+            }
+        }
+        let v = u64::from_be_bytes(be);
+        if self.signed {
+            let shift = 64 - w as u32 * 8;
+            (((v << shift) as i64) >> shift) as i128
+        } else {
+            v as i128
+        }
+    }
+
+    /// Writes `value` as a header, truncated to the width (two's
+    /// complement for negative values). Used to forge malformed headers.
+    pub fn write_raw(&self, value: i128, dst: &mut impl BufMut) {
+        let w = self.header_len();
+        let bytes = (value as u64).to_be_bytes();
+        match self.endian {
+            Endian::Big => dst.put_slice(&bytes[8 - w..]),
+            Endian::Little => {
+                for i in 0..w {
+                    dst.put_u8(bytes[7 - i]);
+                }
+            }
+        }
+    }
+
+    /// Turns a header value into a body length, enforcing every limit.
+    pub fn body_len(&self, raw: i128) -> Result<usize, LengthPrefixError> {
+        if raw < 0 {
+            return Err(LengthPrefixError::NegativeLength { declared: raw as i64 });
+        }
+        let body = if self.includes_header {
+            let h = self.header_len() as i128;
+            if raw < h {
+                return Err(LengthPrefixError::LengthBelowHeader { declared: raw as u64, header: self.width });
+            }
+            raw - h
+        } else {
+            raw
+        };
+        if body > self.max_frame as i128 {
+            return Err(LengthPrefixError::FrameTooLarge { declared: raw as u64, max: self.max_frame });
+        }
+        // header + body must fit in usize for the buffer arithmetic.
+        (body as usize).checked_add(self.header_len()).ok_or(LengthPrefixError::Overflow { declared: raw as u64 })?;
+        Ok(body as usize)
+    }
+
+    /// The header value that announces a body of `len` bytes.
+    pub fn header_value(&self, len: usize) -> Result<u64, LengthPrefixError> {
+        if len > self.max_frame {
+            return Err(LengthPrefixError::FrameTooLarge { declared: len as u64, max: self.max_frame });
+        }
+        let value = if self.includes_header {
+            (len as u64).checked_add(self.width as u64).ok_or(LengthPrefixError::Overflow { declared: len as u64 })?
+        } else {
+            len as u64
+        };
+        if value > self.width_max() {
+            return Err(LengthPrefixError::DoesNotFitHeader { len, width_max: self.width_max() });
+        }
+        Ok(value)
+    }
+}
+
+impl fmt::Display for LengthPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.shape_name())?;
+        if self.includes_header {
+            write!(f, ",includes-header")?;
+        }
+        write!(f, ",max={}", self.max_frame)
+    }
+}
+
+/// What can go wrong decoding or encoding length-prefixed frames.
+#[derive(Debug, thiserror::Error)]
+pub enum LengthPrefixError {
+    /// A signed header carried a negative value.
+    #[error("negative length {declared} in header")]
+    NegativeLength {
+        /// The value the header declared.
+        declared: i64,
+    },
+    /// The declared body is larger than the codec's maximum.
+    #[error("declared length {declared} exceeds the maximum frame of {max} bytes")]
+    FrameTooLarge {
+        /// The value the header declared (or the message length, encoding).
+        declared: u64,
+        /// The codec's maximum body length.
+        max: usize,
+    },
+    /// A header-inclusive length smaller than the header itself.
+    #[error("declared length {declared} is smaller than the {header}-byte header it includes")]
+    LengthBelowHeader {
+        /// The value the header declared.
+        declared: u64,
+        /// Header width.
+        header: u8,
+    },
+    /// header + body does not fit the arithmetic.
+    #[error("header plus body length overflows (declared {declared})")]
+    Overflow {
+        /// The value the header declared.
+        declared: u64,
+    },
+    /// The encoder was given a message whose length the header cannot hold.
+    #[error("a {len}-byte message does not fit a header whose largest value is {width_max}")]
+    DoesNotFitHeader {
+        /// The message length.
+        len: usize,
+        /// The header's largest value.
+        width_max: u64,
+    },
+    /// An earlier error left the stream out of step.
+    #[error("stream is out of step after an earlier framing error")]
+    Failed,
+    /// An I/O error from the transport (only produced by `Framed`).
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Private decoder state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DecodeState {
+    /// Waiting for a complete header.
+    Head,
+    /// Header consumed; waiting for this many body bytes.
+    Data(usize),
+    /// An error was returned; the stream is out of step.
+    Failed,
+}
+
+/// Decoder and encoder for one [`LengthPrefix`] format.
+///
+/// Decoded frames are split off the input buffer (no copy).
+#[derive(Debug, Clone)]
+pub struct LengthPrefixCodec {
+    format: LengthPrefix,
+    state: DecodeState,
+}
+
+impl LengthPrefixCodec {
+    /// A codec for `format`.
+    ///
+    /// # Panics
+    /// If the width is not 1, 2, 4 or 8 (see [`LengthPrefix::validate`]).
+    pub fn new(format: LengthPrefix) -> Self {
+        if let Err(e) = format.validate() {
+            panic!("{e}");
+        }
+        LengthPrefixCodec { format, state: DecodeState::Head }
+    }
+
+    /// The wire format.
+    pub fn format(&self) -> &LengthPrefix {
+        &self.format
+    }
+
+    fn fail(&mut self, e: LengthPrefixError) -> Result<Option<BytesMut>, LengthPrefixError> {
+        self.state = DecodeState::Failed;
+        Err(e)
+    }
+}
+
+impl Default for LengthPrefixCodec {
+    fn default() -> Self {
+        LengthPrefixCodec::new(LengthPrefix::default())
+    }
+}
+
+impl Decoder for LengthPrefixCodec {
+    type Item = BytesMut;
+    type Error = LengthPrefixError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, LengthPrefixError> {
+        let body = match self.state {
+            DecodeState::Failed => return Err(LengthPrefixError::Failed),
+            DecodeState::Data(n) => n,
+            DecodeState::Head => {
+                let h = self.format.header_len();
+                if src.len() < h {
+                    return Ok(None);
+                }
+                let raw = self.format.read_raw(&src[..h]);
+                let n = match self.format.body_len(raw) {
+                    Ok(n) => n,
+                    Err(e) => return self.fail(e),
+                };
+                src.advance(h);
+                self.state = DecodeState::Data(n);
+                n
+            }
+        };
+        if src.len() < body {
+            // Reserve only what is missing of a frame already checked
+            // against the maximum.
+            src.reserve(body - src.len());
+            return Ok(None);
+        }
+        self.state = DecodeState::Head;
+        Ok(Some(src.split_to(body)))
+    }
+}
+
+impl Encoder<&[u8]> for LengthPrefixCodec {
+    type Error = LengthPrefixError;
+
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), LengthPrefixError> {
+        let value = self.format.header_value(item.len())?;
+        dst.reserve(self.format.header_len() + item.len());
+        self.format.write_raw(value as i128, dst);
+        dst.put_slice(item);
+        Ok(())
+    }
+}
+
+impl Encoder<Bytes> for LengthPrefixCodec {
+    type Error = LengthPrefixError;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), LengthPrefixError> {
+        self.encode(&item[..], dst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(name: &str, max: usize) -> LengthPrefix {
+        LengthPrefix { max_frame: max, ..LengthPrefix::preset(name).unwrap() }
+    }
+
+    #[test]
+    fn presets_parse_to_the_documented_shapes() {
+        let p = LengthPrefix::preset("i32le").unwrap();
+        assert_eq!((p.width, p.endian, p.signed), (4, Endian::Little, true));
+        let p = LengthPrefix::preset("i64le").unwrap();
+        assert_eq!((p.width, p.endian, p.signed), (8, Endian::Little, true));
+        let p = LengthPrefix::preset("u16be").unwrap();
+        assert_eq!((p.width, p.endian, p.signed), (2, Endian::Big, false));
+        assert_eq!(LengthPrefix::preset("u32be").unwrap(), LengthPrefix::default());
+        assert!(LengthPrefix::preset("u24be").is_none());
+        assert!(LengthPrefix::preset("x32be").is_none());
+        for (name, _) in PRESETS {
+            assert_eq!(LengthPrefix::preset(name).unwrap().shape_name(), *name);
+        }
+    }
+
+    #[test]
+    fn header_split_across_reads_is_reassembled() {
+        let mut c = LengthPrefixCodec::default();
+        let mut buf = BytesMut::new();
+        for b in b"\x00\x00\x00\x03abc" {
+            assert!(c.decode(&mut buf).unwrap().is_none());
+            buf.put_u8(*b);
+        }
+        assert_eq!(&c.decode(&mut buf).unwrap().unwrap()[..], b"abc");
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn many_frames_in_one_buffer_decode_in_order() {
+        let mut c = LengthPrefixCodec::new(fmt("u16le", 100));
+        let mut buf = BytesMut::new();
+        for m in [&b"a"[..], b"", b"hello"] {
+            c.encode(m, &mut buf).unwrap();
+        }
+        assert_eq!(&c.decode(&mut buf).unwrap().unwrap()[..], b"a");
+        assert_eq!(&c.decode(&mut buf).unwrap().unwrap()[..], b"");
+        assert_eq!(&c.decode(&mut buf).unwrap().unwrap()[..], b"hello");
+        assert!(c.decode(&mut buf).unwrap().is_none());
+    }
+
+    #[test]
+    fn zero_length_message_is_a_real_frame() {
+        let mut c = LengthPrefixCodec::default();
+        let mut buf = BytesMut::from(&b"\x00\x00\x00\x00"[..]);
+        assert_eq!(c.decode(&mut buf).unwrap().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn frame_exactly_at_maximum_passes_and_one_over_fails() {
+        let mut c = LengthPrefixCodec::new(fmt("u32be", 10));
+        let mut buf = BytesMut::new();
+        c.encode(&[7u8; 10][..], &mut buf).unwrap();
+        assert_eq!(c.decode(&mut buf).unwrap().unwrap().len(), 10);
+        assert!(matches!(c.encode(&[7u8; 11][..], &mut buf), Err(LengthPrefixError::FrameTooLarge { .. })));
+        let mut buf = BytesMut::from(&b"\x00\x00\x00\x0b"[..]);
+        assert!(matches!(c.decode(&mut buf), Err(LengthPrefixError::FrameTooLarge { declared: 11, max: 10 })));
+        // The codec stays failed: the stream is out of step.
+        assert!(matches!(c.decode(&mut buf), Err(LengthPrefixError::Failed)));
+    }
+
+    #[test]
+    fn negative_i32_length_is_an_error_not_an_allocation() {
+        let mut c = LengthPrefixCodec::new(fmt("i32le", 1 << 20));
+        let mut buf = BytesMut::from(&(-1i32).to_le_bytes()[..]);
+        let cap = buf.capacity();
+        assert!(matches!(c.decode(&mut buf), Err(LengthPrefixError::NegativeLength { declared: -1 })));
+        assert_eq!(buf.capacity(), cap);
+    }
+
+    #[test]
+    fn width_maximum_values_are_rejected_without_reserving() {
+        for (name, bytes) in [
+            ("u32be", vec![0xff; 4]),
+            ("u64be", vec![0xff; 8]),
+            ("u64be", (1u64 << 63).to_be_bytes().to_vec()),
+            ("i64le", i64::MAX.to_le_bytes().to_vec()),
+            ("u16be", vec![0xff; 2]),
+            ("u8", vec![0xff]),
+        ] {
+            let mut c = LengthPrefixCodec::new(fmt(name, 100));
+            let mut buf = BytesMut::from(&bytes[..]);
+            let err = c.decode(&mut buf).unwrap_err();
+            assert!(matches!(err, LengthPrefixError::FrameTooLarge { .. }), "{name}: {err}");
+            assert!(buf.capacity() < 1024, "{name} reserved {}", buf.capacity());
+        }
+    }
+
+    #[test]
+    fn u64_length_of_2_pow_63_is_too_large_even_with_a_huge_maximum() {
+        let mut c = LengthPrefixCodec::new(fmt("u64be", usize::MAX));
+        let mut buf = BytesMut::from(&u64::MAX.to_be_bytes()[..]);
+        // usize::MAX body + 8 header bytes overflows.
+        assert!(matches!(c.decode(&mut buf), Err(LengthPrefixError::Overflow { .. })));
+    }
+
+    #[test]
+    fn big_endian_peer_against_i32le_reader_reads_a_huge_length() {
+        // B6: u32be length 5 read as i32le is 0x05000000 = 83886080.
+        let mut c = LengthPrefixCodec::new(fmt("i32le", 1 << 20));
+        let mut buf = BytesMut::from(&b"\x00\x00\x00\x05hello"[..]);
+        assert!(matches!(c.decode(&mut buf), Err(LengthPrefixError::FrameTooLarge { declared: 83886080, .. })));
+    }
+
+    #[test]
+    fn header_inclusive_lengths_count_the_header() {
+        let f = LengthPrefix { includes_header: true, ..fmt("u16be", 100) };
+        let mut c = LengthPrefixCodec::new(f);
+        let mut buf = BytesMut::new();
+        c.encode(&b"abc"[..], &mut buf).unwrap();
+        assert_eq!(&buf[..2], &[0, 5]);
+        assert_eq!(&c.decode(&mut buf).unwrap().unwrap()[..], b"abc");
+        let mut buf = BytesMut::from(&b"\x00\x01"[..]);
+        assert!(matches!(c.decode(&mut buf), Err(LengthPrefixError::LengthBelowHeader { declared: 1, header: 2 })));
+    }
+
+    #[test]
+    fn encoder_refuses_a_message_wider_than_the_header() {
+        let mut c = LengthPrefixCodec::new(fmt("u8", 1000));
+        let mut buf = BytesMut::new();
+        assert!(matches!(c.encode(&[0u8; 256][..], &mut buf), Err(LengthPrefixError::DoesNotFitHeader { .. })));
+        c.encode(&[0u8; 255][..], &mut buf).unwrap();
+        assert_eq!(buf[0], 255);
+        let mut c = LengthPrefixCodec::new(LengthPrefix { includes_header: true, ..fmt("u8", 1000) });
+        assert!(matches!(c.encode(&[0u8; 255][..], &mut buf), Err(LengthPrefixError::DoesNotFitHeader { .. })));
+    }
+
+    #[test]
+    fn body_split_reserves_only_what_is_missing() {
+        let mut c = LengthPrefixCodec::new(fmt("u32be", 1 << 20));
+        let mut buf = BytesMut::with_capacity(8);
+        buf.put_slice(&1000u32.to_be_bytes());
+        buf.put_slice(b"xy");
+        assert!(c.decode(&mut buf).unwrap().is_none());
+        assert!(buf.capacity() >= 1000 && buf.capacity() < 4096);
+    }
+
+    #[test]
+    fn raw_header_round_trips_negative_values() {
+        let f = fmt("i16le", 10);
+        let mut b = BytesMut::new();
+        f.write_raw(-2, &mut b);
+        assert_eq!(f.read_raw(&b), -2);
+        let f = fmt("u16le", 10);
+        assert_eq!(f.read_raw(&b), 0xfffe);
+    }
+}

@@ -1,0 +1,23 @@
+//! Framing codecs: pure, no I/O, each a `tokio_util::codec::{Decoder, Encoder}`.
+//!
+//! One file per strategy; [`FramingSpec`] is the text syntax that names a
+//! strategy and its knobs, and [`AnyCodec`] decodes messages of whichever
+//! strategy a spec names.
+
+mod any;
+pub mod delimiter;
+pub mod handshake;
+pub mod json_header;
+pub mod length_prefix;
+pub mod naive;
+mod spec;
+pub mod udp;
+
+pub use any::{AnyCodec, FramingError};
+pub use delimiter::{DelimiterCodec, DelimiterError};
+pub use json_header::{
+    DigestKind, DigestPolicy, JsonFrame, JsonHeader, JsonHeaderCodec, JsonHeaderError, JsonHeaderFormat, JsonMessage,
+};
+pub use length_prefix::{Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError};
+pub use naive::NaiveCodec;
+pub use spec::{FramingSpec, STRATEGIES, SpecError, StrategyInfo, escape, unescape};

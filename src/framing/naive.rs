@@ -1,0 +1,118 @@
+//! Naive framing: no framing at all.
+//!
+//! ```text
+//! write("hello") write("world")  ->  +------------+
+//!                                    | helloworld |  one recv(1024)
+//!                                    +------------+
+//! ```
+//!
+//! Each decode returns whatever is buffered, up to `read_size` bytes: the
+//! model of a server that treats every `recv(1024)` as one message, as the
+//! first server of every seed does. Message boundaries are whatever the
+//! network and the reader's timing make them, which is exactly the bug.
+//! The encoder writes messages as they are.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use framelab::framing::NaiveCodec;
+//! use tokio_util::codec::Decoder;
+//!
+//! let mut codec = NaiveCodec::new(4);
+//! let mut buf = BytesMut::from(&b"helloworld"[..]);
+//! assert_eq!(&codec.decode(&mut buf).unwrap().unwrap()[..], b"hell");
+//! ```
+//!
+//! # Limits
+//!
+//! `read_size` (1024 by default, at least 1) bounds every message; the
+//! decoder never holds bytes back, so it buffers nothing of its own.
+
+use std::io;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+/// Default read size: Python's `recv(1024)`.
+pub const DEFAULT_READ_SIZE: usize = 1024;
+
+/// Decoder and encoder with no framing: one "message" per read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NaiveCodec {
+    read_size: usize,
+}
+
+impl NaiveCodec {
+    /// A naive codec returning at most `read_size` bytes per message.
+    ///
+    /// # Panics
+    /// If `read_size` is 0.
+    pub fn new(read_size: usize) -> Self {
+        assert!(read_size > 0, "read_size must be at least 1");
+        NaiveCodec { read_size }
+    }
+
+    /// The largest message one decode returns.
+    pub fn read_size(&self) -> usize {
+        self.read_size
+    }
+}
+
+impl Default for NaiveCodec {
+    fn default() -> Self {
+        NaiveCodec::new(DEFAULT_READ_SIZE)
+    }
+}
+
+impl Decoder for NaiveCodec {
+    type Item = BytesMut;
+    type Error = io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<BytesMut>> {
+        if src.is_empty() {
+            return Ok(None);
+        }
+        let n = src.len().min(self.read_size);
+        Ok(Some(src.split_to(n)))
+    }
+}
+
+impl Encoder<&[u8]> for NaiveCodec {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()> {
+        dst.put_slice(item);
+        Ok(())
+    }
+}
+
+impl Encoder<Bytes> for NaiveCodec {
+    type Error = io::Error;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> io::Result<()> {
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naive_decoder_merges_back_to_back_messages() {
+        let mut c = NaiveCodec::default();
+        let mut buf = BytesMut::new();
+        c.encode(&b"hello"[..], &mut buf).unwrap();
+        c.encode(&b"world"[..], &mut buf).unwrap();
+        assert_eq!(&c.decode(&mut buf).unwrap().unwrap()[..], b"helloworld");
+        assert!(c.decode(&mut buf).unwrap().is_none());
+    }
+
+    #[test]
+    fn naive_decoder_splits_a_message_larger_than_read_size() {
+        let mut c = NaiveCodec::new(1024);
+        let mut buf = BytesMut::from(&[1u8; 2500][..]);
+        let sizes: Vec<usize> = std::iter::from_fn(|| c.decode(&mut buf).unwrap().map(|m| m.len())).collect();
+        assert_eq!(sizes, vec![1024, 1024, 452]);
+    }
+}

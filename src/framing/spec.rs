@@ -1,0 +1,582 @@
+//! One text syntax for a framing, shared by the CLI and scenario files.
+//!
+//! ```text
+//! STRATEGY[:ITEM[,ITEM]...]     ITEM = VALUE | KEY=VALUE | FLAG
+//! ```
+//!
+//! | strategy | positional | keys |
+//! |---|---|---|
+//! | `naive` (alias `raw`) | read size | `read-size` |
+//! | `delimiter` | the delimiter (quoted or not; `\n`, `\r`, `\t`, `\\`, `\"`, `\xNN` escapes) | `delimiter`, `max` |
+//! | `length-prefix` | a preset (`u32be`, `i32le`, `i64le`, `u16be`, ...) | `width`, `endian`, `signed`, `includes-header`, `max` |
+//! | `json-header` | a preset for the header length | `header-max`, `body-max`, `digest` (`sha256`/`md5`), `verify` (`require`/`if-present`/`ignore`) |
+//! | `handshake` | | `max` (request line and reply size) |
+//! | `udp` | read size | `read-size` |
+//!
+//! Sizes take units (`64KiB`, `1MiB`). Examples:
+//!
+//! ```
+//! use framelab::framing::FramingSpec;
+//! let spec: FramingSpec = "length-prefix:i32le,max=1MiB".parse().unwrap();
+//! assert_eq!(spec.to_string(), "length-prefix:i32le,max=1MiB");
+//! let spec: FramingSpec = r#"delimiter:"\r\n""#.parse().unwrap();
+//! assert!("length-prefix:u24be".parse::<FramingSpec>().unwrap_err().to_string().contains("expected"));
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use bytes::Bytes;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::any::AnyCodec;
+use super::delimiter::{DEFAULT_MAX_LENGTH, DelimiterCodec};
+use super::json_header::{DigestKind, DigestPolicy, JsonHeaderCodec, JsonHeaderFormat};
+use super::length_prefix::{Endian, LengthPrefix, LengthPrefixCodec, PRESETS};
+use super::naive::{DEFAULT_READ_SIZE, NaiveCodec};
+use crate::units::parse_size;
+
+/// A framing strategy with all its knobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FramingSpec {
+    /// No framing: each read of up to `read_size` bytes is a message.
+    Naive {
+        /// Largest read.
+        read_size: usize,
+    },
+    /// Messages terminated by a delimiter.
+    Delimiter {
+        /// The delimiter bytes (non-empty).
+        delimiter: Bytes,
+        /// Largest message, delimiter excluded.
+        max_length: usize,
+    },
+    /// A fixed-width length header, then the body.
+    LengthPrefix(LengthPrefix),
+    /// A length-prefixed JSON header, then the body it describes.
+    JsonHeader(JsonHeaderFormat),
+    /// `\n`-terminated requests answered by `Ready|N`, `Start`, N bytes.
+    Handshake {
+        /// Largest request line and reply.
+        max_length: usize,
+    },
+    /// One datagram per message.
+    Udp {
+        /// The receiver's buffer size.
+        read_size: usize,
+    },
+}
+
+/// A framing spec that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad framing {input:?}: {message}")]
+pub struct SpecError {
+    /// The text given.
+    pub input: String,
+    /// What was expected.
+    pub message: String,
+}
+
+/// A strategy's description for `framelab list`.
+#[derive(Debug, Clone, Copy)]
+pub struct StrategyInfo {
+    /// Name as written in specs.
+    pub name: &'static str,
+    /// One line on the wire format.
+    pub wire: &'static str,
+    /// Knobs: (key, default, meaning).
+    pub knobs: &'static [(&'static str, &'static str, &'static str)],
+}
+
+/// Every strategy, in the order `framelab list` shows them.
+pub const STRATEGIES: &[StrategyInfo] = &[
+    StrategyInfo {
+        name: "naive",
+        wire: "no framing: each read of up to read-size bytes is taken as one message (recv(1024))",
+        knobs: &[("read-size", "1024", "largest read; also accepted positionally: naive:4096")],
+    },
+    StrategyInfo {
+        name: "delimiter",
+        wire: "message, then a delimiter byte string",
+        knobs: &[
+            (
+                "delimiter",
+                "\"\\n\"",
+                "any non-empty bytes, escapes \\r \\n \\t \\xNN; positional: delimiter:\"\\r\\n\"",
+            ),
+            ("max", "64KiB", "longest message; past it: an error, then the rest of the line is discarded"),
+        ],
+    },
+    StrategyInfo {
+        name: "length-prefix",
+        wire: "fixed-width length header, then the body",
+        knobs: &[
+            ("preset", "u32be", "u32be u32le i32le i32be u16be u16le u8 u64be u64le i64le i64be (positional)"),
+            ("width", "4", "header bytes: 1, 2, 4 or 8"),
+            ("endian", "big", "big or little"),
+            ("signed", "false", "two's-complement header (negative lengths are errors)"),
+            ("includes-header", "false", "the length counts the header bytes too"),
+            ("max", "8MiB", "largest body; a larger declared length is an error before any allocation"),
+        ],
+    },
+    StrategyInfo {
+        name: "json-header",
+        wire: "length-prefixed JSON header {total_size, filename, sha256|md5}, then total_size body bytes",
+        knobs: &[
+            ("preset", "u32be", "length-prefix preset of the header length (the seed uses i32le)"),
+            ("header-max", "64KiB", "largest JSON header"),
+            ("body-max", "64MiB", "largest body"),
+            ("digest", "sha256", "digest the encoder writes: sha256 or md5"),
+            ("verify", "require", "require | if-present | ignore (the seed's behaviour, B16)"),
+        ],
+    },
+    StrategyInfo {
+        name: "handshake",
+        wire: "request\\n; reply Ready|N\\n; client sends Start; N reply bytes follow (seed 002)",
+        knobs: &[("max", "64KiB", "longest request line and largest reply")],
+    },
+    StrategyInfo {
+        name: "udp",
+        wire: "one datagram per message; a datagram larger than read-size is cut short",
+        knobs: &[("read-size", "65507", "receiver buffer; the seeds use 1024")],
+    },
+];
+
+impl FramingSpec {
+    /// The strategy name (`naive`, `delimiter`, ...).
+    pub fn strategy(&self) -> &'static str {
+        match self {
+            FramingSpec::Naive { .. } => "naive",
+            FramingSpec::Delimiter { .. } => "delimiter",
+            FramingSpec::LengthPrefix(_) => "length-prefix",
+            FramingSpec::JsonHeader(_) => "json-header",
+            FramingSpec::Handshake { .. } => "handshake",
+            FramingSpec::Udp { .. } => "udp",
+        }
+    }
+
+    /// The default spec of a strategy, or `None` for an unknown name.
+    pub fn default_for(strategy: &str) -> Option<FramingSpec> {
+        Some(match strategy {
+            "naive" | "raw" => FramingSpec::Naive { read_size: DEFAULT_READ_SIZE },
+            "delimiter" => {
+                FramingSpec::Delimiter { delimiter: Bytes::from_static(b"\n"), max_length: DEFAULT_MAX_LENGTH }
+            }
+            "length-prefix" => FramingSpec::LengthPrefix(LengthPrefix::default()),
+            "json-header" => FramingSpec::JsonHeader(JsonHeaderFormat::default()),
+            "handshake" => FramingSpec::Handshake { max_length: DEFAULT_MAX_LENGTH },
+            "udp" => FramingSpec::Udp { read_size: super::udp::MAX_DATAGRAM },
+            _ => return None,
+        })
+    }
+
+    /// The largest message this framing carries.
+    pub fn max_message(&self) -> usize {
+        match self {
+            FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => *read_size,
+            FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length,
+            FramingSpec::LengthPrefix(p) => p.max_frame,
+            FramingSpec::JsonHeader(f) => f.body_max,
+        }
+    }
+
+    /// A fresh message codec for this framing. Handshake requests are
+    /// `\n`-delimited; UDP messages are modelled by a naive codec.
+    pub fn codec(&self) -> AnyCodec {
+        match self {
+            FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => {
+                AnyCodec::Naive(NaiveCodec::new(*read_size))
+            }
+            FramingSpec::Delimiter { delimiter, max_length } => {
+                AnyCodec::Delimiter(DelimiterCodec::new(delimiter.clone(), *max_length))
+            }
+            FramingSpec::Handshake { max_length } => AnyCodec::Delimiter(DelimiterCodec::lines(*max_length)),
+            FramingSpec::LengthPrefix(p) => AnyCodec::LengthPrefix(LengthPrefixCodec::new(*p)),
+            FramingSpec::JsonHeader(f) => AnyCodec::JsonHeader(JsonHeaderCodec::new(*f)),
+        }
+    }
+}
+
+impl Default for FramingSpec {
+    fn default() -> Self {
+        FramingSpec::Naive { read_size: DEFAULT_READ_SIZE }
+    }
+}
+
+/// Splits on commas outside double quotes.
+fn split_items(s: &str) -> Result<Vec<String>, String> {
+    let mut items = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in s.chars() {
+        if escaped {
+            cur.push(c);
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => {
+                cur.push(c);
+                escaped = true;
+            }
+            '"' => {
+                cur.push(c);
+                quoted = !quoted;
+            }
+            ',' if !quoted => items.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err("unterminated quote".into());
+    }
+    items.push(cur);
+    Ok(items)
+}
+
+/// Decodes `\n`, `\r`, `\t`, `\0`, `\\`, `\"`, `\xNN`; strips surrounding quotes.
+pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
+    let t = text.trim();
+    let t = match t.strip_prefix('"') {
+        Some(rest) => rest.strip_suffix('"').ok_or("unterminated quote")?,
+        None => t,
+    };
+    let mut out = Vec::new();
+    let mut chars = t.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut b = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push(b'\n'),
+            Some('r') => out.push(b'\r'),
+            Some('t') => out.push(b'\t'),
+            Some('0') => out.push(0),
+            Some('\\') => out.push(b'\\'),
+            Some('"') => out.push(b'"'),
+            Some('x') => {
+                let h: String = chars.by_ref().take(2).collect();
+                let v =
+                    u8::from_str_radix(&h, 16).map_err(|_| format!("expected two hex digits after \\x, got {h:?}"))?;
+                out.push(v);
+            }
+            Some(o) => return Err(format!("unknown escape \\{o} (use \\n \\r \\t \\0 \\\\ \\\" \\xNN)")),
+            None => return Err("a trailing backslash".into()),
+        }
+    }
+    Ok(out)
+}
+
+/// Quotes bytes with the escapes [`unescape`] reads.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => s.push_str("\\n"),
+                '\r' => s.push_str("\\r"),
+                '\t' => s.push_str("\\t"),
+                '\0' => s.push_str("\\0"),
+                '\\' => s.push_str("\\\\"),
+                '"' => s.push_str("\\\""),
+                ',' => s.push_str("\\x2c"),
+                c if c.is_control() => {
+                    let mut b = [0u8; 4];
+                    for byte in c.encode_utf8(&mut b).bytes() {
+                        s.push_str(&format!("\\x{byte:02x}"));
+                    }
+                }
+                c => s.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    s.push('"');
+    s
+}
+
+fn parse_bool(key: &str, v: Option<&str>) -> Result<bool, String> {
+    match v.map(str::trim) {
+        None | Some("true") | Some("yes") | Some("1") => Ok(true),
+        Some("false") | Some("no") | Some("0") => Ok(false),
+        Some(o) => Err(format!("expected {key}=true or {key}=false, got {o:?}")),
+    }
+}
+
+fn size_value(key: &str, v: Option<&str>) -> Result<usize, String> {
+    let v = v.ok_or_else(|| format!("expected {key}=SIZE"))?;
+    parse_size(v)
+}
+
+fn positive(key: &str, v: usize) -> Result<usize, String> {
+    if v == 0 { Err(format!("{key} must be at least 1")) } else { Ok(v) }
+}
+
+fn parse_spec(text: &str) -> Result<FramingSpec, String> {
+    let text = text.trim();
+    let (name, rest) = match text.split_once(':') {
+        Some((n, r)) => (n.trim(), Some(r)),
+        None => (text, None),
+    };
+    let mut spec = FramingSpec::default_for(name).ok_or_else(|| {
+        let names: Vec<_> = STRATEGIES.iter().map(|s| s.name).collect();
+        format!("expected a strategy ({} or raw), got {name:?}", names.join(", "))
+    })?;
+    let items = match rest {
+        Some(r) => split_items(r)?,
+        None => Vec::new(),
+    };
+    for (i, item) in items.iter().enumerate() {
+        let item_t = item.trim();
+        if item_t.is_empty() {
+            return Err("expected an item between commas, got nothing".into());
+        }
+        let (key, value) = match item_t.split_once('=') {
+            Some((k, v)) if !k.trim_start().starts_with('"') => (k.trim(), Some(v.trim())),
+            _ => ("", Some(item_t)),
+        };
+        let positional = key.is_empty();
+        let value_str = value.unwrap_or("");
+        match &mut spec {
+            FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => match key {
+                "" | "read-size" if positional && i == 0 || key == "read-size" => {
+                    *read_size = positive("read-size", size_value("read-size", value)?)?
+                }
+                _ => return Err(format!("expected read-size=N, got {item_t:?}")),
+            },
+            FramingSpec::Delimiter { delimiter, max_length } => match key {
+                "" | "delimiter" if (positional && i == 0) || key == "delimiter" => {
+                    let d = unescape(value_str)?;
+                    if d.is_empty() {
+                        return Err("the delimiter must not be empty".into());
+                    }
+                    *delimiter = Bytes::from(d);
+                }
+                "max" => *max_length = size_value("max", value)?,
+                _ => return Err(format!("expected a delimiter or max=SIZE, got {item_t:?}")),
+            },
+            FramingSpec::LengthPrefix(p) => parse_prefix_item(p, i, key, value, item_t, "max")?,
+            FramingSpec::JsonHeader(f) => match key {
+                "body-max" | "max" => f.body_max = size_value(key, value)?,
+                "header-max" => f.prefix.max_frame = size_value(key, value)?,
+                "digest" => {
+                    f.digest = match value_str {
+                        "sha256" => DigestKind::Sha256,
+                        "md5" => DigestKind::Md5,
+                        o => return Err(format!("expected digest=sha256 or digest=md5, got {o:?}")),
+                    }
+                }
+                "verify" => {
+                    f.verify = match value_str {
+                        "require" => DigestPolicy::Require,
+                        "if-present" => DigestPolicy::IfPresent,
+                        "ignore" => DigestPolicy::Ignore,
+                        o => return Err(format!("expected verify=require, if-present or ignore, got {o:?}")),
+                    }
+                }
+                _ => parse_prefix_item(&mut f.prefix, i, key, value, item_t, "header-max")
+                    .map_err(|e| format!("{e}; json-header also takes body-max, header-max, digest, verify"))?,
+            },
+            FramingSpec::Handshake { max_length } => match key {
+                "max" => *max_length = size_value("max", value)?,
+                _ => return Err(format!("expected max=SIZE, got {item_t:?}")),
+            },
+        }
+    }
+    if let FramingSpec::LengthPrefix(p) = &spec {
+        p.validate()?;
+    }
+    if let FramingSpec::JsonHeader(f) = &spec {
+        f.prefix.validate()?;
+    }
+    Ok(spec)
+}
+
+fn parse_prefix_item(
+    p: &mut LengthPrefix,
+    i: usize,
+    key: &str,
+    value: Option<&str>,
+    item: &str,
+    max_key: &str,
+) -> Result<(), String> {
+    let v = value.unwrap_or("").trim();
+    match key {
+        "" if i == 0 && LengthPrefix::preset(v).is_some() => {
+            let max = p.max_frame;
+            let inc = p.includes_header;
+            *p = LengthPrefix { max_frame: max, includes_header: inc, ..LengthPrefix::preset(v).unwrap() };
+        }
+        "" if v == "signed" || v == "includes-header" || v == "unsigned" => match v {
+            "signed" => p.signed = true,
+            "unsigned" => p.signed = false,
+            _ => p.includes_header = true,
+        },
+        "" => {
+            let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
+            return Err(format!("expected a preset ({}) or KEY=VALUE, got {item:?}", names.join(", ")));
+        }
+        "width" => {
+            p.width = match v {
+                "1" => 1,
+                "2" => 2,
+                "4" => 4,
+                "8" => 8,
+                o => return Err(format!("expected width=1, 2, 4 or 8, got {o:?}")),
+            }
+        }
+        "endian" => {
+            p.endian = match v {
+                "big" | "be" => Endian::Big,
+                "little" | "le" => Endian::Little,
+                o => return Err(format!("expected endian=big or endian=little, got {o:?}")),
+            }
+        }
+        "signed" => p.signed = parse_bool(key, value)?,
+        "includes-header" => p.includes_header = parse_bool(key, value)?,
+        k if k == max_key => p.max_frame = size_value(k, value)?,
+        _ => {
+            return Err(format!(
+                "expected a preset, width=, endian=, signed=, includes-header= or {max_key}=, got {item:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn fmt_size(n: usize) -> String {
+    if n >= 1 << 30 && n % (1 << 30) == 0 {
+        format!("{}GiB", n >> 30)
+    } else if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{}MiB", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{}KiB", n >> 10)
+    } else {
+        n.to_string()
+    }
+}
+
+impl fmt::Display for FramingSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FramingSpec::Naive { read_size } => write!(f, "naive:read-size={read_size}"),
+            FramingSpec::Udp { read_size } => write!(f, "udp:read-size={read_size}"),
+            FramingSpec::Delimiter { delimiter, max_length } => {
+                write!(f, "delimiter:{},max={}", escape(delimiter), fmt_size(*max_length))
+            }
+            FramingSpec::LengthPrefix(p) => {
+                write!(f, "length-prefix:{}", p.shape_name())?;
+                if p.includes_header {
+                    write!(f, ",includes-header")?;
+                }
+                write!(f, ",max={}", fmt_size(p.max_frame))
+            }
+            FramingSpec::JsonHeader(j) => {
+                write!(f, "json-header:{}", j.prefix.shape_name())?;
+                if j.prefix.includes_header {
+                    write!(f, ",includes-header")?;
+                }
+                write!(f, ",header-max={},body-max={}", fmt_size(j.prefix.max_frame), fmt_size(j.body_max))?;
+                if j.digest == DigestKind::Md5 {
+                    write!(f, ",digest=md5")?;
+                }
+                match j.verify {
+                    DigestPolicy::Require => Ok(()),
+                    DigestPolicy::IfPresent => write!(f, ",verify=if-present"),
+                    DigestPolicy::Ignore => write!(f, ",verify=ignore"),
+                }
+            }
+            FramingSpec::Handshake { max_length } => write!(f, "handshake:max={}", fmt_size(*max_length)),
+        }
+    }
+}
+
+impl FromStr for FramingSpec {
+    type Err = SpecError;
+
+    fn from_str(s: &str) -> Result<Self, SpecError> {
+        parse_spec(s).map_err(|message| SpecError { input: s.to_owned(), message })
+    }
+}
+
+impl Serialize for FramingSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for FramingSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_examples_parse_to_the_right_knobs() {
+        let s: FramingSpec = "length-prefix:i32le,max=1MiB".parse().unwrap();
+        let FramingSpec::LengthPrefix(p) = s else { panic!() };
+        assert_eq!((p.width, p.endian, p.signed, p.max_frame), (4, Endian::Little, true, 1 << 20));
+        let s: FramingSpec = r#"delimiter:"\r\n",max=4KiB"#.parse().unwrap();
+        assert_eq!(s, FramingSpec::Delimiter { delimiter: Bytes::from_static(b"\r\n"), max_length: 4096 });
+        let s: FramingSpec = "delimiter:<END>".parse().unwrap();
+        assert_eq!(s.codec().max_message(), DEFAULT_MAX_LENGTH);
+        let s: FramingSpec = "naive:16".parse().unwrap();
+        assert_eq!(s, FramingSpec::Naive { read_size: 16 });
+        assert_eq!("raw".parse::<FramingSpec>().unwrap(), FramingSpec::Naive { read_size: 1024 });
+        let s: FramingSpec = "length-prefix:width=2,endian=little,signed,includes-header".parse().unwrap();
+        let FramingSpec::LengthPrefix(p) = s else { panic!() };
+        assert_eq!((p.width, p.endian, p.signed, p.includes_header), (2, Endian::Little, true, true));
+        let s: FramingSpec = "json-header:i32le,digest=md5,verify=ignore,body-max=1KiB".parse().unwrap();
+        let FramingSpec::JsonHeader(j) = s else { panic!() };
+        assert_eq!(
+            (j.prefix.signed, j.digest, j.verify, j.body_max),
+            (true, DigestKind::Md5, DigestPolicy::Ignore, 1024)
+        );
+    }
+
+    #[test]
+    fn spec_errors_say_what_was_expected() {
+        for (bad, want) in [
+            ("carrier-pigeon", "expected a strategy"),
+            ("length-prefix:u24be", "expected a preset"),
+            ("length-prefix:width=3", "expected width=1, 2, 4 or 8"),
+            ("length-prefix:max=lots", "expected a size"),
+            ("delimiter:\"\"", "must not be empty"),
+            ("delimiter:\"abc", "unterminated quote"),
+            ("delimiter:\\q", "unknown escape"),
+            ("naive:0", "at least 1"),
+            ("json-header:digest=crc", "expected digest=sha256"),
+            ("naive:,", "expected"),
+        ] {
+            let e = bad.parse::<FramingSpec>().unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn display_reparses_to_the_same_spec() {
+        for s in [
+            "naive",
+            "udp:1024",
+            "delimiter",
+            r#"delimiter:"a,b\x01""#,
+            "length-prefix:u16le,includes-header,max=100",
+            "json-header:i64le,digest=md5,verify=if-present",
+            "handshake:max=1KiB",
+        ] {
+            let spec: FramingSpec = s.parse().unwrap();
+            let again: FramingSpec = spec.to_string().parse().unwrap();
+            assert_eq!(spec, again, "{s} -> {spec}");
+        }
+    }
+}
