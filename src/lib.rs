@@ -30,4 +30,5 @@ pub mod check;
 pub mod cli;
 pub mod framing;
 pub mod fuzzing;
+pub mod server;
 pub mod units;

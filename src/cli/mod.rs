@@ -2,6 +2,7 @@
 //! `Parser` struct with a `run()`. `main.rs` only calls [`main`].
 
 mod list;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// Show strategies, their knobs and defaults, variants, schedules and scenarios.
     List(list::ListArgs),
+    /// Run a reference server until Ctrl-C; prints `listening on IP:PORT` first.
+    Serve(Box<serve::ServeArgs>),
 }
 
 /// Parses the command line, runs the subcommand, and returns the process
@@ -29,6 +32,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List(a) => a.run(),
+        Command::Serve(a) => a.run(),
     };
     match result {
         Ok(code) => code,

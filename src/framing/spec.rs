@@ -138,7 +138,7 @@ pub const STRATEGIES: &[StrategyInfo] = &[
     StrategyInfo {
         name: "udp",
         wire: "one datagram per message; a datagram larger than read-size is cut short",
-        knobs: &[("read-size", "65507", "receiver buffer; the seeds use 1024")],
+        knobs: &[("read-size", "1024", "the seed variant's recvfrom buffer; the correct server reads whole datagrams")],
     },
 ];
 
@@ -165,7 +165,7 @@ impl FramingSpec {
             "length-prefix" => FramingSpec::LengthPrefix(LengthPrefix::default()),
             "json-header" => FramingSpec::JsonHeader(JsonHeaderFormat::default()),
             "handshake" => FramingSpec::Handshake { max_length: DEFAULT_MAX_LENGTH },
-            "udp" => FramingSpec::Udp { read_size: super::udp::MAX_DATAGRAM },
+            "udp" => FramingSpec::Udp { read_size: DEFAULT_READ_SIZE },
             _ => return None,
         })
     }

@@ -1,0 +1,172 @@
+//! `framelab serve`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::framing::{FramingSpec, LengthPrefix, unescape};
+use crate::server::{Handler, Server, ServerConfig, ServerEvent, Variant};
+use crate::units::{parse_duration, parse_size};
+
+/// Options of `framelab serve`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  framelab serve naive --variant seed --log-messages
+      a recv(1024) server; then in another shell:
+      python3 -c \"import socket;s=socket.create_connection(('127.0.0.1',PORT));s.send(b'hello');s.send(b'world')\"
+  framelab serve length-prefix --preset i32le --handler echo --addr 127.0.0.1:9000
+  framelab serve 'delimiter:\"\\r\\n\",max=4KiB' --handler upper
+  framelab serve json-header --handler files --root ./public
+  framelab serve naive --variant sequential      one client at a time (B14)")]
+pub struct ServeArgs {
+    /// Strategy, or a full framing spec (`length-prefix:i32le,max=1MiB`).
+    pub strategy: String,
+    /// Address to listen on; port 0 picks a free port (printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// correct (default), seed, utf8 (naive), decimal (length-prefix), sequential.
+    #[arg(long, default_value = "correct")]
+    pub variant: String,
+    /// echo, upper, ack, digest, files, silent.
+    #[arg(long, default_value = "ack")]
+    pub handler: String,
+    /// Read size of naive and udp servers (recv(N)).
+    #[arg(long, value_parser = parse_size)]
+    pub read_size: Option<usize>,
+    /// Largest frame (body) accepted.
+    #[arg(long, value_parser = parse_size)]
+    pub max_frame: Option<usize>,
+    /// Delimiter of the delimiter strategy (escapes: \n \r \t \xNN).
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Length-prefix preset (u32be, i32le, i64le, u16be, ...), also for json-header.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Delay before handling each message (a slow server), e.g. 200ms.
+    #[arg(long, value_parser = parse_duration)]
+    pub delay: Option<Duration>,
+    /// Root directory of the files handler.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Close a connection idle for this long.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub idle_timeout: Duration,
+    /// Close a connection whose frame takes longer than this to arrive.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub frame_timeout: Duration,
+    /// Most connections served at once.
+    #[arg(long, default_value_t = 512)]
+    pub max_connections: usize,
+    /// Print every message as the server understood it, and every error and close.
+    #[arg(long)]
+    pub log_messages: bool,
+}
+
+impl ServeArgs {
+    /// Builds the server configuration the options describe.
+    pub fn config(&self) -> anyhow::Result<ServerConfig> {
+        let mut framing: FramingSpec = self.strategy.parse()?;
+        if let Some(rs) = self.read_size {
+            match &mut framing {
+                FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } if rs > 0 => *read_size = rs,
+                _ => bail!("--read-size applies to naive and udp (at least 1)"),
+            }
+        }
+        if let Some(d) = &self.delimiter {
+            let FramingSpec::Delimiter { delimiter, .. } = &mut framing else {
+                bail!("--delimiter applies to the delimiter strategy")
+            };
+            let bytes = unescape(d).map_err(anyhow::Error::msg)?;
+            if bytes.is_empty() {
+                bail!("--delimiter must not be empty");
+            }
+            *delimiter = bytes.into();
+        }
+        if let Some(p) = &self.preset {
+            let preset =
+                LengthPrefix::preset(p).with_context(|| format!("unknown preset {p:?} (see framelab list presets)"))?;
+            match &mut framing {
+                FramingSpec::LengthPrefix(lp) => *lp = LengthPrefix { max_frame: lp.max_frame, ..preset },
+                FramingSpec::JsonHeader(j) => j.prefix = LengthPrefix { max_frame: j.prefix.max_frame, ..preset },
+                _ => bail!("--preset applies to length-prefix and json-header"),
+            }
+        }
+        if let Some(m) = self.max_frame {
+            match &mut framing {
+                FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => *read_size = m.max(1),
+                FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length = m,
+                FramingSpec::LengthPrefix(lp) => lp.max_frame = m,
+                FramingSpec::JsonHeader(j) => j.body_max = m,
+            }
+        }
+        let (variant, sequential) = match self.variant.as_str() {
+            "sequential" => (Variant::Correct, true),
+            v => (v.parse::<Variant>().map_err(anyhow::Error::msg)?, false),
+        };
+        let mut cfg = ServerConfig::new(framing).variant(variant);
+        cfg.sequential = sequential;
+        cfg.handler = self.handler.parse::<Handler>().map_err(anyhow::Error::msg)?;
+        cfg.delay = self.delay.unwrap_or_default();
+        cfg.root = self.root.clone();
+        cfg.addr = self.addr;
+        cfg.limits.idle_timeout = self.idle_timeout;
+        cfg.limits.frame_timeout = self.frame_timeout;
+        cfg.limits.max_connections = self.max_connections;
+        cfg.validate().map_err(anyhow::Error::msg)?;
+        Ok(cfg)
+    }
+
+    /// Serves until Ctrl-C.
+    pub fn run(self) -> anyhow::Result<i32> {
+        let cfg = self.config()?;
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        rt.block_on(async move {
+            let server = Server::start(cfg.clone()).await.with_context(|| format!("binding {}", cfg.addr))?;
+            println!("listening on {}", server.addr());
+            eprintln!(
+                "framelab: {} server ({} variant, {} handler){}; Ctrl-C stops",
+                cfg.framing,
+                if cfg.sequential { "sequential".to_string() } else { cfg.variant.to_string() },
+                cfg.handler,
+                if cfg.delay.is_zero() { String::new() } else { format!(", delay {:?}", cfg.delay) }
+            );
+            let mut feed = server.log().subscribe();
+            let log = self.log_messages;
+            let printer = tokio::spawn(async move {
+                loop {
+                    match feed.recv().await {
+                        Ok((id, ev)) if log => print_event(id, &ev),
+                        Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            if log {
+                                println!("[log] {n} events not shown (printing fell behind)");
+                            }
+                        }
+                        Err(_) => return,
+                    }
+                }
+            });
+            tokio::signal::ctrl_c().await?;
+            eprintln!("framelab: stopping");
+            server.stop().await;
+            printer.abort();
+            Ok(0)
+        })
+    }
+}
+
+fn print_event(id: u64, ev: &ServerEvent) {
+    match ev {
+        ServerEvent::Message { len, data, .. } => {
+            let shown: String = crate::framing::escape(&data[..data.len().min(200)]);
+            let more = if *len > 200 { format!(" (+{} bytes)", len - 200) } else { String::new() };
+            println!("[conn {id}] message {len} bytes: {shown}{more}");
+        }
+        ServerEvent::Error { kind, detail } => println!("[conn {id}] error {kind}: {detail}"),
+        ServerEvent::Reply { len } => println!("[conn {id}] reply {len} bytes"),
+        ServerEvent::Closed { reason } => println!("[conn {id}] closed: {}", reason.name()),
+    }
+}

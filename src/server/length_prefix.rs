@@ -1,0 +1,109 @@
+//! The length-prefix server. `correct` decodes with
+//! [`LengthPrefixCodec`](crate::framing::LengthPrefixCodec), so a header or
+//! body cut anywhere is reassembled.
+//!
+//! `seed` (alias `single-read`) reads the header with one `read()` and the
+//! body with one `read()`, like seed 000/004's `conn.recv(4)` then
+//! `conn.recv(n)`, or C's `read(fd, &len, 4)` with the count ignored: a
+//! header cut in two is read zero-padded (B4), and a short body leaves its
+//! rest to be read as the next header (B5). Lengths are still checked
+//! against the maximum: no variant allocates what a peer declares.
+//!
+//! `decimal` is seed 004's first attempt: the length is sent as decimal
+//! text with no boundary (`str(len)` then the data); the server parses the
+//! leading digits of one `recv(1024)` (the rest of that read is lost) and
+//! then gathers `recv(1024)`s until it has at least that many bytes, taking
+//! whatever overshoots into the next message (B7).
+
+use bytes::{Bytes, BytesMut};
+
+use super::Variant;
+use super::conn::{Conn, SEED_RECV};
+use super::observe::CloseReason;
+use crate::framing::FramingSpec;
+
+pub(crate) async fn serve(c: Conn) {
+    match c.cfg.variant {
+        Variant::Seed => single_read(c).await,
+        Variant::Decimal => decimal(c).await,
+        _ => {
+            let codec = c.cfg.framing.codec();
+            c.serve_framed(codec).await
+        }
+    }
+}
+
+async fn single_read(mut c: Conn) {
+    let FramingSpec::LengthPrefix(format) = c.cfg.framing.clone() else {
+        unreachable!("length-prefix server with another framing")
+    };
+    let mut replier = c.cfg.framing.codec();
+    loop {
+        c.frame_start = None;
+        let head = match c.recv(format.header_len()).await {
+            Ok(b) => b,
+            Err(end) => return c.end(end),
+        };
+        // The bug: whatever one read returned is the header, zero-padded.
+        let mut padded = [0u8; 8];
+        padded[..head.len()].copy_from_slice(&head);
+        let raw = format.read_raw(&padded);
+        let body_len = match format.body_len(raw) {
+            Ok(n) => n,
+            Err(e) => {
+                c.log.error(c.id, "bad-length", e);
+                return c.finish(CloseReason::Error, None);
+            }
+        };
+        let body = if body_len == 0 {
+            Bytes::new()
+        } else {
+            match c.recv(body_len).await {
+                Ok(b) => b,
+                Err(end) => return c.end(end.mid_frame()),
+            }
+        };
+        c.understood(body.clone());
+        if let Err(r) = c.respond(&body, &mut replier).await {
+            return c.finish(r, None);
+        }
+    }
+}
+
+async fn decimal(mut c: Conn) {
+    let max = c.cfg.framing.max_message();
+    let mut replier = c.cfg.framing.codec();
+    loop {
+        c.frame_start = None;
+        let first = match c.recv(SEED_RECV).await {
+            Ok(b) => b,
+            Err(end) => return c.end(end),
+        };
+        let digits = first.iter().take_while(|b| b.is_ascii_digit()).count();
+        let len = std::str::from_utf8(&first[..digits]).ok().and_then(|d| d.parse::<usize>().ok());
+        let Some(len) = len else {
+            c.log.error(
+                c.id,
+                "bad-length",
+                format!("expected a decimal length, got {:?}", String::from_utf8_lossy(&first[..first.len().min(16)])),
+            );
+            return c.finish(CloseReason::Error, None);
+        };
+        if len > max {
+            c.log.error(c.id, "bad-length", format!("declared length {len} exceeds the maximum of {max}"));
+            return c.finish(CloseReason::Error, None);
+        }
+        let mut body = BytesMut::new();
+        while body.len() < len {
+            match c.recv(SEED_RECV).await {
+                Ok(b) => body.extend_from_slice(&b),
+                Err(end) => return c.end(end.mid_frame()),
+            }
+        }
+        let body = body.freeze();
+        c.understood(body.clone());
+        if let Err(r) = c.respond(&body, &mut replier).await {
+            return c.finish(r, None);
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! What a reference server understood: per connection, the messages it
+//! decoded, the errors it hit, and how the connection ended.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::{Notify, broadcast};
+
+/// Most message bytes a server keeps in its observation; past this, only
+/// lengths are kept (`Message::data` is cut and `cut` is set).
+pub const MAX_RECORDED_BYTES: usize = 512 * 1024 * 1024;
+
+/// One thing that happened on a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum ServerEvent {
+    /// A message as the server understood it.
+    Message {
+        /// Its length.
+        len: usize,
+        /// Its bytes (cut short once the recording budget is spent).
+        #[serde(serialize_with = "ser_bytes")]
+        data: Bytes,
+        /// Whether `data` was cut short by the recording budget.
+        cut: bool,
+    },
+    /// A framing, protocol or handler error.
+    Error {
+        /// A short stable name (`frame-too-large`, `bad-utf8`, ...).
+        kind: String,
+        /// The error text.
+        detail: String,
+    },
+    /// A reply was sent.
+    Reply {
+        /// Its length (framing included).
+        len: usize,
+    },
+    /// The connection ended.
+    Closed {
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+fn ser_bytes<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(b))
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloseReason {
+    /// The peer closed its write side at a frame boundary.
+    Eof,
+    /// The peer closed in the middle of a frame.
+    EofMidFrame,
+    /// The peer reset the connection, or another I/O error.
+    Reset,
+    /// Nothing arrived within the idle timeout.
+    IdleTimeout,
+    /// A frame took longer than the frame timeout (slowloris).
+    FrameTimeout,
+    /// The server closed it after an error it cannot recover from.
+    Error,
+    /// The server refused it: too many connections.
+    Refused,
+    /// The server was stopped.
+    Shutdown,
+}
+
+impl CloseReason {
+    /// Kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CloseReason::Eof => "eof",
+            CloseReason::EofMidFrame => "eof-mid-frame",
+            CloseReason::Reset => "reset",
+            CloseReason::IdleTimeout => "idle-timeout",
+            CloseReason::FrameTimeout => "frame-timeout",
+            CloseReason::Error => "error",
+            CloseReason::Refused => "refused",
+            CloseReason::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// One connection's record.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnLog {
+    /// Connection number, from 0 in accept order.
+    pub id: u64,
+    /// The peer.
+    pub peer: SocketAddr,
+    /// What happened, in order.
+    pub events: Vec<ServerEvent>,
+}
+
+impl ConnLog {
+    /// The messages the server understood.
+    pub fn messages(&self) -> impl Iterator<Item = &Bytes> {
+        self.events.iter().filter_map(|e| match e {
+            ServerEvent::Message { data, .. } => Some(data),
+            _ => None,
+        })
+    }
+
+    /// How the connection ended, if it has.
+    pub fn closed(&self) -> Option<CloseReason> {
+        self.events.iter().find_map(|e| match e {
+            ServerEvent::Closed { reason } => Some(*reason),
+            _ => None,
+        })
+    }
+
+    /// Errors seen, as (kind, detail).
+    pub fn errors(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.events.iter().filter_map(|e| match e {
+            ServerEvent::Error { kind, detail } => Some((kind.as_str(), detail.as_str())),
+            _ => None,
+        })
+    }
+}
+
+/// A snapshot of everything a server observed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Observation {
+    /// Connections in accept order.
+    pub connections: Vec<ConnLog>,
+}
+
+impl Observation {
+    /// All messages of all connections, in connection order.
+    pub fn messages(&self) -> Vec<Bytes> {
+        self.connections.iter().flat_map(|c| c.messages().cloned()).collect()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    obs: Observation,
+    recorded: usize,
+}
+
+/// The shared, growing observation of a running server.
+#[derive(Debug, Clone)]
+pub struct ObservationLog {
+    inner: Arc<Mutex<Inner>>,
+    changed: Arc<Notify>,
+    events: broadcast::Sender<(u64, ServerEvent)>,
+}
+
+impl Default for ObservationLog {
+    fn default() -> Self {
+        ObservationLog { inner: Arc::default(), changed: Arc::default(), events: broadcast::channel(4096).0 }
+    }
+}
+
+impl ObservationLog {
+    /// Starts a connection record and returns its id.
+    pub fn open(&self, peer: SocketAddr) -> u64 {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let id = g.obs.connections.len() as u64;
+        g.obs.connections.push(ConnLog { id, peer, events: Vec::new() });
+        drop(g);
+        self.changed.notify_waiters();
+        id
+    }
+
+    /// Records an event on connection `id`.
+    pub fn push(&self, id: u64, event: ServerEvent) {
+        let _ = self.events.send((id, event.clone()));
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = g.obs.connections.get_mut(id as usize) {
+            c.events.push(event);
+        }
+        drop(g);
+        self.changed.notify_waiters();
+    }
+
+    /// Records a message, within the recording budget.
+    pub fn message(&self, id: u64, data: Bytes) {
+        let len = data.len();
+        let keep = {
+            let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            let keep = len.min(MAX_RECORDED_BYTES.saturating_sub(g.recorded));
+            g.recorded += keep;
+            keep
+        };
+        self.push(id, ServerEvent::Message { len, data: data.slice(..keep), cut: keep < len });
+    }
+
+    /// Records an error.
+    pub fn error(&self, id: u64, kind: &str, detail: impl ToString) {
+        self.push(id, ServerEvent::Error { kind: kind.to_owned(), detail: detail.to_string() });
+    }
+
+    /// Records the end of a connection.
+    pub fn close(&self, id: u64, reason: CloseReason) {
+        self.push(id, ServerEvent::Closed { reason });
+    }
+
+    /// A snapshot.
+    pub fn snapshot(&self) -> Observation {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).obs.clone()
+    }
+
+    /// A live feed of events (lossy if the reader falls behind).
+    pub fn subscribe(&self) -> broadcast::Receiver<(u64, ServerEvent)> {
+        self.events.subscribe()
+    }
+
+    /// Waits until `pred` holds for the observation, or `timeout` passes;
+    /// returns the last snapshot and whether `pred` held.
+    pub async fn wait_until(&self, timeout: Duration, pred: impl Fn(&Observation) -> bool) -> (Observation, bool) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.changed.notified();
+            let snap = self.snapshot();
+            if pred(&snap) {
+                return (snap, true);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let snap = self.snapshot();
+                let ok = pred(&snap);
+                return (snap, ok);
+            }
+        }
+    }
+}
