@@ -30,5 +30,6 @@ pub mod check;
 pub mod cli;
 pub mod framing;
 pub mod fuzzing;
+pub mod net;
 pub mod server;
 pub mod units;

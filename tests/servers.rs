@@ -293,8 +293,7 @@ async fn hostile_peers_end_only_their_own_connection() {
     let c = connect(&s).await;
     let mut c = c;
     c.write_all(&frame(spec, &[b"hello world"])[..6]).await.unwrap();
-    c.set_linger(Some(Duration::ZERO)).unwrap();
-    drop(c);
+    framelab::net::reset(c);
     good_client_is_served(&s, spec).await;
 
     // A 0xFFFFFFFF length and a negative i32 (as u32be: 0x80000000 and up).
