@@ -26,10 +26,15 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod check;
 pub mod cli;
+pub mod client;
+pub mod fault;
 pub mod framing;
 pub mod fuzzing;
 pub mod net;
+pub mod report;
+pub mod scenario;
 pub mod server;
 pub mod units;

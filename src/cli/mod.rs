@@ -1,7 +1,9 @@
 //! The `framelab` command line: one file per subcommand, each a clap
 //! `Parser` struct with a `run()`. `main.rs` only calls [`main`].
 
+mod bench;
 mod list;
+mod run;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +24,10 @@ pub struct Cli {
 enum Command {
     /// Show strategies, their knobs and defaults, variants, schedules and scenarios.
     List(list::ListArgs),
+    /// Compare framing strategies with tokio-util's codecs and a raw stream.
+    Bench(bench::BenchArgs),
+    /// Run scenario files or folders (default scenarios/) and report verdicts.
+    Run(Box<run::RunArgs>),
     /// Run a reference server until Ctrl-C; prints `listening on IP:PORT` first.
     Serve(Box<serve::ServeArgs>),
 }
@@ -32,7 +38,9 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List(a) => a.run(),
+        Command::Bench(a) => a.run(),
         Command::Serve(a) => a.run(),
+        Command::Run(a) => a.run(),
     };
     match result {
         Ok(code) => code,

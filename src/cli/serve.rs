@@ -4,11 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 
-use crate::framing::{FramingSpec, LengthPrefix, unescape};
-use crate::server::{Handler, Server, ServerConfig, ServerEvent, Variant};
+use crate::server::{Handler, Knobs, Server, ServerConfig, ServerEvent, apply_knobs, parse_variant};
 use crate::units::{parse_duration, parse_size};
 
 /// Options of `framelab serve`.
@@ -68,44 +67,14 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// Builds the server configuration the options describe.
     pub fn config(&self) -> anyhow::Result<ServerConfig> {
-        let mut framing: FramingSpec = self.strategy.parse()?;
-        if let Some(rs) = self.read_size {
-            match &mut framing {
-                FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } if rs > 0 => *read_size = rs,
-                _ => bail!("--read-size applies to naive and udp (at least 1)"),
-            }
-        }
-        if let Some(d) = &self.delimiter {
-            let FramingSpec::Delimiter { delimiter, .. } = &mut framing else {
-                bail!("--delimiter applies to the delimiter strategy")
-            };
-            let bytes = unescape(d).map_err(anyhow::Error::msg)?;
-            if bytes.is_empty() {
-                bail!("--delimiter must not be empty");
-            }
-            *delimiter = bytes.into();
-        }
-        if let Some(p) = &self.preset {
-            let preset =
-                LengthPrefix::preset(p).with_context(|| format!("unknown preset {p:?} (see framelab list presets)"))?;
-            match &mut framing {
-                FramingSpec::LengthPrefix(lp) => *lp = LengthPrefix { max_frame: lp.max_frame, ..preset },
-                FramingSpec::JsonHeader(j) => j.prefix = LengthPrefix { max_frame: j.prefix.max_frame, ..preset },
-                _ => bail!("--preset applies to length-prefix and json-header"),
-            }
-        }
-        if let Some(m) = self.max_frame {
-            match &mut framing {
-                FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => *read_size = m.max(1),
-                FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length = m,
-                FramingSpec::LengthPrefix(lp) => lp.max_frame = m,
-                FramingSpec::JsonHeader(j) => j.body_max = m,
-            }
-        }
-        let (variant, sequential) = match self.variant.as_str() {
-            "sequential" => (Variant::Correct, true),
-            v => (v.parse::<Variant>().map_err(anyhow::Error::msg)?, false),
+        let knobs = Knobs {
+            read_size: self.read_size,
+            max_frame: self.max_frame,
+            delimiter: self.delimiter.clone(),
+            preset: self.preset.clone(),
         };
+        let framing = apply_knobs(self.strategy.parse()?, &knobs).map_err(anyhow::Error::msg)?;
+        let (variant, sequential) = parse_variant(&self.variant).map_err(anyhow::Error::msg)?;
         let mut cfg = ServerConfig::new(framing).variant(variant);
         cfg.sequential = sequential;
         cfg.handler = self.handler.parse::<Handler>().map_err(anyhow::Error::msg)?;

@@ -83,7 +83,8 @@ impl Conn {
         match r {
             Err(_) => Fill::Closed(why, None),
             Ok(Ok(0)) => Fill::Eof,
-            Ok(Ok(_)) => {
+            Ok(Ok(n)) => {
+                self.log.read(self.id, n);
                 if self.frame_start.is_none() {
                     self.frame_start = Some(Instant::now());
                 }

@@ -212,6 +212,71 @@ impl ServerConfig {
     }
 }
 
+/// Framing knobs given apart from the spec (CLI flags, scenario keys);
+/// each overrides the spec's value.
+#[derive(Debug, Clone, Default)]
+pub struct Knobs {
+    /// Read size of naive and udp.
+    pub read_size: Option<usize>,
+    /// Largest frame (body, line, read).
+    pub max_frame: Option<usize>,
+    /// Delimiter text (escapes allowed).
+    pub delimiter: Option<String>,
+    /// Length-prefix preset (also json-header's header length).
+    pub preset: Option<String>,
+}
+
+/// Applies `knobs` to `framing`; an error names the knob that does not
+/// apply to the strategy.
+pub fn apply_knobs(mut framing: FramingSpec, knobs: &Knobs) -> Result<FramingSpec, String> {
+    use crate::framing::LengthPrefix;
+    if let Some(rs) = knobs.read_size {
+        match &mut framing {
+            FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } if rs > 0 => *read_size = rs,
+            _ => return Err("read-size applies to naive and udp, and must be at least 1".into()),
+        }
+    }
+    if let Some(d) = &knobs.delimiter {
+        let FramingSpec::Delimiter { delimiter, .. } = &mut framing else {
+            return Err("delimiter applies to the delimiter strategy".into());
+        };
+        let bytes = crate::framing::unescape(d)?;
+        if bytes.is_empty() {
+            return Err("the delimiter must not be empty".into());
+        }
+        *delimiter = bytes.into();
+    }
+    if let Some(p) = &knobs.preset {
+        let preset =
+            LengthPrefix::preset(p).ok_or_else(|| format!("unknown preset {p:?} (see framelab list presets)"))?;
+        match &mut framing {
+            FramingSpec::LengthPrefix(lp) => {
+                *lp = LengthPrefix { max_frame: lp.max_frame, includes_header: lp.includes_header, ..preset }
+            }
+            FramingSpec::JsonHeader(j) => j.prefix = LengthPrefix { max_frame: j.prefix.max_frame, ..preset },
+            _ => return Err("preset applies to length-prefix and json-header".into()),
+        }
+    }
+    if let Some(m) = knobs.max_frame {
+        match &mut framing {
+            FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => *read_size = m.max(1),
+            FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length = m,
+            FramingSpec::LengthPrefix(lp) => lp.max_frame = m,
+            FramingSpec::JsonHeader(j) => j.body_max = m,
+        }
+    }
+    Ok(framing)
+}
+
+/// Parses a variant name; `sequential` is the correct variant with a
+/// one-client-at-a-time accept loop.
+pub fn parse_variant(name: &str) -> Result<(Variant, bool), String> {
+    match name {
+        "sequential" => Ok((Variant::Correct, true)),
+        v => Ok((v.parse()?, false)),
+    }
+}
+
 /// A running reference server.
 #[derive(Debug)]
 pub struct Server {

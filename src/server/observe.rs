@@ -95,6 +95,8 @@ pub struct ConnLog {
     pub id: u64,
     /// The peer.
     pub peer: SocketAddr,
+    /// Bytes read from the peer so far.
+    pub bytes_read: u64,
     /// What happened, in order.
     pub events: Vec<ServerEvent>,
 }
@@ -164,7 +166,7 @@ impl ObservationLog {
     pub fn open(&self, peer: SocketAddr) -> u64 {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let id = g.obs.connections.len() as u64;
-        g.obs.connections.push(ConnLog { id, peer, events: Vec::new() });
+        g.obs.connections.push(ConnLog { id, peer, bytes_read: 0, events: Vec::new() });
         drop(g);
         self.changed.notify_waiters();
         id
@@ -176,6 +178,16 @@ impl ObservationLog {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = g.obs.connections.get_mut(id as usize) {
             c.events.push(event);
+        }
+        drop(g);
+        self.changed.notify_waiters();
+    }
+
+    /// Counts bytes read from the peer of connection `id`.
+    pub fn read(&self, id: u64, n: usize) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = g.obs.connections.get_mut(id as usize) {
+            c.bytes_read += n as u64;
         }
         drop(g);
         self.changed.notify_waiters();

@@ -48,6 +48,7 @@ pub(crate) async fn serve(
                 id
             }
         };
+        log.read(id, n);
         let msg = Bytes::copy_from_slice(&buf[..n]);
         log.message(id, msg.clone());
         if !cfg.delay.is_zero() {

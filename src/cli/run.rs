@@ -1,0 +1,185 @@
+//! `framelab run`.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+
+use crate::report::{HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
+use crate::scenario::{self, RunOptions, Scenario};
+
+/// Report format on stdout.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// One line per scenario, details for each mismatch.
+    Human,
+    /// One JSON object.
+    Json,
+}
+
+/// Options of `framelab run`.
+#[derive(Debug, Args)]
+#[command(after_help = "Exit status: 0 when every verdict matches its expectation, 1 when one does not,
+2 for a usage or scenario-file error.
+
+Examples:
+  framelab run                                  the built-in suite (scenarios/)
+  framelab run scenarios/b01-naive-coalesce.toml --seed 7
+  framelab run --filter B4 --format json
+  framelab run --junit report.xml --shard 1/3
+  framelab run my-scenarios/ --target 127.0.0.1:9000")]
+pub struct RunArgs {
+    /// Scenario files or folders (default: scenarios/).
+    pub paths: Vec<PathBuf>,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Also write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Seed for every scenario (replays a reported failure exactly).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only scenarios whose name, file or bug id contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Point every scenario at this server (loopback only) instead of its own.
+    #[arg(long)]
+    pub target: Option<SocketAddr>,
+    /// Run a stable 1/N share of the scenarios: I/N, 1 <= I <= N.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Scenarios run at once.
+    #[arg(long, default_value_t = 8)]
+    pub jobs: usize,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 1/3")?;
+    let i: usize = i.trim().parse().map_err(|_| format!("expected I/N, got {s:?}"))?;
+    let n: usize = n.trim().parse().map_err(|_| format!("expected I/N, got {s:?}"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("expected I/N with 1 <= I <= N, got {s:?}"));
+    }
+    Ok((i, n))
+}
+
+impl RunArgs {
+    /// Loads, filters and shards the scenarios; errors are file-located.
+    pub fn scenarios(&self) -> Result<Vec<Scenario>, Vec<String>> {
+        let paths = if self.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { self.paths.clone() };
+        let files = scenario::collect(&paths).map_err(|e| vec![e.to_string()])?;
+        let mut errors = Vec::new();
+        let mut out = Vec::new();
+        for f in files {
+            if let Some((i, n)) = self.shard {
+                if !scenario::in_shard(&f, i, n) {
+                    continue;
+                }
+            }
+            match scenario::load_file(&f) {
+                Ok(s) => {
+                    let keep = self.filter.as_ref().is_none_or(|t| {
+                        s.name.contains(t.as_str())
+                            || s.file.to_string_lossy().contains(t.as_str())
+                            || s.bug.as_deref().is_some_and(|b| b == t)
+                    });
+                    if keep {
+                        out.push(s);
+                    }
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        if errors.is_empty() { Ok(out) } else { Err(errors) }
+    }
+
+    /// Runs the scenarios and reports.
+    pub fn run(self) -> anyhow::Result<i32> {
+        if let Some(t) = self.target {
+            if !crate::net::is_loopback(&t) {
+                eprintln!(
+                    "error: --target {t} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
+                );
+                return Ok(2);
+            }
+        }
+        let scenarios = match self.scenarios() {
+            Ok(s) => s,
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("error: {e}");
+                }
+                return Ok(2);
+            }
+        };
+        if scenarios.is_empty() {
+            eprintln!("error: no scenario matched (paths {:?}, filter {:?})", self.paths, self.filter);
+            return Ok(2);
+        }
+        let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+        match self.format {
+            Format::Human => {
+                let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                reporters.push(Box::new(HumanReporter::new(std::io::stdout(), color)));
+            }
+            Format::Json => reporters.push(Box::new(JsonReporter::new(std::io::stdout()))),
+        }
+        if let Some(p) = &self.junit {
+            reporters.push(Box::new(JunitReporter::new(p.clone())));
+        }
+        let count = scenarios.len();
+        for r in reporters.iter_mut() {
+            r.event(&RunEvent::RunStarted { count })?;
+        }
+        let bar = if std::io::stderr().is_terminal() {
+            let b = indicatif::ProgressBar::new(count as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} scenarios {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            Some(b)
+        } else {
+            None
+        };
+        let opts = RunOptions { seed: self.seed, target: self.target };
+        let started = Instant::now();
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let mut io_error = None;
+        let results = rt.block_on(scenario::run_suite(scenarios, opts, self.jobs, |r| {
+            if let Some(b) = &bar {
+                b.inc(1);
+                b.suspend(|| {
+                    for rep in reporters.iter_mut() {
+                        if let Err(e) = rep.event(&RunEvent::ScenarioFinished { result: r }) {
+                            io_error.get_or_insert(e);
+                        }
+                    }
+                });
+            } else {
+                for rep in reporters.iter_mut() {
+                    if let Err(e) = rep.event(&RunEvent::ScenarioFinished { result: r }) {
+                        io_error.get_or_insert(e);
+                    }
+                }
+            }
+        }));
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        if let Some(e) = io_error {
+            return Err(e.into());
+        }
+        let passed = results.iter().filter(|r| r.ok).count();
+        let failed = results.len() - passed;
+        for r in reporters.iter_mut() {
+            r.event(&RunEvent::RunFinished { passed, failed, elapsed: started.elapsed() })?;
+        }
+        if results.iter().any(|r| r.verdict.is_none()) {
+            return Ok(2);
+        }
+        Ok(if failed == 0 { 0 } else { 1 })
+    }
+}

@@ -1,0 +1,21 @@
+//! `random`: write sizes drawn from a range with the scenario's seeded
+//! generator: the same seed gives the same cuts, byte for byte.
+
+use bytes::Bytes;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// Writes whose sizes are drawn uniformly from `min..=max`.
+pub fn writes(stream: &Bytes, min: usize, max: usize, rng: &mut ChaCha8Rng) -> Vec<Bytes> {
+    let min = min.max(1);
+    let max = max.max(min);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < stream.len() {
+        let n = rng.gen_range(min..=max);
+        let end = (i + n).min(stream.len());
+        out.push(stream.slice(i..end));
+        i = end;
+    }
+    out
+}

@@ -1,0 +1,61 @@
+//! The human report: one line per scenario, details for every mismatch.
+
+use std::io::Write;
+
+use super::{Reporter, RunEvent};
+
+/// Writes the human-readable report.
+pub struct HumanReporter<W: Write> {
+    out: W,
+    color: bool,
+    failures: Vec<crate::scenario::ScenarioResult>,
+}
+
+impl<W: Write> HumanReporter<W> {
+    /// A reporter writing to `out`, with ANSI colours if `color`.
+    pub fn new(out: W, color: bool) -> Self {
+        HumanReporter { out, color, failures: Vec::new() }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+}
+
+impl<W: Write> Reporter for HumanReporter<W> {
+    fn event(&mut self, ev: &RunEvent<'_>) -> std::io::Result<()> {
+        match ev {
+            RunEvent::RunStarted { count } => {
+                writeln!(self.out, "running {count} scenario(s)")?;
+            }
+            RunEvent::ScenarioFinished { result: r } => {
+                let status = if r.ok { self.paint("32", "PASS") } else { self.paint("31;1", "FAIL") };
+                let bug = r.bug.as_deref().unwrap_or("-");
+                let verdict = r.verdict_text();
+                let shown = if r.ok { verdict.clone() } else { format!("{verdict} (expected {})", r.expected) };
+                writeln!(self.out, "{status} {bug:<4} {:<46} {:<24} {:>5}ms", r.name, shown, r.duration_ms)?;
+                if !r.ok {
+                    self.failures.push((*r).clone());
+                }
+            }
+            RunEvent::RunFinished { passed, failed, elapsed } => {
+                for r in std::mem::take(&mut self.failures) {
+                    writeln!(self.out)?;
+                    writeln!(self.out, "{} {} ({})", self.paint("31;1", "--- FAIL:"), r.name, r.file)?;
+                    writeln!(self.out, "    verdict:  {} (expected {})", r.verdict_text(), r.expected)?;
+                    writeln!(self.out, "    what:     {}", r.detail)?;
+                    writeln!(self.out, "    sent:     [{}]", r.sent.join(", "))?;
+                    writeln!(self.out, "    writes:   {:?}", &r.writes[..r.writes.len().min(16)])?;
+                    writeln!(self.out, "    seen:     [{}]", r.seen.join(", "))?;
+                    writeln!(self.out, "    seed:     {}", r.seed)?;
+                    writeln!(self.out, "    replay:   {}", r.replay_command())?;
+                }
+                writeln!(self.out)?;
+                let summary = format!("{passed} passed, {failed} failed");
+                let summary = if *failed == 0 { self.paint("32;1", &summary) } else { self.paint("31;1", &summary) };
+                writeln!(self.out, "{summary} in {:.2}s", elapsed.as_secs_f64())?;
+            }
+        }
+        self.out.flush()
+    }
+}

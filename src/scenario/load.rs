@@ -1,0 +1,201 @@
+//! Loading scenario files: one file, or every `*.toml` under a folder.
+//! Errors name the file, the line and column, and the key.
+
+use std::path::{Path, PathBuf};
+
+use super::model::Scenario;
+
+/// A scenario file that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct LoadError {
+    /// The file.
+    pub file: String,
+    /// 1-based line (0 when the file could not be read).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong, naming the key when there is one.
+    pub message: String,
+}
+
+/// Line and column (1-based) of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The key assigned on the line containing `offset`, and its table.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix('[').and_then(|t| t.strip_suffix(']')).map(str::to_owned));
+    let t = line.trim();
+    if let Some(t) = t.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        return Some(format!("[{t}]"));
+    }
+    let key = t.split('=').next()?.trim();
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+        return None;
+    }
+    Some(match table {
+        Some(tb) => format!("{tb}.{key}"),
+        None => key.to_owned(),
+    })
+}
+
+/// Parses scenario text; `file` is only used in errors and defaults.
+pub fn parse(text: &str, file: &Path) -> Result<Scenario, LoadError> {
+    let shown = file.display().to_string();
+    match toml::from_str::<Scenario>(text) {
+        Ok(mut s) => {
+            s.file = file.to_path_buf();
+            if s.name.is_empty() {
+                s.name = file.file_stem().map_or_else(|| "scenario".into(), |f| f.to_string_lossy().into_owned());
+            }
+            validate(&s).map_err(|message| LoadError { file: shown, line: 1, column: 1, message })?;
+            Ok(s)
+        }
+        Err(e) => {
+            let offset = e.span().map_or(0, |r| r.start);
+            let (line, column) = line_col(text, offset);
+            let mut message = e.message().trim().to_owned();
+            if let Some(key) = key_at(text, offset) {
+                if !message.contains(&format!("`{key}`")) {
+                    message = format!("key `{key}`: {message}");
+                }
+            }
+            Err(LoadError { file: shown, line, column, message })
+        }
+    }
+}
+
+/// Checks what serde cannot: sizes, combinations.
+fn validate(s: &Scenario) -> Result<(), String> {
+    if s.client.connections == 0 {
+        return Err("key `client.connections`: must be at least 1".into());
+    }
+    if s.client.connections > 1000 {
+        return Err("key `client.connections`: at most 1000".into());
+    }
+    if let Some(g) = &s.client.generate {
+        if g.count > 100_000 {
+            return Err("key `client.generate.count`: at most 100000 messages".into());
+        }
+        if g.size.max > 64 << 20 {
+            return Err("key `client.generate.size`: at most 64MiB per message".into());
+        }
+    }
+    if let Some(t) = &s.target {
+        match t.addr {
+            Some(a) if !crate::net::is_loopback(&a) => {
+                return Err(format!(
+                    "key `target.addr`: {a} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
+                ));
+            }
+            None => return Err("key `target.addr`: a target needs an address, e.g. addr = \"127.0.0.1:9000\"".into()),
+            _ => {}
+        }
+    }
+    if s.timeout.is_zero() {
+        return Err("key `timeout`: must be more than 0".into());
+    }
+    Ok(())
+}
+
+/// Loads one scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+        file: path.display().to_string(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(&text, path)
+}
+
+/// Every `*.toml` file under `paths` (files as given, folders searched
+/// recursively), sorted within each folder.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out).map_err(|e| LoadError {
+                file: p.display().to_string(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read folder: {e}"),
+            })?;
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(LoadError {
+                file: p.display().to_string(),
+                line: 0,
+                column: 0,
+                message: "no such file or folder".into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "toml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> LoadError {
+        parse(text, Path::new("scenarios/x.toml")).unwrap_err()
+    }
+
+    #[test]
+    fn unknown_key_error_names_file_line_and_key() {
+        let e = err("name = \"a\"\n[client]\nmessages = [\"a\"]\nschedul = \"each\"\n");
+        assert_eq!((e.file.as_str(), e.line), ("scenarios/x.toml", 4), "{e}");
+        assert!(e.message.contains("schedul"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_bad_duration_and_unknown_strategy_are_located() {
+        let e = err("[client]\nconnections = \"two\"\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("client.connections"), "{e}");
+        let e = err("[client]\npause = \"soon\"\n");
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("client.pause") && e.message.contains("duration"), "{e}");
+        let e = err("\n\n[server]\nstrategy = \"pigeon\"\n");
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("server.strategy") && e.message.contains("expected a strategy"), "{e}");
+        let e = err("[expect]\nverdict = \"sticky\"\n");
+        assert!(e.message.contains("expect.verdict"), "{e}");
+        let e = err("[target]\naddr = \"10.0.0.1:80\"\n");
+        assert!(e.message.contains("loopback"), "{e}");
+    }
+
+    #[test]
+    fn every_key_has_a_default() {
+        let s = parse("", Path::new("empty.toml")).unwrap();
+        assert_eq!(s.name, "empty");
+        assert_eq!(s.client.connections, 1);
+        assert!(s.client.nodelay);
+    }
+}

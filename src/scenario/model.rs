@@ -1,0 +1,387 @@
+//! The scenario file format (TOML, kebab-case keys, a default for every
+//! key, durations as text). `scenarios/README.md` documents it for users.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::fault::Schedule;
+use crate::fault::payload::{ForgedLength, PayloadKind, SizeRange};
+use crate::framing::FramingSpec;
+use crate::server::Handler;
+use crate::units::serde_duration;
+
+/// What happened to the messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every message understood as sent.
+    #[default]
+    Intact,
+    /// Messages merged: the receiver took two or more as one.
+    Coalesced,
+    /// A message taken in pieces, as several.
+    Split,
+    /// Bytes misread as framing (or a digest that does not match).
+    Desync,
+    /// Messages cut short (UDP).
+    Truncated,
+    /// Whole messages missing.
+    Lost,
+    /// The peer closed or reset the connection.
+    Closed,
+    /// Nothing within the timeout.
+    Hang,
+    /// The peer refused bad input cleanly and kept serving.
+    Rejected,
+}
+
+/// Every verdict, in documentation order.
+pub const VERDICTS: &[Verdict] = &[
+    Verdict::Intact,
+    Verdict::Coalesced,
+    Verdict::Split,
+    Verdict::Desync,
+    Verdict::Truncated,
+    Verdict::Lost,
+    Verdict::Closed,
+    Verdict::Hang,
+    Verdict::Rejected,
+];
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Intact => "intact",
+            Verdict::Coalesced => "coalesced",
+            Verdict::Split => "split",
+            Verdict::Desync => "desync",
+            Verdict::Truncated => "truncated",
+            Verdict::Lost => "lost",
+            Verdict::Closed => "closed",
+            Verdict::Hang => "hang",
+            Verdict::Rejected => "rejected",
+        })
+    }
+}
+
+fn de_from_str<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr<Err = String>,
+{
+    let s = String::deserialize(d)?;
+    s.parse().map_err(serde::de::Error::custom)
+}
+
+fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    serde_duration::deserialize(d).map(Some)
+}
+
+/// A scenario: a server (or target), a client plan, and the verdict the
+/// run must give.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Scenario {
+    /// Name shown in reports (default: the file name).
+    #[serde(default)]
+    pub name: String,
+    /// The bug of BUGS.md this reproduces (`B1`...), if any.
+    #[serde(default)]
+    pub bug: Option<String>,
+    /// One or two sentences for the report.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of the scenario's generator (default: derived from the name).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Deadline of the whole scenario (default 10s).
+    #[serde(default = "default_timeout", with = "serde_duration")]
+    pub timeout: Duration,
+    /// An in-process reference server (the default when no target is given).
+    #[serde(default)]
+    pub server: ServerSection,
+    /// Anyone's server instead of a reference server.
+    #[serde(default)]
+    pub target: Option<TargetSection>,
+    /// The client plan.
+    #[serde(default)]
+    pub client: ClientSection,
+    /// How replies are read and checked.
+    #[serde(default)]
+    pub response: ResponseSection,
+    /// The verdict this run must give.
+    #[serde(default)]
+    pub expect: ExpectSection,
+    /// The file this came from (set by the loader).
+    #[serde(skip)]
+    pub file: PathBuf,
+}
+
+fn default_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+/// `[server]`: an in-process reference server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerSection {
+    /// Strategy or full framing spec (default `naive`).
+    #[serde(default = "default_strategy")]
+    pub strategy: FramingSpec,
+    /// correct, seed, utf8, decimal, sequential.
+    #[serde(default = "default_variant")]
+    pub variant: String,
+    /// echo, upper, ack, digest, files, silent (default ack).
+    #[serde(default, deserialize_with = "de_from_str")]
+    pub handler: Handler,
+    /// Read size of naive and udp servers.
+    #[serde(default)]
+    pub read_size: Option<usize>,
+    /// Largest frame.
+    #[serde(default)]
+    pub max_frame: Option<usize>,
+    /// Delimiter (escapes allowed).
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// Length-prefix preset.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Handler delay per message.
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    pub delay: Option<Duration>,
+    /// Root of the files handler, relative to the scenario file.
+    #[serde(default)]
+    pub root: Option<PathBuf>,
+    /// Idle timeout (default 5s in scenarios).
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    pub idle_timeout: Option<Duration>,
+    /// Frame timeout.
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    pub frame_timeout: Option<Duration>,
+    /// Most connections at once.
+    #[serde(default)]
+    pub max_connections: Option<usize>,
+}
+
+fn default_strategy() -> FramingSpec {
+    FramingSpec::default()
+}
+
+fn default_variant() -> String {
+    "correct".into()
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            strategy: default_strategy(),
+            variant: default_variant(),
+            handler: Handler::default(),
+            read_size: None,
+            max_frame: None,
+            delimiter: None,
+            preset: None,
+            delay: None,
+            root: None,
+            idle_timeout: None,
+            frame_timeout: None,
+            max_connections: None,
+        }
+    }
+}
+
+/// `[target]`: anyone's server.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TargetSection {
+    /// Address of a running server (loopback only).
+    #[serde(default)]
+    pub addr: Option<SocketAddr>,
+    /// The target speaks UDP.
+    #[serde(default)]
+    pub udp: bool,
+}
+
+/// `generate = { count = 1000, size = "1..65536", kind = "random" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Generate {
+    /// How many messages.
+    pub count: usize,
+    /// Their sizes.
+    #[serde(default = "default_size")]
+    pub size: SizeRange,
+    /// What they are made of.
+    #[serde(default)]
+    pub kind: PayloadKind,
+}
+
+fn default_size() -> SizeRange {
+    SizeRange { min: 1, max: 64 }
+}
+
+/// `read = { sizes = [1, 7], pause = "10ms" }`: how the client reads replies.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ReadSection {
+    /// Read sizes drawn from [MIN, MAX].
+    #[serde(default)]
+    pub sizes: Option<(usize, usize)>,
+    /// Pause before each read.
+    #[serde(default, with = "serde_duration")]
+    pub pause: Duration,
+}
+
+/// How the client's header encoder treats a length its header cannot hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Overflow {
+    /// Refuse the message (framelab's encoder).
+    #[default]
+    Error,
+    /// Wrap the length modulo the width, as `struct.pack` with a too-small
+    /// format or a C cast does (B18).
+    Wrap,
+}
+
+/// `[client]`: what is sent, and how.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientSection {
+    /// Framing of the messages (default: the server's; `raw` sends them as they are).
+    #[serde(default)]
+    pub framing: Option<FramingSpec>,
+    /// The messages (UTF-8 text; TOML escapes like \u4f60 work).
+    #[serde(default)]
+    pub messages: Vec<String>,
+    /// Generated messages, after `messages`.
+    #[serde(default)]
+    pub generate: Option<Generate>,
+    /// How frames become writes.
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// Pause between writes.
+    #[serde(default, with = "serde_duration")]
+    pub pause: Duration,
+    /// Wait until a reference server has read each write before the next
+    /// (makes write boundaries reach its reads on any machine).
+    #[serde(default)]
+    pub sync: bool,
+    /// TCP_NODELAY (Nagle off); default true.
+    #[serde(default = "yes")]
+    pub nodelay: bool,
+    /// Concurrent connections, each sending the same messages.
+    #[serde(default = "one")]
+    pub connections: usize,
+    /// Wait for one reply after each message before sending the next.
+    #[serde(default)]
+    pub lockstep: bool,
+    /// Keep the connection open this long after the last write.
+    #[serde(default, with = "serde_duration")]
+    pub hold: Duration,
+    /// Send only this many bytes, then reset the connection.
+    #[serde(default)]
+    pub reset_after: Option<usize>,
+    /// Send a forged length header (in the client framing's shape) before
+    /// the messages, which then go raw: 0, max, max+1, width-max, -1, N.
+    #[serde(default)]
+    pub forge_header: Option<ForgedLength>,
+    /// What the encoder does with a length its header cannot hold.
+    #[serde(default)]
+    pub overflow: Overflow,
+    /// Handshake: send `Start` and the next request in one write (B8).
+    #[serde(default)]
+    pub coalesce_start: bool,
+    /// How long to wait for a reply (default 1s).
+    #[serde(default = "default_reply_timeout", with = "serde_duration")]
+    pub reply_timeout: Duration,
+    /// How replies are read.
+    #[serde(default)]
+    pub read: ReadSection,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> usize {
+    1
+}
+
+fn default_reply_timeout() -> Duration {
+    Duration::from_secs(1)
+}
+
+impl Default for ClientSection {
+    fn default() -> Self {
+        ClientSection {
+            framing: None,
+            messages: Vec::new(),
+            generate: None,
+            schedule: Schedule::default(),
+            pause: Duration::ZERO,
+            sync: false,
+            nodelay: true,
+            connections: 1,
+            lockstep: false,
+            hold: Duration::ZERO,
+            reset_after: None,
+            forge_header: None,
+            overflow: Overflow::default(),
+            coalesce_start: false,
+            reply_timeout: default_reply_timeout(),
+            read: ReadSection::default(),
+        }
+    }
+}
+
+/// What replies must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResponseExpect {
+    /// Not checked (default for reference servers, whose observation is
+    /// the oracle).
+    #[default]
+    None,
+    /// One reply per message, content not checked.
+    Reply,
+    /// The message itself.
+    Echo,
+    /// The message upper-cased.
+    Upper,
+    /// `Receive your message!`.
+    Ack,
+    /// `len=N sha256=HEX` of the message.
+    Digest,
+}
+
+/// `[response]`: how replies are read and checked.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ResponseSection {
+    /// Framing of replies (default: the server's framing).
+    #[serde(default)]
+    pub framing: Option<FramingSpec>,
+    /// What each reply must be.
+    #[serde(default)]
+    pub expect: ResponseExpect,
+}
+
+/// `[expect]`: the verdict the run must give.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ExpectSection {
+    /// The verdict (default intact).
+    #[serde(default)]
+    pub verdict: Verdict,
+    /// What the server must understand, when it differs from the messages
+    /// sent (for example when the client sends length and data as raw
+    /// pieces).
+    #[serde(default)]
+    pub messages: Option<Vec<String>>,
+}

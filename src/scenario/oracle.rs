@@ -1,0 +1,94 @@
+//! The oracle: what was sent, what the server understood (or what came
+//! back), and a [`Verdict`].
+
+use bytes::Bytes;
+
+use super::model::Verdict;
+
+/// Compares the messages a receiver should have understood with what it
+/// understood, by content and boundaries:
+///
+/// - the same messages: `intact`;
+/// - the same bytes, fewer messages: `coalesced`; more: `split`;
+/// - whole non-empty messages missing, the rest in order: `lost`;
+/// - as many messages, each a prefix of the one sent, some shorter:
+///   `truncated`;
+/// - anything else (bytes misread as framing): `desync`.
+///
+/// Missing empty messages alone (nothing went on the wire) count as
+/// `intact` here; the caller decides from the client side (a `hang`).
+pub fn classify(expected: &[Bytes], observed: &[Bytes]) -> Verdict {
+    if expected == observed {
+        return Verdict::Intact;
+    }
+    let non_empty: Vec<&Bytes> = expected.iter().filter(|m| !m.is_empty()).collect();
+    let observed_non_empty: Vec<&Bytes> = observed.iter().filter(|m| !m.is_empty()).collect();
+    if non_empty == observed_non_empty {
+        return Verdict::Intact;
+    }
+    let sent: Vec<u8> = expected.iter().flat_map(|m| m.iter().copied()).collect();
+    let seen: Vec<u8> = observed.iter().flat_map(|m| m.iter().copied()).collect();
+    if sent == seen {
+        return if observed_non_empty.len() < non_empty.len() {
+            Verdict::Coalesced
+        } else if observed_non_empty.len() > non_empty.len() {
+            Verdict::Split
+        } else {
+            Verdict::Desync
+        };
+    }
+    if is_subsequence(&observed_non_empty, &non_empty) {
+        return Verdict::Lost;
+    }
+    if expected.len() == observed.len() && expected.iter().zip(observed).all(|(e, o)| e.starts_with(o)) {
+        return Verdict::Truncated;
+    }
+    Verdict::Desync
+}
+
+fn is_subsequence(small: &[&Bytes], big: &[&Bytes]) -> bool {
+    let mut it = big.iter();
+    small.iter().all(|s| it.any(|b| b == s))
+}
+
+/// Whether the observed messages are the first messages expected (the
+/// receiver stopped early but misread nothing).
+pub fn is_prefix(expected: &[Bytes], observed: &[Bytes]) -> bool {
+    observed.len() <= expected.len() && expected.iter().zip(observed).all(|(e, o)| e == o)
+}
+
+/// Error kinds a reference server records when it refuses bad input.
+pub const REJECTION_KINDS: &[&str] = &[
+    "frame-too-large",
+    "negative-length",
+    "length-below-header",
+    "overflow",
+    "line-too-long",
+    "bad-header",
+    "bad-length",
+    "too-many-connections",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(v: &[&str]) -> Vec<Bytes> {
+        v.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect()
+    }
+
+    #[test]
+    fn verdicts_follow_content_and_boundaries() {
+        let e = b(&["hello", "world"]);
+        assert_eq!(classify(&e, &b(&["hello", "world"])), Verdict::Intact);
+        assert_eq!(classify(&e, &b(&["helloworld"])), Verdict::Coalesced);
+        assert_eq!(classify(&e, &b(&["hel", "lo", "world"])), Verdict::Split);
+        assert_eq!(classify(&e, &b(&["hello"])), Verdict::Lost);
+        assert_eq!(classify(&e, &b(&["world"])), Verdict::Lost);
+        assert_eq!(classify(&e, &b(&["hel", "world"])), Verdict::Truncated);
+        assert_eq!(classify(&e, &b(&["5world"])), Verdict::Desync);
+        assert_eq!(classify(&e, &b(&["hell", "owor", "ld"])), Verdict::Split);
+        assert_eq!(classify(&b(&["a", "", "b"]), &b(&["a", "b"])), Verdict::Intact);
+        assert_eq!(classify(&e, &[]), Verdict::Lost);
+    }
+}
