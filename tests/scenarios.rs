@@ -1,0 +1,237 @@
+//! The scenario suite as tests: every file in scenarios/ must give its
+//! expected verdict (a scenario that stops reproducing its bug fails
+//! `cargo test`), the catalog must cover B1..B18 with correct
+//! counterparts, verdicts and plans must repeat exactly, and broken files
+//! and misbehaving targets must be handled.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use framelab::scenario::{self, RunOptions, Scenario, Verdict};
+
+fn suite() -> Vec<Scenario> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = scenario::collect(&[dir]).unwrap();
+    files.iter().map(|f| scenario::load_file(f).unwrap_or_else(|e| panic!("{e}"))).collect()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+}
+
+#[test]
+fn every_scenario_file_gives_its_expected_verdict() {
+    let results = rt().block_on(scenario::run_suite(suite(), RunOptions::default(), 8, |_| {}));
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| format!("{}: {} (expected {}): {}", r.file, r.verdict_text(), r.expected, r.detail))
+        .collect();
+    assert!(failed.is_empty(), "scenarios that did not give their verdict:\n{}", failed.join("\n"));
+    assert!(results.len() >= 36);
+}
+
+#[test]
+fn catalog_covers_every_bug_and_each_has_a_correct_counterpart() {
+    let all = suite();
+    for id in 1..=18 {
+        let bug = format!("B{id}");
+        let prefix = format!("b{id:02}-");
+        let files: Vec<&Scenario> =
+            all.iter().filter(|s| s.file.file_name().unwrap().to_string_lossy().starts_with(&prefix)).collect();
+        assert!(files.iter().any(|s| s.bug.as_deref() == Some(bug.as_str())), "no scenario reproduces {bug}");
+        // The correct strategy under the same kind of schedule: intact, or
+        // a clean refusal for hostile input.
+        assert!(
+            files.iter().any(|s| s.server.variant == "correct"
+                && matches!(s.expect.verdict, Verdict::Intact | Verdict::Rejected | Verdict::Closed)),
+            "{bug} has no correct counterpart"
+        );
+    }
+}
+
+#[test]
+fn catalog_scenarios_give_the_same_verdict_and_plan_ten_times() {
+    let catalog: Vec<Scenario> = suite().into_iter().filter(|s| !s.name.starts_with("stress")).collect();
+    let mut seen: BTreeMap<String, (Option<Verdict>, String)> = BTreeMap::new();
+    let rt = rt();
+    for round in 0..10 {
+        let results = rt.block_on(scenario::run_suite(catalog.clone(), RunOptions::default(), 16, |_| {}));
+        for r in results {
+            let key = r.file.clone();
+            let now = (r.verdict, r.plan.clone());
+            match seen.get(&key) {
+                None => {
+                    seen.insert(key, now);
+                }
+                Some(first) => assert_eq!(first, &now, "{key} changed on round {round}: {}", r.detail),
+            }
+            assert!(r.ok, "{} round {round}: {} (expected {}): {}", r.file, r.verdict_text(), r.expected, r.detail);
+        }
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_and_other_seed_other_cuts() {
+    let sc = scenario::parse(
+        "[server]\nstrategy = \"length-prefix\"\n[client]\ngenerate = { count = 20, size = \"1..100\", kind = \"random\" }\nschedule = { random = [1, 9] }\n",
+        Path::new("x.toml"),
+    )
+    .unwrap();
+    let a = scenario::prepare(&sc, 42, false).unwrap();
+    let b = scenario::prepare(&sc, 42, false).unwrap();
+    let c = scenario::prepare(&sc, 43, false).unwrap();
+    assert_eq!(a.actions, b.actions);
+    assert_ne!(a.actions, c.actions);
+}
+
+fn framelab() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_framelab"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let out = framelab().args(["run", "--filter", "B1", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let scenarios = v["scenarios"].as_array().unwrap();
+    assert!(!scenarios.is_empty());
+    for s in scenarios {
+        for key in ["name", "file", "verdict", "expected", "ok", "seed", "detail"] {
+            assert!(s.get(key).is_some(), "missing {key} in {s}");
+        }
+    }
+    assert_eq!(v["passed"].as_u64().unwrap() as usize, scenarios.len());
+    assert_eq!(v["failed"].as_u64(), Some(0));
+}
+
+#[test]
+fn junit_report_parses_and_has_one_testcase_per_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junit.xml");
+    let out = framelab().args(["run", "--filter", "B1", "--format", "json", "--junit"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = v["scenarios"].as_array().unwrap().len();
+    let xml = std::fs::read_to_string(&path).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut cases = 0;
+    loop {
+        match reader.read_event().expect("the JUnit file must be well-formed XML") {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
+                if e.name().as_ref() == b"testcase" =>
+            {
+                cases += 1
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(cases, n);
+}
+
+#[test]
+fn a_failing_scenario_exits_1_and_prints_seed_and_replay_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("wrong.toml");
+    std::fs::write(&f, "[server]\nstrategy = \"naive\"\nvariant = \"seed\"\n[client]\nmessages = [\"a\", \"b\"]\nschedule = \"coalesce\"\n[expect]\nverdict = \"intact\"\n").unwrap();
+    let out = framelab().arg("run").arg(&f).arg("--seed").arg("99").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("coalesced (expected intact)"), "{text}");
+    assert!(text.contains("seed:     99") && text.contains("replay:   framelab run"), "{text}");
+    assert!(text.contains("\"ab\""), "the report shows what the server saw: {text}");
+}
+
+#[test]
+fn broken_scenario_files_exit_2_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, want) in [
+        ("unknown-key.toml", "[client]\nmesages = [\"a\"]\n", "mesages"),
+        ("wrong-type.toml", "[client]\nconnections = \"many\"\n", "client.connections"),
+        ("bad-duration.toml", "[client]\npause = \"a while\"\n", "client.pause"),
+        ("bad-strategy.toml", "[server]\nstrategy = \"carrier-pigeon\"\n", "server.strategy"),
+    ] {
+        let f = dir.path().join(name);
+        std::fs::write(&f, text).unwrap();
+        let out = framelab().arg("run").arg(&f).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{name}:2:")), "{name}: {err}");
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}
+
+/// Servers that misbehave: one refuses connections, one closes at once,
+/// one accepts and never answers.
+async fn misbehaving_targets() -> (SocketAddr, SocketAddr, SocketAddr, tokio::task::JoinHandle<()>) {
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let closer = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (ca, sa) = (closer.local_addr().unwrap(), silent.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            tokio::select! {
+                Ok((s, _)) = closer.accept() => drop(s),
+                Ok((s, _)) = silent.accept() => held.push(s),
+            }
+        }
+    });
+    (refused, ca, sa, task)
+}
+
+fn target_scenario(addr: SocketAddr, name: &str) -> Scenario {
+    let text = format!(
+        "name = \"{name}\"\ntimeout = \"5s\"\n[target]\naddr = \"{addr}\"\n[client]\nframing = \"delimiter\"\nmessages = [\"a\", \"b\"]\nreply-timeout = \"300ms\"\n[response]\nframing = \"delimiter\"\nexpect = \"ack\"\n"
+    );
+    scenario::parse(&text, &PathBuf::from(format!("{name}.toml"))).unwrap()
+}
+
+#[test]
+fn targets_that_refuse_close_or_hang_get_a_verdict_and_the_run_goes_on() {
+    let rt = rt();
+    let (refused, closer, silent, task) = rt.block_on(misbehaving_targets());
+    let scenarios =
+        vec![target_scenario(refused, "refuses"), target_scenario(closer, "closes"), target_scenario(silent, "hangs")];
+    let started = std::time::Instant::now();
+    let results = rt.block_on(scenario::run_suite(scenarios, RunOptions::default(), 3, |_| {}));
+    let verdicts: Vec<_> = results.iter().map(|r| (r.name.as_str(), r.verdict)).collect();
+    assert_eq!(
+        verdicts,
+        vec![("refuses", Some(Verdict::Closed)), ("closes", Some(Verdict::Closed)), ("hangs", Some(Verdict::Hang))],
+        "{:#?}",
+        results.iter().map(|r| &r.detail).collect::<Vec<_>>()
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "a verdict must come within the timeouts");
+    task.abort();
+}
+
+#[test]
+fn target_flag_points_a_scenario_at_another_server() {
+    // A reference length-prefix server run as "anyone's server".
+    let rt = rt();
+    let server = rt
+        .block_on(framelab::server::Server::start(
+            framelab::server::ServerConfig::new("length-prefix".parse().unwrap())
+                .handler(framelab::server::Handler::Echo),
+        ))
+        .unwrap();
+    let sc = scenario::parse(
+        "[client]\nframing = \"length-prefix\"\nmessages = [\"hello\", \"world\"]\nschedule = \"drip\"\n[response]\nframing = \"length-prefix\"\nexpect = \"echo\"\n",
+        Path::new("echo.toml"),
+    )
+    .unwrap();
+    let opts = RunOptions { seed: None, target: Some(server.addr()) };
+    let r = rt.block_on(scenario::run_scenario(&sc, &opts));
+    assert_eq!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
+    rt.block_on(server.stop());
+}
