@@ -271,6 +271,36 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
+/// The schedules' invariant, as a checkable property: a plan that is not
+/// meant to drop bytes writes exactly the framed input, in order.
+/// Returns what went wrong.
+pub fn check_plan(frames: &[Bytes], spec: &PlanSpec, seed: u64) -> Result<(), String> {
+    let actions = plan(frames, spec, &mut rng(seed));
+    let sent: Vec<u8> = frames.iter().flat_map(|f| f.iter().copied()).collect();
+    let got = written(&actions);
+    let want: &[u8] = match spec.reset_after {
+        Some(n) => &sent[..n.min(sent.len())],
+        None => &sent,
+    };
+    if &got[..] != want {
+        return Err(format!(
+            "{} wrote {} bytes, expected {} (lost or reordered bytes)",
+            spec.schedule,
+            got.len(),
+            want.len()
+        ));
+    }
+    let again = plan(frames, spec, &mut rng(seed));
+    if again != actions {
+        return Err("the same seed gave a different plan".into());
+    }
+    match actions.last() {
+        Some(Action::Shutdown) if spec.reset_after.is_none() => Ok(()),
+        Some(Action::Reset) if spec.reset_after.is_some() => Ok(()),
+        other => Err(format!("a plan must end with a shutdown or its reset, not {other:?}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,35 +348,5 @@ mod tests {
                 bad.parse::<Schedule>().unwrap_err().contains("expected") || bad == "chunk:0" || bad == "random:5-1"
             );
         }
-    }
-}
-
-/// The schedules' invariant, as a checkable property: a plan that is not
-/// meant to drop bytes writes exactly the framed input, in order.
-/// Returns what went wrong.
-pub fn check_plan(frames: &[Bytes], spec: &PlanSpec, seed: u64) -> Result<(), String> {
-    let actions = plan(frames, spec, &mut rng(seed));
-    let sent: Vec<u8> = frames.iter().flat_map(|f| f.iter().copied()).collect();
-    let got = written(&actions);
-    let want: &[u8] = match spec.reset_after {
-        Some(n) => &sent[..n.min(sent.len())],
-        None => &sent,
-    };
-    if &got[..] != want {
-        return Err(format!(
-            "{} wrote {} bytes, expected {} (lost or reordered bytes)",
-            spec.schedule,
-            got.len(),
-            want.len()
-        ));
-    }
-    let again = plan(frames, spec, &mut rng(seed));
-    if again != actions {
-        return Err("the same seed gave a different plan".into());
-    }
-    match actions.last() {
-        Some(Action::Shutdown) if spec.reset_after.is_none() => Ok(()),
-        Some(Action::Reset) if spec.reset_after.is_some() => Ok(()),
-        other => Err(format!("a plan must end with a shutdown or its reset, not {other:?}")),
     }
 }
