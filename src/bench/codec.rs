@@ -1,0 +1,391 @@
+//! Codec mode: every decoder fed the way `FramedRead` feeds it, beside
+//! tokio-util's codecs and a `raw` ceiling, with no sockets involved.
+//!
+//! ```text
+//!  wire (pre-encoded)   64 KiB reads            decode until None
+//! +----------------+   +-------+              +-----+-----+-----+
+//! | frame frame fr |-->| BytesMut (appended) |->| msg | msg | ... |
+//! +----------------+   +-------+              +-----+-----+-----+
+//! ```
+//!
+//! A [`Workload`] holds one subject's encoded stream of equal-sized
+//! messages (about [`STREAM_BYTES`] of payload, at least two messages).
+//! [`Workload::decode`] replays it as [`READ_SIZE`] reads appended to a
+//! `BytesMut` that starts at `FramedRead`'s 8 KiB, calling `decode` until
+//! it returns `None` after each read; [`Workload::decode_with`] takes any
+//! read plan (the `fragmented` bench uses 1-byte, 7-byte and random reads).
+//! The `raw` subject appends the same reads and takes everything buffered
+//! with no framing: the ceiling every decoder is measured against.
+//!
+//! Throughput counts message payload bytes, not wire bytes, so every row of
+//! a size moves the same useful bytes and framing overhead shows up as cost.
+//!
+//! ```
+//! use framelab::bench::codec::{Subject, Workload};
+//!
+//! let w = Workload::with_stream_bytes(Subject::LengthPrefix, 64, 4096);
+//! let (frames, bytes) = w.decode();
+//! assert_eq!((frames, bytes), (w.messages(), w.payload_bytes()));
+//! ```
+
+use std::hint::black_box;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder, LengthDelimitedCodec, LinesCodec};
+
+use crate::framing::{DelimiterCodec, JsonHeaderCodec, JsonMessage, LengthPrefixCodec, NaiveCodec};
+
+/// Message sizes compared by default: 16 B, 64 B, 1 KiB, 64 KiB, 1 MiB.
+pub const SIZES: [usize; 5] = [16, 64, 1024, 64 * 1024, 1024 * 1024];
+
+/// Bytes per read, as a busy socket delivers them to `FramedRead`.
+pub const READ_SIZE: usize = 64 * 1024;
+
+/// `FramedRead`'s initial buffer capacity.
+pub const INITIAL_CAPACITY: usize = 8 * 1024;
+
+/// Payload bytes in one stream (rounded to whole messages, at least two).
+/// Small enough for the source to stay in a 1 MiB L2 cache at small sizes.
+pub const STREAM_BYTES: usize = 512 * 1024;
+
+/// Longest line the delimiter codecs accept in these benches: above every
+/// size in [`SIZES`], so the limit is checked but never hit.
+pub const MAX_MESSAGE: usize = 8 * 1024 * 1024;
+
+/// The name of the `raw` row.
+pub const RAW: &str = "raw";
+
+/// One row of the comparison: a framelab strategy, a tokio-util codec, or
+/// the raw ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// No framing: the reads appended and taken whole.
+    Raw,
+    /// framelab's naive codec with `read_size` = the message size (what
+    /// it returns is cut at read boundaries too: that is its bug).
+    Naive,
+    /// framelab's delimiter codec, `\n`.
+    Delimiter,
+    /// framelab's length-prefix codec, `u32be`.
+    LengthPrefix,
+    /// framelab's json-header codec with its defaults (sha256, verified).
+    JsonHeader,
+    /// tokio-util's `LengthDelimitedCodec` (u32 big-endian).
+    TokioLengthDelimited,
+    /// tokio-util's `LinesCodec` (validates UTF-8, returns `String`).
+    TokioLines,
+    /// tokio-util's `AnyDelimiterCodec` with `\n`.
+    TokioAnyDelimiter,
+}
+
+impl Subject {
+    /// Every subject, in table order: the ceiling, then each framelab
+    /// strategy followed by its tokio-util counterpart.
+    pub const ALL: [Subject; 8] = [
+        Subject::Raw,
+        Subject::LengthPrefix,
+        Subject::TokioLengthDelimited,
+        Subject::Delimiter,
+        Subject::TokioLines,
+        Subject::TokioAnyDelimiter,
+        Subject::Naive,
+        Subject::JsonHeader,
+    ];
+
+    /// The row name used in reports and JSON (`length-prefix`,
+    /// `tokio-util LinesCodec`, `raw`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Subject::Raw => RAW,
+            Subject::Naive => "naive",
+            Subject::Delimiter => "delimiter",
+            Subject::LengthPrefix => "length-prefix",
+            Subject::JsonHeader => "json-header",
+            Subject::TokioLengthDelimited => "tokio-util LengthDelimitedCodec",
+            Subject::TokioLines => "tokio-util LinesCodec",
+            Subject::TokioAnyDelimiter => "tokio-util AnyDelimiterCodec",
+        }
+    }
+
+    /// The subject named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Subject> {
+        Subject::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Whether this row is a baseline (tokio-util or raw) rather than a
+    /// framelab strategy.
+    pub fn is_baseline(self) -> bool {
+        matches!(self, Subject::Raw | Subject::TokioLengthDelimited | Subject::TokioLines | Subject::TokioAnyDelimiter)
+    }
+
+    /// The rows this one is compared with: its tokio-util counterparts
+    /// (json-header is a length-prefixed header, so `LengthDelimitedCodec`),
+    /// then `raw`. Empty for `raw` itself.
+    pub fn baselines(self) -> &'static [Subject] {
+        match self {
+            Subject::Raw => &[],
+            Subject::LengthPrefix | Subject::JsonHeader => &[Subject::TokioLengthDelimited, Subject::Raw],
+            Subject::Delimiter => &[Subject::TokioLines, Subject::TokioAnyDelimiter, Subject::Raw],
+            Subject::Naive | Subject::TokioLengthDelimited | Subject::TokioLines | Subject::TokioAnyDelimiter => {
+                &[Subject::Raw]
+            }
+        }
+    }
+}
+
+/// One subject's encoded stream of equal-sized messages, ready to be
+/// decoded (or its messages encoded) any number of times.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Who decodes and encodes.
+    subject: Subject,
+    /// Payload bytes per message.
+    size: usize,
+    /// The messages' payloads.
+    messages: Vec<Bytes>,
+    /// The same payloads as text, for the tokio-util text codecs' encoders.
+    texts: Vec<String>,
+    /// The encoded stream.
+    wire: Bytes,
+}
+
+impl Workload {
+    /// A stream of about [`STREAM_BYTES`] of `size`-byte messages framed
+    /// by `subject`.
+    ///
+    /// # Panics
+    /// If `size` is 0.
+    pub fn new(subject: Subject, size: usize) -> Workload {
+        Workload::with_stream_bytes(subject, size, STREAM_BYTES)
+    }
+
+    /// A stream of about `stream_bytes` of payload (at least two messages).
+    ///
+    /// # Panics
+    /// If `size` is 0.
+    pub fn with_stream_bytes(subject: Subject, size: usize, stream_bytes: usize) -> Workload {
+        assert!(size > 0, "message size must be at least 1");
+        let count = (stream_bytes / size).max(2);
+        // Printable ASCII, never `\n`: valid for every codec, UTF-8 included.
+        let messages: Vec<Bytes> = (0..count).map(|i| Bytes::from(vec![b'a' + (i % 26) as u8; size])).collect();
+        let texts = match subject {
+            Subject::TokioLines | Subject::TokioAnyDelimiter => {
+                messages.iter().map(|m| String::from_utf8(m.to_vec()).expect("ASCII")).collect()
+            }
+            _ => Vec::new(),
+        };
+        let mut w = Workload { subject, size, messages, texts, wire: Bytes::new() };
+        let mut wire = BytesMut::new();
+        w.encode(&mut wire);
+        w.wire = wire.freeze();
+        w
+    }
+
+    /// The subject.
+    pub fn subject(&self) -> Subject {
+        self.subject
+    }
+
+    /// Payload bytes per message.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Messages in the stream.
+    pub fn messages(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Payload bytes in the stream (`messages() * size()`).
+    pub fn payload_bytes(&self) -> usize {
+        self.messages.len() * self.size
+    }
+
+    /// The encoded stream.
+    pub fn wire(&self) -> &[u8] {
+        &self.wire
+    }
+
+    /// Decodes the whole stream in [`READ_SIZE`] reads; returns (items,
+    /// payload bytes) decoded. `raw` returns no items; `naive` returns one
+    /// per `read_size` bytes or per read, whichever is shorter.
+    ///
+    /// # Panics
+    /// If a decoder fails or leaves bytes behind (the stream is valid).
+    pub fn decode(&self) -> (usize, usize) {
+        self.decode_reads(std::iter::repeat(READ_SIZE))
+    }
+
+    /// Decodes the whole stream in reads of the sizes `plan` gives in turn
+    /// (cycling; see [`read_plan_random`]).
+    ///
+    /// # Panics
+    /// As [`Workload::decode`], and if `plan` is empty or holds a 0.
+    pub fn decode_with(&self, plan: &[usize]) -> (usize, usize) {
+        assert!(!plan.is_empty() && !plan.contains(&0), "a read plan needs sizes of at least 1");
+        self.decode_reads(plan.iter().copied().cycle())
+    }
+
+    fn decode_reads(&self, reads: impl Iterator<Item = usize>) -> (usize, usize) {
+        let wire = &self.wire[..];
+        let got = match self.subject {
+            Subject::Raw => raw(wire, reads),
+            Subject::Naive => feed(NaiveCodec::new(self.size), wire, reads, |m| m.len()),
+            Subject::Delimiter => feed(DelimiterCodec::lines(MAX_MESSAGE), wire, reads, |m| m.len()),
+            Subject::LengthPrefix => feed(LengthPrefixCodec::default(), wire, reads, |m| m.len()),
+            Subject::JsonHeader => feed(JsonHeaderCodec::default(), wire, reads, |f| f.body.len()),
+            Subject::TokioLengthDelimited => feed(LengthDelimitedCodec::new(), wire, reads, |m| m.len()),
+            Subject::TokioLines => feed(LinesCodec::new_with_max_length(MAX_MESSAGE), wire, reads, |s| s.len()),
+            Subject::TokioAnyDelimiter => feed(
+                AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), b"\n".to_vec(), MAX_MESSAGE),
+                wire,
+                reads,
+                |b| b.len(),
+            ),
+        };
+        // naive returns whatever one read brought (that is its bug), raw
+        // counts no messages: only their bytes must add up.
+        let exact = !matches!(self.subject, Subject::Raw | Subject::Naive);
+        assert_eq!(got.1, self.payload_bytes(), "{} decoded the wrong stream", self.subject.name());
+        assert!(!exact || got.0 == self.messages(), "{} decoded {} messages", self.subject.name(), got.0);
+        got
+    }
+
+    /// Encodes every message into `dst` (appending); returns the payload
+    /// bytes encoded. `raw` appends the payloads as they are.
+    ///
+    /// # Panics
+    /// If an encoder refuses a message (none should).
+    pub fn encode(&self, dst: &mut BytesMut) -> usize {
+        let ms = &self.messages;
+        match self.subject {
+            Subject::Raw => ms.iter().for_each(|m| dst.put_slice(m)),
+            Subject::Naive => encode_all(&mut NaiveCodec::new(self.size), ms.iter().map(|m| &m[..]), dst),
+            Subject::Delimiter => encode_all(&mut DelimiterCodec::lines(MAX_MESSAGE), ms.iter().map(|m| &m[..]), dst),
+            Subject::LengthPrefix => encode_all(&mut LengthPrefixCodec::default(), ms.iter().map(|m| &m[..]), dst),
+            Subject::JsonHeader => encode_all(
+                &mut JsonHeaderCodec::default(),
+                ms.iter().map(|m| JsonMessage::new("m.bin", m.clone())),
+                dst,
+            ),
+            Subject::TokioLengthDelimited => encode_all(&mut LengthDelimitedCodec::new(), ms.iter().cloned(), dst),
+            Subject::TokioLines => {
+                encode_all(&mut LinesCodec::new_with_max_length(MAX_MESSAGE), self.texts.iter(), dst)
+            }
+            Subject::TokioAnyDelimiter => encode_all(
+                &mut AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), b"\n".to_vec(), MAX_MESSAGE),
+                self.texts.iter(),
+                dst,
+            ),
+        }
+        self.payload_bytes()
+    }
+}
+
+/// Appends `wire` to a `FramedRead`-like buffer in reads from `reads`,
+/// decoding until `None` after each; returns (items, payload bytes).
+fn feed<D, F>(mut codec: D, wire: &[u8], reads: impl Iterator<Item = usize>, len: F) -> (usize, usize)
+where
+    D: Decoder,
+    D::Error: std::fmt::Debug,
+    F: Fn(&D::Item) -> usize,
+{
+    let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
+    let (mut items, mut bytes) = (0, 0);
+    let mut rest = wire;
+    for n in reads {
+        if rest.is_empty() {
+            break;
+        }
+        let (read, tail) = rest.split_at(n.min(rest.len()));
+        rest = tail;
+        buf.extend_from_slice(read);
+        while let Some(item) = codec.decode(&mut buf).expect("a valid stream decodes") {
+            items += 1;
+            bytes += len(&item);
+            black_box(item);
+        }
+    }
+    assert!(buf.is_empty(), "{} bytes left undecoded", buf.len());
+    (items, bytes)
+}
+
+/// The ceiling: the same reads appended, then everything buffered taken
+/// with no framing (one zero-copy split per read).
+fn raw(wire: &[u8], reads: impl Iterator<Item = usize>) -> (usize, usize) {
+    let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
+    let mut bytes = 0;
+    let mut rest = wire;
+    for n in reads {
+        if rest.is_empty() {
+            break;
+        }
+        let (read, tail) = rest.split_at(n.min(rest.len()));
+        rest = tail;
+        buf.extend_from_slice(read);
+        let all = buf.split();
+        bytes += all.len();
+        black_box(all);
+    }
+    (0, bytes)
+}
+
+fn encode_all<E, I>(codec: &mut E, items: impl Iterator<Item = I>, dst: &mut BytesMut)
+where
+    E: Encoder<I>,
+    E::Error: std::fmt::Debug,
+{
+    for item in items {
+        codec.encode(item, dst).expect("every bench message encodes");
+    }
+}
+
+/// A read plan of `n`-byte reads.
+pub fn read_plan_fixed(n: usize) -> Vec<usize> {
+    vec![n]
+}
+
+/// A seeded read plan of `count` reads of 1 to `max` bytes each
+/// (ChaCha8, so the same seed gives the same plan everywhere).
+pub fn read_plan_random(seed: u64, max: usize, count: usize) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..count).map(|_| rng.gen_range(1..=max.max(1))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_subject_decodes_its_own_stream_at_every_size_and_read_plan() {
+        for subject in Subject::ALL {
+            for size in [1, 16, 1000, 70_000] {
+                let w = Workload::with_stream_bytes(subject, size, 20_000.max(3 * size));
+                w.decode();
+                w.decode_with(&read_plan_fixed(1));
+                w.decode_with(&read_plan_fixed(7));
+                w.decode_with(&read_plan_random(3, 5000, 100));
+            }
+        }
+    }
+
+    #[test]
+    fn encode_reproduces_the_wire() {
+        for subject in Subject::ALL {
+            let w = Workload::with_stream_bytes(subject, 64, 4096);
+            let mut dst = BytesMut::new();
+            assert_eq!(w.encode(&mut dst), 64 * 64);
+            assert_eq!(&dst[..], w.wire(), "{}", subject.name());
+        }
+    }
+
+    #[test]
+    fn subject_names_round_trip_and_baselines_are_baselines() {
+        for s in Subject::ALL {
+            assert_eq!(Subject::from_name(s.name()), Some(s));
+            assert!(s.baselines().iter().all(|b| b.is_baseline()));
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! What each framing strategy costs, measured without criterion: the
+//! comparisons `framelab bench` prints, usable from your own code.
+//!
+//! A mode is one kind of comparison. [`Mode::Codec`] decodes pre-encoded
+//! streams in memory (see [`codec`]); [`Mode::Loopback`] will run them end
+//! to end over 127.0.0.1 against the reference servers (not available yet:
+//! [`run`] returns [`BenchError::Unavailable`]). Every row is timed in
+//! several rounds, the rows of one size interleaved round by round so that
+//! a burst of load elsewhere on the machine hits them all alike, and the
+//! median round is reported. Ratios between rows of one run are far more
+//! stable than absolute numbers on a shared machine; compare those.
+//!
+//! ```
+//! use std::time::Duration;
+//! use framelab::bench::{self, Mode, Settings};
+//!
+//! let settings = Settings { rounds: 1, round_time: Duration::from_millis(1), sizes: vec![64] };
+//! let rows = bench::run(Mode::Codec, &settings, &mut |_| {}).unwrap();
+//! let lp = rows.iter().find(|r| r.name == "length-prefix").unwrap();
+//! assert!(bench::ratio(&rows, lp, "tokio-util LengthDelimitedCodec").is_some());
+//! ```
+//!
+//! # Note
+//!
+//! Nothing here asserts timings: a slow machine gives small numbers, never
+//! a failure. `frames_per_sec` of the `raw` row is the number of messages
+//! of that size its bytes per second amount to.
+
+pub mod codec;
+
+use std::fmt;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use self::codec::{Subject, Workload};
+
+/// A kind of comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Decoders fed in memory, as `FramedRead` feeds them.
+    Codec,
+    /// End to end over 127.0.0.1 (not available yet).
+    Loopback,
+}
+
+impl Mode {
+    /// Every mode, in report order.
+    pub const ALL: [Mode; 2] = [Mode::Codec, Mode::Loopback];
+
+    /// The mode's name in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Codec => "codec",
+            Mode::Loopback => "loopback",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One measured row: the JSON shape of `framelab bench --format json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchResult {
+    /// A strategy (`length-prefix`, ...) or a baseline
+    /// (`tokio-util LinesCodec`, `raw`, ...).
+    pub name: String,
+    /// Which comparison the row belongs to.
+    pub mode: Mode,
+    /// Message payload size in bytes.
+    pub size: usize,
+    /// Messages per second (median round).
+    pub frames_per_sec: f64,
+    /// Message payload bytes per second (median round).
+    pub bytes_per_sec: f64,
+}
+
+/// How long and how often to measure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Timed rounds per row; the median is reported.
+    pub rounds: usize,
+    /// Target duration of one round of one row.
+    pub round_time: Duration,
+    /// Message sizes, in bytes.
+    pub sizes: Vec<usize>,
+}
+
+impl Settings {
+    /// `--quick`: 7 rounds of 40 ms per row, about 15 s for codec mode.
+    pub fn quick() -> Settings {
+        Settings { rounds: 7, round_time: Duration::from_millis(40), sizes: codec::SIZES.to_vec() }
+    }
+
+    /// The default: 11 rounds of 100 ms per row, about 45 s for codec mode.
+    pub fn full() -> Settings {
+        Settings { rounds: 11, round_time: Duration::from_millis(100), sizes: codec::SIZES.to_vec() }
+    }
+}
+
+/// Where a run has got to, for progress bars.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The mode running.
+    pub mode: Mode,
+    /// Steps done so far.
+    pub done: u64,
+    /// Steps in this mode's run.
+    pub total: u64,
+    /// What is being measured now (`64 B length-prefix`).
+    pub label: String,
+}
+
+/// A mode that could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The mode is not available in this build.
+    #[error("{mode} mode is not available yet: {reason}")]
+    Unavailable {
+        /// The mode asked for.
+        mode: Mode,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+/// Runs one mode and returns its rows, size by size, in [`Subject::ALL`]
+/// order within a size. `progress` is called after every timed step.
+pub fn run(
+    mode: Mode,
+    settings: &Settings,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Vec<BenchResult>, BenchError> {
+    match mode {
+        Mode::Codec => Ok(run_codec(settings, progress)),
+        Mode::Loopback => Err(BenchError::Unavailable {
+            mode,
+            reason: "not implemented yet (issue 8, loopback part); use --mode codec",
+        }),
+    }
+}
+
+/// The rows a row is compared with, in a mode: its tokio-util
+/// counterparts, then `raw`. Empty for `raw` and for unknown names.
+pub fn baselines(mode: Mode, name: &str) -> Vec<&'static str> {
+    match mode {
+        Mode::Codec => Subject::from_name(name).map(|s| s.baselines().iter().map(|b| b.name()).collect()),
+        Mode::Loopback => None,
+    }
+    .unwrap_or_default()
+}
+
+/// `row`'s throughput divided by the throughput of the row named
+/// `baseline` of the same mode and size, if `rows` holds one.
+pub fn ratio(rows: &[BenchResult], row: &BenchResult, baseline: &str) -> Option<f64> {
+    rows.iter()
+        .find(|b| b.name == baseline && b.mode == row.mode && b.size == row.size)
+        .filter(|b| b.bytes_per_sec > 0.0)
+        .map(|b| row.bytes_per_sec / b.bytes_per_sec)
+}
+
+/// The median of `samples` (the mean of the middle two for an even count).
+///
+/// # Panics
+/// If `samples` is empty.
+pub fn median(samples: &[f64]) -> f64 {
+    assert!(!samples.is_empty(), "median of nothing");
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    let m = s.len() / 2;
+    if s.len() % 2 == 1 { s[m] } else { (s[m - 1] + s[m]) / 2.0 }
+}
+
+/// Codec mode: every [`Subject`] at every size, decoding [`Workload`]s.
+fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Vec<BenchResult> {
+    let rounds = settings.rounds.max(1);
+    let total = (settings.sizes.len() * Subject::ALL.len() * (rounds + 1)) as u64;
+    let mut done = 0;
+    let mut step = |label: String, progress: &mut dyn FnMut(&Progress)| {
+        done += 1;
+        progress(&Progress { mode: Mode::Codec, done, total, label });
+    };
+    let mut rows = Vec::new();
+    for &size in &settings.sizes {
+        let mut cells: Vec<(Workload, u64, Vec<f64>)> = Vec::new();
+        for subject in Subject::ALL {
+            let w = Workload::new(subject, size);
+            let iters = calibrate(|| black_box(w.decode()), settings.round_time);
+            cells.push((w, iters, Vec::with_capacity(rounds)));
+            step(format!("{} {}", size_label(size), subject.name()), progress);
+        }
+        for _ in 0..rounds {
+            for (w, iters, samples) in &mut cells {
+                let start = Instant::now();
+                for _ in 0..*iters {
+                    black_box(w.decode());
+                }
+                samples.push(start.elapsed().as_secs_f64() / *iters as f64);
+                step(format!("{} {}", size_label(size), w.subject().name()), progress);
+            }
+        }
+        for (w, _, samples) in cells {
+            let secs = median(&samples).max(f64::MIN_POSITIVE);
+            rows.push(BenchResult {
+                name: w.subject().name().to_string(),
+                mode: Mode::Codec,
+                size,
+                frames_per_sec: w.messages() as f64 / secs,
+                bytes_per_sec: w.payload_bytes() as f64 / secs,
+            });
+        }
+    }
+    rows
+}
+
+/// Runs `f` once to warm up, then doubles the batch until it takes a tenth
+/// of `round_time`; returns the batch size that fills a round.
+fn calibrate<T>(mut f: impl FnMut() -> T, round_time: Duration) -> u64 {
+    f();
+    let mut batch = 1u64;
+    loop {
+        let start = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        let took = start.elapsed();
+        if took * 10 >= round_time || batch >= 1 << 20 {
+            let per = took.as_secs_f64() / batch as f64;
+            return ((round_time.as_secs_f64() / per.max(1e-9)).ceil() as u64).clamp(1, 1 << 24);
+        }
+        batch *= 2;
+    }
+}
+
+/// `16 B`, `64 KiB`, `1 MiB`.
+pub fn size_label(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 && s % (1 << 20) == 0 => format!("{} MiB", s >> 20),
+        s if s >= 1 << 10 && s % (1 << 10) == 0 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_mode_reports_every_subject_at_every_size() {
+        let settings = Settings { rounds: 1, round_time: Duration::from_micros(100), sizes: vec![16, 4096] };
+        let mut steps = Vec::new();
+        let rows = run(Mode::Codec, &settings, &mut |p| steps.push(p.done)).unwrap();
+        assert_eq!(rows.len(), 2 * Subject::ALL.len());
+        assert!(rows.iter().all(|r| r.mode == Mode::Codec && r.bytes_per_sec > 0.0 && r.frames_per_sec > 0.0));
+        assert_eq!(steps.last().copied(), Some(2 * 8 * 2));
+        for r in &rows {
+            for b in baselines(r.mode, &r.name) {
+                assert!(ratio(&rows, r, b).is_some(), "{} has no {b} row", r.name);
+            }
+        }
+    }
+
+    #[test]
+    fn loopback_mode_says_it_is_not_available() {
+        let e = run(Mode::Loopback, &Settings::quick(), &mut |_| {}).unwrap_err();
+        assert!(e.to_string().contains("loopback mode is not available"), "{e}");
+    }
+
+    #[test]
+    fn json_rows_have_the_documented_keys() {
+        let r =
+            BenchResult { name: "raw".into(), mode: Mode::Codec, size: 64, frames_per_sec: 1.0, bytes_per_sec: 64.0 };
+        let v = serde_json::to_value(&r).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        assert_eq!(keys.len(), 5);
+        for k in ["name", "mode", "size", "frames_per_sec", "bytes_per_sec"] {
+            assert!(keys.contains(&k), "{keys:?}");
+        }
+        assert_eq!(v["mode"], "codec");
+    }
+
+    #[test]
+    fn sizes_and_medians() {
+        assert_eq!(size_label(16), "16 B");
+        assert_eq!(size_label(65536), "64 KiB");
+        assert_eq!(size_label(1 << 20), "1 MiB");
+        assert_eq!(size_label(1500), "1500 B");
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+}
