@@ -32,8 +32,9 @@ impl<W: Write> Reporter for HumanReporter<W> {
                 let status = if r.ok { self.paint("32", "PASS") } else { self.paint("31;1", "FAIL") };
                 let bug = r.bug.as_deref().unwrap_or("-");
                 let verdict = r.verdict_text();
-                let shown = if r.ok { verdict.clone() } else { format!("{verdict} (expected {})", r.expected) };
-                writeln!(self.out, "{status} {bug:<4} {:<46} {:<24} {:>5}ms", r.name, shown, r.duration_ms)?;
+                let shown =
+                    if r.ok { format!("{verdict:<10}") } else { format!("{verdict} (expected {})", r.expected) };
+                writeln!(self.out, "{status} {bug:<4} {shown} {:>6}ms  {}", r.duration_ms, r.name)?;
                 if !r.ok {
                     self.failures.push((*r).clone());
                 }
