@@ -235,3 +235,19 @@ fn target_flag_points_a_scenario_at_another_server() {
     assert_eq!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
     rt.block_on(server.stop());
 }
+
+#[test]
+fn shards_split_the_suite_without_overlap_or_loss() {
+    let files = scenario::collect(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]).unwrap();
+    for n in 1..=4 {
+        let mut counts = vec![0; files.len()];
+        for i in 1..=n {
+            for (k, f) in files.iter().enumerate() {
+                if scenario::in_shard(f, i, n) {
+                    counts[k] += 1;
+                }
+            }
+        }
+        assert!(counts.iter().all(|c| *c == 1), "with {n} shards every file runs exactly once");
+    }
+}

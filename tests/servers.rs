@@ -369,3 +369,76 @@ async fn i32le_server_rejects_a_big_endian_peer_cleanly() {
     assert_eq!(obs.connections[0].closed(), Some(CloseReason::Error));
     assert!(obs.connections[0].errors().any(|(k, _)| k == "frame-too-large"));
 }
+
+#[tokio::test]
+async fn naive_and_handshake_servers_answer_with_their_handlers() {
+    for (handler, want) in [
+        (Handler::Echo, b"hello".to_vec()),
+        (Handler::Upper, b"HELLO".to_vec()),
+        (Handler::Ack, b"Receive your message!".to_vec()),
+        (Handler::Digest, b"len=5 sha256=2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824".to_vec()),
+    ] {
+        let s = start("naive", Variant::Seed, handler).await;
+        let mut c = connect(&s).await;
+        c.write_all(b"hello").await.unwrap();
+        let mut buf = vec![0u8; want.len()];
+        tokio::time::timeout(T, c.read_exact(&mut buf)).await.unwrap().unwrap();
+        assert_eq!(buf, want, "naive {handler}");
+
+        let s = start("handshake", Variant::Correct, handler).await;
+        let mut c = connect(&s).await;
+        c.write_all(b"hello\n").await.unwrap();
+        let ready = format!("Ready|{}\n", want.len());
+        let mut line = vec![0u8; ready.len()];
+        tokio::time::timeout(T, c.read_exact(&mut line)).await.unwrap().unwrap();
+        assert_eq!(line, ready.as_bytes());
+        c.write_all(b"Start").await.unwrap();
+        let mut buf = vec![0u8; want.len()];
+        tokio::time::timeout(T, c.read_exact(&mut buf)).await.unwrap().unwrap();
+        assert_eq!(buf, want, "handshake {handler}");
+    }
+}
+
+#[tokio::test]
+async fn seed_delimiter_server_takes_two_coalesced_lines_as_one_and_correct_does_not() {
+    for (variant, want) in [(Variant::Seed, vec![&b"one\ntwo"[..]]), (Variant::Correct, vec![&b"one"[..], b"two"])] {
+        let s = start("delimiter", variant, Handler::Silent).await;
+        let mut c = connect(&s).await;
+        c.write_all(b"one\ntwo\n").await.unwrap();
+        drop(c);
+        assert_eq!(settle(&s, 1).await.messages(), want, "{variant}");
+    }
+}
+
+#[tokio::test]
+async fn negative_i32_length_is_refused_and_the_next_client_served() {
+    let spec = "length-prefix:i32le";
+    let s = start(spec, Variant::Correct, Handler::Echo).await;
+    let mut c = connect(&s).await;
+    c.write_all(&(-5i32).to_le_bytes()).await.unwrap();
+    c.write_all(b"trailing").await.unwrap();
+    let obs = settle(&s, 1).await;
+    assert!(obs.connections[0].errors().any(|(k, _)| k == "negative-length"));
+    good_client_is_served(&s, spec).await;
+}
+
+#[tokio::test]
+async fn connections_past_the_maximum_are_refused_and_recorded() {
+    let mut cfg = ServerConfig::new("delimiter".parse().unwrap()).handler(Handler::Echo);
+    cfg.limits.max_connections = 2;
+    let s = Server::start(cfg).await.unwrap();
+    let mut a = connect(&s).await;
+    let mut b = connect(&s).await;
+    a.write_all(b"a\n").await.unwrap();
+    b.write_all(b"b\n").await.unwrap();
+    assert_eq!(read_replies(&mut a, "delimiter", 1).await, vec![b"a".to_vec()]);
+    assert_eq!(read_replies(&mut b, "delimiter", 1).await, vec![b"b".to_vec()]);
+    let mut c = connect(&s).await;
+    let mut buf = [0u8; 1];
+    let n = tokio::time::timeout(T, c.read(&mut buf)).await.unwrap().unwrap_or(0);
+    assert_eq!(n, 0, "the third connection must be closed");
+    let obs = s.observation();
+    assert_eq!(obs.connections[2].closed(), Some(CloseReason::Refused));
+    drop(a);
+    drop(b);
+}
