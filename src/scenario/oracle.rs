@@ -9,7 +9,9 @@ use super::model::Verdict;
 /// understood, by content and boundaries:
 ///
 /// - the same messages: `intact`;
-/// - the same bytes, fewer messages: `coalesced`; more: `split`;
+/// - the same bytes with other boundaries: `coalesced` when the first
+///   message that differs is longer than sent (merged with the next),
+///   `split` when it is shorter;
 /// - whole non-empty messages missing, the rest in order: `lost`;
 /// - as many messages, each a prefix of the one sent, some shorter:
 ///   `truncated`;
@@ -29,12 +31,14 @@ pub fn classify(expected: &[Bytes], observed: &[Bytes]) -> Verdict {
     let sent: Vec<u8> = expected.iter().flat_map(|m| m.iter().copied()).collect();
     let seen: Vec<u8> = observed.iter().flat_map(|m| m.iter().copied()).collect();
     if sent == seen {
-        return if observed_non_empty.len() < non_empty.len() {
-            Verdict::Coalesced
-        } else if observed_non_empty.len() > non_empty.len() {
-            Verdict::Split
-        } else {
-            Verdict::Desync
+        // The same bytes with other boundaries: the first message that
+        // differs says what went wrong first.
+        let first = non_empty.iter().zip(&observed_non_empty).find(|(e, o)| e != o);
+        return match first {
+            Some((e, o)) if o.len() < e.len() => Verdict::Split,
+            Some(_) => Verdict::Coalesced,
+            None if observed_non_empty.len() > non_empty.len() => Verdict::Split,
+            None => Verdict::Coalesced,
         };
     }
     if is_subsequence(&observed_non_empty, &non_empty) {
@@ -88,6 +92,9 @@ mod tests {
         assert_eq!(classify(&e, &b(&["hel", "world"])), Verdict::Truncated);
         assert_eq!(classify(&e, &b(&["5world"])), Verdict::Desync);
         assert_eq!(classify(&e, &b(&["hell", "owor", "ld"])), Verdict::Split);
+        assert_eq!(classify(&e, &b(&["hel", "loworld"])), Verdict::Split);
+        assert_eq!(classify(&e, &b(&["hellow", "orld"])), Verdict::Coalesced);
+        assert_eq!(classify(&b(&["a", "b", "c"]), &b(&["a", "bc"])), Verdict::Coalesced);
         assert_eq!(classify(&b(&["a", "", "b"]), &b(&["a", "b"])), Verdict::Intact);
         assert_eq!(classify(&e, &[]), Verdict::Lost);
     }
