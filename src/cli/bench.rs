@@ -18,7 +18,7 @@ Examples:
   framelab bench --mode codec               longer rounds, steadier medians
 
 Codec mode feeds each decoder 64 KiB reads appended to a BytesMut, decoding
-until None after each read, as tokio-util's FramedRead does. `raw` takes the
+until None after each read, as tokio-util's FramedRead does. `raw` consumes the
 same reads with no framing: the ceiling. Bytes are message payload bytes.
 Ratios compare rows of the same run; on a shared machine trust them more
 than the absolute numbers. Exit 2 when a mode asked for cannot run.")]
