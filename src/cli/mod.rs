@@ -3,6 +3,7 @@
 
 mod bench;
 mod list;
+mod proxy;
 mod run;
 mod serve;
 
@@ -26,6 +27,8 @@ enum Command {
     List(list::ListArgs),
     /// Compare framing strategies with tokio-util's codecs and a raw stream.
     Bench(bench::BenchArgs),
+    /// Re-chunk a TCP stream between a client and a server; prints `listening on IP:PORT` first.
+    Proxy(Box<proxy::ProxyArgs>),
     /// Run scenario files or folders (default scenarios/) and report verdicts.
     Run(Box<run::RunArgs>),
     /// Run a reference server until Ctrl-C; prints `listening on IP:PORT` first.
@@ -41,6 +44,7 @@ pub fn main() -> i32 {
         Command::Bench(a) => a.run(),
         Command::Serve(a) => a.run(),
         Command::Run(a) => a.run(),
+        Command::Proxy(a) => a.run(),
     };
     match result {
         Ok(code) => code,
