@@ -30,6 +30,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod client;
+pub mod explore;
 pub mod fault;
 pub mod framing;
 pub mod fuzzing;

@@ -2,6 +2,7 @@
 //! `Parser` struct with a `run()`. `main.rs` only calls [`main`].
 
 mod bench;
+mod explore;
 mod list;
 mod proxy;
 mod run;
@@ -27,6 +28,8 @@ enum Command {
     List(list::ListArgs),
     /// Compare framing strategies with tokio-util's codecs and a raw stream.
     Bench(bench::BenchArgs),
+    /// Search seeded variations of a scenario for a failing plan and shrink it to a minimal reproducer.
+    Explore(Box<explore::ExploreArgs>),
     /// Re-chunk a TCP stream between a client and a server; prints `listening on IP:PORT` first.
     Proxy(Box<proxy::ProxyArgs>),
     /// Run scenario files or folders (default scenarios/) and report verdicts.
@@ -45,6 +48,7 @@ pub fn main() -> i32 {
         Command::Serve(a) => a.run(),
         Command::Run(a) => a.run(),
         Command::Proxy(a) => a.run(),
+        Command::Explore(a) => a.run(),
     };
     match result {
         Ok(code) => code,

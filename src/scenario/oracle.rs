@@ -25,11 +25,15 @@ pub fn classify(expected: &[Bytes], observed: &[Bytes]) -> Verdict {
     }
     let non_empty: Vec<&Bytes> = expected.iter().filter(|m| !m.is_empty()).collect();
     let observed_non_empty: Vec<&Bytes> = observed.iter().filter(|m| !m.is_empty()).collect();
-    if non_empty == observed_non_empty {
+    let extra_empty = observed.len() - observed_non_empty.len() > expected.len() - non_empty.len();
+    if non_empty == observed_non_empty && !extra_empty {
         return Verdict::Intact;
     }
     let sent: Vec<u8> = expected.iter().flat_map(|m| m.iter().copied()).collect();
     let seen: Vec<u8> = observed.iter().flat_map(|m| m.iter().copied()).collect();
+    if sent == seen && extra_empty {
+        return Verdict::Desync;
+    }
     if sent == seen {
         // The same bytes with other boundaries: the first message that
         // differs says what went wrong first.
@@ -41,10 +45,14 @@ pub fn classify(expected: &[Bytes], observed: &[Bytes]) -> Verdict {
             None => Verdict::Coalesced,
         };
     }
-    if is_subsequence(&observed_non_empty, &non_empty) {
+    let all_expected: Vec<&Bytes> = expected.iter().collect();
+    let all_observed: Vec<&Bytes> = observed.iter().collect();
+    if is_subsequence(&all_observed, &all_expected) {
         return Verdict::Lost;
     }
-    if expected.len() == observed.len() && expected.iter().zip(observed).all(|(e, o)| e.starts_with(o)) {
+    if expected.len() == observed.len()
+        && expected.iter().zip(observed).all(|(e, o)| e.starts_with(o) && (!o.is_empty() || e.is_empty()))
+    {
         return Verdict::Truncated;
     }
     Verdict::Desync
@@ -97,5 +105,8 @@ mod tests {
         assert_eq!(classify(&b(&["a", "b", "c"]), &b(&["a", "bc"])), Verdict::Coalesced);
         assert_eq!(classify(&b(&["a", "", "b"]), &b(&["a", "b"])), Verdict::Intact);
         assert_eq!(classify(&e, &[]), Verdict::Lost);
+        // An empty message understood where none was sent is a misread header.
+        assert_eq!(classify(&b(&["w"]), &b(&[""])), Verdict::Desync);
+        assert_eq!(classify(&b(&["w"]), &b(&["w", ""])), Verdict::Desync);
     }
 }

@@ -1,0 +1,582 @@
+//! `explore`: seeded search for a client plan whose verdict differs from a
+//! scenario's expectation, shrinking of the failing plan to a minimal
+//! reproducer, and exhaustive enumeration of small cases.
+//!
+//! A [`Case`] is a concrete client plan in a shape that shrinks well: the
+//! messages, and the write boundaries as (frame, offset in frame) pairs, so
+//! that removing a message or shortening one keeps the other boundaries
+//! where they were. Every case is run as an ordinary scenario (the base
+//! scenario with its `[client]` replaced), so what explore finds is what
+//! `framelab run` reproduces.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::fault::{Action, Schedule};
+use crate::scenario::{self, RunOptions, Scenario, Verdict};
+
+/// A concrete client plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Case {
+    /// The messages.
+    pub messages: Vec<String>,
+    /// Write boundaries: (frame index, byte offset into that frame's wire
+    /// bytes). Offset 0 is the frame's first byte.
+    pub cuts: Vec<(usize, usize)>,
+    /// Pause between writes.
+    #[serde(serialize_with = "ser_duration")]
+    pub pause: Duration,
+    /// Wait for the reference server to read each write.
+    pub sync: bool,
+    /// Reply read sizes.
+    pub read: Option<(usize, usize)>,
+}
+
+fn ser_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::units::format_duration(*d))
+}
+
+impl Case {
+    fn normalize(&mut self) {
+        self.cuts.retain(|c| *c != (0, 0));
+        self.cuts.sort_unstable();
+        self.cuts.dedup();
+    }
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Found {
+    /// The (shrunk) case.
+    pub case: Case,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Runs of the search before the first failure.
+    pub runs: usize,
+    /// Shrink steps accepted.
+    pub shrink_steps: usize,
+    /// Runs spent shrinking.
+    pub shrink_runs: usize,
+    /// How many of 10 replays of the written scenario gave the verdict.
+    pub stable: usize,
+    /// The scenario file text that reproduces it.
+    pub toml: String,
+}
+
+/// Progress of a search, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    /// A search run finished.
+    Run {
+        /// Runs done.
+        done: usize,
+        /// Failures found so far.
+        failures: usize,
+    },
+    /// A shrink step was tried.
+    Shrink {
+        /// Steps accepted so far.
+        accepted: usize,
+        /// Candidates tried so far.
+        tried: usize,
+    },
+}
+
+/// Explores variations of one scenario.
+#[derive(Debug, Clone)]
+pub struct Explorer {
+    base: Scenario,
+    opts: RunOptions,
+    reference: bool,
+    vary_messages: bool,
+}
+
+/// Runs a candidate this many times; it is believed only if every run
+/// gives the verdict (flaky steps are not taken).
+const CONFIRM_RUNS: usize = 3;
+/// Most runs spent shrinking.
+const MAX_SHRINK_RUNS: usize = 400;
+
+impl Explorer {
+    /// An explorer of `base`; `opts.target` points it at another server.
+    pub fn new(base: Scenario, opts: RunOptions) -> Self {
+        let reference = !scenario::runner::uses_target(&base, &opts);
+        let vary_messages = base.expect.messages.is_none() && base.client.forge_header.is_none();
+        Explorer { base, opts, reference, vary_messages }
+    }
+
+    /// The expected verdict.
+    pub fn expected(&self) -> Verdict {
+        self.base.expect.verdict
+    }
+
+    /// Wire length of each frame for `messages`.
+    fn frame_lens(&self, messages: &[String]) -> Result<Vec<usize>, String> {
+        let mut sc = self.base.clone();
+        sc.client.messages = messages.to_vec();
+        sc.client.generate = None;
+        sc.client.schedule = Schedule::Each;
+        let prep = scenario::prepare(&sc, 0, !self.reference)?;
+        Ok(prep.frames.iter().map(|f| f.len()).collect())
+    }
+
+    /// Absolute stream offsets of a case's cuts.
+    fn absolute_cuts(case: &Case, lens: &[usize]) -> Vec<usize> {
+        let mut starts = Vec::with_capacity(lens.len());
+        let mut at = 0;
+        for l in lens {
+            starts.push(at);
+            at += l;
+        }
+        let mut cuts: Vec<usize> = case
+            .cuts
+            .iter()
+            .filter(|(f, off)| *f < lens.len() && *off < lens[*f].max(1))
+            .map(|(f, off)| starts[*f] + off)
+            .filter(|c| *c > 0 && *c < at)
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts
+    }
+
+    /// The scenario that runs `case`.
+    pub fn scenario_for(&self, case: &Case) -> Result<Scenario, String> {
+        let lens = self.frame_lens(&case.messages)?;
+        let mut sc = self.base.clone();
+        sc.client.messages = case.messages.clone();
+        sc.client.generate = None;
+        sc.client.schedule = Schedule::Cuts(Self::absolute_cuts(case, &lens));
+        sc.client.pause = case.pause;
+        sc.client.sync = case.sync;
+        sc.client.read.sizes = case.read;
+        Ok(sc)
+    }
+
+    /// Runs `case` once; `None` when it cannot run (for example a message
+    /// the framing refuses).
+    pub async fn run_case(&self, case: &Case, seed: u64) -> Option<Verdict> {
+        let sc = self.scenario_for(case).ok()?;
+        let opts = RunOptions { seed: Some(seed), ..self.opts.clone() };
+        scenario::run_scenario(&sc, &opts).await.verdict
+    }
+
+    /// The base scenario's own plan as a case.
+    pub fn initial_case(&self, seed: u64) -> Result<Case, String> {
+        let prep = scenario::prepare(&self.base, seed, !self.reference)?;
+        let messages: Vec<String> = prep.messages.iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect();
+        let lens = self.frame_lens(&messages)?;
+        let mut abs = Vec::new();
+        let mut at = 0;
+        for a in &prep.actions {
+            if let Action::Write(w) = a {
+                at += w.len();
+                abs.push(at);
+            }
+        }
+        let cuts = abs.into_iter().filter_map(|c| to_frame_offset(c, &lens)).collect();
+        let mut case = Case {
+            messages,
+            cuts,
+            pause: self.base.client.pause,
+            sync: self.base.client.sync,
+            read: self.base.client.read.sizes,
+        };
+        case.normalize();
+        Ok(case)
+    }
+
+    /// A seeded variation of `base`: other messages (sizes, count), other
+    /// write boundaries, pauses, sync and read sizes.
+    pub fn variation(&self, base: &Case, rng: &mut ChaCha8Rng) -> Case {
+        let mut messages = base.messages.clone();
+        if self.vary_messages && !messages.is_empty() && rng.gen_bool(0.5) {
+            let n = rng.gen_range(1..=messages.len().max(2) + 1);
+            messages = (0..n)
+                .map(|i| {
+                    let m = &base.messages[i % base.messages.len()];
+                    if rng.gen_bool(0.35) {
+                        let chars: Vec<char> = if m.is_empty() { vec!['x'] } else { m.chars().collect() };
+                        let len = rng.gen_range(0..=2 * chars.len() + 8);
+                        chars.iter().cycle().take(len).collect()
+                    } else {
+                        m.clone()
+                    }
+                })
+                .collect();
+        }
+        let lens = self.frame_lens(&messages).unwrap_or_default();
+        let total: usize = lens.iter().sum();
+        let mut abs: Vec<usize> = match rng.gen_range(0..6) {
+            // each
+            0 => lens
+                .iter()
+                .scan(0, |s, l| {
+                    *s += l;
+                    Some(*s)
+                })
+                .collect(),
+            // coalesce all
+            1 => Vec::new(),
+            // coalesce n
+            2 => {
+                let n = rng.gen_range(1..=lens.len().max(1));
+                let mut at = 0;
+                lens.iter()
+                    .enumerate()
+                    .filter_map(|(i, l)| {
+                        at += l;
+                        ((i + 1) % n == 0).then_some(at)
+                    })
+                    .collect()
+            }
+            // chunk n
+            3 => {
+                let n = rng.gen_range(1..=(total / 2).max(1));
+                (n..total).step_by(n).collect()
+            }
+            // drip (small streams only)
+            4 if total <= 256 => (1..total).collect(),
+            // a few random cuts
+            _ => (0..rng.gen_range(1..=4)).map(|_| rng.gen_range(0..=total)).collect(),
+        };
+        abs.retain(|c| *c > 0 && *c < total);
+        let cuts = abs.into_iter().filter_map(|c| to_frame_offset(c, &lens)).collect();
+        let pause = [0, 0, 1, 5, 20].map(Duration::from_millis)[rng.gen_range(0..5)];
+        let sync = self.reference && rng.gen_bool(0.5);
+        let read = rng.gen_bool(0.25).then(|| (1, rng.gen_range(1..=16)));
+        let mut case = Case { messages, cuts, pause, sync, read };
+        case.normalize();
+        case
+    }
+
+    /// Tries up to `runs` seeded variations (in batches of `jobs`, in a
+    /// fixed order) and returns the first whose verdict differs from the
+    /// expectation, with the number of runs made.
+    pub async fn search(
+        &self,
+        runs: usize,
+        seed: u64,
+        jobs: usize,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<(Option<(Case, Verdict)>, usize), String> {
+        let base = self.initial_case(seed)?;
+        let mut rng = crate::fault::rng(seed);
+        let cases: Vec<Case> = (0..runs).map(|_| self.variation(&base, &mut rng)).collect();
+        let mut done = 0;
+        for batch in cases.chunks(jobs.max(1)) {
+            let futs = batch.iter().map(|c| self.run_case(c, seed));
+            let verdicts = futures::future::join_all(futs).await;
+            for (c, v) in batch.iter().zip(verdicts) {
+                done += 1;
+                if let Some(v) = v {
+                    if v != self.expected() {
+                        progress(Progress::Run { done, failures: 1 });
+                        return Ok((Some((c.clone(), v)), done));
+                    }
+                }
+                progress(Progress::Run { done, failures: 0 });
+            }
+        }
+        Ok((None, done))
+    }
+
+    async fn confirms(&self, case: &Case, verdict: Verdict, seed: u64, runs: &mut usize) -> bool {
+        for _ in 0..CONFIRM_RUNS {
+            *runs += 1;
+            if self.run_case(case, seed).await != Some(verdict) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn candidates(&self, case: &Case) -> Vec<Case> {
+        let mut out = Vec::new();
+        let with = |f: &dyn Fn(&mut Case)| {
+            let mut c = case.clone();
+            f(&mut c);
+            c.normalize();
+            c
+        };
+        if self.reference && !case.sync {
+            out.push(with(&|c| c.sync = true));
+        }
+        if self.vary_messages && case.messages.len() > 1 {
+            for i in 0..case.messages.len() {
+                out.push(with(&|c| {
+                    c.messages.remove(i);
+                    c.cuts = c
+                        .cuts
+                        .iter()
+                        .filter(|(f, _)| *f != i)
+                        .map(|(f, o)| if *f > i { (f - 1, *o) } else { (*f, *o) })
+                        .collect();
+                }));
+            }
+        }
+        if self.vary_messages {
+            for i in 0..case.messages.len() {
+                let n = case.messages[i].chars().count();
+                for keep in [n / 2, n.saturating_sub(1)] {
+                    if keep < n {
+                        out.push(with(&|c| c.messages[i] = c.messages[i].chars().take(keep).collect()));
+                    }
+                }
+            }
+        }
+        for j in 0..case.cuts.len() {
+            out.push(with(&|c| {
+                c.cuts.remove(j);
+            }));
+        }
+        if !case.pause.is_zero() {
+            out.push(with(&|c| c.pause = Duration::ZERO));
+            if case.pause > Duration::from_millis(1) {
+                out.push(with(&|c| c.pause /= 2));
+            }
+        }
+        if case.read.is_some() {
+            out.push(with(&|c| c.read = None));
+        }
+        out.retain(|c| c != case);
+        out
+    }
+
+    /// Shrinks `case` while its verdict stays `verdict`: fewer and shorter
+    /// messages, fewer writes, shorter pauses, a simpler read plan. Each
+    /// step is believed only when [`CONFIRM_RUNS`] runs all agree.
+    /// Returns the smallest case, the steps accepted and the runs made.
+    pub async fn shrink(
+        &self,
+        mut case: Case,
+        verdict: Verdict,
+        seed: u64,
+        mut progress: impl FnMut(Progress),
+    ) -> (Case, usize, usize) {
+        let (mut accepted, mut tried, mut runs) = (0, 0, 0);
+        'outer: while runs < MAX_SHRINK_RUNS {
+            for cand in self.candidates(&case) {
+                tried += 1;
+                let ok = self.confirms(&cand, verdict, seed, &mut runs).await;
+                progress(Progress::Shrink { accepted, tried });
+                if ok {
+                    case = cand;
+                    accepted += 1;
+                    continue 'outer;
+                }
+                if runs >= MAX_SHRINK_RUNS {
+                    break 'outer;
+                }
+            }
+            break;
+        }
+        (case, accepted, runs)
+    }
+
+    /// The scenario file text that reproduces `case` with `verdict`:
+    /// the base file with its `[client]` plan replaced.
+    pub fn to_toml(&self, case: &Case, verdict: Verdict, seed: u64, explore_seed: u64) -> Result<String, String> {
+        let text = std::fs::read_to_string(&self.base.file).unwrap_or_default();
+        let mut doc: toml::Table = text.parse().map_err(|e| format!("{e}"))?;
+        let sc = self.scenario_for(case)?;
+        let Schedule::Cuts(cuts) = &sc.client.schedule else { unreachable!() };
+        doc.insert("name".into(), format!("{} (explored: {verdict})", self.base.name).into());
+        doc.insert(
+            "description".into(),
+            format!("Found and shrunk by `framelab explore {} --seed {explore_seed}`.", self.base.file.display())
+                .into(),
+        );
+        doc.insert("seed".into(), toml::Value::Integer(seed as i64));
+        if let Some(toml::Value::Table(server)) = doc.get_mut("server") {
+            if let Some(root) = &self.base.server.root {
+                let dir = self.base.file.parent().unwrap_or(Path::new("."));
+                let abs = dir.join(root).canonicalize().unwrap_or_else(|_| dir.join(root));
+                server.insert("root".into(), abs.display().to_string().into());
+            }
+        }
+        let client = doc.entry("client").or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let toml::Value::Table(client) = client else { return Err("[client] is not a table".into()) };
+        for k in ["messages", "generate", "schedule", "pause", "sync", "read"] {
+            client.remove(k);
+        }
+        client.insert(
+            "messages".into(),
+            case.messages.iter().map(|m| toml::Value::from(m.as_str())).collect::<Vec<_>>().into(),
+        );
+        let mut sched = toml::Table::new();
+        sched.insert("cuts".into(), cuts.iter().map(|c| toml::Value::Integer(*c as i64)).collect::<Vec<_>>().into());
+        client.insert("schedule".into(), sched.into());
+        if !case.pause.is_zero() {
+            client.insert("pause".into(), crate::units::format_duration(case.pause).into());
+        }
+        if case.sync {
+            client.insert("sync".into(), true.into());
+        }
+        if let Some((a, b)) = case.read {
+            let mut read = toml::Table::new();
+            read.insert("sizes".into(), vec![toml::Value::Integer(a as i64), toml::Value::Integer(b as i64)].into());
+            client.insert("read".into(), read.into());
+        }
+        let mut expect = toml::Table::new();
+        expect.insert("verdict".into(), verdict.to_string().into());
+        if let Some(toml::Value::Table(old)) = doc.get("expect") {
+            if let Some(m) = old.get("messages") {
+                expect.insert("messages".into(), m.clone());
+            }
+        }
+        doc.insert("expect".into(), expect.into());
+        toml::to_string(&doc).map_err(|e| e.to_string())
+    }
+
+    /// Search, shrink, write and replay: the whole of `framelab explore`.
+    pub async fn explore(
+        &self,
+        runs: usize,
+        seed: u64,
+        jobs: usize,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<(Option<Found>, usize), String> {
+        let (hit, done) = self.search(runs, seed, jobs, &mut progress).await?;
+        let Some((case, verdict)) = hit else { return Ok((None, done)) };
+        let (case, steps, shrink_runs) = self.shrink(case, verdict, seed, &mut progress).await;
+        let toml = self.to_toml(&case, verdict, seed, seed)?;
+        // Replay the written scenario itself, ten times.
+        let file = self.base.file.with_file_name("explored.toml");
+        let sc = scenario::parse(&toml, &file).map_err(|e| format!("the written scenario does not load: {e}"))?;
+        let mut stable = 0;
+        for _ in 0..10 {
+            let r = scenario::run_scenario(&sc, &RunOptions { seed: None, ..self.opts.clone() }).await;
+            if r.verdict == Some(verdict) {
+                stable += 1;
+            }
+        }
+        Ok((Some(Found { case, verdict, runs: done, shrink_steps: steps, shrink_runs, stable, toml }), done))
+    }
+
+    /// Every grouping of the frames into consecutive writes, and every
+    /// set of up to `max_cuts` cut points in the framed bytes (with sync
+    /// against reference servers), at most `limit` cases. Returns each
+    /// distinct verdict with its count and one example, and the number of
+    /// cases run.
+    pub async fn exhaustive(
+        &self,
+        max_cuts: usize,
+        limit: usize,
+        seed: u64,
+        jobs: usize,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<(Vec<(Verdict, usize, Case)>, usize), String> {
+        let base = self.initial_case(seed)?;
+        let lens = self.frame_lens(&base.messages)?;
+        let total: usize = lens.iter().sum();
+        let k = lens.len();
+        if k > 16 {
+            return Err(format!("{k} frames: exhaustive mode takes at most 16 (2^(k-1) groupings)"));
+        }
+        let mut abs_sets: Vec<Vec<usize>> = Vec::new();
+        // Groupings: each subset of the k-1 frame boundaries.
+        let mut ends = Vec::new();
+        let mut at = 0;
+        for l in &lens[..k.saturating_sub(1)] {
+            at += l;
+            ends.push(at);
+        }
+        for mask in 0u32..(1 << ends.len()) {
+            abs_sets.push(ends.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, e)| *e).collect());
+        }
+        // Cut points: every combination of up to max_cuts offsets.
+        let points: Vec<usize> = (1..total).collect();
+        let count = (1..=max_cuts).map(|c| binomial(points.len(), c)).sum::<usize>() + abs_sets.len();
+        if count > limit {
+            return Err(format!(
+                "{count} cases exceed the limit of {limit}: raise --limit or lower --max-cuts ({} bytes, {k} frames)",
+                total
+            ));
+        }
+        for c in 1..=max_cuts.min(points.len()) {
+            combinations(&points, c, &mut Vec::new(), 0, &mut abs_sets);
+        }
+        let mut seen: BTreeMap<String, (Verdict, usize, Case)> = BTreeMap::new();
+        let mut order: Vec<String> = Vec::new();
+        let cases: Vec<Case> = abs_sets
+            .into_iter()
+            .map(|abs| {
+                let mut c = Case {
+                    messages: base.messages.clone(),
+                    cuts: abs.into_iter().filter_map(|a| to_frame_offset(a, &lens)).collect(),
+                    pause: if self.reference { Duration::ZERO } else { Duration::from_millis(100) },
+                    sync: self.reference,
+                    read: None,
+                };
+                c.normalize();
+                c
+            })
+            .collect();
+        let mut done = 0;
+        let mut found = 0;
+        for batch in cases.chunks(jobs.max(1)) {
+            let verdicts = futures::future::join_all(batch.iter().map(|c| self.run_case(c, seed))).await;
+            for (c, v) in batch.iter().zip(verdicts) {
+                done += 1;
+                if let Some(v) = v {
+                    let key = v.to_string();
+                    match seen.get_mut(&key) {
+                        Some(e) => e.1 += 1,
+                        None => {
+                            order.push(key.clone());
+                            seen.insert(key, (v, 1, c.clone()));
+                        }
+                    }
+                    if v != self.expected() {
+                        found += 1;
+                    }
+                }
+                progress(Progress::Run { done, failures: found });
+            }
+        }
+        Ok((order.into_iter().filter_map(|k| seen.remove(&k)).collect(), done))
+    }
+}
+
+fn to_frame_offset(abs: usize, lens: &[usize]) -> Option<(usize, usize)> {
+    let mut start = 0;
+    for (i, l) in lens.iter().enumerate() {
+        if abs < start + l {
+            return Some((i, abs - start));
+        }
+        start += l;
+    }
+    None
+}
+
+fn binomial(n: usize, k: usize) -> usize {
+    if k > n {
+        return 0;
+    }
+    let mut r: u128 = 1;
+    for i in 0..k {
+        r = r * (n - i) as u128 / (i + 1) as u128;
+        if r > usize::MAX as u128 {
+            return usize::MAX;
+        }
+    }
+    r as usize
+}
+
+fn combinations(points: &[usize], k: usize, cur: &mut Vec<usize>, from: usize, out: &mut Vec<Vec<usize>>) {
+    if cur.len() == k {
+        out.push(cur.clone());
+        return;
+    }
+    for i in from..points.len() {
+        cur.push(points[i]);
+        combinations(points, k, cur, i + 1, out);
+        cur.pop();
+    }
+}
