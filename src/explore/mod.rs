@@ -409,9 +409,14 @@ impl Explorer {
             "messages".into(),
             case.messages.iter().map(|m| toml::Value::from(m.as_str())).collect::<Vec<_>>().into(),
         );
-        let mut sched = toml::Table::new();
-        sched.insert("cuts".into(), cuts.iter().map(|c| toml::Value::Integer(*c as i64)).collect::<Vec<_>>().into());
-        client.insert("schedule".into(), sched.into());
+        if cuts.is_empty() {
+            client.insert("schedule".into(), "coalesce".into());
+        } else {
+            let mut sched = toml::Table::new();
+            sched
+                .insert("cuts".into(), cuts.iter().map(|c| toml::Value::Integer(*c as i64)).collect::<Vec<_>>().into());
+            client.insert("schedule".into(), sched.into());
+        }
         if !case.pause.is_zero() {
             client.insert("pause".into(), crate::units::format_duration(case.pause).into());
         }

@@ -84,6 +84,7 @@ impl fmt::Display for Schedule {
             Schedule::Chunk(n) => write!(f, "chunk:{n}"),
             Schedule::Drip => write!(f, "drip"),
             Schedule::Random(a, b) => write!(f, "random:{a}-{b}"),
+            Schedule::Cuts(c) if c.is_empty() => write!(f, "coalesce"),
             Schedule::Cuts(c) => {
                 let c: Vec<String> = c.iter().map(usize::to_string).collect();
                 write!(f, "cuts:{}", c.join(","))
