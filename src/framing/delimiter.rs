@@ -169,8 +169,11 @@ impl Decoder for DelimiterCodec {
                         self.discarding = false;
                         continue;
                     }
-                    let line = src.split_to(at);
-                    src.advance(dlen);
+                    // One split takes the line with its delimiter, which is
+                    // then cut off the line's end: cheaper than splitting the
+                    // line and advancing the buffer past the delimiter.
+                    let mut line = src.split_to(at + dlen);
+                    line.truncate(at);
                     return Ok(Some(line));
                 }
                 None if self.discarding => {

@@ -174,18 +174,33 @@ impl LengthPrefix {
     /// Reads the header at the start of `buf` (which holds at least
     /// `width` bytes) as a signed 128-bit value, so that every width and
     /// sign fits without overflow.
+    #[inline]
     pub fn read_raw(&self, buf: &[u8]) -> i128 {
         let w = self.header_len();
-        let mut be = [0u8; 8];
-        match self.endian {
-            Endian::Big => be[8 - w..].copy_from_slice(&buf[..w]),
-            Endian::Little => {
-                for (i, b) in buf[..w].iter().enumerate() {
-                    be[7 - i] = *b;
+        let head = &buf[..w];
+        // One load per width (every decoded frame goes through here); the
+        // byte loop below is for widths `validate` refuses.
+        let v = match (head.len(), self.endian) {
+            (1, _) => u64::from(head[0]),
+            (2, Endian::Big) => u64::from(u16::from_be_bytes([head[0], head[1]])),
+            (2, Endian::Little) => u64::from(u16::from_le_bytes([head[0], head[1]])),
+            (4, Endian::Big) => u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]])),
+            (4, Endian::Little) => u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]])),
+            (8, Endian::Big) => u64::from_be_bytes(head.try_into().expect("8 bytes")),
+            (8, Endian::Little) => u64::from_le_bytes(head.try_into().expect("8 bytes")),
+            _ => {
+                let mut be = [0u8; 8];
+                match self.endian {
+                    Endian::Big => be[8 - w..].copy_from_slice(head),
+                    Endian::Little => {
+                        for (i, b) in head.iter().enumerate() {
+                            be[7 - i] = *b;
+                        }
+                    }
                 }
+                u64::from_be_bytes(be)
             }
-        }
-        let v = u64::from_be_bytes(be);
+        };
         if self.signed {
             let shift = 64 - w as u32 * 8;
             (((v << shift) as i64) >> shift) as i128
@@ -210,6 +225,7 @@ impl LengthPrefix {
     }
 
     /// Turns a header value into a body length, enforcing every limit.
+    #[inline]
     pub fn body_len(&self, raw: i128) -> Result<usize, LengthPrefixError> {
         if raw < 0 {
             return Err(LengthPrefixError::NegativeLength { declared: raw as i64 });
@@ -360,29 +376,30 @@ impl Decoder for LengthPrefixCodec {
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, LengthPrefixError> {
         let body = match self.state {
-            DecodeState::Failed => return Err(LengthPrefixError::Failed),
-            DecodeState::Data(n) => n,
             DecodeState::Head => {
                 let h = self.format.header_len();
-                if src.len() < h {
+                let Some(head) = src.get(..h) else {
                     return Ok(None);
-                }
-                let raw = self.format.read_raw(&src[..h]);
-                let n = match self.format.body_len(raw) {
+                };
+                let n = match self.format.body_len(self.format.read_raw(head)) {
                     Ok(n) => n,
                     Err(e) => return self.fail(e),
                 };
                 src.advance(h);
-                self.state = DecodeState::Data(n);
                 n
             }
+            DecodeState::Data(n) => n,
+            DecodeState::Failed => return Err(LengthPrefixError::Failed),
         };
         if src.len() < body {
+            self.state = DecodeState::Data(body);
             // Reserve only what is missing of a frame already checked
             // against the maximum.
             src.reserve(body - src.len());
             return Ok(None);
         }
+        // A whole frame (the usual case with many frames per read) goes
+        // from header to split without touching the state.
         self.state = DecodeState::Head;
         Ok(Some(src.split_to(body)))
     }
