@@ -148,7 +148,7 @@ impl RunArgs {
         let started = Instant::now();
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let mut io_error = None;
-        let results = rt.block_on(scenario::run_suite(scenarios, opts, self.jobs, |r| {
+        let suite = scenario::run_suite(scenarios, opts, self.jobs, |r| {
             if let Some(b) = &bar {
                 b.inc(1);
                 b.suspend(|| {
@@ -165,7 +165,23 @@ impl RunArgs {
                     }
                 }
             }
-        }));
+        });
+        // Ctrl-C (or SIGTERM): kill every spawned target and client under
+        // test, whole process groups, before exiting.
+        let results = rt.block_on(async {
+            tokio::select! {
+                r = suite => Some(r),
+                _ = crate::target::interrupted() => None,
+            }
+        });
+        let Some(results) = results else {
+            let killed = crate::target::kill_all();
+            if let Some(b) = &bar {
+                b.abandon();
+            }
+            eprintln!("interrupted: stopped {killed} spawned program(s)");
+            return Ok(130);
+        };
         if let Some(b) = bar {
             b.finish_and_clear();
         }

@@ -48,6 +48,10 @@ pub struct ClientSpec {
     /// Replies expected in all (stop reading once they are in and the
     /// peer is quiet); `None` reads until the peer closes.
     pub expected_replies: Option<usize>,
+    /// Once the expected replies are in, keep reading until the peer
+    /// closes or has been quiet this long (zero: stop at once). Extra
+    /// replies from a black-box server are how a split shows.
+    pub settle: Duration,
 }
 
 /// What one client connection saw.
@@ -69,6 +73,8 @@ pub struct ClientOutcome {
     pub peer_closed_early: bool,
     /// The peer reset the connection.
     pub reset_by_peer: bool,
+    /// The peer closed its side (end of stream seen).
+    pub eof: bool,
     /// Bytes written.
     pub written: usize,
 }
@@ -228,8 +234,14 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&Observati
         loop {
             let notified = changed.notified();
             let (n, ended) = replies_now(&shared);
-            if ended || spec.expected_replies.is_some_and(|e| n >= e) {
+            if ended {
                 break;
+            }
+            if spec.expected_replies.is_some_and(|e| n >= e) {
+                if spec.settle.is_zero() || tokio::time::timeout(spec.settle, notified).await.is_err() {
+                    break;
+                }
+                continue;
             }
             if tokio::time::timeout(spec.reply_timeout, notified).await.is_err() {
                 if spec.expected_replies.is_some_and(|e| n < e) {
@@ -244,6 +256,7 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&Observati
     out.replies = g.replies.clone();
     out.reply_errors = g.errors.clone();
     out.reset_by_peer = g.reset;
+    out.eof = g.eof;
     out
 }
 

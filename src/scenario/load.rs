@@ -93,18 +93,76 @@ fn validate(s: &Scenario) -> Result<(), String> {
         }
     }
     if let Some(t) = &s.target {
-        match t.addr {
-            Some(a) if !crate::net::is_loopback(&a) => {
+        match (t.addr, &t.command) {
+            (Some(a), _) if !crate::net::is_loopback(&a) => {
                 return Err(format!(
                     "key `target.addr`: {a} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
                 ));
             }
-            None => return Err("key `target.addr`: a target needs an address, e.g. addr = \"127.0.0.1:9000\"".into()),
+            (None, None) => {
+                return Err("key `target.addr`: a target needs an address, e.g. addr = \"127.0.0.1:9000\", or a command, e.g. command = [\"python3\", \"server.py\", \"{port}\"]".into());
+            }
+            (_, Some(c)) if c.is_empty() || c[0].trim().is_empty() => {
+                return Err("key `target.command`: give a program and its arguments, e.g. [\"python3\", \"server.py\", \"{port}\"]".into());
+            }
             _ => {}
         }
+        if t.startup_timeout.is_zero() {
+            return Err("key `target.startup-timeout`: must be more than 0".into());
+        }
+    }
+    validate_response(s)?;
+    validate_client_under_test(s)?;
+    if s.proxy.is_some() && matches!(s.client.framing, Some(crate::framing::FramingSpec::Udp { .. })) {
+        return Err("key `[proxy]`: the proxy is TCP only, and this client speaks UDP".into());
     }
     if s.timeout.is_zero() {
         return Err("key `timeout`: must be more than 0".into());
+    }
+    Ok(())
+}
+
+fn validate_response(s: &Scenario) -> Result<(), String> {
+    use super::model::ResponseExpect;
+    let r = &s.response;
+    if let Some(p) = &r.pattern {
+        regex::bytes::Regex::new(p).map_err(|e| format!("key `response.match`: not a regular expression: {e}"))?;
+    }
+    let content = !matches!(r.expect, ResponseExpect::None | ResponseExpect::Reply);
+    let given = [r.replies.is_some(), r.pattern.is_some(), content && r.bytes.is_none()];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(
+            "key `response`: give one of `replies`, `match`, or `expect = echo|upper|ack|digest`, not several".into()
+        );
+    }
+    if r.bytes.is_some() {
+        if r.replies.is_some() || r.pattern.is_some() {
+            return Err("key `response.bytes`: raw replies are judged by size; drop `replies` and `match`".into());
+        }
+        if matches!(r.expect, ResponseExpect::Ack | ResponseExpect::Digest) {
+            return Err("key `response.bytes`: goes with expect = \"none\", \"echo\" or \"upper\"".into());
+        }
+        if r.framing.as_ref().is_some_and(|f| !matches!(f, crate::framing::FramingSpec::Naive { .. })) {
+            return Err("key `response.bytes`: needs raw replies (framing = \"raw\" or none)".into());
+        }
+    }
+    Ok(())
+}
+
+fn validate_client_under_test(s: &Scenario) -> Result<(), String> {
+    let Some(c) = &s.client_under_test else { return Ok(()) };
+    if c.command.is_empty() || c.command[0].trim().is_empty() {
+        return Err("key `client-under-test.command`: give a program and its arguments, e.g. [\"python3\", \"client.py\", \"{addr}\"]".into());
+    }
+    if let Some(p) = &c.stdout_match {
+        regex::Regex::new(p)
+            .map_err(|e| format!("key `client-under-test.stdout-match`: not a regular expression: {e}"))?;
+    }
+    if c.timeout.is_zero() {
+        return Err("key `client-under-test.timeout`: must be more than 0".into());
+    }
+    if !s.client.messages.is_empty() || s.client.generate.is_some() {
+        return Err("key `client.messages`: a scenario with [client-under-test] runs that program instead of framelab's client; drop the [client] messages".into());
     }
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! Scenarios: the file format ([`model`]), loading with located errors
 //! ([`load`]), the runner that carries a scenario out ([`runner`]), and
-//! the oracle that turns what happened into a [`Verdict`] ([`oracle`]).
+//! the oracles that turn what happened into a [`Verdict`] ([`oracle`];
+//! [`blackbox`] for servers and clients judged from the outside).
 
+pub mod blackbox;
 pub mod load;
 pub mod model;
 

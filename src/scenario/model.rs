@@ -108,6 +108,12 @@ pub struct Scenario {
     /// Anyone's server instead of a reference server.
     #[serde(default)]
     pub target: Option<TargetSection>,
+    /// A re-chunking proxy between the client and the server.
+    #[serde(default)]
+    pub proxy: Option<ProxySection>,
+    /// A client program to judge, run instead of framelab's client.
+    #[serde(default)]
+    pub client_under_test: Option<ClientUnderTestSection>,
     /// The client plan.
     #[serde(default)]
     pub client: ClientSection,
@@ -195,16 +201,100 @@ impl Default for ServerSection {
     }
 }
 
-/// `[target]`: anyone's server.
-#[derive(Debug, Clone, Deserialize, Default)]
+/// `[target]`: anyone's server, running already (`addr`) or started for
+/// the scenario (`command`).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TargetSection {
-    /// Address of a running server (loopback only).
+    /// Address of a running server (loopback only). With `command`: where
+    /// the command must listen (port 0 or absent: a free port).
     #[serde(default)]
     pub addr: Option<SocketAddr>,
+    /// A server to start: program and arguments (no shell), run in the
+    /// scenario file's folder; `{port}`, `{host}`, `{addr}` are replaced.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// How long the command may take to listen (default 5s).
+    #[serde(default = "default_startup_timeout", with = "serde_duration")]
+    pub startup_timeout: Duration,
     /// The target speaks UDP.
     #[serde(default)]
     pub udp: bool,
+}
+
+fn default_startup_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+
+impl Default for TargetSection {
+    fn default() -> Self {
+        TargetSection { addr: None, command: None, startup_timeout: default_startup_timeout(), udp: false }
+    }
+}
+
+/// `[proxy]`: a re-chunking proxy ([`crate::proxy`]) between the client
+/// and the server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProxySection {
+    /// Client-to-server schedule (default `each`).
+    #[serde(default)]
+    pub up: Schedule,
+    /// Server-to-client schedule (default `each`).
+    #[serde(default)]
+    pub down: Schedule,
+    /// Pause after each write to the server.
+    #[serde(default, with = "serde_duration")]
+    pub up_pause: Duration,
+    /// Pause after each write to the client.
+    #[serde(default, with = "serde_duration")]
+    pub down_pause: Duration,
+    /// Held bytes go out after this much quiet (default 50ms).
+    #[serde(default = "default_hold", with = "serde_duration")]
+    pub hold: Duration,
+    /// Reset both sides after this many bytes client to server.
+    #[serde(default)]
+    pub up_reset_after: Option<u64>,
+    /// Reset both sides after this many bytes server to client.
+    #[serde(default)]
+    pub down_reset_after: Option<u64>,
+    /// Pass this many bytes client to server, then shut that way down.
+    #[serde(default)]
+    pub up_close_after: Option<u64>,
+    /// Pass this many bytes server to client, then shut that way down.
+    #[serde(default)]
+    pub down_close_after: Option<u64>,
+}
+
+fn default_hold() -> Duration {
+    crate::proxy::DEFAULT_HOLD
+}
+
+/// `[client-under-test]`: a client program run against the scenario's
+/// server (through the proxy, if there is one), judged by its exit status
+/// and its output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientUnderTestSection {
+    /// Program and arguments (no shell), run in the scenario file's folder;
+    /// `{addr}`, `{host}`, `{port}` are the server's (or the proxy's).
+    pub command: Vec<String>,
+    /// The exit code a correct client gives (default 0).
+    #[serde(default)]
+    pub expect_exit: i32,
+    /// What a correct client prints, exactly (compared line by line).
+    #[serde(default)]
+    pub expect_stdout: Option<String>,
+    /// A regular expression a correct client's stdout matches.
+    #[serde(default)]
+    pub stdout_match: Option<String>,
+    /// How long it may run before it is killed (default 5s).
+    #[serde(default = "default_client_timeout", with = "serde_duration")]
+    pub timeout: Duration,
+}
+
+fn default_client_timeout() -> Duration {
+    Duration::from_secs(5)
 }
 
 /// `generate = { count = 1000, size = "1..65536", kind = "random" }`.
@@ -370,6 +460,30 @@ pub struct ResponseSection {
     /// What each reply must be.
     #[serde(default)]
     pub expect: ResponseExpect,
+    /// The replies, exactly, in order (UTF-8 text).
+    #[serde(default)]
+    pub replies: Option<Vec<String>>,
+    /// A regular expression every reply matches, one reply per message; a
+    /// named group `len` is the length of the message the server
+    /// understood.
+    #[serde(default, rename = "match")]
+    pub pattern: Option<String>,
+    /// Raw replies: the total bytes that must come back.
+    #[serde(default, deserialize_with = "de_opt_size")]
+    pub bytes: Option<usize>,
+}
+
+fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Int(u64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Int(n) => usize::try_from(n).map(Some).map_err(|_| serde::de::Error::custom("size too large")),
+        Raw::Text(t) => crate::units::parse_size(&t).map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// `[expect]`: the verdict the run must give.

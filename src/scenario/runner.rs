@@ -13,13 +13,16 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::codec::Encoder;
 
-use super::model::{Overflow, ResponseExpect, Scenario, Verdict};
+use super::blackbox::{self, Claim, Wire};
+use super::model::{ClientUnderTestSection, Overflow, ProxySection, ResponseExpect, Scenario, Verdict};
 use super::oracle::{REJECTION_KINDS, classify, is_prefix};
 use crate::client::{self, ClientOutcome, ClientSpec};
 use crate::fault::payload::forge_header;
 use crate::fault::{self, Action, PlanSpec, payload};
 use crate::framing::{AnyCodec, FramingError, FramingSpec, LengthPrefixError};
+use crate::proxy::{DirectionConfig, Proxy, ProxyConfig};
 use crate::server::{self, CloseReason, ConnLog, Knobs, ObservationLog, Server, ServerConfig};
+use crate::target::{SpawnedTarget, TargetCommand};
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -285,6 +288,35 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     result
 }
 
+/// The folder of the scenario file: commands run there.
+fn scenario_dir(sc: &Scenario) -> std::path::PathBuf {
+    match sc.file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
+}
+
+fn proxy_config(sc: &Scenario, p: &ProxySection, upstream: SocketAddr, seed: u64) -> ProxyConfig {
+    let mut cfg = ProxyConfig::new(upstream);
+    cfg.seed = seed ^ 0x5052_4F58_5900_0000;
+    cfg.idle_timeout = sc.timeout;
+    cfg.up = DirectionConfig {
+        schedule: p.up.clone(),
+        pause: p.up_pause,
+        hold: p.hold,
+        reset_after: p.up_reset_after,
+        close_after: p.up_close_after,
+    };
+    cfg.down = DirectionConfig {
+        schedule: p.down.clone(),
+        pause: p.down_pause,
+        hold: p.hold,
+        reset_after: p.down_reset_after,
+        close_after: p.down_close_after,
+    };
+    cfg
+}
+
 async fn execute(
     sc: &Scenario,
     opts: &RunOptions,
@@ -298,31 +330,71 @@ async fn execute(
         }
         _ => None,
     };
-    let addr = match (&server, opts.target, sc.target.as_ref().and_then(|t| t.addr)) {
+    // A spawned target lives in this variable: when the scenario ends, fails
+    // or is cancelled at its deadline, dropping it kills its process group.
+    let mut spawned: Option<SpawnedTarget> = None;
+    let addr = match (&server, opts.target, sc.target.as_ref()) {
         (Some(s), _, _) => s.addr(),
-        (None, Some(a), _) | (None, None, Some(a)) => a,
-        (None, None, None) => return Err("no server and no target address".into()),
+        (None, Some(a), _) => a,
+        (None, None, Some(t)) if t.command.is_some() => {
+            let spec = TargetCommand {
+                argv: t.command.clone().unwrap_or_default(),
+                cwd: scenario_dir(sc),
+                addr: t.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+                udp: t.udp,
+                startup_timeout: t.startup_timeout,
+            };
+            let target = SpawnedTarget::start(&spec).await.map_err(|e| format!("starting the target: {e}"))?;
+            let a = target.addr();
+            spawned = Some(target);
+            a
+        }
+        (None, None, Some(t)) if t.addr.is_some() => t.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+        _ => return Err("no server and no target address".into()),
     };
-    let log = server.as_ref().map(|s| s.log().clone());
-    let outcomes = run_clients(sc, prep, addr, log.as_ref(), seed).await;
+    let udp = matches!(prep.client_framing, FramingSpec::Udp { .. }) || sc.target.as_ref().is_some_and(|t| t.udp);
+    let proxy = match &sc.proxy {
+        Some(_) if udp => return Err("[proxy] is a TCP proxy; this scenario speaks UDP".into()),
+        Some(p) => {
+            Some(Proxy::start(proxy_config(sc, p, addr, seed)).await.map_err(|e| format!("starting the proxy: {e}"))?)
+        }
+        None => None,
+    };
+    let client_addr = proxy.as_ref().map_or(addr, Proxy::addr);
 
-    let result = match &server {
-        Some(s) => judge_reference(sc, prep, s, &outcomes).await,
-        None => {
-            let (v, d) = judge_replies(sc, prep, &outcomes[0], &prep.expected);
-            let all_replies = outcomes[0].replies.clone();
-            let others = outcomes[1..]
-                .iter()
-                .map(|o| judge_replies(sc, prep, o, &prep.expected))
-                .find(|(v, _)| *v != Verdict::Intact);
-            match (v, others) {
-                (Verdict::Intact, Some((v2, d2))) => (v2, format!("another connection: {d2}"), all_replies),
-                _ => (v, d, all_replies),
+    let (mut verdict, mut detail, seen) = if let Some(cut) = &sc.client_under_test {
+        run_client_under_test(sc, cut, client_addr).await?
+    } else {
+        let log = server.as_ref().map(|s| s.log().clone());
+        // Through a proxy the server's reads follow the proxy's schedule, and
+        // a sync on the client's writes would mean nothing.
+        let sync_log = if proxy.is_some() { None } else { log.as_ref() };
+        let mut outcomes = run_clients(sc, prep, client_addr, sync_log, server.is_some(), seed).await;
+        if let Some(p) = &proxy {
+            // The server saw the proxy's upstream sockets, not the clients.
+            for o in &mut outcomes {
+                if let Some(l) = o.local {
+                    o.local = p.upstream_of(l).or(Some(l));
+                }
+            }
+        }
+        match &server {
+            Some(s) => judge_reference(sc, prep, s, &outcomes).await,
+            None => {
+                let (v, d) = judge_replies(sc, prep, &outcomes[0], &prep.expected);
+                let all_replies = outcomes[0].replies.clone();
+                let others = outcomes[1..]
+                    .iter()
+                    .map(|o| judge_replies(sc, prep, o, &prep.expected))
+                    .find(|(v, _)| *v != Verdict::Intact);
+                match (v, others) {
+                    (Verdict::Intact, Some((v2, d2))) => (v2, format!("another connection: {d2}"), all_replies),
+                    _ => (v, d, all_replies),
+                }
             }
         }
     };
-    let (mut verdict, mut detail, seen) = result;
-    if let Some(s) = &server {
+    if let Some(s) = server.as_ref().filter(|_| sc.client_under_test.is_none()) {
         if matches!(sc.expect.verdict, Verdict::Rejected | Verdict::Closed)
             && matches!(verdict, Verdict::Rejected | Verdict::Closed)
             && !matches!(prep.server_framing, Some(FramingSpec::Udp { .. }))
@@ -335,10 +407,55 @@ async fn execute(
             }
         }
     }
+    if let Some(p) = proxy {
+        let stats = p.stop().await;
+        detail.push_str(&format!("; the proxy passed {} bytes up and {} bytes down", stats.bytes_up, stats.bytes_down));
+    }
+    if let Some(mut t) = spawned {
+        if let Some(status) = t.exited() {
+            detail.push_str(&format!(
+                "; the target `{}` exited during the scenario ({status}){}",
+                t.command(),
+                crate::target::stderr_note(&t.stderr_tail())
+            ));
+        }
+        t.stop().await;
+    }
     if let Some(s) = server {
         s.stop().await;
     }
     Ok((verdict, detail, seen))
+}
+
+/// Runs the client under test against `addr` and judges it.
+async fn run_client_under_test(
+    sc: &Scenario,
+    cut: &ClientUnderTestSection,
+    addr: SocketAddr,
+) -> Result<(Verdict, String, Vec<Bytes>), String> {
+    let argv = crate::target::substitute(&cut.command, addr);
+    let out = crate::target::run_command(&argv, &scenario_dir(sc), cut.timeout)
+        .await
+        .map_err(|e| format!("starting the client under test: {e}"))?;
+    Ok(blackbox::judge_client(cut, &out))
+}
+
+/// How many replies the client waits for: `None` reads until the peer
+/// closes (or is quiet for the reply timeout).
+fn expected_replies(sc: &Scenario, prep: &Prepared, reference: bool) -> Option<usize> {
+    let r = &sc.response;
+    if r.bytes.is_some() {
+        return None;
+    }
+    if let Some(list) = &r.replies {
+        return Some(list.len());
+    }
+    match r.expect {
+        _ if r.pattern.is_some() => Some(prep.expected.len()),
+        ResponseExpect::None if reference => None,
+        ResponseExpect::None => Some(0),
+        _ => Some(prep.expected.len()),
+    }
 }
 
 async fn run_clients(
@@ -346,6 +463,7 @@ async fn run_clients(
     prep: &Prepared,
     addr: SocketAddr,
     log: Option<&ObservationLog>,
+    reference: bool,
     seed: u64,
 ) -> Vec<ClientOutcome> {
     let c = &sc.client;
@@ -370,12 +488,20 @@ async fn run_clients(
                     .await
                 }
                 _ => {
-                    let response = sc.response.framing.clone().or_else(|| prep.server_framing.clone());
+                    let response = if sc.response.bytes.is_some() {
+                        // Judged by size: every byte as it comes.
+                        sc.response.framing.clone()
+                    } else {
+                        sc.response.framing.clone().or_else(|| prep.server_framing.clone())
+                    };
                     let lockstep_after = if c.lockstep { (0..prep.frames.len()).collect() } else { Vec::new() };
-                    let expected_replies = match (sc.response.expect, sc.server.handler) {
-                        (ResponseExpect::None, _) if log.is_some() => None,
-                        (ResponseExpect::None, _) => Some(0),
-                        _ => Some(prep.expected.len()),
+                    let expected_replies = expected_replies(sc, prep, reference);
+                    // A black-box server shows a split by extra replies: wait
+                    // for them a little once the expected ones are in.
+                    let settle = if reference || expected_replies == Some(0) {
+                        Duration::ZERO
+                    } else {
+                        c.reply_timeout.min(Duration::from_millis(300))
                     };
                     let spec = ClientSpec {
                         actions: prep.actions.clone(),
@@ -388,6 +514,7 @@ async fn run_clients(
                         seed: seed.wrapping_add(i as u64),
                         connect_timeout,
                         expected_replies,
+                        settle,
                     };
                     client::run_tcp(addr, &spec, log).await
                 }
@@ -523,8 +650,95 @@ fn write_count(prep: &Prepared) -> usize {
     prep.actions.iter().filter(|a| matches!(a, Action::Write(_))).count()
 }
 
+/// The stream the client sent, located message by message, when the
+/// scenario's messages are what the server must understand.
+fn wire(prep: &Prepared, expected: &[Bytes]) -> Option<Wire> {
+    if !is_prefix(&prep.messages, expected) {
+        return None;
+    }
+    let mut w = Wire::new(&prep.client_framing, &prep.frames, &prep.messages)?;
+    w.truncate(expected.len());
+    Some(w)
+}
+
+/// Replies that reveal the messages the server understood, as claims.
+fn claims(sc: &Scenario, replies: &[Bytes]) -> Option<Vec<Claim>> {
+    match sc.response.expect {
+        ResponseExpect::Echo => Some(replies.iter().map(|r| Claim::Content(r.clone())).collect()),
+        ResponseExpect::Upper => Some(replies.iter().map(|r| Claim::Upper(r.clone())).collect()),
+        ResponseExpect::Digest => replies.iter().map(|r| Claim::parse_digest(r)).collect(),
+        _ => None,
+    }
+}
+
+/// Judges by the count of replies: fewer than messages is `coalesced`, more
+/// is `split`, none is `hang` (the caller tells a peer that closed).
+fn by_count(got: usize, want: usize) -> Verdict {
+    if got == want {
+        Verdict::Intact
+    } else if got == 0 {
+        Verdict::Hang
+    } else if got < want {
+        Verdict::Coalesced
+    } else {
+        Verdict::Split
+    }
+}
+
+/// Judges the replies by a pattern: every reply must match; a `len` group
+/// locates them in the stream like a digest, else they are counted.
+fn by_pattern(pattern: &str, prep: &Prepared, r: &[Bytes], expected: &[Bytes]) -> (Verdict, String) {
+    let re = match regex::bytes::Regex::new(pattern) {
+        Ok(re) => re,
+        Err(e) => return (Verdict::Desync, format!("bad match pattern: {e}")),
+    };
+    if let Some(i) = r.iter().position(|x| !re.is_match(x)) {
+        return (Verdict::Desync, format!("reply {} {} does not match /{pattern}/", i + 1, show(&r[i], 48)));
+    }
+    if re.capture_names().any(|n| n == Some("len")) {
+        let lens: Option<Vec<Claim>> = r
+            .iter()
+            .map(|x| {
+                let c = re.captures(x)?;
+                let t = std::str::from_utf8(c.name("len")?.as_bytes()).ok()?;
+                t.trim().parse().ok().map(Claim::Len)
+            })
+            .collect();
+        if let (Some(lens), Some(w)) = (lens, wire(prep, expected)) {
+            return blackbox::map_claims(&w, &lens);
+        }
+    }
+    (by_count(r.len(), expected.len()), String::new())
+}
+
+/// Judges raw replies by their total size (and, for `echo`/`upper`, their
+/// bytes against what was sent).
+fn by_bytes(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, want: usize) -> (Verdict, String) {
+    let got: Vec<u8> = out.replies.iter().flat_map(|r| r.iter().copied()).collect();
+    let sent = fault::written(&prep.actions);
+    let head = format!("{} of {want} bytes came back", got.len());
+    let same = match sc.response.expect {
+        ResponseExpect::Echo => got[..] == sent[..got.len().min(sent.len())],
+        ResponseExpect::Upper => got[..] == sent[..got.len().min(sent.len())].to_ascii_uppercase()[..],
+        _ => true,
+    };
+    if !same {
+        return (Verdict::Desync, format!("{head}, and they are not the bytes sent"));
+    }
+    match got.len().cmp(&want) {
+        std::cmp::Ordering::Equal => (Verdict::Intact, head),
+        std::cmp::Ordering::Greater => (Verdict::Desync, format!("{head}: more than expected")),
+        std::cmp::Ordering::Less if out.reset_by_peer || out.eof || out.write_error.is_some() => {
+            (Verdict::Closed, format!("{head}; the peer closed or reset the connection first"))
+        }
+        std::cmp::Ordering::Less => {
+            (Verdict::Hang, format!("{head}; the rest never came within {:?}", sc.client.reply_timeout))
+        }
+    }
+}
+
 /// Judges by replies alone (black-box targets, or `[response] expect`).
-pub fn judge_replies(sc: &Scenario, _prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> (Verdict, String) {
+pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> (Verdict, String) {
     if let Some(err) = &out.connect_error {
         return (Verdict::Closed, err.clone());
     }
@@ -538,48 +752,69 @@ pub fn judge_replies(sc: &Scenario, _prep: &Prepared, out: &ClientOutcome, expec
     if r.iter().any(|r| r.starts_with(b"ERROR:")) {
         return (Verdict::Rejected, format!("{head}; the server refused the input"));
     }
-    let v = match sc.response.expect {
-        ResponseExpect::Echo => classify(expected, r),
-        ResponseExpect::Upper => {
-            let up: Vec<Bytes> = expected.iter().map(|m| Bytes::from(m.to_ascii_uppercase())).collect();
-            classify(&up, r)
+    if let Some(n) = sc.response.bytes {
+        return by_bytes(sc, prep, out, n);
+    }
+    let mut why = String::new();
+    let v = if let Some(list) = &sc.response.replies {
+        let want: Vec<Bytes> = list.iter().map(|m| Bytes::copy_from_slice(m.as_bytes())).collect();
+        match classify(&want, r) {
+            Verdict::Lost if r.is_empty() => Verdict::Hang,
+            v => v,
         }
-        ResponseExpect::Digest => {
-            let want: Vec<Bytes> = expected.iter().map(|m| server::handler::digest_reply(m)).collect();
-            if *r == want {
-                Verdict::Intact
-            } else {
-                let lens = |v: &[Bytes]| -> Option<Vec<usize>> {
-                    v.iter()
-                        .map(|x| std::str::from_utf8(x).ok()?.strip_prefix("len=")?.split(' ').next()?.parse().ok())
-                        .collect()
-                };
-                match lens(r) {
-                    Some(got) if got.iter().sum::<usize>() == expected.iter().map(Bytes::len).sum::<usize>() => {
-                        if got.len() < expected.len() { Verdict::Coalesced } else { Verdict::Split }
+    } else if let Some(p) = &sc.response.pattern {
+        let (v, d) = by_pattern(p, prep, r, expected);
+        why = d;
+        v
+    } else if let (Some(c), Some(w)) = (claims(sc, r), wire(prep, expected)) {
+        let (v, d) = blackbox::map_claims(&w, &c);
+        why = d;
+        match v {
+            Verdict::Lost if r.is_empty() => Verdict::Hang,
+            v => v,
+        }
+    } else {
+        match sc.response.expect {
+            ResponseExpect::Echo => classify(expected, r),
+            ResponseExpect::Upper => {
+                let up: Vec<Bytes> = expected.iter().map(|m| Bytes::from(m.to_ascii_uppercase())).collect();
+                classify(&up, r)
+            }
+            ResponseExpect::Digest => {
+                let want: Vec<Bytes> = expected.iter().map(|m| server::handler::digest_reply(m)).collect();
+                if *r == want {
+                    Verdict::Intact
+                } else {
+                    let lens = |v: &[Bytes]| -> Option<Vec<usize>> {
+                        v.iter()
+                            .map(|x| std::str::from_utf8(x).ok()?.strip_prefix("len=")?.split(' ').next()?.parse().ok())
+                            .collect()
+                    };
+                    match lens(r) {
+                        Some(got) if got.iter().sum::<usize>() == expected.iter().map(Bytes::len).sum::<usize>() => {
+                            if got.len() < expected.len() {
+                                Verdict::Coalesced
+                            } else {
+                                Verdict::Split
+                            }
+                        }
+                        _ if r.len() < expected.len() => Verdict::Lost,
+                        _ => Verdict::Desync,
                     }
-                    _ if r.len() < expected.len() => Verdict::Lost,
-                    _ => Verdict::Desync,
                 }
             }
-        }
-        ResponseExpect::Ack | ResponseExpect::Reply => {
-            let content_ok =
-                sc.response.expect == ResponseExpect::Reply || r.iter().all(|x| &x[..] == server::handler::ACK);
-            if !content_ok {
-                Verdict::Desync
-            } else if r.len() == expected.len() {
-                Verdict::Intact
-            } else if r.is_empty() {
-                Verdict::Hang
-            } else if r.len() < expected.len() {
-                Verdict::Coalesced
-            } else {
-                Verdict::Split
+            ResponseExpect::Ack | ResponseExpect::Reply => {
+                let content_ok =
+                    sc.response.expect == ResponseExpect::Reply || r.iter().all(|x| &x[..] == server::handler::ACK);
+                if !content_ok { Verdict::Desync } else { by_count(r.len(), expected.len()) }
             }
+            ResponseExpect::None => Verdict::Intact,
         }
-        ResponseExpect::None => Verdict::Intact,
     };
+    let head = if why.is_empty() { head } else { format!("{head}: {why}") };
+    if v == Verdict::Hang && out.eof && !out.hung {
+        return (Verdict::Closed, format!("{head}; the peer closed the connection without replying"));
+    }
     if v == Verdict::Intact || (v == Verdict::Hang && !out.peer_closed_early && !out.reset_by_peer) {
         if out.hung {
             return (Verdict::Hang, format!("{head}; a reply never came within {:?}", sc.client.reply_timeout));
@@ -626,6 +861,7 @@ async fn good_client_served(s: &Server, prep: &Prepared) -> Result<(), String> {
                 seed: 0,
                 connect_timeout: Duration::from_secs(2),
                 expected_replies: None,
+                settle: Duration::ZERO,
             };
             client::run_tcp(s.addr(), &spec, None).await
         }
