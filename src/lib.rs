@@ -39,5 +39,6 @@ pub mod proxy;
 pub mod report;
 pub mod scenario;
 pub mod server;
+pub mod soak;
 pub mod target;
 pub mod units;

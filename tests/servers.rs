@@ -442,3 +442,31 @@ async fn connections_past_the_maximum_are_refused_and_recorded() {
     drop(a);
     drop(b);
 }
+
+/// Regression (found by `framelab soak`): a long-running server kept every
+/// message it understood, so `framelab serve` grew without bound under
+/// traffic. With `record = false` it keeps nothing, and its live feed
+/// carries only copied previews.
+#[tokio::test]
+async fn a_server_without_history_keeps_no_messages_and_feeds_only_previews() {
+    let mut cfg = ServerConfig::new("length-prefix:max=1MiB".parse().unwrap()).handler(Handler::Silent);
+    cfg.record = false;
+    let s = Server::start(cfg).await.unwrap();
+    let mut feed = s.log().subscribe();
+    let mut c = connect(&s).await;
+    let big = vec![b'x'; 512 * 1024];
+    for _ in 0..20 {
+        c.write_all(&frame("length-prefix:max=1MiB", &[&big])).await.unwrap();
+    }
+    drop(c);
+    let mut messages = 0;
+    while messages < 20 {
+        let (_, ev) = tokio::time::timeout(T, feed.recv()).await.unwrap().unwrap();
+        if let framelab::server::ServerEvent::Message { len, data, cut } = ev {
+            assert_eq!(len, 512 * 1024);
+            assert!(data.len() <= framelab::server::observe::FEED_PREVIEW && cut);
+            messages += 1;
+        }
+    }
+    assert!(s.observation().connections.is_empty(), "no history is kept");
+}

@@ -7,6 +7,7 @@ mod list;
 mod proxy;
 mod run;
 mod serve;
+mod soak;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +33,8 @@ enum Command {
     Explore(Box<explore::ExploreArgs>),
     /// Re-chunk a TCP stream between a client and a server; prints `listening on IP:PORT` first.
     Proxy(Box<proxy::ProxyArgs>),
+    /// Many good and hostile connections against a reference server process: memory, descriptors, errors.
+    Soak(Box<soak::SoakArgs>),
     /// Run scenario files or folders (default scenarios/) and report verdicts.
     Run(Box<run::RunArgs>),
     /// Run a reference server until Ctrl-C; prints `listening on IP:PORT` first.
@@ -49,6 +52,7 @@ pub fn main() -> i32 {
         Command::Run(a) => a.run(),
         Command::Proxy(a) => a.run(),
         Command::Explore(a) => a.run(),
+        Command::Soak(a) => a.run(),
     };
     match result {
         Ok(code) => code,

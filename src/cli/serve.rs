@@ -84,6 +84,8 @@ impl ServeArgs {
         cfg.limits.idle_timeout = self.idle_timeout;
         cfg.limits.frame_timeout = self.frame_timeout;
         cfg.limits.max_connections = self.max_connections;
+        // A long-running server keeps no history; --log-messages reads the live feed.
+        cfg.record = false;
         cfg.validate().map_err(anyhow::Error::msg)?;
         Ok(cfg)
     }

@@ -148,6 +148,10 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Address to bind; port 0 picks a free port.
     pub addr: SocketAddr,
+    /// Keep the history of what was understood ([`Server::observation`]);
+    /// off for a long-running server, whose memory must not grow with its
+    /// traffic (events are then only fed to [`ObservationLog::subscribe`]).
+    pub record: bool,
 }
 
 impl ServerConfig {
@@ -162,6 +166,7 @@ impl ServerConfig {
             sequential: false,
             limits: Limits::default(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            record: true,
         }
     }
 
@@ -290,7 +295,7 @@ impl Server {
     /// Binds and starts serving in the background.
     pub async fn start(cfg: ServerConfig) -> std::io::Result<Server> {
         cfg.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let log = ObservationLog::default();
+        let log = ObservationLog::new(cfg.record);
         let (tx, rx) = watch::channel(false);
         let cfg = Arc::new(cfg);
         if matches!(cfg.framing, FramingSpec::Udp { .. }) {

@@ -11,7 +11,10 @@ use tokio::sync::{Notify, broadcast};
 
 /// Most message bytes a server keeps in its observation; past this, only
 /// lengths are kept (`Message::data` is cut and `cut` is set).
-pub const MAX_RECORDED_BYTES: usize = 512 * 1024 * 1024;
+pub const MAX_RECORDED_BYTES: usize = 64 * 1024 * 1024;
+
+/// Bytes of a message carried by the live event feed (for printing).
+pub const FEED_PREVIEW: usize = 256;
 
 /// One thing that happened on a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -145,6 +148,10 @@ impl Observation {
 struct Inner {
     obs: Observation,
     recorded: usize,
+    /// Connections opened (ids), kept or not.
+    opened: u64,
+    /// Whether the history is kept (scenarios) or only fed live (serve).
+    keep: bool,
 }
 
 /// The shared, growing observation of a running server.
@@ -156,17 +163,33 @@ pub struct ObservationLog {
 }
 
 impl Default for ObservationLog {
+    /// A log that keeps the whole history (within [`MAX_RECORDED_BYTES`]).
     fn default() -> Self {
-        ObservationLog { inner: Arc::default(), changed: Arc::default(), events: broadcast::channel(4096).0 }
+        ObservationLog::new(true)
     }
 }
 
 impl ObservationLog {
+    /// A log that keeps the history (`keep`, for scenarios and tests) or
+    /// only feeds events live to subscribers (a long-running server, whose
+    /// memory must not grow with its traffic).
+    pub fn new(keep: bool) -> Self {
+        let inner = Inner { keep, ..Inner::default() };
+        ObservationLog {
+            inner: Arc::new(Mutex::new(inner)),
+            changed: Arc::default(),
+            events: broadcast::channel(4096).0,
+        }
+    }
+
     /// Starts a connection record and returns its id.
     pub fn open(&self, peer: SocketAddr) -> u64 {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let id = g.obs.connections.len() as u64;
-        g.obs.connections.push(ConnLog { id, peer, bytes_read: 0, events: Vec::new() });
+        let id = g.opened;
+        g.opened += 1;
+        if g.keep {
+            g.obs.connections.push(ConnLog { id, peer, bytes_read: 0, events: Vec::new() });
+        }
         drop(g);
         self.changed.notify_waiters();
         id
@@ -174,7 +197,18 @@ impl ObservationLog {
 
     /// Records an event on connection `id`.
     pub fn push(&self, id: u64, event: ServerEvent) {
-        let _ = self.events.send((id, event.clone()));
+        if self.events.receiver_count() > 0 {
+            let preview = match &event {
+                ServerEvent::Message { len, data, cut } => ServerEvent::Message {
+                    len: *len,
+                    // A copy: a slice would keep a large frame's buffer alive in the channel.
+                    data: Bytes::copy_from_slice(&data[..data.len().min(FEED_PREVIEW)]),
+                    cut: *cut || data.len() > FEED_PREVIEW,
+                },
+                other => other.clone(),
+            };
+            let _ = self.events.send((id, preview));
+        }
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = g.obs.connections.get_mut(id as usize) {
             c.events.push(event);
@@ -198,9 +232,13 @@ impl ObservationLog {
         let len = data.len();
         let keep = {
             let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            let keep = len.min(MAX_RECORDED_BYTES.saturating_sub(g.recorded));
-            g.recorded += keep;
-            keep
+            if !g.keep {
+                len
+            } else {
+                let keep = len.min(MAX_RECORDED_BYTES.saturating_sub(g.recorded));
+                g.recorded += keep;
+                keep
+            }
         };
         self.push(id, ServerEvent::Message { len, data: data.slice(..keep), cut: keep < len });
     }
