@@ -85,7 +85,15 @@ struct Shared {
     errors: Vec<String>,
     eof: bool,
     reset: bool,
+    /// Reply bytes read so far.
+    read: usize,
+    /// The peer sent more than [`MAX_REPLY_BYTES`]; reading stopped.
+    overflowed: bool,
 }
+
+/// Most reply bytes a client reads on one connection: a peer that answers
+/// without end is stopped here, not followed into memory exhaustion.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Waits until the reference server has read `n` bytes from `local`.
 async fn sync(log: &ObservationLog, local: SocketAddr, n: usize, timeout: Duration) -> bool {
@@ -143,15 +151,22 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&Observati
                         }
                     }
                     Ok(n) => {
+                        g.read += n;
                         buf.extend_from_slice(&chunk[..n]);
                         decode_replies(&mut codec, &mut buf, &mut g);
+                        if g.read > MAX_REPLY_BYTES {
+                            g.overflowed = true;
+                            g.errors.push(format!(
+                                "overflow: the peer sent more than {MAX_REPLY_BYTES} reply bytes; stopped reading"
+                            ));
+                        }
                     }
                     Err(e) => {
                         g.reset = true;
                         g.errors.push(format!("read: {e}"));
                     }
                 }
-                let done = g.eof || g.reset;
+                let done = g.eof || g.reset || g.overflowed;
                 drop(g);
                 changed.notify_waiters();
                 if done {
@@ -163,16 +178,27 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&Observati
 
     let replies_now = |s: &Arc<Mutex<Shared>>| {
         let g = s.lock().unwrap_or_else(|p| p.into_inner());
-        (g.replies.len(), g.eof || g.reset)
+        (g.replies.len(), g.eof || g.reset || g.overflowed)
     };
     let mut waited_for = 0usize;
     let mut write_index = 0usize;
     for action in &spec.actions {
         match action {
             Action::Write(b) => {
-                if let Err(e) = wr.write_all(b).await {
-                    out.write_error = Some(format!("write: {e}"));
-                    break;
+                // A peer that never reads fills the socket buffers; the
+                // write must not wait for it forever.
+                let limit = spec.reply_timeout.max(Duration::from_secs(2));
+                match tokio::time::timeout(limit, wr.write_all(b)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        out.write_error = Some(format!("write: {e}"));
+                        break;
+                    }
+                    Err(_) => {
+                        out.hung = true;
+                        out.write_error = Some(format!("write blocked for {limit:?}: the peer is not reading"));
+                        break;
+                    }
                 }
                 out.written += b.len();
                 if spec.lockstep_after.contains(&write_index) {

@@ -1,0 +1,140 @@
+//! The harness under faults: targets that never read, never reply, close
+//! at once, die mid-run, or reply without end. Each gives a verdict within
+//! its timeouts, the run goes on, and nothing leaks: descriptors, tasks,
+//! child processes.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use framelab::scenario::{self, RunOptions, Scenario, Verdict};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+/// Fake targets on a runtime of their own.
+fn fake_targets(rt: &tokio::runtime::Runtime) -> [SocketAddr; 4] {
+    rt.block_on(async {
+        let never_reads = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let never_replies = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let closes = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endless = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = [&never_reads, &never_replies, &closes, &endless].map(|l| l.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = never_reads.accept().await {
+                held.push(s);
+            }
+        });
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = never_replies.accept().await {
+                tokio::spawn(async move {
+                    let mut b = vec![0u8; 65536];
+                    while let Ok(n) = s.read(&mut b).await {
+                        if n == 0 {
+                            // Keep the connection open, silent.
+                            tokio::time::sleep(Duration::from_secs(30)).await;
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        tokio::spawn(async move {
+            while let Ok((s, _)) = closes.accept().await {
+                drop(s);
+            }
+        });
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = endless.accept().await {
+                tokio::spawn(async move {
+                    let chunk = vec![b'z'; 65536];
+                    while s.write_all(&chunk).await.is_ok() {}
+                });
+            }
+        });
+        addrs
+    })
+}
+
+fn target(name: &str, addr: SocketAddr, client: &str, response: &str) -> Scenario {
+    let text = format!(
+        "name = \"{name}\"\ntimeout = \"8s\"\n[target]\naddr = \"{addr}\"\n[client]\nreply-timeout = \"500ms\"\n{client}\n[response]\n{response}\n"
+    );
+    scenario::parse(&text, Path::new(&format!("{name}.toml"))).unwrap()
+}
+
+#[test]
+fn misbehaving_targets_each_get_a_verdict_in_time_and_nothing_leaks() {
+    let fakes = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let [never_reads, never_replies, closes, endless] = fake_targets(&fakes);
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("framelab-dies-{}", std::process::id());
+    let script = dir.path().join(format!("{marker}.py"));
+    std::fs::write(
+        &script,
+        "import os, socket, sys\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen()\nc, _ = s.accept()\nc.recv(3)\nos._exit(0)\n",
+    )
+    .unwrap();
+    let dies = scenario::parse(
+        &format!(
+            "name = \"dies\"\ntimeout = \"8s\"\n[target]\ncommand = [\"python3\", \"{}\", \"{{port}}\"]\n[client]\nframing = \"delimiter\"\nmessages = [\"one\", \"two\", \"three\"]\nlockstep = true\nreply-timeout = \"500ms\"\n[response]\nexpect = \"ack\"\n",
+            script.display()
+        ),
+        &dir.path().join("dies.toml"),
+    )
+    .unwrap();
+    let scenarios = vec![
+        target(
+            "never-reads",
+            never_reads,
+            "framing = \"length-prefix\"\ngenerate = { count = 1, size = \"8MiB\", kind = \"text\" }",
+            "expect = \"ack\"",
+        ),
+        target(
+            "never-replies",
+            never_replies,
+            "framing = \"delimiter\"\nmessages = [\"a\", \"b\"]",
+            "expect = \"ack\"",
+        ),
+        target("closes", closes, "framing = \"delimiter\"\nmessages = [\"a\", \"b\"]", "expect = \"ack\""),
+        dies,
+        target(
+            "endless",
+            endless,
+            "framing = \"delimiter\"\nmessages = [\"a\"]",
+            "framing = \"raw\"\nexpect = \"echo\"",
+        ),
+    ];
+
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let fds_before = open_fds();
+    let started = Instant::now();
+    let results = rt.block_on(scenario::run_suite(scenarios, RunOptions::default(), 5, |_| {}));
+    let elapsed = started.elapsed();
+    let got: Vec<(&str, Option<Verdict>)> = results.iter().map(|r| (r.name.as_str(), r.verdict)).collect();
+    let details: Vec<&str> = results.iter().map(|r| r.detail.as_str()).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("never-reads", Some(Verdict::Hang)),
+            ("never-replies", Some(Verdict::Hang)),
+            ("closes", Some(Verdict::Closed)),
+            ("dies", Some(Verdict::Closed)),
+            ("endless", Some(Verdict::Desync)),
+        ],
+        "{details:#?}"
+    );
+    assert!(elapsed < Duration::from_secs(8), "verdicts must come within the timeouts, took {elapsed:?}");
+    // Nothing left running on the harness's runtime once the suite is done.
+    let alive = rt.metrics().num_alive_tasks();
+    assert_eq!(alive, 0, "tasks still alive after the run");
+    drop(rt);
+    assert!(open_fds() <= fds_before, "descriptors leaked: {} before, {} after", fds_before, open_fds());
+    // The dying target and its process group are gone.
+    let ps = std::process::Command::new("pgrep").args(["-f", &marker]).output().unwrap();
+    assert!(ps.stdout.is_empty(), "a spawned target outlived the run: {}", String::from_utf8_lossy(&ps.stdout));
+    drop(fakes);
+}
