@@ -122,9 +122,10 @@ fn table(rows: &[BenchResult], settings: &Settings) -> String {
             continue;
         }
         out += &format!(
-            "{mode} mode: median of {} rounds of ~{} ms per row; bytes = message payload bytes\n",
+            "{mode} mode: median of {} rounds of ~{} ms per row ({}); bytes = message payload bytes\n",
             settings.rounds,
-            settings.round_time.as_millis()
+            settings.round_time.as_millis(),
+            bench::clock_name()
         );
         if mode == Mode::Codec {
             out += "decode only; 64 KiB reads appended to a BytesMut, decode until None (as FramedRead)\n";
