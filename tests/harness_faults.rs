@@ -129,8 +129,12 @@ fn misbehaving_targets_each_get_a_verdict_in_time_and_nothing_leaks() {
     );
     assert!(elapsed < Duration::from_secs(8), "verdicts must come within the timeouts, took {elapsed:?}");
     // Nothing left running on the harness's runtime once the suite is done.
-    let alive = rt.metrics().num_alive_tasks();
-    assert_eq!(alive, 0, "tasks still alive after the run");
+    // (Aborted tasks are dropped by the runtime shortly after the abort.)
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while rt.metrics().num_alive_tasks() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(rt.metrics().num_alive_tasks(), 0, "tasks still alive 2s after the run");
     drop(rt);
     assert!(open_fds() <= fds_before, "descriptors leaked: {} before, {} after", fds_before, open_fds());
     // The dying target and its process group are gone.
