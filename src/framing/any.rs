@@ -87,7 +87,7 @@ impl AnyCodec {
         match self {
             AnyCodec::Naive(c) => c.read_size(),
             AnyCodec::Delimiter(c) => c.max_length(),
-            AnyCodec::LengthPrefix(c) => c.format().max_frame,
+            AnyCodec::LengthPrefix(c) => c.format().max_body(),
             AnyCodec::JsonHeader(c) => c.format().body_max,
         }
     }

@@ -149,6 +149,15 @@ impl LengthPrefix {
         self.width as usize
     }
 
+    /// The largest body this format carries: `max_frame`, or less when the
+    /// header is too narrow to declare it (a `u8` header declares at most
+    /// 255 bytes of body, 254 when the length counts the header too).
+    pub fn max_body(&self) -> usize {
+        let header = if self.includes_header { self.width as u64 } else { 0 };
+        let room = self.width_max().saturating_sub(header);
+        self.max_frame.min(usize::try_from(room).unwrap_or(usize::MAX))
+    }
+
     /// The short preset name of this header shape (`u32be`, `i64le`, ...).
     pub fn shape_name(&self) -> String {
         let bits = self.width as u32 * 8;
@@ -568,6 +577,29 @@ mod tests {
         buf.put_slice(b"xy");
         assert!(c.decode(&mut buf).unwrap().is_none());
         assert!(buf.capacity() >= 1000 && buf.capacity() < 4096);
+    }
+
+    #[test]
+    fn max_body_is_what_the_header_can_declare() {
+        // Found by roundtrip_length_prefix: a u8 codec with max_frame 256
+        // claimed 256-byte messages and refused a 255-byte one.
+        for (f, want) in [
+            (fmt("u8", 256), 255),
+            (LengthPrefix { includes_header: true, ..fmt("u8", 256) }, 254),
+            (fmt("i8", 1000), 127),
+            (LengthPrefix { includes_header: true, ..fmt("u16be", 1 << 20) }, 65533),
+            (fmt("u32be", 256), 256),
+            (LengthPrefix { includes_header: true, ..fmt("u64le", usize::MAX) }, usize::MAX - 8),
+        ] {
+            assert_eq!(f.max_body(), want, "{f}");
+            let mut c = LengthPrefixCodec::new(f);
+            if want < 1 << 20 {
+                let mut buf = BytesMut::new();
+                c.encode(&vec![0u8; want][..], &mut buf).unwrap();
+                assert_eq!(c.decode(&mut buf).unwrap().unwrap().len(), want);
+                assert!(c.encode(&vec![0u8; want + 1][..], &mut buf).is_err(), "{f}");
+            }
+        }
     }
 
     #[test]

@@ -175,7 +175,7 @@ impl FramingSpec {
         match self {
             FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => *read_size,
             FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length,
-            FramingSpec::LengthPrefix(p) => p.max_frame,
+            FramingSpec::LengthPrefix(p) => p.max_body(),
             FramingSpec::JsonHeader(f) => f.body_max,
         }
     }
@@ -388,13 +388,24 @@ fn parse_spec(text: &str) -> Result<FramingSpec, String> {
             },
         }
     }
-    if let FramingSpec::LengthPrefix(p) = &spec {
+    if let FramingSpec::LengthPrefix(p) = &mut spec {
         p.validate()?;
+        one_byte_has_no_byte_order(p);
     }
-    if let FramingSpec::JsonHeader(f) = &spec {
+    if let FramingSpec::JsonHeader(f) = &mut spec {
         f.prefix.validate()?;
+        one_byte_has_no_byte_order(&mut f.prefix);
     }
     Ok(spec)
+}
+
+/// A 1-byte header has no byte order, and its text form (`u8`, `i8`) names
+/// none: store it as the `u8`/`i8` presets do, so that `width=1,endian=little`
+/// prints as text that parses back to the same spec (found by `parse_framing`).
+fn one_byte_has_no_byte_order(p: &mut LengthPrefix) {
+    if p.width == 1 {
+        p.endian = Endian::Big;
+    }
 }
 
 fn parse_prefix_item(
@@ -573,6 +584,8 @@ mod tests {
             "length-prefix:u16le,includes-header,max=100",
             "json-header:i64le,digest=md5,verify=if-present",
             "handshake:max=1KiB",
+            "length-prefix:width=1,endian=little,signed=true",
+            "json-header:endian=little,width=1",
         ] {
             let spec: FramingSpec = s.parse().unwrap();
             let again: FramingSpec = spec.to_string().parse().unwrap();
