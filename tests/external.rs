@@ -354,3 +354,22 @@ fn replies_by_list_and_by_pattern_give_the_count_verdicts() {
     }
     rt.block_on(server.stop());
 }
+
+#[test]
+fn a_proxy_in_front_of_a_reference_server_decides_what_its_reads_see() {
+    // framelab's client writes the messages apart; the proxy's up schedule
+    // decides what the naive reference server reads, and the server's own
+    // record (matched through the proxy's upstream sockets) gives the verdict.
+    let base = "[server]\nstrategy = \"naive\"\nvariant = \"seed\"\n[client]\nmessages = [\"hello\", \"world\"]\n";
+    let rt = rt();
+    for (extra, want) in [
+        ("pause = \"300ms\"\n[proxy]\nup = \"each\"\n", Verdict::Intact),
+        ("pause = \"300ms\"\n[proxy]\nup = \"coalesce\"\nhold = \"2s\"\n", Verdict::Coalesced),
+        ("schedule = \"coalesce\"\n[proxy]\nup = \"chunk:3\"\nup-pause = \"150ms\"\n", Verdict::Split),
+    ] {
+        let sc = scenario::parse(&format!("{base}{extra}"), Path::new("x.toml")).unwrap();
+        let r = rt.block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+        assert_eq!(r.verdict, Some(want), "{extra}: {}", r.detail);
+        assert!(r.detail.contains("the proxy passed 10 bytes up"), "{}", r.detail);
+    }
+}
