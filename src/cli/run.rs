@@ -22,14 +22,16 @@ pub enum Format {
 /// Options of `framelab run`.
 #[derive(Debug, Args)]
 #[command(after_help = "Exit status: 0 when every verdict matches its expectation, 1 when one does not,
-2 for a usage or scenario-file error.
+2 for a usage or scenario-file error, 130 when interrupted (Ctrl-C kills every
+spawned target and client under test, with their process groups, first).
 
 Examples:
   framelab run                                  the built-in suite (scenarios/)
   framelab run scenarios/b01-naive-coalesce.toml --seed 7
   framelab run --filter B4 --format json
   framelab run --junit report.xml --shard 1/3
-  framelab run my-scenarios/ --target 127.0.0.1:9000")]
+  framelab run my-scenarios/ --target 127.0.0.1:9000
+  framelab run examples/scenarios/                spawned Python servers and clients")]
 pub struct RunArgs {
     /// Scenario files or folders (default: scenarios/).
     pub paths: Vec<PathBuf>,

@@ -219,7 +219,6 @@ pub fn map_claims(wire: &Wire, claims: &[Claim]) -> (Verdict, String) {
         }
         pieces.push(match (full, part) {
             (1, 0) => Piece::Exact,
-            (f, 0) if f >= 2 => Piece::Merged,
             (f, _) if f >= 2 => Piece::Merged,
             _ => Piece::Part,
         });
