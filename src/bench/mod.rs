@@ -197,7 +197,11 @@ fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Vec<Be
             cells.push((w, iters, Vec::with_capacity(rounds)));
             step(format!("{} {}", size_label(size), subject.name()), progress);
         }
-        for _ in 0..rounds {
+        for round in 0..rounds {
+            // Each round starts one row further on, so no row always runs
+            // right after the same neighbour (whose leftovers in the caches
+            // and the heap would always fall on it).
+            cells.rotate_left(usize::from(round > 0));
             for (w, iters, samples) in &mut cells {
                 let start = Stopwatch::start();
                 for _ in 0..*iters {
@@ -207,6 +211,7 @@ fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Vec<Be
                 step(format!("{} {}", size_label(size), w.subject().name()), progress);
             }
         }
+        cells.sort_by_key(|(w, _, _)| Subject::ALL.iter().position(|s| *s == w.subject()));
         for (w, _, samples) in cells {
             let secs = median(&samples).max(f64::MIN_POSITIVE);
             rows.push(BenchResult {
