@@ -373,3 +373,39 @@ fn a_proxy_in_front_of_a_reference_server_decides_what_its_reads_see() {
         assert!(r.detail.contains("the proxy passed 10 bytes up"), "{}", r.detail);
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn another_program_on_the_port_is_not_mistaken_for_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let path = dir.path().join("squatter.toml");
+    // The command never listens; another program takes its port meanwhile.
+    std::fs::write(
+        &path,
+        format!(
+            "[target]\naddr = \"127.0.0.1:{port}\"\ncommand = [\"python3\", \"-c\", \"import time; time.sleep(30)\"]\nstartup-timeout = \"1500ms\"\n"
+        ),
+    )
+    .unwrap();
+    let sc = scenario::load_file(&path).unwrap();
+    let squatter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        let l = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(l);
+    });
+    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    assert_eq!(r.verdict, None, "{}", r.detail);
+    assert!(r.detail.contains("did not listen"), "{}", r.detail);
+    squatter.join().unwrap();
+
+    // A fixed port taken before the start is refused at once.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    std::fs::write(&path, format!("[target]\naddr = \"127.0.0.1:{port}\"\ncommand = [\"python3\", \"x.py\"]\n"))
+        .unwrap();
+    let sc = scenario::load_file(&path).unwrap();
+    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    assert!(r.detail.contains("already in use"), "{}", r.detail);
+}

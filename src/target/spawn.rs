@@ -34,37 +34,63 @@ pub struct SpawnedTarget {
     addr: SocketAddr,
 }
 
-/// Whether something listens on `port` (TCP) or is bound to it (UDP),
-/// read from `/proc/net` without connecting. `None` where `/proc/net`
-/// cannot be read (not Linux).
-fn bound_in_proc(port: u16, udp: bool) -> Option<bool> {
+/// The inodes of the sockets listening on `port` (TCP) or bound to it
+/// (UDP), read from `/proc/net` without connecting. `None` where
+/// `/proc/net` cannot be read (not Linux).
+fn bound_in_proc(port: u16, udp: bool) -> Option<Vec<u64>> {
     let files: &[&str] = if udp { &["/proc/net/udp", "/proc/net/udp6"] } else { &["/proc/net/tcp", "/proc/net/tcp6"] };
     let mut read_any = false;
+    let mut inodes = Vec::new();
     for f in files {
         let Ok(text) = std::fs::read_to_string(f) else { continue };
         read_any = true;
         for line in text.lines().skip(1) {
-            let mut cols = line.split_whitespace();
-            let (Some(_), Some(local), Some(_), Some(state)) = (cols.next(), cols.next(), cols.next(), cols.next())
-            else {
-                continue;
-            };
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state), Some(inode)) = (cols.get(1), cols.get(3), cols.get(9)) else { continue };
             let Some((_, p)) = local.rsplit_once(':') else { continue };
             // 0A: TCP_LISTEN.
-            if u16::from_str_radix(p, 16) == Ok(port) && (udp || state == "0A") {
+            if u16::from_str_radix(p, 16) == Ok(port) && (udp || *state == "0A") {
+                inodes.push(inode.parse().unwrap_or(0));
+            }
+        }
+    }
+    read_any.then_some(inodes)
+}
+
+/// Whether a process of group `pgid` holds one of the sockets `inodes`.
+/// `None` when no process of the group could be inspected.
+fn group_holds(pgid: u32, inodes: &[u64]) -> Option<bool> {
+    let mut inspected = false;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // "pid (comm) state ppid pgrp ...": comm may hold spaces and parens.
+        let pgrp = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(2)?.parse::<u32>().ok());
+        if pgrp != Some(pgid) {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { continue };
+        inspected = true;
+        for fd in fds.flatten() {
+            let Ok(link) = std::fs::read_link(fd.path()) else { continue };
+            let link = link.to_string_lossy();
+            let inode = link.strip_prefix("socket:[").and_then(|l| l.strip_suffix(']')).and_then(|n| n.parse().ok());
+            if inode.is_some_and(|i: u64| inodes.contains(&i)) {
                 return Some(true);
             }
         }
     }
-    read_any.then_some(false)
+    inspected.then_some(false)
 }
 
-/// Whether the target is ready: listening (seen in `/proc/net` where there
-/// is one, so the target never sees a probe connection), else a connection
-/// that succeeds (and is closed at once).
-async fn ready(addr: SocketAddr, udp: bool) -> bool {
+/// Whether the target is ready: one of its processes listens on the port
+/// (seen in `/proc` where there is one, so the target never sees a probe
+/// connection, and another program on the same port is not mistaken for
+/// it), else a connection that succeeds (and is closed at once).
+async fn ready(addr: SocketAddr, udp: bool, pgid: Option<u32>) -> bool {
     match bound_in_proc(addr.port(), udp) {
-        Some(b) => b,
+        Some(inodes) if inodes.is_empty() => false,
+        Some(inodes) => pgid.and_then(|g| group_holds(g, &inodes)).unwrap_or(true),
         None if udp => true,
         None => matches!(
             tokio::time::timeout(Duration::from_millis(200), tokio::net::TcpStream::connect(addr)).await,
@@ -84,7 +110,7 @@ impl SpawnedTarget {
         let port = if spec.addr.port() == 0 {
             free_port(spec.addr.ip(), spec.udp)?
         } else {
-            if bound_in_proc(spec.addr.port(), spec.udp) == Some(true) {
+            if bound_in_proc(spec.addr.port(), spec.udp).is_some_and(|i| !i.is_empty()) {
                 return Err(TargetError::PortInUse { addr: spec.addr });
             }
             spec.addr.port()
@@ -103,7 +129,7 @@ impl SpawnedTarget {
                     stderr: group.stderr.text(),
                 });
             }
-            if ready(addr, spec.udp).await {
+            if ready(addr, spec.udp, group.pid()).await {
                 return Ok(SpawnedTarget { group, addr });
             }
             if Instant::now() >= deadline {
