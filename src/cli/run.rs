@@ -53,8 +53,8 @@ pub struct RunArgs {
     /// Run a stable 1/N share of the scenarios: I/N, 1 <= I <= N.
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
-    /// Scenarios run at once.
-    #[arg(long, default_value_t = 8)]
+    /// Scenarios run at once (most of a scenario's time is spent waiting).
+    #[arg(long, default_value_t = 16)]
     pub jobs: usize,
 }
 

@@ -259,7 +259,14 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
         plan: String::new(),
         duration_ms: 0,
     };
-    let prep = match prepare(sc, seed, target) {
+    // Generating and framing megabytes of payload is CPU work: keep it off
+    // the async workers, whose timers the other scenarios' pauses and
+    // delays depend on.
+    let owned = sc.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(&owned, seed, target))
+        .await
+        .unwrap_or_else(|e| Err(format!("preparing the plan failed: {e}")));
+    let prep = match prepared {
         Ok(p) => p,
         Err(e) => {
             result.detail = format!("scenario error: {e}");
@@ -508,7 +515,10 @@ async fn run_clients(
                         nodelay: c.nodelay,
                         response: response.map(|r| r.codec()),
                         lockstep_after,
-                        reply_timeout: c.reply_timeout,
+                        // A reference server's handler delay is deliberate:
+                        // the reply timeout counts from when it is over.
+                        reply_timeout: c.reply_timeout
+                            + if reference { sc.server.delay.unwrap_or_default() } else { Duration::ZERO },
                         read_plan: fault::read::ReadPlan { sizes: c.read.sizes, pause: c.read.pause },
                         hold: c.hold,
                         seed: seed.wrapping_add(i as u64),
