@@ -139,8 +139,54 @@ impl DelimiterCodec {
         self.scanned
     }
 
+    #[inline]
     fn find(&self, hay: &[u8]) -> Option<usize> {
-        if self.delimiter.len() == 1 { memchr::memchr(self.delimiter[0], hay) } else { self.finder.find(hay) }
+        // A few bytes (what a slow peer's reads add between two calls) are
+        // cheaper to look at inline than through memchr's dispatch.
+        const SHORT: usize = 16;
+        match (self.delimiter.len(), hay.len() <= SHORT) {
+            (1, true) => hay.iter().position(|&b| b == self.delimiter[0]),
+            (1, false) => memchr::memchr(self.delimiter[0], hay),
+            (_, true) => hay.windows(self.delimiter.len()).position(|w| w == &self.delimiter[..]),
+            (_, false) => self.finder.find(hay),
+        }
+    }
+}
+
+impl DelimiterCodec {
+    /// While discarding the rest of an over-long line: drops bytes up to
+    /// and including the next delimiter and returns true (decoding resumes
+    /// after it), or, with no delimiter yet, keeps only a possible start of
+    /// one and returns false. Kept out of `decode` so that the common path
+    /// stays small.
+    #[cold]
+    fn discard(&mut self, src: &mut BytesMut) -> bool {
+        let dlen = self.delimiter.len();
+        let start = self.next_index.min(src.len());
+        self.scanned += (src.len() - start) as u64;
+        self.next_index = 0;
+        match self.find(&src[start..]) {
+            Some(pos) => {
+                src.advance(start + pos + dlen);
+                self.discarding = false;
+                true
+            }
+            None => {
+                let keep = (dlen - 1).min(src.len());
+                src.advance(src.len() - keep);
+                false
+            }
+        }
+    }
+
+    /// `end` bytes (max + delimiter length) hold no delimiter: drops them
+    /// but a possible start of the delimiter, and starts discarding.
+    #[cold]
+    fn too_long(&mut self, src: &mut BytesMut, end: usize) -> DelimiterError {
+        src.advance(end - (self.delimiter.len() - 1));
+        self.next_index = 0;
+        self.discarding = true;
+        DelimiterError::MaxLengthExceeded { max: self.max_length }
     }
 }
 
@@ -155,45 +201,30 @@ impl Decoder for DelimiterCodec {
     type Error = DelimiterError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, DelimiterError> {
+        if self.discarding && !self.discard(src) {
+            return Ok(None);
+        }
         let dlen = self.delimiter.len();
-        loop {
-            let end = if self.discarding { src.len() } else { src.len().min(self.max_length.saturating_add(dlen)) };
-            let start = self.next_index.min(end);
-            self.scanned += (end - start) as u64;
-            match self.find(&src[start..end]) {
-                Some(pos) => {
-                    let at = start + pos;
-                    self.next_index = 0;
-                    if self.discarding {
-                        src.advance(at + dlen);
-                        self.discarding = false;
-                        continue;
-                    }
-                    // One split takes the line with its delimiter, which is
-                    // then cut off the line's end: cheaper than splitting the
-                    // line and advancing the buffer past the delimiter.
-                    let mut line = src.split_to(at + dlen);
-                    line.truncate(at);
-                    return Ok(Some(line));
-                }
-                None if self.discarding => {
-                    // Keep only a possible start of the delimiter.
-                    let keep = (dlen - 1).min(src.len());
-                    src.advance(src.len() - keep);
-                    self.next_index = 0;
-                    return Ok(None);
-                }
-                None if end == self.max_length.saturating_add(dlen) => {
-                    // No delimiter within max + dlen bytes: the line is too long.
-                    src.advance(end - (dlen - 1));
-                    self.next_index = 0;
-                    self.discarding = true;
-                    return Err(DelimiterError::MaxLengthExceeded { max: self.max_length });
-                }
-                None => {
-                    self.next_index = end.saturating_sub(dlen - 1).max(start);
-                    return Ok(None);
-                }
+        let limit = self.max_length.saturating_add(dlen);
+        let end = src.len().min(limit);
+        let start = self.next_index.min(end);
+        self.scanned += (end - start) as u64;
+        match self.find(&src[start..end]) {
+            Some(pos) => {
+                let at = start + pos;
+                self.next_index = 0;
+                // One split takes the line with its delimiter, which is then
+                // cut off the line's end: cheaper than splitting the line and
+                // advancing the buffer past the delimiter.
+                let mut line = src.split_to(at + dlen);
+                line.truncate(at);
+                Ok(Some(line))
+            }
+            // No delimiter within max + dlen bytes: the line is too long.
+            None if end == limit => Err(self.too_long(src, end)),
+            None => {
+                self.next_index = end.saturating_sub(dlen - 1).max(start);
+                Ok(None)
             }
         }
     }

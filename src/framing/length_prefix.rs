@@ -395,21 +395,26 @@ impl Decoder for LengthPrefixCodec {
                     Err(e) => return self.fail(e),
                 };
                 src.advance(h);
+                if src.len() < n {
+                    self.state = DecodeState::Data(n);
+                    // Reserve, once per frame, only what is missing of a
+                    // frame already checked against the maximum.
+                    src.reserve(n - src.len());
+                    return Ok(None);
+                }
+                // A whole frame (the usual case with many frames per read)
+                // goes from header to split without touching the state.
                 n
             }
-            DecodeState::Data(n) => n,
+            DecodeState::Data(n) => {
+                if src.len() < n {
+                    return Ok(None);
+                }
+                self.state = DecodeState::Head;
+                n
+            }
             DecodeState::Failed => return Err(LengthPrefixError::Failed),
         };
-        if src.len() < body {
-            self.state = DecodeState::Data(body);
-            // Reserve only what is missing of a frame already checked
-            // against the maximum.
-            src.reserve(body - src.len());
-            return Ok(None);
-        }
-        // A whole frame (the usual case with many frames per read) goes
-        // from header to split without touching the state.
-        self.state = DecodeState::Head;
         Ok(Some(src.split_to(body)))
     }
 }
