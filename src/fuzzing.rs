@@ -85,7 +85,7 @@ pub fn decode(strategy: Strategy, data: &[u8]) {
 }
 
 /// Input of `roundtrip_*` targets.
-#[derive(Debug, Arbitrary)]
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
 pub struct RoundtripInput {
     /// Picks the codec's knobs.
     pub config: u8,
@@ -135,8 +135,19 @@ pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
     }
 }
 
+impl RoundtripInput {
+    /// The raw fuzzer input that [`with_arbitrary`] turns back into this
+    /// value, so that a case found by a property test, or written by hand,
+    /// can be saved as a seed or regression file for `roundtrip_*`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = vec![self.config];
+        put_list(&mut out, &self.messages);
+        out
+    }
+}
+
 /// Input of `chunking_*` targets.
-#[derive(Debug, Arbitrary)]
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
 pub struct ChunkingInput {
     /// Picks the codec's knobs.
     pub config: u8,
@@ -146,6 +157,44 @@ pub struct ChunkingInput {
     pub tail: Vec<u8>,
     /// Cut points into the stream.
     pub cuts: Vec<u16>,
+}
+
+impl ChunkingInput {
+    /// The raw fuzzer input that [`with_arbitrary`] turns back into this
+    /// value (see [`RoundtripInput::to_bytes`]), for `chunking_*` files.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = vec![self.config];
+        put_list(&mut out, &self.messages);
+        put_bytes(&mut out, &self.tail);
+        for c in &self.cuts {
+            out.push(1);
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        out.push(0);
+        out
+    }
+}
+
+// The encoding `arbitrary` (1.5) reads for these types: a `u8` is one byte,
+// a `u16` two bytes little-endian, and every element of a `Vec` (whole or
+// taking the rest) is preceded by a byte whose low bit says "one more",
+// the list ending at a byte with the low bit clear or at the end of the
+// data. A unit test below checks the round trip, so an `arbitrary` upgrade
+// that changes the format fails loudly instead of silently turning the
+// committed seeds into other inputs.
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    for b in bytes {
+        out.extend_from_slice(&[1, *b]);
+    }
+    out.push(0);
+}
+
+fn put_list(out: &mut Vec<u8>, list: &[Vec<u8>]) {
+    for m in list {
+        out.push(1);
+        put_bytes(out, m);
+    }
+    out.push(0);
 }
 
 /// `chunking_*`: frames (and a raw tail) decoded whole and cut at
@@ -216,5 +265,84 @@ pub fn replay_dir(dir: &std::path::Path, body: &dyn Fn(&[u8])) -> usize {
 pub fn with_arbitrary<T: for<'a> Arbitrary<'a>>(data: &[u8], body: impl Fn(&T)) {
     if let Ok(input) = T::arbitrary_take_rest(arbitrary::Unstructured::new(data)) {
         body(&input);
+    }
+}
+
+/// A fuzz target's body, on the raw bytes the fuzzer gives.
+pub type TargetBody = fn(&[u8]);
+
+/// Every target in `fuzz/fuzz_targets/`, by name, with the body it runs.
+/// `tests/fuzz_corpus.rs` replays `fuzz/seeds/<name>/` and
+/// `fuzz/regressions/<name>/` through these, and checks that this list and
+/// the target files name the same targets. A new target is a line here
+/// plus a file under `fuzz/fuzz_targets/` that calls the same body.
+pub const TARGETS: &[(&str, TargetBody)] = &[
+    ("decode_naive", |d| decode(Strategy::Naive, d)),
+    ("decode_delimiter", |d| decode(Strategy::Delimiter, d)),
+    ("decode_length_prefix", |d| decode(Strategy::LengthPrefix, d)),
+    ("decode_json_header", |d| decode(Strategy::JsonHeader, d)),
+    ("roundtrip_naive", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::Naive, i))),
+    ("roundtrip_delimiter", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::Delimiter, i))),
+    ("roundtrip_length_prefix", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::LengthPrefix, i))),
+    ("roundtrip_json_header", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::JsonHeader, i))),
+    ("chunking_naive", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Naive, i))),
+    ("chunking_delimiter", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Delimiter, i))),
+    ("chunking_length_prefix", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::LengthPrefix, i))),
+    ("chunking_json_header", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::JsonHeader, i))),
+    ("parse_framing", parse_framing),
+];
+
+/// The body of the target called `name`, if there is one.
+pub fn target(name: &str) -> Option<TargetBody> {
+    TARGETS.iter().find(|(n, _)| *n == name).map(|(_, body)| *body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse<T: for<'a> Arbitrary<'a> + Clone>(data: &[u8]) -> T {
+        let got = std::cell::RefCell::new(None);
+        with_arbitrary::<T>(data, |i| *got.borrow_mut() = Some(i.clone()));
+        got.into_inner().expect("arbitrary refused the input")
+    }
+
+    #[test]
+    fn roundtrip_input_bytes_parse_back_to_the_same_input() {
+        for input in [
+            RoundtripInput { config: 0, messages: vec![] },
+            RoundtripInput { config: 7, messages: vec![vec![]] },
+            RoundtripInput { config: 0x85, messages: vec![b"hello".to_vec(), vec![], vec![0xff; 300], vec![0, 1]] },
+        ] {
+            assert_eq!(parse::<RoundtripInput>(&input.to_bytes()), input);
+        }
+    }
+
+    #[test]
+    fn chunking_input_bytes_parse_back_to_the_same_input() {
+        for input in [
+            ChunkingInput { config: 0, messages: vec![], tail: vec![], cuts: vec![] },
+            ChunkingInput {
+                config: 200,
+                messages: vec![b"a\n".to_vec(), vec![], vec![9; 257]],
+                tail: vec![0, 0, 0xff],
+                cuts: vec![0, 1, 2, 65535, 300],
+            },
+        ] {
+            assert_eq!(parse::<ChunkingInput>(&input.to_bytes()), input);
+        }
+    }
+
+    #[test]
+    fn every_target_name_is_verb_subject_and_unique() {
+        let mut names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
+        for n in &names {
+            assert!(n.contains('_') && n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{n}");
+            assert!(target(n).is_some());
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), TARGETS.len());
+        assert!(target("no_such_target").is_none());
     }
 }

@@ -1,0 +1,9 @@
+#![no_main]
+//! Messages encoded then decoded by the length-prefix (every preset) codec come back equal.
+//! Raw bytes go through `with_arbitrary`, so `cargo test --test fuzz_corpus`
+//! replays a saved input exactly as the fuzzer ran it.
+
+use framelab::fuzzing::{RoundtripInput, Strategy, roundtrip, with_arbitrary};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| with_arbitrary::<RoundtripInput>(data, |i| roundtrip(Strategy::LengthPrefix, i)));

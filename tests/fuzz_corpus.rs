@@ -1,0 +1,480 @@
+//! Replays the committed fuzz inputs on stable, through exactly the bodies
+//! the cargo-fuzz targets run (`framelab::fuzzing::TARGETS`):
+//!
+//! - `fuzz/seeds/<target>/`: the curated seed corpus, written by
+//!   [`seed_files`] below (`FRAMELAB_WRITE_SEEDS=1 cargo test --test
+//!   fuzz_corpus` rewrites it after a change there);
+//! - `fuzz/regressions/<target>/`: every input a fuzzer ever failed on.
+//!
+//! cargo-fuzz's own `fuzz/corpus/` is the working corpus and is not
+//! committed; `.ci/fuzz` starts it from a copy of `fuzz/seeds/`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use bytes::BytesMut;
+use framelab::framing::AnyCodec;
+use framelab::framing::json_header::{DigestKind, digest_hex};
+use framelab::fuzzing::{self, ChunkingInput, FUZZ_MAX, FUZZ_PRESETS, RoundtripInput, Strategy, TARGETS};
+use tokio_util::codec::Encoder;
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+}
+
+/// The panic message of a caught panic.
+fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+}
+
+#[test]
+fn every_target_replays_its_seeds_and_regressions() {
+    let mut failures = Vec::new();
+    for (name, body) in TARGETS {
+        let seeds = fuzz_dir().join("seeds").join(name);
+        let regressions = fuzz_dir().join("regressions").join(name);
+        let r = std::panic::catch_unwind(|| {
+            let n = fuzzing::replay_dir(&seeds, body);
+            assert!(n > 0, "no seed inputs in {}", seeds.display());
+            assert!(regressions.is_dir(), "{} is missing", regressions.display());
+            fuzzing::replay_dir(&regressions, body);
+        });
+        if let Err(e) = r {
+            failures.push(format!("{name}: {}", panic_text(e)));
+        }
+    }
+    assert!(failures.is_empty(), "{} target(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The Strategy a target's subject names, as written in the target file.
+fn strategy_name(subject: &str) -> Option<&'static str> {
+    Some(match subject {
+        "naive" => "Strategy::Naive",
+        "delimiter" => "Strategy::Delimiter",
+        "length_prefix" => "Strategy::LengthPrefix",
+        "json_header" => "Strategy::JsonHeader",
+        _ => return None,
+    })
+}
+
+#[test]
+fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
+    let dir = fuzz_dir().join("fuzz_targets");
+    let files: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".rs").map(str::to_owned))
+        .collect();
+    let bodies: BTreeSet<String> = TARGETS.iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(files, bodies, "fuzz/fuzz_targets/*.rs and framelab::fuzzing::TARGETS differ");
+    let manifest = std::fs::read_to_string(fuzz_dir().join("Cargo.toml")).unwrap();
+    for name in &files {
+        assert!(manifest.contains(&format!("name = \"{name}\"")), "fuzz/Cargo.toml has no [[bin]] {name}");
+        // Guard against a copy-pasted target that runs another body.
+        let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
+        let (verb, subject) = name.split_once('_').unwrap();
+        match strategy_name(subject) {
+            Some(s) => {
+                assert!(text.contains(s) && text.contains(&format!("{verb}(")), "{name}.rs does not call {verb}({s}")
+            }
+            None => assert!(text.contains("framelab::fuzzing"), "{name}.rs does not call framelab::fuzzing"),
+        }
+    }
+}
+
+#[test]
+fn length_prefix_and_json_header_seeds_cover_every_preset() {
+    for (name, _) in TARGETS.iter().filter(|(n, _)| n.ends_with("length_prefix") || n.ends_with("json_header")) {
+        let mut presets = BTreeSet::new();
+        for e in std::fs::read_dir(fuzz_dir().join("seeds").join(name)).unwrap() {
+            let data = std::fs::read(e.unwrap().path()).unwrap();
+            // The first byte is the config byte in every input layout.
+            if let Some(c) = data.first() {
+                presets.insert(*c as usize % FUZZ_PRESETS.len());
+            }
+        }
+        assert_eq!(presets.len(), FUZZ_PRESETS.len(), "{name} seeds cover presets {presets:?} only");
+    }
+}
+
+#[test]
+fn committed_seeds_match_the_generator() {
+    let write = std::env::var_os("FRAMELAB_WRITE_SEEDS").is_some();
+    let mut stale = Vec::new();
+    for (name, _) in TARGETS {
+        let dir = fuzz_dir().join("seeds").join(name);
+        for (file, data) in seed_files(name) {
+            let path = dir.join(&file);
+            if write {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &data).unwrap();
+            } else if std::fs::read(&path).ok().as_deref() != Some(&data[..]) {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "seed files missing or different from the generator (rewrite them with \
+         FRAMELAB_WRITE_SEEDS=1 cargo test --test fuzz_corpus):\n{}",
+        stale.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The seed generator.
+
+/// A config byte choosing length-prefix preset `preset` (an index into
+/// `FUZZ_PRESETS`) with the high bit (`includes-header` for length-prefix,
+/// `verify=if-present` for json-header) set or not.
+fn config(preset: usize, high_bit: bool) -> u8 {
+    (0..=255u8)
+        .find(|c| *c as usize % FUZZ_PRESETS.len() == preset && (c & 0x80 != 0) == high_bit)
+        .expect("every preset has a config byte")
+}
+
+/// The name of a config byte for a file name: `u32be`, `i32le-incl`, ...
+fn preset_label(c: u8, high: &str) -> String {
+    let p = FUZZ_PRESETS[c as usize % FUZZ_PRESETS.len()];
+    if c & 0x80 != 0 { format!("{p}-{high}") } else { p.to_string() }
+}
+
+/// `messages` framed by the target's own codec; messages it refuses are skipped.
+fn framed(strategy: Strategy, c: u8, messages: &[&[u8]]) -> Vec<u8> {
+    let mut codec = fuzzing::codec(strategy, c);
+    let mut wire = BytesMut::new();
+    for m in messages {
+        let _ = codec.encode(*m, &mut wire);
+    }
+    wire.to_vec()
+}
+
+/// A `decode_*` input: config byte, chunk size, stream.
+fn decode_input(c: u8, chunk: usize, stream: &[u8]) -> Vec<u8> {
+    assert!((1..=256).contains(&chunk));
+    let mut v = vec![c, (chunk - 1) as u8];
+    v.extend_from_slice(stream);
+    v
+}
+
+/// A raw length header of `value` in the format config `c` picks.
+fn raw_header(strategy: Strategy, c: u8, value: i128) -> Vec<u8> {
+    let prefix = match fuzzing::codec(strategy, c) {
+        AnyCodec::LengthPrefix(lp) => *lp.format(),
+        AnyCodec::JsonHeader(j) => j.format().prefix,
+        other => panic!("no length header in {other:?}"),
+    };
+    let mut out = BytesMut::new();
+    prefix.write_raw(value, &mut out);
+    out.to_vec()
+}
+
+/// The largest message the length-prefix format of config `c` can carry.
+fn largest_length_prefix_message(c: u8) -> usize {
+    let AnyCodec::LengthPrefix(lp) = fuzzing::codec(Strategy::LengthPrefix, c) else { unreachable!() };
+    let f = lp.format();
+    let room = f.width_max() - if f.includes_header { f.width as u64 } else { 0 };
+    f.max_frame.min(room as usize)
+}
+
+/// A json-header frame with `json` as its header, verbatim.
+fn json_frame(c: u8, json: &str, body: &[u8]) -> Vec<u8> {
+    let mut v = raw_header(Strategy::JsonHeader, c, json.len() as i128);
+    v.extend_from_slice(json.as_bytes());
+    v.extend_from_slice(body);
+    v
+}
+
+const DELIMITERS: [(&str, &[u8]); 3] = [("lf", b"\n"), ("crlf", b"\r\n"), ("end", b"<END>")];
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// Every cut point of a stream of `len` bytes (capped to what fits a u16).
+fn every_cut(len: usize) -> Vec<u16> {
+    (1..len.min(u16::MAX as usize) as u16).collect()
+}
+
+/// The curated seeds of target `name`: (file name, bytes).
+fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut add = |file: String, data: Vec<u8>| out.push((file, data));
+    let x = |n: usize| vec![b'x'; n];
+    let presets = 0..FUZZ_PRESETS.len();
+    match name {
+        "decode_naive" => {
+            add("read1-chunk1".into(), decode_input(0, 1, b"hello world"));
+            add("read64-chunk7".into(), decode_input(63, 7, &b"helloworld".repeat(20)));
+            add("read17-chunk256".into(), decode_input(16, 256, &(0..=255u8).cycle().take(600).collect::<Vec<_>>()));
+            add("empty-stream".into(), decode_input(5, 5, b""));
+        }
+        "decode_delimiter" => {
+            for (c, (label, d)) in DELIMITERS.iter().enumerate() {
+                let c = c as u8;
+                add(
+                    format!("{label}-two-lines-and-an-empty-one-chunk1"),
+                    decode_input(c, 1, &cat(&[b"hello", d, d, b"x", d])),
+                );
+                add(format!("{label}-delimiter-split-chunk3"), decode_input(c, 3, &cat(&[b"ab", d, b"cd", d])));
+                add(format!("{label}-line-at-max"), decode_input(c, 64, &cat(&[&x(FUZZ_MAX), d, b"ok", d])));
+                add(
+                    format!("{label}-line-over-max-then-a-good-one"),
+                    decode_input(c, 100, &cat(&[&x(FUZZ_MAX + 1), d, b"next", d])),
+                );
+                add(format!("{label}-no-delimiter"), decode_input(c, 256, &x(1500)));
+                add(format!("{label}-unterminated-tail"), decode_input(c, 2, &cat(&[b"a", d, b"tail"])));
+            }
+        }
+        "decode_length_prefix" => {
+            let s = Strategy::LengthPrefix;
+            for p in presets {
+                for incl in [false, true] {
+                    let c = config(p, incl);
+                    let l = preset_label(c, "incl");
+                    add(format!("{l}-two-frames-chunk1"), decode_input(c, 1, &framed(s, c, &[b"hello", b""])));
+                    let big = x(largest_length_prefix_message(c));
+                    add(format!("{l}-frame-at-max-chunk3"), decode_input(c, 3, &framed(s, c, &[&big, b"z"])));
+                }
+                let c = config(p, false);
+                let l = preset_label(c, "incl");
+                let over = raw_header(s, c, FUZZ_MAX as i128 + 1);
+                add(format!("{l}-over-max"), decode_input(c, 2, &cat(&[&over, b"body"])));
+                let width = raw_header(s, c, 0).len();
+                let huge = vec![0x7f; width]; // a huge positive length in either byte order
+                add(format!("{l}-huge-length"), decode_input(c, 256, &cat(&[&huge, &x(300)])));
+                add(format!("{l}-all-ones-header"), decode_input(c, 1, &vec![0xff; width + 4]));
+                let frame = framed(s, c, &[b"hello"]);
+                add(format!("{l}-header-cut-at-eof"), decode_input(c, 1, &frame[..width.div_ceil(2)]));
+                add(format!("{l}-body-cut-at-eof"), decode_input(c, 4, &frame[..frame.len() - 2]));
+                if FUZZ_PRESETS[p].starts_with('i') {
+                    add(format!("{l}-negative-one"), decode_input(c, 3, &cat(&[&raw_header(s, c, -1), b"abc"])));
+                    let min = -(1i128 << (width * 8 - 1));
+                    add(format!("{l}-most-negative"), decode_input(c, 8, &raw_header(s, c, min)));
+                }
+                let ci = config(p, true);
+                let below = raw_header(s, ci, width as i128 - 1);
+                add(format!("{}-below-header", preset_label(ci, "incl")), decode_input(ci, 1, &cat(&[&below, b"abc"])));
+            }
+        }
+        "decode_json_header" => {
+            let s = Strategy::JsonHeader;
+            for p in presets {
+                for lax in [false, true] {
+                    let c = config(p, lax);
+                    let l = preset_label(c, "if-present");
+                    add(format!("{l}-two-frames-chunk1"), decode_input(c, 1, &framed(s, c, &[b"hello", b""])));
+                    add(format!("{l}-body-at-max-chunk5"), decode_input(c, 5, &framed(s, c, &[&x(FUZZ_MAX)])));
+                }
+                let c = config(p, false);
+                let l = preset_label(c, "if-present");
+                let frame = framed(s, c, &[b"hello"]);
+                add(format!("{l}-header-cut-at-eof"), decode_input(c, 1, &frame[..frame.len() / 2]));
+                if FUZZ_PRESETS[p].starts_with('i') {
+                    add(format!("{l}-negative-header-length"), decode_input(c, 2, &raw_header(s, c, -1)));
+                }
+            }
+            let (c, lax) = (config(0, false), config(0, true));
+            let hello = digest_hex(DigestKind::Sha256, b"hello");
+            let hello_md5 = digest_hex(DigestKind::Md5, b"hello");
+            let ok = |name: &str| format!(r#"{{"total_size":5,"filename":"{name}","sha256":"{hello}"}}"#);
+            let cases: Vec<(&str, u8, Vec<u8>)> = vec![
+                ("nested-arrays", c, json_frame(c, &"[".repeat(200), b"")),
+                ("nested-objects", c, json_frame(c, &r#"{"a":"#.repeat(50), b"")),
+                ("header-not-json", c, json_frame(c, "hello", b"")),
+                ("header-over-max", c, cat(&[&raw_header(s, c, FUZZ_MAX as i128 + 1), b"{}"])),
+                ("total-size-huge", c, json_frame(c, r#"{"total_size":18446744073709551615,"sha256":"00"}"#, b"")),
+                ("total-size-over-max", c, json_frame(c, r#"{"total_size":257,"sha256":"00"}"#, &x(257))),
+                ("total-size-negative", c, json_frame(c, r#"{"total_size":-1}"#, b"")),
+                ("total-size-float", c, json_frame(c, r#"{"total_size":5.0}"#, b"hello")),
+                ("missing-digest-required", c, json_frame(c, r#"{"total_size":5}"#, b"hello")),
+                ("missing-digest-if-present", lax, json_frame(lax, r#"{"total_size":5}"#, b"hello")),
+                (
+                    "wrong-sha256-then-good",
+                    c,
+                    cat(&[
+                        &json_frame(c, &ok("a").replace(&hello[..8], "00000000"), b"hello"),
+                        &json_frame(c, &ok("b"), b"hello"),
+                    ]),
+                ),
+                ("uppercase-sha256", c, json_frame(c, &ok("a").replace(&hello, &hello.to_uppercase()), b"hello")),
+                (
+                    "md5-digest",
+                    c,
+                    json_frame(c, &format!(r#"{{"total_size":5,"filename":"a.txt","md5":"{hello_md5}"}}"#), b"hello"),
+                ),
+                (
+                    "md5-placeholder",
+                    c,
+                    json_frame(c, r#"{"total_size":5,"filename":"a","md5":"1231231231232132131232311"}"#, b"hello"),
+                ),
+                (
+                    "unknown-fields-and-escapes",
+                    c,
+                    json_frame(
+                        c,
+                        &format!(r#"{{"x":[1,{{}}],"filename":"\u00e9\n","total_size":5,"sha256":"{hello}"}}"#),
+                        b"hello",
+                    ),
+                ),
+            ];
+            for (n, c, stream) in cases {
+                add(n.to_string(), decode_input(c, 7, &stream));
+            }
+        }
+        "roundtrip_naive" => {
+            for c in [0u8, 63] {
+                let messages = vec![b"hello".to_vec(), vec![], b"world".to_vec(), x(100)];
+                add(format!("read{}", c + 1), RoundtripInput { config: c, messages }.to_bytes());
+            }
+        }
+        "roundtrip_delimiter" => {
+            for (c, (label, d)) in DELIMITERS.iter().enumerate() {
+                let messages = vec![
+                    b"hello".to_vec(),
+                    vec![],
+                    b"a\rb\n<EN".to_vec(),
+                    x(FUZZ_MAX),
+                    x(FUZZ_MAX + 1),
+                    cat(&[b"with", d, b"inside"]),
+                ];
+                add(label.to_string(), RoundtripInput { config: c as u8, messages }.to_bytes());
+            }
+        }
+        "roundtrip_length_prefix" => {
+            for p in presets {
+                for incl in [false, true] {
+                    let c = config(p, incl);
+                    let messages = vec![b"hello".to_vec(), vec![], x(FUZZ_MAX - 1), x(FUZZ_MAX), x(FUZZ_MAX + 1)];
+                    add(preset_label(c, "incl"), RoundtripInput { config: c, messages }.to_bytes());
+                }
+            }
+        }
+        "roundtrip_json_header" => {
+            for p in presets {
+                for lax in [false, true] {
+                    let c = config(p, lax);
+                    let messages = vec![b"hello".to_vec(), vec![], x(FUZZ_MAX), x(FUZZ_MAX + 1)];
+                    add(preset_label(c, "if-present"), RoundtripInput { config: c, messages }.to_bytes());
+                }
+            }
+        }
+        "chunking_naive" => {
+            let input = ChunkingInput {
+                config: 3,
+                messages: vec![b"hello".to_vec(), b"world".to_vec()],
+                tail: b"tail".to_vec(),
+                cuts: vec![1, 2, 3, 7, 100],
+            };
+            add("read4".into(), input.to_bytes());
+        }
+        "chunking_delimiter" => {
+            for (c, (label, d)) in DELIMITERS.iter().enumerate() {
+                let messages = vec![b"hello".to_vec(), vec![], x(FUZZ_MAX)];
+                let wire_len = 5 + 256 + 3 * d.len();
+                let partial = ChunkingInput {
+                    config: c as u8,
+                    messages: messages.clone(),
+                    tail: b"partial".to_vec(),
+                    cuts: every_cut(wire_len + 7),
+                };
+                add(format!("{label}-unterminated-tail-every-cut"), partial.to_bytes());
+                let long = ChunkingInput {
+                    config: c as u8,
+                    messages,
+                    tail: cat(&[&x(300), d, b"ok", d]),
+                    cuts: vec![3, 6, 270, 300, 560, 600],
+                };
+                add(format!("{label}-over-long-tail"), long.to_bytes());
+            }
+        }
+        "chunking_length_prefix" => {
+            let s = Strategy::LengthPrefix;
+            for p in presets {
+                for incl in [false, true] {
+                    let c = config(p, incl);
+                    let l = preset_label(c, "incl");
+                    let messages = vec![b"hello".to_vec(), vec![]];
+                    let wire = framed(s, c, &[b"hello", b""]);
+                    let header = framed(s, c, &[b"abc"]);
+                    let cut_header = ChunkingInput {
+                        config: c,
+                        messages: messages.clone(),
+                        tail: header[..header.len() - 4].to_vec(),
+                        cuts: every_cut(wire.len() + header.len()),
+                    };
+                    add(format!("{l}-partial-frame-every-cut"), cut_header.to_bytes());
+                    let over = raw_header(s, c, FUZZ_MAX as i128 + 1);
+                    add(
+                        format!("{l}-over-max-tail"),
+                        ChunkingInput {
+                            config: c,
+                            messages,
+                            tail: cat(&[&over, b"xyz"]),
+                            cuts: every_cut(wire.len() + over.len() + 3),
+                        }
+                        .to_bytes(),
+                    );
+                }
+            }
+        }
+        "chunking_json_header" => {
+            let s = Strategy::JsonHeader;
+            for p in presets {
+                let c = config(p, p % 2 == 1);
+                let l = preset_label(c, "if-present");
+                let messages = vec![b"a".to_vec(), vec![]];
+                let wire = framed(s, c, &[b"a", b""]);
+                let next = framed(s, c, &[b"partial"]);
+                let partial = ChunkingInput {
+                    config: c,
+                    messages: messages.clone(),
+                    tail: next[..next.len() - 3].to_vec(),
+                    cuts: every_cut(wire.len() + next.len()),
+                };
+                add(format!("{l}-partial-frame-every-cut"), partial.to_bytes());
+                let bad = json_frame(c, r#"{"total_size":3,"sha256":"00"}"#, b"abc");
+                add(
+                    format!("{l}-bad-digest-tail"),
+                    ChunkingInput { config: c, messages, tail: bad, cuts: vec![1, 2, 5, 40, 90, 200, 230] }.to_bytes(),
+                );
+            }
+        }
+        "parse_framing" => {
+            let specs = [
+                "naive",
+                "raw",
+                "naive:4096",
+                "naive:read-size=1KiB",
+                "udp:1024",
+                "handshake:max=1KiB",
+                "delimiter",
+                r#"delimiter:"\r\n",max=4KiB"#,
+                r#"delimiter:"<END>""#,
+                r#"delimiter:delimiter="\x00\xff\\\"",max=0"#,
+                "delimiter:\"a,b\"",
+                "length-prefix",
+                "length-prefix:i32le,max=1MiB",
+                "length-prefix:u64be,includes-header",
+                "length-prefix:width=2,endian=little,signed=true,includes-header=false,max=65535",
+                "json-header:i32le,verify=ignore,digest=md5",
+                "json-header:header-max=1KiB,body-max=64MiB,verify=if-present",
+                "length-prefix:u24be",
+                "length-prefix:width=3",
+                "delimiter:\"\"",
+                "delimiter:\"unterminated",
+                "naive:0",
+                "json-header:verify=maybe",
+                "nosuch:1",
+                "length-prefix:max=99999999999999999999999TiB",
+                "delimiter:\\x4",
+                ":",
+                "",
+            ];
+            for (i, spec) in specs.iter().enumerate() {
+                add(format!("spec-{i:02}"), spec.as_bytes().to_vec());
+            }
+        }
+        _ => {}
+    }
+    out
+}
