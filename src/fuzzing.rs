@@ -290,7 +290,64 @@ pub const TARGETS: &[(&str, TargetBody)] = &[
     ("chunking_length_prefix", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::LengthPrefix, i))),
     ("chunking_json_header", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::JsonHeader, i))),
     ("parse_framing", parse_framing),
+    ("parse_scenario", parse_scenario),
+    ("plan_schedule", plan_schedule),
 ];
+
+/// `parse_scenario`: arbitrary text as a scenario file. No panic; an error
+/// names the file and a line and column; a scenario that loads, and whose
+/// payload is small, prepares its plan without panicking.
+pub fn parse_scenario(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let file = std::path::Path::new("fuzz.toml");
+    match crate::scenario::parse(text, file) {
+        Err(e) => {
+            assert_eq!(e.file, "fuzz.toml", "the error must name the file: {e}");
+            assert!(e.line >= 1 && e.column >= 1, "the error must name a line and column: {e}");
+        }
+        Ok(sc) => {
+            let generated = sc.client.generate.as_ref().map_or(0, |g| g.count.saturating_mul(g.size.max));
+            let given: usize = sc.client.messages.iter().map(String::len).sum();
+            if generated <= 64 * 1024 && given <= 64 * 1024 && sc.client.reset_after.is_none_or(|r| r < 1 << 20) {
+                let _ = crate::scenario::prepare(&sc, 0, false);
+            }
+        }
+    }
+}
+
+/// `plan_schedule`: schedules never lose or reorder bytes unless they are
+/// meant to (`reset_after`), and the same seed gives the same plan.
+///
+/// Input: `[kind, a, b, flags, reset, seed (8 bytes), frames...]`, frames
+/// separated by `0xff`. `kind` picks the schedule (each, coalesce,
+/// chunk, drip, random, cuts) with `a` and `b` as its sizes; `flags` bit 0
+/// is sync, bit 1 a reset after `reset` bytes.
+pub fn plan_schedule(data: &[u8]) {
+    use crate::fault::{PlanSpec, Schedule, check_plan};
+    let [kind, a, b, flags, reset, rest @ ..] = data else { return };
+    let (seed_bytes, body) = rest.split_at(rest.len().min(8));
+    let mut seed = [0u8; 8];
+    seed[..seed_bytes.len()].copy_from_slice(seed_bytes);
+    let frames: Vec<Bytes> = body.split(|x| *x == 0xff).take(256).map(Bytes::copy_from_slice).collect();
+    let (a, b) = (*a as usize, *b as usize);
+    let schedule = match kind % 6 {
+        0 => Schedule::Each,
+        1 => Schedule::Coalesce((a > 0).then_some(a)),
+        2 => Schedule::Chunk(a.max(1)),
+        3 => Schedule::Drip,
+        4 => Schedule::Random(a.max(1), a.max(1) + b),
+        _ => Schedule::Cuts(vec![a, b, a + b, a * 7 % (b + 1)]),
+    };
+    let spec = PlanSpec {
+        schedule,
+        pause: std::time::Duration::ZERO,
+        sync: flags & 1 != 0,
+        reset_after: (flags & 2 != 0).then_some(*reset as usize),
+    };
+    if let Err(e) = check_plan(&frames, &spec, u64::from_le_bytes(seed)) {
+        panic!("{e}");
+    }
+}
 
 /// The body of the target called `name`, if there is one.
 pub fn target(name: &str) -> Option<TargetBody> {

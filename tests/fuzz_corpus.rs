@@ -474,6 +474,50 @@ fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
                 add(format!("spec-{i:02}"), spec.as_bytes().to_vec());
             }
         }
+        "parse_scenario" => {
+            // Representative scenarios (fixed here, so that editing the
+            // catalog does not change the seeds), then broken ones.
+            let good = [
+                "name = \"b1\"\nbug = \"B1\"\n[server]\nstrategy = \"naive\"\nvariant = \"seed\"\n[client]\nmessages = [\"hello\", \"world\"]\nschedule = \"coalesce\"\n[expect]\nverdict = \"coalesced\"\n",
+                "[server]\nstrategy = \"length-prefix:i32le,max=1MiB\"\n[client]\nframing = \"length-prefix:u32be\"\nmessages = [\"hello\"]\nschedule = { cuts = [2] }\nsync = true\n[expect]\nverdict = \"rejected\"\n",
+                "[server]\nstrategy = \"delimiter\"\ndelay = \"5ms\"\n[client]\ngenerate = { count = 20, size = \"1..64\", kind = \"chinese\" }\nschedule = { random = [1, 9] }\nread = { sizes = [1, 7], pause = \"1ms\" }\n[response]\nexpect = \"echo\"\n",
+                "[server]\nstrategy = \"length-prefix:u16be\"\n[client]\noverflow = \"wrap\"\nforge-header = \"width-max\"\nmessages = [\"x\"]\nreset-after = 3\n",
+                "[server]\nstrategy = \"handshake\"\nvariant = \"seed\"\n[client]\nmessages = [\"a\", \"b\"]\ncoalesce-start = true\nreply-timeout = \"500ms\"\n[expect]\nverdict = \"lost\"\n",
+                "[target]\naddr = \"127.0.0.1:9000\"\n[client]\nframing = \"json-header:i64le\"\nmessages = [\"get a.txt\"]\nconnections = 3\nlockstep = true\n[response]\nexpect = \"digest\"\n",
+            ];
+            for (i, text) in good.iter().enumerate() {
+                add(format!("good-{i:02}"), text.as_bytes().to_vec());
+            }
+            let broken = [
+                "[client]\nmesages = [\"a\"]\n",
+                "[client]\nconnections = \"two\"\n",
+                "[client]\npause = \"soon\"\n",
+                "[server]\nstrategy = \"pigeon\"\n",
+                "[client]\nschedule = { chunk = 0 }\n",
+                "[client]\nschedule = { random = [9, 1] }\n",
+                "[client]\ngenerate = { count = 3, size = \"5..5\" }\n",
+                "[target]\naddr = \"10.0.0.1:80\"\n",
+                "[client]\nforge-header = \"max+2\"\n",
+                "name = \"unterminated\n",
+                "[[client]]\n",
+                "",
+            ];
+            for (i, text) in broken.iter().enumerate() {
+                add(format!("broken-{i:02}"), text.as_bytes().to_vec());
+            }
+        }
+        "plan_schedule" => {
+            let frames: &[u8] = b"\x00\x00\x00\x05hello\xff\xff\x00\x00\x00\x01x\xffsome longer frame bytes";
+            for kind in 0..6u8 {
+                for (flags, reset) in [(0u8, 0u8), (1, 0), (2, 7), (3, 0)] {
+                    let mut d = vec![kind, 3, 11, flags, reset];
+                    d.extend_from_slice(&42u64.to_le_bytes());
+                    d.extend_from_slice(frames);
+                    add(format!("kind{kind}-flags{flags}"), d);
+                }
+            }
+            add("empty".into(), Vec::new());
+        }
         _ => {}
     }
     out

@@ -91,6 +91,9 @@ fn validate(s: &Scenario) -> Result<(), String> {
         if g.size.max > 64 << 20 {
             return Err("key `client.generate.size`: at most 64MiB per message".into());
         }
+        if g.count.saturating_mul(g.size.max) > 1 << 30 {
+            return Err("key `client.generate`: count times the largest size is over 1GiB".into());
+        }
     }
     if let Some(t) = &s.target {
         match (t.addr, &t.command) {

@@ -1,0 +1,7 @@
+#![no_main]
+//! See `framelab::fuzzing::parse_scenario`: the same body replays the committed
+//! seeds and regressions in `cargo test --test fuzz_corpus`.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| framelab::fuzzing::parse_scenario(data));
