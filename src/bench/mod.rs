@@ -2,33 +2,43 @@
 //! comparisons `framelab bench` prints, usable from your own code.
 //!
 //! A mode is one kind of comparison. [`Mode::Codec`] decodes pre-encoded
-//! streams in memory (see [`codec`]); [`Mode::Loopback`] will run them end
-//! to end over 127.0.0.1 against the reference servers (not available yet:
-//! [`run`] returns [`BenchError::Unavailable`]). Every row is timed in
-//! several rounds, the rows of one size interleaved round by round so that
-//! a burst of load elsewhere on the machine hits them all alike, and the
-//! median round is reported. Rounds are timed with the thread's CPU clock
-//! where there is one ([`clock_name`]), so time the process spends
-//! descheduled does not count. Ratios between rows of one run are far more
-//! stable than absolute numbers on a shared machine; compare those.
+//! streams in memory (see [`codec`]); [`Mode::Loopback`] sends them end to
+//! end over 127.0.0.1 and decodes every frame on the receiving side, beside
+//! a `raw` stream and the seeds' handshake and sleep-between-sends
+//! workarounds (see [`loopback`]). Every row is timed in several rounds,
+//! the rows of one size interleaved round by round so that a burst of load
+//! elsewhere on the machine hits them all alike, and the median round is
+//! reported. Rounds are timed with the thread's CPU clock where there is
+//! one ([`clock_name`]), so time the process spends descheduled does not
+//! count; loopback mode runs both ends on that one thread for this reason
+//! ([`Ends::OneThread`], the default), except its sleep row, timed with the
+//! wall clock. Ratios between rows of one run are far more stable than
+//! absolute numbers on a shared machine; compare those.
 //!
 //! ```
 //! use std::time::Duration;
 //! use framelab::bench::{self, Mode, Settings};
 //!
-//! let settings = Settings { rounds: 1, round_time: Duration::from_millis(1), sizes: vec![64] };
+//! let settings = Settings { rounds: 1, round_time: Duration::from_millis(1), sizes: vec![64], ..Settings::quick() };
 //! let rows = bench::run(Mode::Codec, &settings, &mut |_| {}).unwrap();
 //! let lp = rows.iter().find(|r| r.name == "length-prefix").unwrap();
 //! assert!(bench::ratio(&rows, lp, "tokio-util LengthDelimitedCodec").is_some());
+//!
+//! let rows = bench::run(Mode::Loopback, &settings, &mut |_| {}).unwrap();
+//! let lp = rows.iter().find(|r| r.name == "length-prefix").unwrap();
+//! assert!(bench::ratio(&rows, lp, "raw").is_some());
 //! ```
 //!
 //! # Note
 //!
 //! Nothing here asserts timings: a slow machine gives small numbers, never
 //! a failure. `frames_per_sec` of the `raw` row is the number of messages
-//! of that size its bytes per second amount to.
+//! of that size its bytes per second amount to; for `naive` it counts the
+//! messages sent, not the pieces the reads were cut into.
 
 pub mod codec;
+pub mod loopback;
+pub mod plot;
 
 use std::fmt;
 use std::hint::black_box;
@@ -37,6 +47,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use self::codec::{Subject, Workload};
+pub use self::loopback::Ends;
+use self::loopback::{Link, Loopback, Row};
 
 /// A kind of comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -44,7 +56,7 @@ use self::codec::{Subject, Workload};
 pub enum Mode {
     /// Decoders fed in memory, as `FramedRead` feeds them.
     Codec,
-    /// End to end over 127.0.0.1 (not available yet).
+    /// End to end over 127.0.0.1, a client and a server thread.
     Loopback,
 }
 
@@ -92,17 +104,31 @@ pub struct Settings {
     pub round_time: Duration,
     /// Message sizes, in bytes.
     pub sizes: Vec<usize>,
+    /// Where loopback mode runs the two ends of its connections.
+    pub ends: Ends,
 }
 
 impl Settings {
-    /// `--quick`: 7 rounds of 40 ms per row, about 15 s for codec mode.
+    /// `--quick`: 7 rounds of 40 ms per row, about 15 s for codec mode and
+    /// 15 s for loopback mode on 2 cores.
     pub fn quick() -> Settings {
-        Settings { rounds: 7, round_time: Duration::from_millis(40), sizes: codec::SIZES.to_vec() }
+        Settings {
+            rounds: 7,
+            round_time: Duration::from_millis(40),
+            sizes: codec::SIZES.to_vec(),
+            ends: Ends::default(),
+        }
     }
 
-    /// The default: 11 rounds of 100 ms per row, about 45 s for codec mode.
+    /// The default: 11 rounds of 100 ms per row, about 45 s for codec mode
+    /// and 50 s for loopback mode.
     pub fn full() -> Settings {
-        Settings { rounds: 11, round_time: Duration::from_millis(100), sizes: codec::SIZES.to_vec() }
+        Settings {
+            rounds: 11,
+            round_time: Duration::from_millis(100),
+            sizes: codec::SIZES.to_vec(),
+            ends: Ends::default(),
+        }
     }
 }
 
@@ -119,21 +145,29 @@ pub struct Progress {
     pub label: String,
 }
 
-/// A mode that could not run.
+/// A mode that could not run to the end.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    /// The mode is not available in this build.
-    #[error("{mode} mode is not available yet: {reason}")]
-    Unavailable {
-        /// The mode asked for.
+    /// A socket, thread or runtime of loopback mode failed, or a receiving
+    /// end decoded other than what was sent.
+    #[error("{mode} mode: {what}: {source}")]
+    Io {
+        /// The mode running.
         mode: Mode,
-        /// Why.
-        reason: &'static str,
+        /// What was being done (`64 B length-prefix`, ...).
+        what: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
     },
 }
 
 /// Runs one mode and returns its rows, size by size, in [`Subject::ALL`]
-/// order within a size. `progress` is called after every timed step.
+/// (codec) or [`Row::ALL`] (loopback) order within a size. `progress` is
+/// called after every timed step.
+///
+/// # Errors
+/// Loopback mode only: see [`BenchError::Io`]. Codec mode cannot fail.
 pub fn run(
     mode: Mode,
     settings: &Settings,
@@ -141,19 +175,26 @@ pub fn run(
 ) -> Result<Vec<BenchResult>, BenchError> {
     match mode {
         Mode::Codec => Ok(run_codec(settings, progress)),
-        Mode::Loopback => Err(BenchError::Unavailable {
-            mode,
-            reason: "not implemented yet (issue 8, loopback part); use --mode codec",
-        }),
+        Mode::Loopback => run_loopback(settings, progress),
     }
 }
 
-/// The rows a row is compared with, in a mode: its tokio-util
-/// counterparts, then `raw`. Empty for `raw` and for unknown names.
+/// The names of every row a mode reports at each size, in report order.
+pub fn row_names(mode: Mode) -> Vec<&'static str> {
+    match mode {
+        Mode::Codec => Subject::ALL.iter().map(|s| s.name()).collect(),
+        Mode::Loopback => Row::ALL.iter().map(|r| r.name()).collect(),
+    }
+}
+
+/// The rows a row is compared with, in a mode: in codec mode its
+/// tokio-util counterparts, then `raw`; in loopback mode `raw`, after
+/// `length-prefix` for the handshake and `naive` for the sleep row. Empty
+/// for `raw` and for unknown names.
 pub fn baselines(mode: Mode, name: &str) -> Vec<&'static str> {
     match mode {
         Mode::Codec => Subject::from_name(name).map(|s| s.baselines().iter().map(|b| b.name()).collect()),
-        Mode::Loopback => None,
+        Mode::Loopback => Row::from_name(name).map(|r| r.baselines().iter().map(|b| b.name()).collect()),
     }
     .unwrap_or_default()
 }
@@ -226,6 +267,86 @@ fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Vec<Be
     rows
 }
 
+/// Rounds of the sleep row per size, at most: each is whole tenths of a
+/// second of sleeping, and what it shows (about 10 messages a second)
+/// does not need more.
+pub const SLEEP_ROUNDS: usize = 3;
+
+/// Messages per round of the sleep row: a tenth of the round time in
+/// milliseconds, from 1 to 10 (4 with `--quick`, 10 by default).
+pub fn sleep_messages(round_time: Duration) -> u64 {
+    (round_time.as_millis() / 10).clamp(1, 10) as u64
+}
+
+/// Loopback mode: every [`Row`] at every size, each over its own
+/// connection, rounds interleaved as in codec mode.
+fn run_loopback(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Result<Vec<BenchResult>, BenchError> {
+    let mode = Mode::Loopback;
+    let fail = |what: String| move |source| BenchError::Io { mode, what, source };
+    let rounds = settings.rounds.max(1);
+    let sleep_rounds = rounds.min(SLEEP_ROUNDS);
+    let per_size = Row::ALL.len() + (Row::ALL.len() - 1) * rounds + sleep_rounds;
+    let total = (settings.sizes.len() * per_size) as u64;
+    let mut done = 0;
+    let mut step = |label: String, progress: &mut dyn FnMut(&Progress)| {
+        done += 1;
+        progress(&Progress { mode, done, total, label });
+    };
+    let lb = Loopback::with_ends(settings.ends).map_err(fail("start the client and server ends".into()))?;
+    let mut rows = Vec::new();
+    for &size in &settings.sizes {
+        let mut cells: Vec<(Link<'_>, u64, Vec<f64>)> = Vec::new();
+        for row in Row::ALL {
+            let label = format!("{} {}", size_label(size), row.name());
+            let mut link = lb.link(row, size).map_err(fail(label.clone()))?;
+            let units = match row {
+                Row::Sleep => sleep_messages(settings.round_time),
+                _ => calibrate_link(&mut link, settings.round_time).map_err(fail(label.clone()))?,
+            };
+            cells.push((link, units, Vec::with_capacity(rounds)));
+            step(label, progress);
+        }
+        for round in 0..rounds {
+            cells.rotate_left(usize::from(round > 0));
+            for (link, units, samples) in &mut cells {
+                if link.row() == Row::Sleep && samples.len() >= sleep_rounds {
+                    continue;
+                }
+                let label = format!("{} {}", size_label(size), link.row().name());
+                let took = link.run(*units).map_err(fail(label.clone()))?;
+                samples.push(took.as_secs_f64() / *units as f64);
+                step(label, progress);
+            }
+        }
+        cells.sort_by_key(|(link, _, _)| Row::ALL.iter().position(|r| *r == link.row()));
+        for (link, _, samples) in cells {
+            let secs = median(&samples).max(f64::MIN_POSITIVE);
+            rows.push(BenchResult {
+                name: link.row().name().to_string(),
+                mode,
+                size,
+                frames_per_sec: link.messages_per_unit() as f64 / secs,
+                bytes_per_sec: link.payload_per_unit() as f64 / secs,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// [`calibrate`] for a loopback link, by the wall clock its runs report.
+fn calibrate_link(link: &mut Link<'_>, round_time: Duration) -> std::io::Result<u64> {
+    link.run(1)?;
+    let mut batch = 1u64;
+    loop {
+        let took = link.run(batch)?;
+        if took * 10 >= round_time || batch >= 1 << 16 {
+            let per = took.as_secs_f64() / batch as f64;
+            return Ok(((round_time.as_secs_f64() / per.max(1e-9)).ceil() as u64).clamp(1, 1 << 20));
+        }
+        batch *= 2;
+    }
+}
+
 /// Runs `f` once to warm up, then doubles the batch until it takes a tenth
 /// of `round_time`; returns the batch size that fills a round.
 fn calibrate<T>(mut f: impl FnMut() -> T, round_time: Duration) -> u64 {
@@ -250,17 +371,17 @@ fn calibrate<T>(mut f: impl FnMut() -> T, round_time: Duration) -> u64 {
 /// other processes run is not counted; elsewhere with the wall clock. The
 /// benched code is single-threaded and never blocks, so the two agree on an
 /// idle machine; on a busy one the CPU clock is far steadier.
-struct Stopwatch {
+pub(crate) struct Stopwatch {
     wall: Instant,
     cpu: Option<Duration>,
 }
 
 impl Stopwatch {
-    fn start() -> Stopwatch {
+    pub(crate) fn start() -> Stopwatch {
         Stopwatch { wall: Instant::now(), cpu: thread_cpu_time() }
     }
 
-    fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         match (self.cpu, thread_cpu_time()) {
             (Some(a), Some(b)) => b.saturating_sub(a),
             _ => self.wall.elapsed(),
@@ -303,7 +424,8 @@ mod tests {
 
     #[test]
     fn codec_mode_reports_every_subject_at_every_size() {
-        let settings = Settings { rounds: 1, round_time: Duration::from_micros(100), sizes: vec![16, 4096] };
+        let settings =
+            Settings { rounds: 1, round_time: Duration::from_micros(100), sizes: vec![16, 4096], ..Settings::quick() };
         let mut steps = Vec::new();
         let rows = run(Mode::Codec, &settings, &mut |p| steps.push(p.done)).unwrap();
         assert_eq!(rows.len(), 2 * Subject::ALL.len());
@@ -317,9 +439,21 @@ mod tests {
     }
 
     #[test]
-    fn loopback_mode_says_it_is_not_available() {
-        let e = run(Mode::Loopback, &Settings::quick(), &mut |_| {}).unwrap_err();
-        assert!(e.to_string().contains("loopback mode is not available"), "{e}");
+    fn loopback_mode_reports_every_row_with_its_baselines() {
+        let settings =
+            Settings { rounds: 2, round_time: Duration::from_millis(1), sizes: vec![64], ..Settings::quick() };
+        let mut steps = Vec::new();
+        let rows = run(Mode::Loopback, &settings, &mut |p| steps.push((p.done, p.total))).unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, row_names(Mode::Loopback));
+        assert!(rows.iter().all(|r| r.mode == Mode::Loopback && r.bytes_per_sec > 0.0 && r.frames_per_sec > 0.0));
+        let (last, total) = steps.last().copied().unwrap();
+        assert_eq!(last, total);
+        for r in &rows {
+            for b in baselines(r.mode, &r.name) {
+                assert!(ratio(&rows, r, b).is_some(), "{} has no {b} row", r.name);
+            }
+        }
     }
 
     #[test]

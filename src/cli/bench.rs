@@ -7,21 +7,26 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::bench::{self, BenchError, BenchResult, Mode, Settings};
+use crate::bench::{self, BenchResult, Ends, Mode, Settings};
 
 /// Options of `framelab bench`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
-  framelab bench --quick                    codec mode table with ratios, in about 15 s
+  framelab bench --quick                    codec and loopback tables with ratios, about 30 s
   framelab bench --quick --format json      {\"results\": [{\"name\", \"mode\", \"size\", ...}]}
-  framelab bench --mode codec               longer rounds, steadier medians
+  framelab bench --mode loopback --sizes 64,64KiB   end to end over 127.0.0.1 only
+  framelab bench --quick --plot bench.svg   also draw bytes/s against message size
 
 Codec mode feeds each decoder 64 KiB reads appended to a BytesMut, decoding
 until None after each read, as tokio-util's FramedRead does. `raw` consumes the
-same reads with no framing: the ceiling. Bytes are message payload bytes.
+same reads with no framing: the ceiling. Loopback mode sends each strategy's
+stream over 127.0.0.1 (client thread writes ~512 KiB per write_all, server
+thread reads 64 KiB at a time and decodes every frame) beside a `raw` stream
+of the same payload; `handshake` is seed 002's Ready|N / Start per message and
+`sleep-100ms` seed 001's sleep between sends. Bytes are message payload bytes.
 Ratios compare rows of the same run; on a shared machine trust them more
-than the absolute numbers. Exit 2 when a mode asked for cannot run.")]
+than the absolute numbers. Exit 2 when a mode fails to run (a socket error).")]
 pub struct BenchArgs {
     /// Fewer, shorter rounds: finishes well under a minute.
     #[arg(long)]
@@ -29,10 +34,33 @@ pub struct BenchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Which comparisons to run; `all` skips, with a note, a mode that is
-    /// not available yet.
+    /// Which comparisons to run.
     #[arg(long, value_enum, default_value_t = ModeArg::All)]
     pub mode: ModeArg,
+    /// Message sizes, comma-separated, units allowed (default
+    /// 16,64,1KiB,64KiB,1MiB).
+    #[arg(long, value_delimiter = ',', value_parser = parse_size)]
+    pub sizes: Option<Vec<usize>>,
+    /// Timed rounds per row (the median is reported); default 7 with
+    /// --quick, 11 without.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub rounds: Option<u16>,
+    /// Loopback mode: 1 runs both ends on one thread, timed with its CPU
+    /// clock (steady on a busy machine); 2 puts the receiver on a second
+    /// thread, timed with the wall clock (needs two idle cores).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub loopback_threads: u8,
+    /// Also draw bytes/s against message size, one panel per mode, to this
+    /// SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<std::path::PathBuf>,
+}
+
+fn parse_size(text: &str) -> Result<usize, String> {
+    match crate::units::parse_size(text)? {
+        0 => Err("a message size must be at least 1 byte".into()),
+        n => Ok(n),
+    }
 }
 
 /// Output format of `framelab bench`.
@@ -63,7 +91,14 @@ struct JsonReport<'a> {
 impl BenchArgs {
     /// Runs the comparisons and prints them.
     pub fn run(self) -> anyhow::Result<i32> {
-        let settings = if self.quick { Settings::quick() } else { Settings::full() };
+        let mut settings = if self.quick { Settings::quick() } else { Settings::full() };
+        if let Some(sizes) = self.sizes {
+            settings.sizes = sizes;
+        }
+        if let Some(r) = self.rounds {
+            settings.rounds = usize::from(r);
+        }
+        settings.ends = if self.loopback_threads == 2 { Ends::TwoThreads } else { Ends::OneThread };
         let modes: &[Mode] = match self.mode {
             ModeArg::Codec => &[Mode::Codec],
             ModeArg::Loopback => &[Mode::Loopback],
@@ -81,7 +116,6 @@ impl BenchArgs {
             ProgressBar::hidden()
         };
         let mut rows = Vec::new();
-        let mut skipped = Vec::new();
         for &mode in modes {
             bar.set_prefix(mode.name());
             bar.set_position(0);
@@ -92,7 +126,6 @@ impl BenchArgs {
             });
             match got {
                 Ok(r) => rows.extend(r),
-                Err(e @ BenchError::Unavailable { .. }) if self.mode == ModeArg::All => skipped.push(e.to_string()),
                 Err(e) => {
                     bar.finish_and_clear();
                     return Err(e).context(format!("framelab bench --mode {}", mode.name()));
@@ -100,14 +133,17 @@ impl BenchArgs {
             }
         }
         bar.finish_and_clear();
+        if let Some(path) = &self.plot {
+            bench::plot::svg(&rows, path).with_context(|| format!("writing the plot {}", path.display()))?;
+        }
         match self.format {
             Format::Json => {
                 println!("{}", serde_json::to_string_pretty(&JsonReport { results: &rows })?);
             }
             Format::Human => print!("{}", table(&rows, &settings)),
         }
-        for s in skipped {
-            eprintln!("note: {s}");
+        if let Some(path) = &self.plot {
+            eprintln!("plot written to {}", path.display());
         }
         Ok(0)
     }
@@ -121,14 +157,32 @@ fn table(rows: &[BenchResult], settings: &Settings) -> String {
         if mine.is_empty() {
             continue;
         }
+        let clock = match (mode, settings.ends) {
+            (Mode::Codec, _) | (Mode::Loopback, Ends::OneThread) => bench::clock_name(),
+            (Mode::Loopback, Ends::TwoThreads) => "wall-clock time",
+        };
         out += &format!(
-            "{mode} mode: median of {} rounds of ~{} ms per row ({}); bytes = message payload bytes\n",
+            "{mode} mode: median of {} rounds of ~{} ms per row ({clock}); bytes = message payload bytes\n",
             settings.rounds,
             settings.round_time.as_millis(),
-            bench::clock_name()
         );
-        if mode == Mode::Codec {
-            out += "decode only; 64 KiB reads appended to a BytesMut, decode until None (as FramedRead)\n";
+        match mode {
+            Mode::Codec => {
+                out += "decode only; 64 KiB reads appended to a BytesMut, decode until None (as FramedRead)\n"
+            }
+            Mode::Loopback => {
+                out += match settings.ends {
+                    Ends::OneThread => "127.0.0.1, client and receiver on one thread (their CPU, kernel included)",
+                    Ends::TwoThreads => "127.0.0.1, client and receiver on two threads",
+                };
+                out += "; ~512 KiB per write_all, 64 KiB reads decoded until None\n";
+                out += &format!(
+                    "handshake: Ready|N / Start per message; \
+                     sleep-100ms: {} rounds of {} messages, 100 ms after each (wall clock)\n",
+                    settings.rounds.clamp(1, bench::SLEEP_ROUNDS),
+                    bench::sleep_messages(settings.round_time)
+                );
+            }
         }
         out +=
             &format!("\n{:<8} {:<32} {:>10} {:>10}  {}\n", "size", "name", "frames/s", "bytes/s", "ratio to baselines");
@@ -141,7 +195,7 @@ fn table(rows: &[BenchResult], settings: &Settings) -> String {
             last_size = Some(r.size);
             let ratios: Vec<String> = bench::baselines(r.mode, &r.name)
                 .into_iter()
-                .filter_map(|b| bench::ratio(rows, r, b).map(|x| format!("{x:.2}x {}", short(b))))
+                .filter_map(|b| bench::ratio(rows, r, b).map(|x| format!("{}x {}", ratio_text(x), short(b))))
                 .collect();
             let frames = if r.name == bench::codec::RAW { "-".to_string() } else { si(r.frames_per_sec, "") };
             out += &format!(
@@ -159,6 +213,11 @@ fn table(rows: &[BenchResult], settings: &Settings) -> String {
 /// `tokio-util LinesCodec` -> `Lines`; `raw` stays.
 fn short(name: &str) -> &str {
     name.strip_prefix("tokio-util ").map(|n| n.strip_suffix("Codec").unwrap_or(n)).unwrap_or(name)
+}
+
+/// `0.93`, or `1.2e-5` for ratios too small for two decimals.
+fn ratio_text(x: f64) -> String {
+    if x >= 0.01 || x == 0.0 { format!("{x:.2}") } else { format!("{x:.1e}") }
 }
 
 /// `52.3M`, `1.71G` (decimal prefixes, as throughput is usually quoted).
@@ -194,6 +253,12 @@ mod tests {
         let lp = t.lines().find(|l| l.contains("length-prefix")).unwrap();
         assert!(lp.contains("2.00x LengthDelimited") && lp.contains("0.13x raw"), "{lp}");
         assert!(t.contains("64 B"), "{t}");
+    }
+
+    #[test]
+    fn tiny_ratios_keep_two_digits() {
+        assert_eq!(ratio_text(0.934), "0.93");
+        assert_eq!(ratio_text(0.0000123), "1.2e-5");
     }
 
     #[test]
