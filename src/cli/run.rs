@@ -68,6 +68,19 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
+/// Whether `text` contains `word` not glued to a letter or digit on
+/// either side, so that `--filter B1` picks B1 and not B10..B18.
+pub(crate) fn contains_word(text: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return true;
+    }
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
 impl RunArgs {
     /// Loads, filters and shards the scenarios; errors are file-located.
     pub fn scenarios(&self) -> Result<Vec<Scenario>, Vec<String>> {
@@ -84,9 +97,9 @@ impl RunArgs {
             match scenario::load_file(&f) {
                 Ok(s) => {
                     let keep = self.filter.as_ref().is_none_or(|t| {
-                        s.name.contains(t.as_str())
-                            || s.file.to_string_lossy().contains(t.as_str())
-                            || s.bug.as_deref().is_some_and(|b| b == t)
+                        s.bug.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(t))
+                            || contains_word(&s.name, t)
+                            || contains_word(&s.file.to_string_lossy(), t)
                     });
                     if keep {
                         out.push(s);
@@ -199,5 +212,19 @@ impl RunArgs {
             return Ok(2);
         }
         Ok(if failed == 0 { 0 } else { 1 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_word;
+
+    #[test]
+    fn filter_matches_whole_words_so_b1_is_not_b10() {
+        assert!(contains_word("B1 naive server merges", "B1"));
+        assert!(!contains_word("B10 an empty message", "B1"));
+        assert!(contains_word("scenarios/b04-single-read-header-split-desync.toml", "single-read"));
+        assert!(contains_word("scenarios/b04-single-read.toml", "b04"));
+        assert!(!contains_word("naively", "naive"));
     }
 }

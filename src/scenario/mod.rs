@@ -49,6 +49,6 @@ pub async fn run_suite(
 /// share by a hash of the file name.
 pub fn in_shard(file: &std::path::Path, index: usize, count: usize) -> bool {
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    let h = runner::fnv1a(runner::FNV_OFFSET, name.as_bytes());
     (h % count as u64) as usize == index - 1
 }

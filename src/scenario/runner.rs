@@ -81,7 +81,7 @@ impl ScenarioResult {
 pub fn seed_for(sc: &Scenario, opts: &RunOptions) -> u64 {
     opts.seed.or(sc.seed).unwrap_or_else(|| {
         // FNV-1a: stable, unlike std's hasher.
-        sc.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+        fnv1a(FNV_OFFSET, sc.name.as_bytes())
     })
 }
 
@@ -190,22 +190,27 @@ pub fn prepare(sc: &Scenario, seed: u64, target: bool) -> Result<Prepared, Strin
     Ok(Prepared { server_framing, client_framing, messages, expected, frames, actions })
 }
 
-/// A fingerprint of a plan: its bytes and its write boundaries (FNV-1a).
+/// FNV-1a's starting value.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, continuing from `h`: a hash that is stable across
+/// runs, machines and Rust versions (std's hasher is none of these), for
+/// seeds, shards and plan fingerprints.
+pub(crate) fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// A fingerprint of a plan: its bytes and its write boundaries.
 pub fn fingerprint(actions: &[Action]) -> String {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    let mut eat = |b: u8| h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    let mut h = FNV_OFFSET;
     for a in actions {
-        match a {
-            Action::Write(w) => {
-                eat(b'W');
-                w.len().to_le_bytes().iter().for_each(|b| eat(*b));
-                w.iter().for_each(|b| eat(*b));
-            }
-            Action::Sleep(d) => d.as_nanos().to_le_bytes().iter().for_each(|b| eat(*b)),
-            Action::Sync => eat(b'S'),
-            Action::Shutdown => eat(b'F'),
-            Action::Reset => eat(b'R'),
-        }
+        h = match a {
+            Action::Write(w) => fnv1a(fnv1a(fnv1a(h, b"W"), &w.len().to_le_bytes()), w),
+            Action::Sleep(d) => fnv1a(h, &d.as_nanos().to_le_bytes()),
+            Action::Sync => fnv1a(h, b"S"),
+            Action::Shutdown => fnv1a(h, b"F"),
+            Action::Reset => fnv1a(h, b"R"),
+        };
     }
     format!("{h:016x}")
 }
