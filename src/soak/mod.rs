@@ -14,12 +14,11 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use serde::Serialize;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::Semaphore;
-use tokio_util::codec::{Decoder, Encoder};
+use tokio_util::codec::Encoder;
 
 pub use hostile::{HOSTILE_KINDS, Hostile};
 
@@ -338,40 +337,28 @@ async fn good_client(addr: SocketAddr, spec: &FramingSpec, n: usize, seed: u64) 
     for m in &msgs {
         codec.encode(&m[..], &mut wire).map_err(|e| (0, e.to_string()))?;
     }
-    let mut s = tokio::time::timeout(t, TcpStream::connect(addr))
-        .await
-        .map_err(|_| (0, "connect timed out".to_string()))?
-        .map_err(|e| (0, format!("connect: {e}")))?;
-    let _ = s.set_nodelay(true);
-    let (mut rd, mut wr) = s.split();
-    let write = async {
-        wr.write_all(&wire).await?;
-        wr.shutdown().await
+    let naive = matches!(spec, FramingSpec::Naive { .. });
+    // The scenario client: timed writes, bounded reply reading.
+    let plan = crate::client::ClientSpec {
+        actions: vec![crate::fault::Action::Write(wire.freeze()), crate::fault::Action::Shutdown],
+        nodelay: true,
+        // A naive echo has no boundaries: read it raw, until the server closes.
+        response: (!naive).then(|| spec.codec()),
+        lockstep_after: Vec::new(),
+        reply_timeout: t,
+        read_plan: Default::default(),
+        hold: Duration::ZERO,
+        seed,
+        connect_timeout: t,
+        expected_replies: (!naive).then_some(n),
+        settle: Duration::ZERO,
     };
-    let read = async {
-        let mut buf = BytesMut::new();
-        let mut got: Vec<Bytes> = Vec::new();
-        loop {
-            while let Ok(Some(m)) = codec.decode(&mut buf) {
-                got.push(m.freeze());
-            }
-            if got.len() >= n && !matches!(spec, FramingSpec::Naive { .. }) {
-                return got;
-            }
-            match rd.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return got,
-                Ok(_) => {}
-            }
-        }
-    };
-    let (w, got) = match tokio::time::timeout(t, async { tokio::join!(write, read) }).await {
-        Ok(v) => v,
-        Err(_) => return Err((0, "no complete echo within 10s".into())),
-    };
-    if let Err(e) = w {
-        return Err((0, format!("write: {e}")));
+    let out = crate::client::run_tcp(addr, &plan, None).await;
+    if let Some(e) = out.connect_error.or(out.write_error) {
+        return Err((0, e));
     }
-    if matches!(spec, FramingSpec::Naive { .. }) {
+    let got = out.replies;
+    if naive {
         // No boundaries to check on a naive stream: every byte must come back.
         let sent: Vec<u8> = msgs.iter().flat_map(|m| m.iter().copied()).collect();
         let back: Vec<u8> = got.iter().flat_map(|m| m.iter().copied()).collect();
