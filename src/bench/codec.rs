@@ -35,7 +35,7 @@ use std::cell::RefCell;
 use std::hint::black_box;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder, LengthDelimitedCodec, LinesCodec};
 
@@ -365,7 +365,7 @@ pub fn read_plan_fixed(n: usize) -> Vec<usize> {
 /// (ChaCha8, so the same seed gives the same plan everywhere).
 pub fn read_plan_random(seed: u64, max: usize, count: usize) -> Vec<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..count).map(|_| rng.gen_range(1..=max.max(1))).collect()
+    (0..count).map(|_| rng.random_range(1..=max.max(1))).collect()
 }
 
 #[cfg(test)]

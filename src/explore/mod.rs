@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use rand::Rng;
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
@@ -195,14 +195,14 @@ impl Explorer {
     /// write boundaries, pauses, sync and read sizes.
     pub fn variation(&self, base: &Case, rng: &mut ChaCha8Rng) -> Case {
         let mut messages = base.messages.clone();
-        if self.vary_messages && !messages.is_empty() && rng.gen_bool(0.5) {
-            let n = rng.gen_range(1..=messages.len().max(2) + 1);
+        if self.vary_messages && !messages.is_empty() && rng.random_bool(0.5) {
+            let n = rng.random_range(1..=messages.len().max(2) + 1);
             messages = (0..n)
                 .map(|i| {
                     let m = &base.messages[i % base.messages.len()];
-                    if rng.gen_bool(0.35) {
+                    if rng.random_bool(0.35) {
                         let chars: Vec<char> = if m.is_empty() { vec!['x'] } else { m.chars().collect() };
-                        let len = rng.gen_range(0..=2 * chars.len() + 8);
+                        let len = rng.random_range(0..=2 * chars.len() + 8);
                         chars.iter().cycle().take(len).collect()
                     } else {
                         m.clone()
@@ -212,7 +212,7 @@ impl Explorer {
         }
         let lens = self.frame_lens(&messages).unwrap_or_default();
         let total: usize = lens.iter().sum();
-        let mut abs: Vec<usize> = match rng.gen_range(0..6) {
+        let mut abs: Vec<usize> = match rng.random_range(0..6) {
             // each
             0 => lens
                 .iter()
@@ -225,7 +225,7 @@ impl Explorer {
             1 => Vec::new(),
             // coalesce n
             2 => {
-                let n = rng.gen_range(1..=lens.len().max(1));
+                let n = rng.random_range(1..=lens.len().max(1));
                 let mut at = 0;
                 lens.iter()
                     .enumerate()
@@ -237,19 +237,19 @@ impl Explorer {
             }
             // chunk n
             3 => {
-                let n = rng.gen_range(1..=(total / 2).max(1));
+                let n = rng.random_range(1..=(total / 2).max(1));
                 (n..total).step_by(n).collect()
             }
             // drip (small streams only)
             4 if total <= 256 => (1..total).collect(),
             // a few random cuts
-            _ => (0..rng.gen_range(1..=4)).map(|_| rng.gen_range(0..=total)).collect(),
+            _ => (0..rng.random_range(1..=4)).map(|_| rng.random_range(0..=total)).collect(),
         };
         abs.retain(|c| *c > 0 && *c < total);
         let cuts = abs.into_iter().filter_map(|c| to_frame_offset(c, &lens)).collect();
-        let pause = [0, 0, 1, 5, 20].map(Duration::from_millis)[rng.gen_range(0..5)];
-        let sync = self.reference && rng.gen_bool(0.5);
-        let read = rng.gen_bool(0.25).then(|| (1, rng.gen_range(1..=16)));
+        let pause = [0, 0, 1, 5, 20].map(Duration::from_millis)[rng.random_range(0..5)];
+        let sync = self.reference && rng.random_bool(0.5);
+        let read = rng.random_bool(0.25).then(|| (1, rng.random_range(1..=16)));
         let mut case = Case { messages, cuts, pause, sync, read };
         case.normalize();
         case

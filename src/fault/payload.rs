@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use bytes::{Bytes, BytesMut};
-use rand::Rng;
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
@@ -86,7 +86,7 @@ const TEXT: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345
 pub fn message(kind: PayloadKind, size: usize, rng: &mut ChaCha8Rng) -> Bytes {
     match kind {
         PayloadKind::Empty => Bytes::new(),
-        PayloadKind::Text => (0..size).map(|_| TEXT[rng.gen_range(0..TEXT.len())]).collect::<Vec<u8>>().into(),
+        PayloadKind::Text => (0..size).map(|_| TEXT[rng.random_range(0..TEXT.len())]).collect::<Vec<u8>>().into(),
         PayloadKind::Random => {
             let mut v = vec![0u8; size];
             rng.fill(&mut v[..]);
@@ -94,14 +94,14 @@ pub fn message(kind: PayloadKind, size: usize, rng: &mut ChaCha8Rng) -> Bytes {
         }
         PayloadKind::Chinese => {
             let chars = if size == 0 { 0 } else { (size / 3).max(1) };
-            (0..chars).map(|_| CHINESE[rng.gen_range(0..CHINESE.len())]).collect::<String>().into()
+            (0..chars).map(|_| CHINESE[rng.random_range(0..CHINESE.len())]).collect::<String>().into()
         }
     }
 }
 
 /// `count` messages with sizes drawn from `size`.
 pub fn generate(kind: PayloadKind, count: usize, size: SizeRange, rng: &mut ChaCha8Rng) -> Vec<Bytes> {
-    (0..count).map(|_| message(kind, rng.gen_range(size.min..=size.max), rng)).collect()
+    (0..count).map(|_| message(kind, rng.random_range(size.min..=size.max), rng)).collect()
 }
 
 /// A forged length-header value.

@@ -2,7 +2,7 @@
 //! generator: the same seed gives the same cuts, byte for byte.
 
 use bytes::Bytes;
-use rand::Rng;
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 /// Writes whose sizes are drawn uniformly from `min..=max`.
@@ -12,7 +12,7 @@ pub fn writes(stream: &Bytes, min: usize, max: usize, rng: &mut ChaCha8Rng) -> V
     let mut out = Vec::new();
     let mut i = 0;
     while i < stream.len() {
-        let n = rng.gen_range(min..=max);
+        let n = rng.random_range(min..=max);
         let end = (i + n).min(stream.len());
         out.push(stream.slice(i..end));
         i = end;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 /// How the client reads.
@@ -20,7 +20,7 @@ impl ReadPlan {
     /// The size of the next read.
     pub fn next_size(&self, rng: &mut ChaCha8Rng) -> usize {
         match self.sizes {
-            Some((min, max)) => rng.gen_range(min.max(1)..=max.max(min.max(1))),
+            Some((min, max)) => rng.random_range(min.max(1)..=max.max(min.max(1))),
             None => 64 * 1024,
         }
     }

@@ -17,7 +17,7 @@
 //! Every schedule passes every byte, in order.
 
 use bytes::Bytes;
-use rand::Rng;
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::fault::Schedule;
@@ -86,7 +86,7 @@ impl Rechunker {
             Schedule::Random(min, max) => {
                 let (min, max) = (min.max(1), max.max(min.max(1)));
                 let rng = &mut self.rng;
-                let size = *self.next.get_or_insert_with(|| rng.gen_range(min..=max));
+                let size = *self.next.get_or_insert_with(|| rng.random_range(min..=max));
                 let n = Self::sized(pending, size, flush)?;
                 self.next = None;
                 n
