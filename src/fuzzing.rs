@@ -5,7 +5,15 @@
 //! regressions through exactly the same code on stable, and the property
 //! tests drive the same oracles with proptest. Every function panics when
 //! its oracle fails: that is what the fuzzer reports.
+//!
+//! The bodies are always built. What only a fuzz target needs, turning raw
+//! fuzzer bytes into a structured input with `arbitrary`
+//! (`with_arbitrary`, `TARGETS`, `target`), is behind the `fuzzing`
+//! feature, which `fuzz/Cargo.toml` enables; the library's own unit tests
+//! (`corpus`, replaying `fuzz/seeds/` and `fuzz/regressions/` in `cargo
+//! test`) get it through the `arbitrary` dev-dependency.
 
+#[cfg(any(test, feature = "fuzzing"))]
 use arbitrary::Arbitrary;
 use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
@@ -85,7 +93,8 @@ pub fn decode(strategy: Strategy, data: &[u8]) {
 }
 
 /// Input of `roundtrip_*` targets.
-#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "fuzzing"), derive(Arbitrary))]
 pub struct RoundtripInput {
     /// Picks the codec's knobs.
     pub config: u8,
@@ -136,7 +145,7 @@ pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
 }
 
 impl RoundtripInput {
-    /// The raw fuzzer input that [`with_arbitrary`] turns back into this
+    /// The raw fuzzer input that `with_arbitrary` turns back into this
     /// value, so that a case found by a property test, or written by hand,
     /// can be saved as a seed or regression file for `roundtrip_*`.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -147,7 +156,8 @@ impl RoundtripInput {
 }
 
 /// Input of `chunking_*` targets.
-#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "fuzzing"), derive(Arbitrary))]
 pub struct ChunkingInput {
     /// Picks the codec's knobs.
     pub config: u8,
@@ -160,7 +170,7 @@ pub struct ChunkingInput {
 }
 
 impl ChunkingInput {
-    /// The raw fuzzer input that [`with_arbitrary`] turns back into this
+    /// The raw fuzzer input that `with_arbitrary` turns back into this
     /// value (see [`RoundtripInput::to_bytes`]), for `chunking_*` files.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = vec![self.config];
@@ -262,6 +272,7 @@ pub fn replay_dir(dir: &std::path::Path, body: &dyn Fn(&[u8])) -> usize {
 
 /// Runs a structured body on raw fuzzer bytes, as `fuzz_target!` with an
 /// `Arbitrary` input would.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn with_arbitrary<T: for<'a> Arbitrary<'a>>(data: &[u8], body: impl Fn(&T)) {
     if let Ok(input) = T::arbitrary_take_rest(arbitrary::Unstructured::new(data)) {
         body(&input);
@@ -269,13 +280,15 @@ pub fn with_arbitrary<T: for<'a> Arbitrary<'a>>(data: &[u8], body: impl Fn(&T)) 
 }
 
 /// A fuzz target's body, on the raw bytes the fuzzer gives.
+#[cfg(any(test, feature = "fuzzing"))]
 pub type TargetBody = fn(&[u8]);
 
 /// Every target in `fuzz/fuzz_targets/`, by name, with the body it runs.
-/// `tests/fuzz_corpus.rs` replays `fuzz/seeds/<name>/` and
+/// The `corpus` unit tests replay `fuzz/seeds/<name>/` and
 /// `fuzz/regressions/<name>/` through these, and checks that this list and
 /// the target files name the same targets. A new target is a line here
 /// plus a file under `fuzz/fuzz_targets/` that calls the same body.
+#[cfg(any(test, feature = "fuzzing"))]
 pub const TARGETS: &[(&str, TargetBody)] = &[
     ("decode_naive", |d| decode(Strategy::Naive, d)),
     ("decode_delimiter", |d| decode(Strategy::Delimiter, d)),
@@ -350,9 +363,13 @@ pub fn plan_schedule(data: &[u8]) {
 }
 
 /// The body of the target called `name`, if there is one.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn target(name: &str) -> Option<TargetBody> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, body)| *body)
 }
+
+#[cfg(test)]
+mod corpus;
 
 #[cfg(test)]
 mod tests {

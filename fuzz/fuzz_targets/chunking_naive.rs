@@ -1,7 +1,7 @@
 #![no_main]
 //! naive frames plus a raw tail, decoded whole and cut at arbitrary points:
 //! the same frames and the same error.
-//! Raw bytes go through `with_arbitrary`, so `cargo test --test fuzz_corpus`
+//! Raw bytes go through `with_arbitrary`, so `cargo test --lib fuzzing::corpus`
 //! replays a saved input exactly as the fuzzer ran it.
 
 use framelab::fuzzing::{ChunkingInput, Strategy, chunking, with_arbitrary};

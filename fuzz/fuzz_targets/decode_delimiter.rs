@@ -1,7 +1,7 @@
 #![no_main]
 //! Arbitrary bytes fed to the delimiter decoder in arbitrary chunks: no panic,
 //! bounded buffering, every frame within the maximum.
-//! Body: `framelab::fuzzing::decode`, replayed by `cargo test --test fuzz_corpus`.
+//! Body: `framelab::fuzzing::decode`, replayed by `cargo test --lib fuzzing::corpus`.
 
 use framelab::fuzzing::{Strategy, decode};
 use libfuzzer_sys::fuzz_target;

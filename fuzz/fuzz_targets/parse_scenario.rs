@@ -1,6 +1,6 @@
 #![no_main]
 //! See `framelab::fuzzing::parse_scenario`: the same body replays the committed
-//! seeds and regressions in `cargo test --test fuzz_corpus`.
+//! seeds and regressions in `cargo test --lib fuzzing::corpus`.
 
 use libfuzzer_sys::fuzz_target;
 

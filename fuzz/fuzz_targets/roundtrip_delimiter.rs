@@ -1,6 +1,6 @@
 #![no_main]
 //! Messages encoded then decoded by the delimiter codec come back equal.
-//! Raw bytes go through `with_arbitrary`, so `cargo test --test fuzz_corpus`
+//! Raw bytes go through `with_arbitrary`, so `cargo test --lib fuzzing::corpus`
 //! replays a saved input exactly as the fuzzer ran it.
 
 use framelab::fuzzing::{RoundtripInput, Strategy, roundtrip, with_arbitrary};

@@ -2,20 +2,25 @@
 //! the cargo-fuzz targets run (`framelab::fuzzing::TARGETS`):
 //!
 //! - `fuzz/seeds/<target>/`: the curated seed corpus, written by
-//!   [`seed_files`] below (`FRAMELAB_WRITE_SEEDS=1 cargo test --test
-//!   fuzz_corpus` rewrites it after a change there);
+//!   [`seed_files`] below (`FRAMELAB_WRITE_SEEDS=1 cargo test --lib
+//!   fuzzing::corpus` rewrites it after a change there);
 //! - `fuzz/regressions/<target>/`: every input a fuzzer ever failed on.
 //!
 //! cargo-fuzz's own `fuzz/corpus/` is the working corpus and is not
 //! committed; `.ci/fuzz` starts it from a copy of `fuzz/seeds/`.
+//!
+//! These are unit tests of the library, not integration tests, because
+//! structured targets decode their bytes with `arbitrary`, which the
+//! library only has under the `fuzzing` feature or in its own tests (a
+//! dev-dependency): so plain `cargo test` replays the corpus.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::framing::AnyCodec;
+use crate::framing::json_header::{DigestKind, digest_hex};
+use crate::fuzzing::{self, ChunkingInput, FUZZ_MAX, FUZZ_PRESETS, RoundtripInput, Strategy, TARGETS};
 use bytes::BytesMut;
-use framelab::framing::AnyCodec;
-use framelab::framing::json_header::{DigestKind, digest_hex};
-use framelab::fuzzing::{self, ChunkingInput, FUZZ_MAX, FUZZ_PRESETS, RoundtripInput, Strategy, TARGETS};
 use tokio_util::codec::Encoder;
 
 fn fuzz_dir() -> PathBuf {
@@ -115,7 +120,7 @@ fn committed_seeds_match_the_generator() {
     assert!(
         stale.is_empty(),
         "seed files missing or different from the generator (rewrite them with \
-         FRAMELAB_WRITE_SEEDS=1 cargo test --test fuzz_corpus):\n{}",
+         FRAMELAB_WRITE_SEEDS=1 cargo test --lib fuzzing::corpus):\n{}",
         stale.join("\n")
     );
 }
