@@ -51,23 +51,6 @@ pub fn format_duration(d: Duration) -> String {
     format!("{}ns", d.as_nanos())
 }
 
-/// serde helpers for durations as text.
-pub mod serde_duration {
-    use super::*;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Deserializes a duration from text.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_duration(&s).map_err(serde::de::Error::custom)
-    }
-
-    /// Serializes a duration as text.
-    pub fn serialize<S: Serializer>(v: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_duration(*v))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +69,17 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert_eq!(format_duration(Duration::from_millis(20)), "20ms");
         assert_eq!(format_duration(Duration::from_secs(2)), "2s");
+    }
+
+    #[test]
+    fn scenario_durations_take_humantime_text_with_decimals() {
+        // Scenario files read durations through humantime-serde: the forms
+        // scenarios/README.md documents, on a plain and an optional key.
+        let text = "timeout = \"1.5s\"\n[server]\nidle-timeout = \"1m 30s\"\n[client]\npause = \"250us\"\n";
+        let s = crate::scenario::parse(text, std::path::Path::new("d.toml")).unwrap();
+        assert_eq!(s.timeout, Duration::from_millis(1500));
+        assert_eq!(s.server.idle_timeout, Some(Duration::from_secs(90)));
+        assert_eq!(s.client.pause, Duration::from_micros(250));
+        assert_eq!(crate::scenario::parse("", std::path::Path::new("d.toml")).unwrap().server.idle_timeout, None);
     }
 }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use itertools::Itertools;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -29,16 +30,12 @@ pub struct Case {
     /// bytes). Offset 0 is the frame's first byte.
     pub cuts: Vec<(usize, usize)>,
     /// Pause between writes.
-    #[serde(serialize_with = "ser_duration")]
+    #[serde(serialize_with = "humantime_serde::serialize")]
     pub pause: Duration,
     /// Wait for the reference server to read each write.
     pub sync: bool,
     /// Reply read sizes.
     pub read: Option<(usize, usize)>,
-}
-
-fn ser_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::units::format_duration(*d))
 }
 
 impl Case {
@@ -505,7 +502,7 @@ impl Explorer {
             ));
         }
         for c in 1..=max_cuts.min(points.len()) {
-            combinations(&points, c, &mut Vec::new(), 0, &mut abs_sets);
+            abs_sets.extend(points.iter().copied().combinations(c));
         }
         let mut seen: BTreeMap<String, (Verdict, usize, Case)> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
@@ -572,16 +569,4 @@ fn binomial(n: usize, k: usize) -> usize {
         }
     }
     r as usize
-}
-
-fn combinations(points: &[usize], k: usize, cur: &mut Vec<usize>, from: usize, out: &mut Vec<Vec<usize>>) {
-    if cur.len() == k {
-        out.push(cur.clone());
-        return;
-    }
-    for i in from..points.len() {
-        cur.push(points[i]);
-        combinations(points, k, cur, i + 1, out);
-        cur.pop();
-    }
 }

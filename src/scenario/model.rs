@@ -13,7 +13,6 @@ use crate::fault::Schedule;
 use crate::fault::payload::{ForgedLength, PayloadKind, SizeRange};
 use crate::framing::FramingSpec;
 use crate::server::Handler;
-use crate::units::serde_duration;
 
 /// What happened to the messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -78,10 +77,6 @@ where
     s.parse().map_err(serde::de::Error::custom)
 }
 
-fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    serde_duration::deserialize(d).map(Some)
-}
-
 /// A scenario: a server (or target), a client plan, and the verdict the
 /// run must give.
 #[derive(Debug, Clone, Deserialize)]
@@ -100,7 +95,7 @@ pub struct Scenario {
     #[serde(default)]
     pub seed: Option<u64>,
     /// Deadline of the whole scenario (default 10s).
-    #[serde(default = "default_timeout", with = "serde_duration")]
+    #[serde(default = "default_timeout", with = "humantime_serde")]
     pub timeout: Duration,
     /// An in-process reference server (the default when no target is given).
     #[serde(default)]
@@ -158,16 +153,16 @@ pub struct ServerSection {
     #[serde(default)]
     pub preset: Option<String>,
     /// Handler delay per message.
-    #[serde(default, deserialize_with = "de_opt_duration")]
+    #[serde(default, with = "humantime_serde")]
     pub delay: Option<Duration>,
     /// Root of the files handler, relative to the scenario file.
     #[serde(default)]
     pub root: Option<PathBuf>,
     /// Idle timeout (default 5s in scenarios).
-    #[serde(default, deserialize_with = "de_opt_duration")]
+    #[serde(default, with = "humantime_serde")]
     pub idle_timeout: Option<Duration>,
     /// Frame timeout.
-    #[serde(default, deserialize_with = "de_opt_duration")]
+    #[serde(default, with = "humantime_serde")]
     pub frame_timeout: Option<Duration>,
     /// Most connections at once.
     #[serde(default)]
@@ -215,7 +210,7 @@ pub struct TargetSection {
     #[serde(default)]
     pub command: Option<Vec<String>>,
     /// How long the command may take to listen (default 5s).
-    #[serde(default = "default_startup_timeout", with = "serde_duration")]
+    #[serde(default = "default_startup_timeout", with = "humantime_serde")]
     pub startup_timeout: Duration,
     /// The target speaks UDP.
     #[serde(default)]
@@ -244,13 +239,13 @@ pub struct ProxySection {
     #[serde(default)]
     pub down: Schedule,
     /// Pause after each write to the server.
-    #[serde(default, with = "serde_duration")]
+    #[serde(default, with = "humantime_serde")]
     pub up_pause: Duration,
     /// Pause after each write to the client.
-    #[serde(default, with = "serde_duration")]
+    #[serde(default, with = "humantime_serde")]
     pub down_pause: Duration,
     /// Held bytes go out after this much quiet (default 50ms).
-    #[serde(default = "default_hold", with = "serde_duration")]
+    #[serde(default = "default_hold", with = "humantime_serde")]
     pub hold: Duration,
     /// Reset both sides after this many bytes client to server.
     #[serde(default)]
@@ -289,7 +284,7 @@ pub struct ClientUnderTestSection {
     #[serde(default)]
     pub stdout_match: Option<String>,
     /// How long it may run before it is killed (default 5s).
-    #[serde(default = "default_client_timeout", with = "serde_duration")]
+    #[serde(default = "default_client_timeout", with = "humantime_serde")]
     pub timeout: Duration,
 }
 
@@ -323,7 +318,7 @@ pub struct ReadSection {
     #[serde(default)]
     pub sizes: Option<(usize, usize)>,
     /// Pause before each read.
-    #[serde(default, with = "serde_duration")]
+    #[serde(default, with = "humantime_serde")]
     pub pause: Duration,
 }
 
@@ -356,7 +351,7 @@ pub struct ClientSection {
     #[serde(default)]
     pub schedule: Schedule,
     /// Pause between writes.
-    #[serde(default, with = "serde_duration")]
+    #[serde(default, with = "humantime_serde")]
     pub pause: Duration,
     /// Wait until a reference server has read each write before the next
     /// (makes write boundaries reach its reads on any machine).
@@ -372,7 +367,7 @@ pub struct ClientSection {
     #[serde(default)]
     pub lockstep: bool,
     /// Keep the connection open this long after the last write.
-    #[serde(default, with = "serde_duration")]
+    #[serde(default, with = "humantime_serde")]
     pub hold: Duration,
     /// Send only this many bytes, then reset the connection.
     #[serde(default)]
@@ -388,7 +383,7 @@ pub struct ClientSection {
     #[serde(default)]
     pub coalesce_start: bool,
     /// How long to wait for a reply (default 1s).
-    #[serde(default = "default_reply_timeout", with = "serde_duration")]
+    #[serde(default = "default_reply_timeout", with = "humantime_serde")]
     pub reply_timeout: Duration,
     /// How replies are read.
     #[serde(default)]
