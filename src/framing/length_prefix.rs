@@ -185,30 +185,22 @@ impl LengthPrefix {
     /// sign fits without overflow.
     #[inline]
     pub fn read_raw(&self, buf: &[u8]) -> i128 {
-        let w = self.header_len();
-        let head = &buf[..w];
-        // One load per width (every decoded frame goes through here); the
-        // byte loop below is for widths `validate` refuses.
-        let v = match (head.len(), self.endian) {
-            (1, _) => u64::from(head[0]),
-            (2, Endian::Big) => u64::from(u16::from_be_bytes([head[0], head[1]])),
-            (2, Endian::Little) => u64::from(u16::from_le_bytes([head[0], head[1]])),
-            (4, Endian::Big) => u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]])),
-            (4, Endian::Little) => u64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]])),
-            (8, Endian::Big) => u64::from_be_bytes(head.try_into().expect("8 bytes")),
-            (8, Endian::Little) => u64::from_le_bytes(head.try_into().expect("8 bytes")),
-            _ => {
-                let mut be = [0u8; 8];
-                match self.endian {
-                    Endian::Big => be[8 - w..].copy_from_slice(head),
-                    Endian::Little => {
-                        for (i, b) in head.iter().enumerate() {
-                            be[7 - i] = *b;
-                        }
-                    }
-                }
-                u64::from_be_bytes(be)
-            }
+        let mut head = &buf[..self.header_len()];
+        let w = head.len();
+        // bytes' fixed-width getters for the widths `validate` allows: every
+        // decoded frame goes through here, and `get_uint(w)` with a width
+        // known only at run time costs about 4 ns more per header (a
+        // variable-length copy), a quarter of the decode time of 16 B frames.
+        let v = match (w, self.endian) {
+            (1, _) => head.get_u8().into(),
+            (2, Endian::Big) => head.get_u16().into(),
+            (2, Endian::Little) => head.get_u16_le().into(),
+            (4, Endian::Big) => head.get_u32().into(),
+            (4, Endian::Little) => head.get_u32_le().into(),
+            (8, Endian::Big) => head.get_u64(),
+            (8, Endian::Little) => head.get_u64_le(),
+            (_, Endian::Big) => head.get_uint(w),
+            (_, Endian::Little) => head.get_uint_le(w),
         };
         if self.signed {
             let shift = 64 - w as u32 * 8;
@@ -222,14 +214,9 @@ impl LengthPrefix {
     /// complement for negative values). Used to forge malformed headers.
     pub fn write_raw(&self, value: i128, dst: &mut impl BufMut) {
         let w = self.header_len();
-        let bytes = (value as u64).to_be_bytes();
         match self.endian {
-            Endian::Big => dst.put_slice(&bytes[8 - w..]),
-            Endian::Little => {
-                for i in 0..w {
-                    dst.put_u8(bytes[7 - i]);
-                }
-            }
+            Endian::Big => dst.put_uint(value as u64, w),
+            Endian::Little => dst.put_uint_le(value as u64, w),
         }
     }
 
