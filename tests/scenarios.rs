@@ -113,6 +113,25 @@ fn json_report_has_the_documented_shape() {
 }
 
 #[test]
+fn verbose_flag_logs_runner_and_server_decisions_to_stderr_only() {
+    let quiet = framelab().args(["run", "--filter", "B5", "--format", "json"]).env_remove("RUST_LOG").output().unwrap();
+    let loud =
+        framelab().args(["-v", "run", "--filter", "B5", "--format", "json"]).env_remove("RUST_LOG").output().unwrap();
+    assert_eq!((quiet.status.code(), loud.status.code()), (Some(0), Some(0)));
+    let (quiet_err, loud_err) = (String::from_utf8_lossy(&quiet.stderr), String::from_utf8_lossy(&loud.stderr));
+    assert!(!quiet_err.contains("scenario finished"), "no logs without -v or RUST_LOG: {quiet_err}");
+    // B5's reference server refuses the misread length: accepted, rejected with its kind, closed.
+    for line in ["scenario started", "connection accepted", "rejected", "kind=bad-length", "connection closed"] {
+        assert!(loud_err.contains(line), "-v logs {line:?}: {loud_err}");
+    }
+    assert!(loud_err.contains("scenario finished") && loud_err.contains("verdict=desync"), "{loud_err}");
+    // stdout stays the report alone.
+    let v: serde_json::Value = serde_json::from_slice(&loud.stdout).expect("stdout is still one JSON object");
+    assert_eq!(v["failed"].as_u64(), Some(0));
+    assert!(v["passed"].as_u64() >= Some(1));
+}
+
+#[test]
 fn junit_report_parses_and_has_one_testcase_per_scenario() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("junit.xml");

@@ -19,6 +19,12 @@ use clap::{Parser, Subcommand};
     after_help = "Examples:\n  framelab run                          the built-in scenario suite (scenarios/)\n  framelab run --filter B4 --seed 7     one bug, replayed with a seed\n  framelab serve naive --variant seed   a recv(1024)-style server on 127.0.0.1\n  framelab explore my.toml --out min.toml   find and shrink a failing plan\n  framelab proxy --listen 127.0.0.1:0 --upstream 127.0.0.1:9000 --down drip\n  framelab soak length-prefix           1,000 hostile + 100 good connections\n  framelab bench --quick                each strategy beside tokio-util and raw loopback\n  framelab list                         strategies, variants, schedules, scenarios"
 )]
 pub struct Cli {
+    /// Log the server's, proxy's and runner's decisions to stderr: -v info,
+    /// -vv debug, -vvv trace. Without it, RUST_LOG (tracing-subscriber's
+    /// EnvFilter syntax, e.g. RUST_LOG=framelab::server=debug) chooses;
+    /// else only warnings are shown.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +51,7 @@ enum Command {
 /// exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    init_logging(cli.verbose);
     let result = match cli.command {
         Command::List(a) => a.run(),
         Command::Bench(a) => a.run(),
@@ -61,4 +68,23 @@ pub fn main() -> i32 {
             2
         }
     }
+}
+
+/// Installs the tracing subscriber: stderr, so that stdout stays the
+/// command's output (`listening on ...`, reports, JSON). An explicit `-v`
+/// beats RUST_LOG; a RUST_LOG that does not parse falls back to warnings.
+fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let filter = match verbose {
+        0 => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        1 => EnvFilter::new("warn,framelab=info"),
+        2 => EnvFilter::new("warn,framelab=debug"),
+        _ => EnvFilter::new("warn,framelab=trace"),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }

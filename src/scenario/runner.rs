@@ -275,6 +275,7 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
         Ok(p) => p,
         Err(e) => {
             result.detail = format!("scenario error: {e}");
+            tracing::warn!(scenario = ?sc.name, seed, "{}", result.detail);
             return result;
         }
     };
@@ -282,7 +283,11 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     result.plan = fingerprint(&prep.actions);
     result.writes =
         prep.actions.iter().filter_map(|a| if let Action::Write(w) = a { Some(w.len()) } else { None }).collect();
-    let outcome = tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed)).await;
+    tracing::info!(scenario = ?sc.name, file = %sc.file.display(), seed, plan = %result.plan, "scenario started");
+    // The reference server's tasks run in this span: their events name the scenario.
+    let span = tracing::info_span!("scenario", name = ?sc.name);
+    let run = tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed));
+    let outcome = tracing::Instrument::instrument(run, span).await;
     match outcome {
         Ok(Ok((verdict, detail, seen))) => {
             result.verdict = Some(verdict);
@@ -297,6 +302,11 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     }
     result.ok = result.verdict == Some(result.expected);
     result.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        scenario = ?sc.name, verdict = %result.verdict_text(), expected = %result.expected, ok = result.ok,
+        ms = result.duration_ms, "scenario finished"
+    );
+    tracing::debug!(scenario = ?sc.name, detail = %result.detail, "verdict detail");
     result
 }
 

@@ -45,6 +45,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 pub use conn::PLACEHOLDER_DIGEST;
 pub use handler::{HANDLERS, Handler, Reply};
@@ -301,12 +302,13 @@ impl Server {
         if matches!(cfg.framing, FramingSpec::Udp { .. }) {
             let sock = UdpSocket::bind(cfg.addr).await?;
             let addr = sock.local_addr()?;
-            let task = tokio::spawn(udp::serve(sock, cfg, log.clone(), rx));
+            let task = tokio::spawn(udp::serve(sock, cfg, log.clone(), rx).in_current_span());
             return Ok(Server { addr, log, shutdown: tx, task });
         }
         let listener = TcpListener::bind(cfg.addr).await?;
         let addr = listener.local_addr()?;
-        let task = tokio::spawn(accept_loop(listener, cfg, log.clone(), rx));
+        // In the caller's span (a scenario's, say), so that its events say whose server this is.
+        let task = tokio::spawn(accept_loop(listener, cfg, log.clone(), rx).in_current_span());
         Ok(Server { addr, log, shutdown: tx, task })
     }
 
@@ -374,7 +376,7 @@ async fn accept_loop(
                 _ = shutdown.changed() => { log.close(id, CloseReason::Shutdown); break; }
             }
         } else {
-            conns.spawn(fut);
+            conns.spawn(fut.in_current_span());
         }
     }
     let open: Vec<u64> = log.snapshot().connections.iter().filter(|c| c.closed().is_none()).map(|c| c.id).collect();

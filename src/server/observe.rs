@@ -192,11 +192,18 @@ impl ObservationLog {
         }
         drop(g);
         self.changed.notify_waiters();
+        tracing::info!(conn = id, %peer, "connection accepted");
         id
     }
 
     /// Records an event on connection `id`.
     pub fn push(&self, id: u64, event: ServerEvent) {
+        match &event {
+            ServerEvent::Message { len, .. } => tracing::trace!(conn = id, len, "message"),
+            ServerEvent::Reply { len } => tracing::trace!(conn = id, len, "reply"),
+            ServerEvent::Error { kind, detail } => tracing::info!(conn = id, %kind, %detail, "rejected"),
+            ServerEvent::Closed { reason } => tracing::info!(conn = id, ?reason, "connection closed"),
+        }
         if self.events.receiver_count() > 0 {
             let preview = match &event {
                 ServerEvent::Message { len, data, cut } => ServerEvent::Message {
