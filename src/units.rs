@@ -24,12 +24,11 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 /// plus plain decimal seconds with a unit such as `0.1s`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    if let Some(secs) = t.strip_suffix('s').filter(|s| s.contains('.')) {
-        if let Ok(v) = secs.parse::<f64>() {
-            if (0.0..1e9).contains(&v) {
-                return Ok(Duration::from_secs_f64(v));
-            }
-        }
+    if let Some(secs) = t.strip_suffix('s').filter(|s| s.contains('.'))
+        && let Ok(v) = secs.parse::<f64>()
+        && (0.0..1e9).contains(&v)
+    {
+        return Ok(Duration::from_secs_f64(v));
     }
     humantime::parse_duration(t).map_err(|e| format!("expected a duration like 20ms or 2s, got {text:?}: {e}"))
 }
@@ -42,10 +41,10 @@ pub fn format_duration(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         return format!("{}s", d.as_secs());
     }
-    if d.as_nanos() % 1_000_000 == 0 {
+    if d.as_nanos().is_multiple_of(1_000_000) {
         return format!("{}ms", d.as_millis());
     }
-    if d.as_nanos() % 1_000 == 0 {
+    if d.as_nanos().is_multiple_of(1_000) {
         return format!("{}us", d.as_micros());
     }
     format!("{}ns", d.as_nanos())

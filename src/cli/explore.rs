@@ -56,11 +56,11 @@ pub struct ExploreArgs {
 impl ExploreArgs {
     /// Explores and reports.
     pub fn run(self) -> anyhow::Result<i32> {
-        if let Some(t) = self.target {
-            if !crate::net::is_loopback(&t) {
-                eprintln!("error: --target {t} is not a loopback address");
-                return Ok(2);
-            }
+        if let Some(t) = self.target
+            && !crate::net::is_loopback(&t)
+        {
+            eprintln!("error: --target {t} is not a loopback address");
+            return Ok(2);
         }
         let sc = match scenario::load_file(&self.scenario) {
             Ok(s) => s,

@@ -40,10 +40,10 @@ impl ListArgs {
 
     fn render(&self, buf: &mut String) -> anyhow::Result<()> {
         let want = |s: &str| self.section.as_deref().is_none_or(|w| w == s);
-        if let Some(s) = &self.section {
-            if !SECTIONS.contains(&s.as_str()) {
-                anyhow::bail!("unknown section {s:?}: expected one of {}", SECTIONS.join(", "));
-            }
+        if let Some(s) = &self.section
+            && !SECTIONS.contains(&s.as_str())
+        {
+            anyhow::bail!("unknown section {s:?}: expected one of {}", SECTIONS.join(", "));
         }
         if want("strategies") {
             outln!(buf, "strategies (framing spec: STRATEGY[:ITEM,KEY=VALUE...]):");

@@ -89,10 +89,10 @@ impl RunArgs {
         let mut errors = Vec::new();
         let mut out = Vec::new();
         for f in files {
-            if let Some((i, n)) = self.shard {
-                if !scenario::in_shard(&f, i, n) {
-                    continue;
-                }
+            if let Some((i, n)) = self.shard
+                && !scenario::in_shard(&f, i, n)
+            {
+                continue;
             }
             match scenario::load_file(&f) {
                 Ok(s) => {
@@ -113,13 +113,13 @@ impl RunArgs {
 
     /// Runs the scenarios and reports.
     pub fn run(self) -> anyhow::Result<i32> {
-        if let Some(t) = self.target {
-            if !crate::net::is_loopback(&t) {
-                eprintln!(
-                    "error: --target {t} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
-                );
-                return Ok(2);
-            }
+        if let Some(t) = self.target
+            && !crate::net::is_loopback(&t)
+        {
+            eprintln!(
+                "error: --target {t} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
+            );
+            return Ok(2);
         }
         let scenarios = match self.scenarios() {
             Ok(s) => s,

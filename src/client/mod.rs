@@ -239,10 +239,10 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&Observati
             }
             Action::Reset => {
                 let _ = stop_tx.send(());
-                if let Ok(rd) = reader.await {
-                    if let Ok(stream) = rd.reunite(wr) {
-                        crate::net::reset(stream);
-                    }
+                if let Ok(rd) = reader.await
+                    && let Ok(stream) = rd.reunite(wr)
+                {
+                    crate::net::reset(stream);
                 }
                 let g = shared.lock().unwrap_or_else(|p| p.into_inner());
                 out.replies = g.replies.clone();

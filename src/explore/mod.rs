@@ -271,11 +271,11 @@ impl Explorer {
             let verdicts = futures::future::join_all(futs).await;
             for (c, v) in batch.iter().zip(verdicts) {
                 done += 1;
-                if let Some(v) = v {
-                    if v != self.expected() {
-                        progress(Progress::Run { done, failures: 1 });
-                        return Ok((Some((c.clone(), v)), done));
-                    }
+                if let Some(v) = v
+                    && v != self.expected()
+                {
+                    progress(Progress::Run { done, failures: 1 });
+                    return Ok((Some((c.clone(), v)), done));
                 }
                 progress(Progress::Run { done, failures: 0 });
             }
@@ -390,12 +390,12 @@ impl Explorer {
                 .into(),
         );
         doc.insert("seed".into(), toml::Value::Integer(seed as i64));
-        if let Some(toml::Value::Table(server)) = doc.get_mut("server") {
-            if let Some(root) = &self.base.server.root {
-                let dir = self.base.file.parent().unwrap_or(Path::new("."));
-                let abs = dir.join(root).canonicalize().unwrap_or_else(|_| dir.join(root));
-                server.insert("root".into(), abs.display().to_string().into());
-            }
+        if let Some(toml::Value::Table(server)) = doc.get_mut("server")
+            && let Some(root) = &self.base.server.root
+        {
+            let dir = self.base.file.parent().unwrap_or(Path::new("."));
+            let abs = dir.join(root).canonicalize().unwrap_or_else(|_| dir.join(root));
+            server.insert("root".into(), abs.display().to_string().into());
         }
         let client = doc.entry("client").or_insert_with(|| toml::Value::Table(toml::Table::new()));
         let toml::Value::Table(client) = client else { return Err("[client] is not a table".into()) };
@@ -427,10 +427,10 @@ impl Explorer {
         }
         let mut expect = toml::Table::new();
         expect.insert("verdict".into(), verdict.to_string().into());
-        if let Some(toml::Value::Table(old)) = doc.get("expect") {
-            if let Some(m) = old.get("messages") {
-                expect.insert("messages".into(), m.clone());
-            }
+        if let Some(toml::Value::Table(old)) = doc.get("expect")
+            && let Some(m) = old.get("messages")
+        {
+            expect.insert("messages".into(), m.clone());
         }
         doc.insert("expect".into(), expect.into());
         toml::to_string(&doc).map_err(|e| e.to_string())

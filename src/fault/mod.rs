@@ -174,10 +174,10 @@ impl<'de> Deserialize<'de> for Schedule {
         if matches!(s, Schedule::Chunk(0) | Schedule::Coalesce(Some(0))) {
             return Err(D::Error::custom("a schedule size must be at least 1"));
         }
-        if let Schedule::Random(a, b) = s {
-            if a == 0 || a > b {
-                return Err(D::Error::custom("random = [MIN, MAX] needs 1 <= MIN <= MAX"));
-            }
+        if let Schedule::Random(a, b) = s
+            && (a == 0 || a > b)
+        {
+            return Err(D::Error::custom("random = [MIN, MAX] needs 1 <= MIN <= MAX"));
         }
         Ok(s)
     }

@@ -100,11 +100,11 @@ pub(crate) async fn serve(
     let (up_end, cr, uw, up_bytes) = up;
     let (down_end, ur, cw, down_bytes) = down;
     let reset = up_end.resets() || down_end.resets();
-    if let (Ok(client), Ok(upstream)) = (cr.reunite(cw), ur.reunite(uw)) {
-        if reset {
-            crate::net::reset(client);
-            crate::net::reset(upstream);
-        }
+    if let (Ok(client), Ok(upstream)) = (cr.reunite(cw), ur.reunite(uw))
+        && reset
+    {
+        crate::net::reset(client);
+        crate::net::reset(upstream);
     }
     counters.close(id, up_bytes, down_bytes);
     let how = if up_end == down_end {

@@ -211,10 +211,10 @@ impl Counters {
 
     fn record(&self, info: ConnInfo) {
         let mut c = self.conns();
-        if c.len() >= CONN_HISTORY {
-            if let Some(i) = c.iter().position(|x| !x.open) {
-                c.remove(i);
-            }
+        if c.len() >= CONN_HISTORY
+            && let Some(i) = c.iter().position(|x| !x.open)
+        {
+            c.remove(i);
         }
         c.push_back(info);
     }

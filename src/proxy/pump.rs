@@ -129,13 +129,13 @@ async fn run(src: &mut OwnedReadHalf, dst: &mut OwnedWriteHalf, ctx: &PumpCtx, p
         (None, None) => None,
     };
     loop {
-        if let Some((max, end)) = &limit {
-            if *passed >= *max {
-                if *end == PumpEnd::CloseAfter {
-                    let _ = tokio::time::timeout(ctx.idle, dst.shutdown()).await;
-                }
-                return end.clone();
+        if let Some((max, end)) = &limit
+            && *passed >= *max
+        {
+            if *end == PumpEnd::CloseAfter {
+                let _ = tokio::time::timeout(ctx.idle, dst.shutdown()).await;
             }
+            return end.clone();
         }
         while let Some(mut n) = chunker.next_write(pending.len(), eof || quiet) {
             if let Some((max, _)) = &limit {

@@ -66,10 +66,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, LoadError> {
             let offset = e.span().map_or(0, |r| r.start);
             let (line, column) = line_col(text, offset);
             let mut message = e.message().trim().to_owned();
-            if let Some(key) = key_at(text, offset) {
-                if !message.contains(&format!("`{key}`")) {
-                    message = format!("key `{key}`: {message}");
-                }
+            if let Some(key) = key_at(text, offset)
+                && !message.contains(&format!("`{key}`"))
+            {
+                message = format!("key `{key}`: {message}");
             }
             Err(LoadError { file: shown, line, column, message })
         }

@@ -416,17 +416,16 @@ async fn execute(
             }
         }
     };
-    if let Some(s) = server.as_ref().filter(|_| sc.client_under_test.is_none()) {
-        if matches!(sc.expect.verdict, Verdict::Rejected | Verdict::Closed)
-            && matches!(verdict, Verdict::Rejected | Verdict::Closed)
-            && !matches!(prep.server_framing, Some(FramingSpec::Udp { .. }))
-        {
-            if let Err(e) = good_client_served(s, prep).await {
-                verdict = Verdict::Hang;
-                detail = format!("{detail}; then {e}");
-            } else {
-                detail.push_str("; a good client was served afterwards");
-            }
+    if let Some(s) = server.as_ref().filter(|_| sc.client_under_test.is_none())
+        && matches!(sc.expect.verdict, Verdict::Rejected | Verdict::Closed)
+        && matches!(verdict, Verdict::Rejected | Verdict::Closed)
+        && !matches!(prep.server_framing, Some(FramingSpec::Udp { .. }))
+    {
+        if let Err(e) = good_client_served(s, prep).await {
+            verdict = Verdict::Hang;
+            detail = format!("{detail}; then {e}");
+        } else {
+            detail.push_str("; a good client was served afterwards");
         }
     }
     if let Some(p) = proxy {
@@ -769,10 +768,10 @@ pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expect
     }
     let r = &out.replies;
     let head = format!("sent {} message(s); {} repl(ies) came back", expected.len(), r.len());
-    if let Some(err) = out.reply_errors.first() {
-        if !err.starts_with("read:") {
-            return (Verdict::Desync, format!("{head}; a reply failed to decode: {err}"));
-        }
+    if let Some(err) = out.reply_errors.first()
+        && !err.starts_with("read:")
+    {
+        return (Verdict::Desync, format!("{head}; a reply failed to decode: {err}"));
     }
     if r.iter().any(|r| r.starts_with(b"ERROR:")) {
         return (Verdict::Rejected, format!("{head}; the server refused the input"));

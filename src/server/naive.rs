@@ -20,11 +20,11 @@ pub(crate) async fn serve(mut c: Conn, read_size: usize) {
             Ok(m) => m,
             Err(end) => return c.end(end),
         };
-        if c.cfg.variant == Variant::Utf8 {
-            if let Err(e) = std::str::from_utf8(&msg) {
-                c.log.error(c.id, "bad-utf8", format!("a read of {} bytes is not valid UTF-8: {e}", msg.len()));
-                return c.finish(CloseReason::Error, None);
-            }
+        if c.cfg.variant == Variant::Utf8
+            && let Err(e) = std::str::from_utf8(&msg)
+        {
+            c.log.error(c.id, "bad-utf8", format!("a read of {} bytes is not valid UTF-8: {e}", msg.len()));
+            return c.finish(CloseReason::Error, None);
         }
         c.understood(msg.clone());
         if let Err(r) = c.respond(&msg, &mut replier).await {
