@@ -1,0 +1,19 @@
+//! The integration and property tests, as one test binary: each file here
+//! is a module. One binary links the framelab crate once instead of once
+//! per file, which is most of the build time of `cargo test` on 2 cores.
+//! Run one file's tests with `cargo test --test it scenarios::`.
+//!
+//! proptest keeps the failing cases of a module in
+//! `tests/proptest-regressions/<module>.txt` (it files them beside the
+//! folder holding `main.rs`); commit them with the fix.
+
+mod bench_rows;
+mod codec_properties;
+mod explore;
+mod external;
+mod harness_faults;
+mod plan_properties;
+mod proxy;
+mod scenarios;
+mod servers;
+mod soak;
