@@ -3,7 +3,8 @@
 //!
 //! TCP carries a byte stream, not messages: two `write()`s may reach the
 //! peer in one `read()` ("sticky packets", 粘包), one message may take
-//! several reads, and a length header may arrive cut in two. This crate
+//! several reads, and a length header may arrive cut in two (the bugs this
+//! causes, B1..B18, are catalogued in `docs/bugs.md`). This crate
 //! holds the pieces the `framelab` binary is built from, usable from your
 //! own tests:
 //!

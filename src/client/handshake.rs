@@ -1,4 +1,4 @@
-//! The handshake client of seed 002: for each request, send `request\n`,
+//! The handshake client of the Ready|N tutorial: for each request, send `request\n`,
 //! read `Ready|N`, send `Start`, read N bytes. With `coalesce_start`, the
 //! `Start` and the next request go in one write: the case that loses a
 //! request on the seed's server (B8).

@@ -1,4 +1,4 @@
-//! JSON-header framing (seed 003, "version 2"): a length-prefixed JSON
+//! JSON-header framing ("version 2" of the JSON-header tutorial): a length-prefixed JSON
 //! header object, then the body it describes.
 //!
 //! ```text
@@ -66,7 +66,7 @@ pub struct JsonHeader {
     /// Hex SHA-256 of the body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    /// Hex MD5 of the body (as in seed 003).
+    /// Hex MD5 of the body (as in the JSON-header tutorial).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
 }

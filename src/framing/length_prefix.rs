@@ -12,7 +12,8 @@
 //! unsigned, and counts either the body alone or header plus body.
 //! [`LengthPrefix`] describes one such format; named presets cover the
 //! common ones (`u32be`, the default; `i32le`, Python's `struct.pack('i')`
-//! on x86 as in seeds 000/004; `i64le`, `struct.pack('q')` as in seed 003;
+//! on x86 as in the basics and length-as-text tutorials; `i64le`,
+//! `struct.pack('q')` as in the JSON-header tutorial;
 //! `u16be`, ...).
 //!
 //! ```

@@ -90,7 +90,7 @@ pub struct Scenario {
     /// Name shown in reports (default: the file name).
     #[serde(default)]
     pub name: String,
-    /// The bug of BUGS.md this reproduces (`B1`...), if any.
+    /// The bug of `docs/bugs.md` this reproduces (`B1`...), if any.
     #[serde(default)]
     pub bug: Option<String>,
     /// One or two sentences for the report.

@@ -15,7 +15,7 @@ use super::handler::Reply;
 use super::observe::{CloseReason, ObservationLog};
 use crate::framing::{AnyCodec, FramingError, JsonHeader, JsonHeaderCodec};
 
-/// The seed's placeholder digest (seed 003, B16).
+/// The placeholder digest of the JSON-header tutorial (B16).
 pub const PLACEHOLDER_DIGEST: &str = "1231231231232132131232311";
 
 /// Largest single read a server asks the kernel for.

@@ -1,5 +1,5 @@
 //! The delimiter server. `correct` decodes with
-//! [`DelimiterCodec`](crate::framing::DelimiterCodec). `seed` is seed 001's
+//! [`DelimiterCodec`](crate::framing::DelimiterCodec). `seed` is the sleep-fix tutorial's
 //! "end marker" reader: it appends `recv(1024)` results until a read
 //! *ends with* the delimiter, then takes everything gathered as one
 //! message, so two messages that arrive together become one message with

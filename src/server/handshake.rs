@@ -1,4 +1,4 @@
-//! The handshake server of seed 002: a request, then `Ready|N`, then the
+//! The handshake server of the Ready|N tutorial: a request, then `Ready|N`, then the
 //! client's `Start`, then N reply bytes.
 //!
 //! `correct` frames requests with `\n` and reads exactly the five bytes of

@@ -1,4 +1,4 @@
-//! The json-header server (seed 003, version 2). `correct` decodes with
+//! The json-header server (JSON-header tutorial, version 2). `correct` decodes with
 //! [`JsonHeaderCodec`](crate::framing::JsonHeaderCodec), checking every
 //! digest, and serves files with a real sha256. `seed` checks no digest and
 //! sends the seed's placeholder digest `1231231231232132131232311` with

@@ -3,13 +3,13 @@
 //! body cut anywhere is reassembled.
 //!
 //! `seed` (alias `single-read`) reads the header with one `read()` and the
-//! body with one `read()`, like seed 000/004's `conn.recv(4)` then
+//! body with one `read()`, like the basics and length-as-text tutorials' `conn.recv(4)` then
 //! `conn.recv(n)`, or C's `read(fd, &len, 4)` with the count ignored: a
 //! header cut in two is read zero-padded (B4), and a short body leaves its
 //! rest to be read as the next header (B5). Lengths are still checked
 //! against the maximum: no variant allocates what a peer declares.
 //!
-//! `decimal` is seed 004's first attempt: the length is sent as decimal
+//! `decimal` is the length-as-text tutorial's first attempt: the length is sent as decimal
 //! text with no boundary (`str(len)` then the data); the server parses the
 //! leading digits of one `recv(1024)` (the rest of that read is lost) and
 //! then gathers `recv(1024)`s until it has at least that many bytes, taking

@@ -1,5 +1,5 @@
 //! Reference servers: one file per strategy, each with a `correct` variant
-//! and seed-style buggy variants that reproduce rows of `BUGS.md`.
+//! and tutorial-style buggy variants that reproduce bugs of `docs/bugs.md`.
 //!
 //! A [`Server`] starts in-process (on `127.0.0.1:0` by default), tells its
 //! address, records what it understood ([`Observation`]), and stops.
