@@ -1,8 +1,9 @@
 //! What one look at the kernel's queues costs (`framelab::kernel_queue`):
 //! the peer's receive queue by sock_diag netlink (an exact 4-tuple lookup)
 //! and by scanning `/proc/net/tcp`, and our own send queue (`SIOCOUTQ`),
-//! with 0 and 1000 other idle loopback connections open, since the /proc
-//! scan reads one line per socket on the host.
+//! with 0 and 1000 more idle loopback connections open, since the /proc
+//! scan reads one line per socket on the host (whatever else the host has
+//! open counts too: `wc -l /proc/net/tcp` when you compare figures).
 //!
 //! ```text
 //! cargo bench --bench kernel_queue                  # ~20 s
