@@ -35,6 +35,7 @@ pub mod explore;
 pub mod fault;
 pub mod framing;
 pub mod fuzzing;
+pub mod kernel_queue;
 pub mod net;
 pub mod proxy;
 pub mod report;
