@@ -8,7 +8,8 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 
 use crate::report::{HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
-use crate::scenario::{self, RunOptions, Scenario};
+use crate::run::{self, RunOptions};
+use crate::scenario::{self, Scenario};
 
 /// Report format on stdout.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -163,7 +164,7 @@ impl RunArgs {
         let started = Instant::now();
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let mut io_error = None;
-        let suite = scenario::run_suite(scenarios, opts, self.jobs, |r| {
+        let suite = run::run_suite(scenarios, opts, self.jobs, |r| {
             if let Some(b) = &bar {
                 b.inc(1);
                 b.suspend(|| {
