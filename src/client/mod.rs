@@ -312,21 +312,14 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, peer_reads: Option<&dy
         // Read replies until the peer closes, the expected replies are in
         // (and the peer stays quiet for `settle`), or the peer has been
         // quiet for the reply timeout.
-        loop {
-            match replies.wait(spec.expected_replies, spec.reply_timeout, None).await {
-                Waited::Got if spec.settle.is_zero() => break,
-                Waited::Got => {
-                    // Extra replies may still come: read on until the
-                    // peer is quiet for `settle` or ends the stream.
-                    replies.wait(None, spec.settle, None).await;
-                    break;
-                }
-                Waited::Ended => break,
-                Waited::TimedOut => {
-                    out.hung = spec.expected_replies.is_some();
-                    break;
-                }
+        match replies.wait(spec.expected_replies, spec.reply_timeout, None).await {
+            // Extra replies may still come: read on until the peer is
+            // quiet for `settle` or ends the stream.
+            Waited::Got if !spec.settle.is_zero() => {
+                replies.wait(None, spec.settle, None).await;
             }
+            Waited::Got | Waited::Ended => {}
+            Waited::TimedOut => out.hung = spec.expected_replies.is_some(),
         }
     }
     replies.finish(&mut out);

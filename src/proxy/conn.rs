@@ -27,24 +27,13 @@ pub(crate) async fn serve(
     };
     let upstream = match tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(cfg.upstream)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
+        failed => {
             crate::net::reset(client);
-            emit(ProxyEvent::Closed {
-                id,
-                up: 0,
-                down: 0,
-                how: format!("upstream {} refused: {e}; the client was reset", cfg.upstream),
-            });
-            return;
-        }
-        Err(_) => {
-            crate::net::reset(client);
-            emit(ProxyEvent::Closed {
-                id,
-                up: 0,
-                down: 0,
-                how: format!("upstream {} did not answer within {:?}", cfg.upstream, cfg.connect_timeout),
-            });
+            let how = match failed {
+                Ok(Err(e)) => format!("upstream {} refused: {e}; the client was reset", cfg.upstream),
+                _ => format!("upstream {} did not answer within {:?}", cfg.upstream, cfg.connect_timeout),
+            };
+            emit(ProxyEvent::Closed { id, up: 0, down: 0, how });
             return;
         }
     };
