@@ -5,26 +5,29 @@
 //! has a timeout and the whole scenario has a deadline.
 
 mod clients;
+mod result;
+mod stage;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::client::{self, ClientOutcome, ClientSpec};
 use crate::fault::Action;
 use crate::framing::{FramingSpec, show};
 use crate::judge::{self, Judgement};
-use crate::proxy::{DirectionConfig, Proxy, ProxyConfig, ProxyError};
-use crate::scenario::model::{ClientUnderTestSection, Overflow, ProxySection};
+use crate::proxy::ProxyError;
+use crate::scenario::model::{ClientUnderTestSection, Overflow};
 use crate::scenario::plan::{PlanError, encode_frame, fingerprint, prepare};
 use crate::scenario::{Prepared, Scenario, Verdict};
-use crate::seed::{self, Purpose};
-use crate::server::{ConfigError, Observation, Server, ServerConfig, StartError};
-use crate::target::{SpawnedTarget, TargetCommand, TargetError};
+use crate::seed;
+use crate::server::{ConfigError, Observation, Server, StartError};
+use crate::target::TargetError;
+
+pub use result::ScenarioResult;
+use stage::{Stage, scenario_dir};
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -33,64 +36,6 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Points every scenario at this server instead of its own.
     pub target: Option<SocketAddr>,
-}
-
-/// What a scenario gave. Its JSON form is what `framelab run --format
-/// json` prints for each scenario.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ScenarioResult {
-    /// Scenario name.
-    pub name: String,
-    /// Its file.
-    pub file: String,
-    /// The bug it reproduces, if any.
-    pub bug: Option<String>,
-    /// The verdict (`None`: the scenario could not run; see `detail`).
-    #[serde(serialize_with = "ser_verdict", deserialize_with = "de_verdict")]
-    pub verdict: Option<Verdict>,
-    /// The verdict expected.
-    pub expected: Verdict,
-    /// Whether they agree.
-    pub ok: bool,
-    /// The seed used.
-    pub seed: u64,
-    /// What happened, in words.
-    pub detail: String,
-    /// Messages sent (first connection), shown escaped.
-    pub sent: Vec<String>,
-    /// Messages the server understood (or replies, for targets), escaped.
-    pub seen: Vec<String>,
-    /// The plan's write sizes (first connection).
-    pub writes: Vec<usize>,
-    /// A fingerprint of the bytes and boundaries of the plan.
-    pub plan: String,
-    /// Wall time.
-    pub duration_ms: u64,
-}
-
-/// A missing verdict is written `"error"`.
-fn ser_verdict<S: serde::Serializer>(v: &Option<Verdict>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => v.serialize(s),
-        None => s.serialize_str("error"),
-    }
-}
-
-fn de_verdict<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Verdict>, D::Error> {
-    let s = String::deserialize(d)?;
-    if s == "error" { Ok(None) } else { s.parse().map(Some).map_err(serde::de::Error::custom) }
-}
-
-impl ScenarioResult {
-    /// The verdict as text (`error` when the scenario could not run).
-    pub fn verdict_text(&self) -> String {
-        self.verdict.map_or_else(|| "error".to_string(), |v| v.to_string())
-    }
-
-    /// A command that replays this scenario exactly.
-    pub fn replay_command(&self) -> String {
-        format!("framelab run {} --seed {}", self.file, self.seed)
-    }
 }
 
 /// Why a scenario could not run (it then has no verdict).
@@ -131,20 +76,6 @@ pub fn seed_for(sc: &Scenario, opts: &RunOptions) -> u64 {
 /// Whether the scenario runs against a target rather than its own server.
 pub fn uses_target(sc: &Scenario, opts: &RunOptions) -> bool {
     opts.target.is_some() || sc.target.is_some()
-}
-
-fn server_config(sc: &Scenario, framing: FramingSpec) -> Result<ServerConfig, ConfigError> {
-    let mut cfg = ServerConfig::new(framing).variant(sc.server.variant).handler(sc.server.handler);
-    cfg.sequential = sc.server.sequential;
-    cfg.delay = sc.server.delay.unwrap_or_default();
-    cfg.root = sc.server.root.as_ref().map(|r| sc.file.parent().unwrap_or(Path::new(".")).join(r));
-    cfg.limits.idle_timeout = sc.server.idle_timeout.unwrap_or(Duration::from_secs(5));
-    cfg.limits.frame_timeout = sc.server.frame_timeout.unwrap_or(Duration::from_secs(10));
-    if let Some(m) = sc.server.max_connections {
-        cfg.limits.max_connections = m;
-    }
-    cfg.validate()?;
-    Ok(cfg)
 }
 
 fn show_all(ms: &[Bytes]) -> Vec<String> {
@@ -238,111 +169,6 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     result.ok = result.verdict == Some(result.expected);
     result.duration_ms = started.elapsed().as_millis() as u64;
     result
-}
-
-/// The folder of the scenario file: commands run there.
-fn scenario_dir(sc: &Scenario) -> PathBuf {
-    match sc.file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-fn proxy_config(sc: &Scenario, p: &ProxySection, upstream: SocketAddr, seed: u64) -> ProxyConfig {
-    let mut cfg = ProxyConfig::new(upstream);
-    cfg.seed = seed::derive(seed, Purpose::Proxy);
-    cfg.idle_timeout = sc.timeout;
-    cfg.up = DirectionConfig {
-        schedule: p.up.clone(),
-        pause: p.up_pause,
-        hold: p.hold,
-        reset_after: p.up_reset_after,
-        close_after: p.up_close_after,
-    };
-    cfg.down = DirectionConfig {
-        schedule: p.down.clone(),
-        pause: p.down_pause,
-        hold: p.hold,
-        reset_after: p.down_reset_after,
-        close_after: p.down_close_after,
-    };
-    cfg
-}
-
-/// What a scenario runs against: the reference server, a spawned target,
-/// or an address; and the proxy in front of it, if any.
-struct Stage {
-    server: Option<Server>,
-    /// A spawned target lives here: when the scenario ends, fails or is
-    /// cancelled at its deadline, dropping it kills its process group.
-    spawned: Option<SpawnedTarget>,
-    proxy: Option<Proxy>,
-    /// Where the clients connect (the proxy when there is one).
-    client_addr: SocketAddr,
-}
-
-impl Stage {
-    async fn start(sc: &Scenario, opts: &RunOptions, prep: &Prepared, seed: u64) -> Result<Stage, RunError> {
-        let server = match (&prep.server_framing, uses_target(sc, opts)) {
-            (Some(f), false) => Some(Server::start(server_config(sc, f.clone())?).await?),
-            _ => None,
-        };
-        let mut spawned = None;
-        let addr = match (&server, opts.target, sc.target.as_ref()) {
-            (Some(s), _, _) => s.addr(),
-            (None, Some(a), _) => a,
-            (None, None, Some(t)) if t.command.is_some() => {
-                let spec = TargetCommand {
-                    argv: t.command.clone().unwrap_or_default(),
-                    cwd: scenario_dir(sc),
-                    addr: t.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
-                    udp: t.udp,
-                    startup_timeout: t.startup_timeout,
-                };
-                let target = SpawnedTarget::start(&spec).await.map_err(RunError::Target)?;
-                let a = target.addr();
-                spawned = Some(target);
-                a
-            }
-            (None, None, Some(t)) if t.addr.is_some() => {
-                t.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)))
-            }
-            _ => return Err(RunError::NoAddress),
-        };
-        let udp = matches!(prep.client_framing, FramingSpec::Udp { .. }) || sc.target.as_ref().is_some_and(|t| t.udp);
-        let proxy = match &sc.proxy {
-            Some(_) if udp => return Err(RunError::UdpProxy),
-            Some(p) => Some(Proxy::start(proxy_config(sc, p, addr, seed)).await?),
-            None => None,
-        };
-        let client_addr = proxy.as_ref().map_or(addr, Proxy::addr);
-        Ok(Stage { server, spawned, proxy, client_addr })
-    }
-
-    /// Stops everything, noting in `detail` what the proxy passed and
-    /// whether the target died during the scenario.
-    async fn stop(self, detail: &mut String) {
-        if let Some(p) = self.proxy {
-            let stats = p.stop().await;
-            detail.push_str(&format!(
-                "; the proxy passed {} bytes up and {} bytes down",
-                stats.bytes_up, stats.bytes_down
-            ));
-        }
-        if let Some(mut t) = self.spawned {
-            if let Some(status) = t.exited() {
-                detail.push_str(&format!(
-                    "; the target `{}` exited during the scenario ({status}){}",
-                    t.command(),
-                    crate::target::stderr_note(&t.stderr_tail())
-                ));
-            }
-            t.stop().await;
-        }
-        if let Some(s) = self.server {
-            s.stop().await;
-        }
-    }
 }
 
 async fn execute(sc: &Scenario, opts: &RunOptions, prep: &Prepared, seed: u64) -> Result<Judgement, RunError> {
