@@ -62,7 +62,7 @@ pub async fn run_handshake(
     let mut s = match super::connect(addr, connect_timeout).await {
         Ok(s) => s,
         Err(e) => {
-            out.connect_error = Some(e);
+            out.connect_error = Some(e.to_string());
             return out;
         }
     };

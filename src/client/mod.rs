@@ -270,12 +270,34 @@ impl Replies {
     }
 }
 
-/// Connects within `timeout`; the error is the outcome's `connect_error`.
-pub(crate) async fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, String> {
+/// A connection that could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The connect failed (refused, unreachable).
+    #[error("connect to {addr}: {source}")]
+    Failed {
+        /// Where to.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No answer in time.
+    #[error("connect to {addr}: no answer within {timeout:?}")]
+    Timeout {
+        /// Where to.
+        addr: SocketAddr,
+        /// How long it waited.
+        timeout: Duration,
+    },
+}
+
+/// Connects within `timeout`; the error, as text, is the outcome's
+/// `connect_error`.
+pub(crate) async fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectError> {
     match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Ok(Ok(s)) => Ok(s),
-        Ok(Err(e)) => Err(format!("connect to {addr}: {e}")),
-        Err(_) => Err(format!("connect to {addr}: no answer within {timeout:?}")),
+        Ok(Err(source)) => Err(ConnectError::Failed { addr, source }),
+        Err(_) => Err(ConnectError::Timeout { addr, timeout }),
     }
 }
 
@@ -295,7 +317,7 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, peer_reads: Option<&dy
     let stream = match connect(addr, spec.connect_timeout).await {
         Ok(s) => s,
         Err(e) => {
-            out.connect_error = Some(e);
+            out.connect_error = Some(e.to_string());
             return out;
         }
     };
