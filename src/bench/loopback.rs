@@ -179,12 +179,6 @@ impl Row {
             Row::Handshake | Row::Sleep => None,
         }
     }
-
-    /// Whether the row streams many frames per write (as opposed to one
-    /// message per round trip or per sleep).
-    pub fn is_stream(self) -> bool {
-        self.subject().is_some()
-    }
 }
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;

@@ -65,6 +65,8 @@ impl ListArgs {
             for (strategy, name, what) in VARIANTS {
                 outln!(buf, "  {strategy:<14} {name:<11} {what}");
             }
+            outln!(buf, "  (`seed` is an accepted alias of `tutorial`; one client at a time is its own setting:");
+            outln!(buf, "   `sequential = true` in [server], `framelab serve --sequential`, B14)");
         }
         if want("handlers") {
             outln!(buf, "handlers:");

@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "framelab", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  framelab run                          the built-in scenario suite (scenarios/)\n  framelab run --filter B4 --seed 7     one bug, replayed with a seed\n  framelab serve naive --variant seed   a recv(1024)-style server on 127.0.0.1\n  framelab explore my.toml --out min.toml   find and shrink a failing plan\n  framelab proxy --listen 127.0.0.1:0 --upstream 127.0.0.1:9000 --down drip\n  framelab soak length-prefix           1,000 hostile + 100 good connections\n  framelab bench --quick                each strategy beside tokio-util and raw loopback\n  framelab list                         strategies, variants, schedules, scenarios"
+    after_help = "Examples:\n  framelab run                          the built-in scenario suite (scenarios/)\n  framelab run --filter B4 --seed 7     one bug, replayed with a seed\n  framelab serve naive --variant tutorial   a recv(1024)-style server on 127.0.0.1\n  framelab explore my.toml --out min.toml   find and shrink a failing plan\n  framelab proxy --listen 127.0.0.1:0 --upstream 127.0.0.1:9000 --down drip\n  framelab soak length-prefix           1,000 hostile + 100 good connections\n  framelab bench --quick                each strategy beside tokio-util and raw loopback\n  framelab list                         strategies, variants, schedules, scenarios"
 )]
 pub struct Cli {
     #[command(subcommand)]

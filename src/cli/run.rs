@@ -8,7 +8,8 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 
 use crate::report::{HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
-use crate::scenario::{self, RunOptions, Scenario};
+use crate::run::{self, RunOptions};
+use crate::scenario::{self, Scenario};
 
 /// Report format on stdout.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -111,6 +112,22 @@ impl RunArgs {
         if errors.is_empty() { Ok(out) } else { Err(errors) }
     }
 
+    /// The reporters the options ask for.
+    fn reporters(&self) -> Vec<Box<dyn Reporter>> {
+        let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+        match self.format {
+            Format::Human => {
+                let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                reporters.push(Box::new(HumanReporter::new(std::io::stdout(), color)));
+            }
+            Format::Json => reporters.push(Box::new(JsonReporter::new(std::io::stdout()))),
+        }
+        if let Some(p) = &self.junit {
+            reporters.push(Box::new(JunitReporter::new(p.clone())));
+        }
+        reporters
+    }
+
     /// Runs the scenarios and reports.
     pub fn run(self) -> anyhow::Result<i32> {
         if let Some(t) = self.target {
@@ -134,17 +151,7 @@ impl RunArgs {
             eprintln!("error: no scenario matched (paths {:?}, filter {:?})", self.paths, self.filter);
             return Ok(2);
         }
-        let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
-        match self.format {
-            Format::Human => {
-                let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                reporters.push(Box::new(HumanReporter::new(std::io::stdout(), color)));
-            }
-            Format::Json => reporters.push(Box::new(JsonReporter::new(std::io::stdout()))),
-        }
-        if let Some(p) = &self.junit {
-            reporters.push(Box::new(JunitReporter::new(p.clone())));
-        }
+        let mut reporters = self.reporters();
         let count = scenarios.len();
         for r in reporters.iter_mut() {
             r.event(&RunEvent::RunStarted { count })?;
@@ -163,7 +170,7 @@ impl RunArgs {
         let started = Instant::now();
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let mut io_error = None;
-        let suite = scenario::run_suite(scenarios, opts, self.jobs, |r| {
+        let suite = run::run_suite(scenarios, opts, self.jobs, |r| {
             if let Some(b) = &bar {
                 b.inc(1);
                 b.suspend(|| {

@@ -8,6 +8,7 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::delimiter::{DelimiterCodec, DelimiterError};
 use super::json_header::{JsonHeaderCodec, JsonHeaderError};
+use super::kind::ErrorKind;
 use super::length_prefix::{LengthPrefixCodec, LengthPrefixError};
 use super::naive::NaiveCodec;
 
@@ -56,27 +57,28 @@ impl FramingError {
         )
     }
 
-    /// A short stable name for reports (`frame-too-large`, ...).
-    pub fn kind(&self) -> &'static str {
+    /// The kind of error, by a short stable name (`frame-too-large`, ...).
+    pub fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
         match self {
-            FramingError::Delimiter(DelimiterError::MaxLengthExceeded { .. }) => "line-too-long",
-            FramingError::Delimiter(DelimiterError::Unterminated { .. }) => "unterminated",
-            FramingError::Delimiter(_) => "bad-message",
+            FramingError::Delimiter(DelimiterError::MaxLengthExceeded { .. }) => K::LineTooLong,
+            FramingError::Delimiter(DelimiterError::Unterminated { .. }) => K::Unterminated,
+            FramingError::Delimiter(_) => K::BadMessage,
             FramingError::LengthPrefix(e) | FramingError::JsonHeader(JsonHeaderError::Prefix(e)) => match e {
-                LengthPrefixError::NegativeLength { .. } => "negative-length",
-                LengthPrefixError::FrameTooLarge { .. } => "frame-too-large",
-                LengthPrefixError::LengthBelowHeader { .. } => "length-below-header",
-                LengthPrefixError::Overflow { .. } => "overflow",
-                LengthPrefixError::DoesNotFitHeader { .. } => "does-not-fit-header",
-                LengthPrefixError::Failed => "failed",
-                LengthPrefixError::Io(_) => "io",
+                LengthPrefixError::NegativeLength { .. } => K::NegativeLength,
+                LengthPrefixError::FrameTooLarge { .. } => K::FrameTooLarge,
+                LengthPrefixError::LengthBelowHeader { .. } => K::LengthBelowHeader,
+                LengthPrefixError::Overflow { .. } => K::Overflow,
+                LengthPrefixError::DoesNotFitHeader { .. } => K::DoesNotFitHeader,
+                LengthPrefixError::Failed => K::Failed,
+                LengthPrefixError::Io(_) => K::Io,
             },
-            FramingError::JsonHeader(JsonHeaderError::BadHeader(_)) => "bad-header",
-            FramingError::JsonHeader(JsonHeaderError::BodyTooLarge { .. }) => "frame-too-large",
-            FramingError::JsonHeader(JsonHeaderError::DigestMismatch { .. }) => "digest-mismatch",
-            FramingError::JsonHeader(JsonHeaderError::MissingDigest { .. }) => "missing-digest",
-            FramingError::JsonHeader(JsonHeaderError::Failed) => "failed",
-            FramingError::JsonHeader(JsonHeaderError::Io(_)) | FramingError::Io(_) => "io",
+            FramingError::JsonHeader(JsonHeaderError::BadHeader(_)) => K::BadHeader,
+            FramingError::JsonHeader(JsonHeaderError::BodyTooLarge { .. }) => K::FrameTooLarge,
+            FramingError::JsonHeader(JsonHeaderError::DigestMismatch { .. }) => K::DigestMismatch,
+            FramingError::JsonHeader(JsonHeaderError::MissingDigest { .. }) => K::MissingDigest,
+            FramingError::JsonHeader(JsonHeaderError::Failed) => K::Failed,
+            FramingError::JsonHeader(JsonHeaderError::Io(_)) | FramingError::Io(_) => K::Io,
         }
     }
 }

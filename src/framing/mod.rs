@@ -8,6 +8,8 @@ mod any;
 pub mod delimiter;
 pub mod handshake;
 pub mod json_header;
+mod kind;
+mod knobs;
 pub mod length_prefix;
 pub mod naive;
 mod spec;
@@ -18,6 +20,8 @@ pub use delimiter::{DelimiterCodec, DelimiterError};
 pub use json_header::{
     DigestKind, DigestPolicy, JsonFrame, JsonHeader, JsonHeaderCodec, JsonHeaderError, JsonHeaderFormat, JsonMessage,
 };
+pub use kind::ErrorKind;
+pub use knobs::{KnobError, Knobs};
 pub use length_prefix::{Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError};
 pub use naive::NaiveCodec;
-pub use spec::{FramingSpec, STRATEGIES, SpecError, StrategyInfo, escape, unescape};
+pub use spec::{FramingSpec, STRATEGIES, SpecError, StrategyInfo, escape, show, unescape};

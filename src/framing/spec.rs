@@ -270,6 +270,13 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// [`escape`]s a message for a report, cut to `max` bytes (the full length
+/// is then given).
+pub fn show(m: &[u8], max: usize) -> String {
+    let s = escape(&m[..m.len().min(max)]);
+    if m.len() > max { format!("{s}... ({} bytes)", m.len()) } else { s }
+}
+
 /// Quotes bytes with the escapes [`unescape`] reads.
 pub fn escape(bytes: &[u8]) -> String {
     let mut s = String::from("\"");

@@ -253,6 +253,21 @@ mod tests {
     }
 
     #[test]
+    fn unknown_variant_is_a_load_error_naming_file_and_line() {
+        let e = err("name = \"a\"\n[server]\nstrategy = \"naive\"\nvariant = \"sloppy\"\n");
+        assert_eq!((e.file.as_str(), e.line), ("scenarios/x.toml", 4), "{e}");
+        assert!(e.message.contains("sloppy") && e.message.contains("server.variant"), "{e}");
+        // `sequential` is a setting of its own now, and the error says so.
+        let e = err("[server]\nvariant = \"sequential\"\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("sequential = true"), "{e}");
+        // The old name of the tutorial variant still loads.
+        let s = parse("[server]\nvariant = \"seed\"\n", Path::new("old.toml")).unwrap();
+        assert_eq!(s.server.variant, crate::server::Variant::Tutorial);
+        assert_eq!(s.server.variant.to_string(), "tutorial");
+    }
+
+    #[test]
     fn every_key_has_a_default() {
         let s = parse("", Path::new("empty.toml")).unwrap();
         assert_eq!(s.name, "empty");

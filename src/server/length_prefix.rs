@@ -20,11 +20,11 @@ use bytes::{Bytes, BytesMut};
 use super::Variant;
 use super::conn::{Conn, SEED_RECV};
 use super::observe::CloseReason;
-use crate::framing::FramingSpec;
+use crate::framing::{ErrorKind, FramingSpec};
 
 pub(crate) async fn serve(c: Conn) {
     match c.cfg.variant {
-        Variant::Seed => single_read(c).await,
+        Variant::Tutorial => single_read(c).await,
         Variant::Decimal => decimal(c).await,
         _ => {
             let codec = c.cfg.framing.codec();
@@ -51,7 +51,7 @@ async fn single_read(mut c: Conn) {
         let body_len = match format.body_len(raw) {
             Ok(n) => n,
             Err(e) => {
-                c.log.error(c.id, "bad-length", e);
+                c.log.error(c.id, ErrorKind::BadLength, e);
                 return c.finish(CloseReason::Error, None);
             }
         };
@@ -84,13 +84,13 @@ async fn decimal(mut c: Conn) {
         let Some(len) = len else {
             c.log.error(
                 c.id,
-                "bad-length",
+                ErrorKind::BadLength,
                 format!("expected a decimal length, got {:?}", String::from_utf8_lossy(&first[..first.len().min(16)])),
             );
             return c.finish(CloseReason::Error, None);
         };
         if len > max {
-            c.log.error(c.id, "bad-length", format!("declared length {len} exceeds the maximum of {max}"));
+            c.log.error(c.id, ErrorKind::BadLength, format!("declared length {len} exceeds the maximum of {max}"));
             return c.finish(CloseReason::Error, None);
         }
         let mut body = BytesMut::new();

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::Variant;
 use super::conn::Conn;
 use super::observe::CloseReason;
-use crate::framing::{AnyCodec, NaiveCodec};
+use crate::framing::{AnyCodec, ErrorKind, NaiveCodec};
 
 pub(crate) async fn serve(mut c: Conn, read_size: usize) {
     let mut replier = AnyCodec::Naive(NaiveCodec::new(read_size));
@@ -22,7 +22,7 @@ pub(crate) async fn serve(mut c: Conn, read_size: usize) {
         };
         if c.cfg.variant == Variant::Utf8 {
             if let Err(e) = std::str::from_utf8(&msg) {
-                c.log.error(c.id, "bad-utf8", format!("a read of {} bytes is not valid UTF-8: {e}", msg.len()));
+                c.log.error(c.id, ErrorKind::BadUtf8, format!("a read of {} bytes is not valid UTF-8: {e}", msg.len()));
                 return c.finish(CloseReason::Error, None);
             }
         }

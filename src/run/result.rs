@@ -1,0 +1,63 @@
+//! [`ScenarioResult`]: what one scenario gave, as reporters see it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::Verdict;
+
+/// What a scenario gave. Its JSON form is what `framelab run --format
+/// json` prints for each scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    /// Scenario name.
+    pub name: String,
+    /// Its file.
+    pub file: String,
+    /// The bug it reproduces, if any.
+    pub bug: Option<String>,
+    /// The verdict (`None`: the scenario could not run; see `detail`).
+    #[serde(serialize_with = "ser_verdict", deserialize_with = "de_verdict")]
+    pub verdict: Option<Verdict>,
+    /// The verdict expected.
+    pub expected: Verdict,
+    /// Whether they agree.
+    pub ok: bool,
+    /// The seed used.
+    pub seed: u64,
+    /// What happened, in words.
+    pub detail: String,
+    /// Messages sent (first connection), shown escaped.
+    pub sent: Vec<String>,
+    /// Messages the server understood (or replies, for targets), escaped.
+    pub seen: Vec<String>,
+    /// The plan's write sizes (first connection).
+    pub writes: Vec<usize>,
+    /// A fingerprint of the bytes and boundaries of the plan.
+    pub plan: String,
+    /// Wall time.
+    pub duration_ms: u64,
+}
+
+/// A missing verdict is written `"error"`.
+fn ser_verdict<S: serde::Serializer>(v: &Option<Verdict>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => v.serialize(s),
+        None => s.serialize_str("error"),
+    }
+}
+
+fn de_verdict<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Verdict>, D::Error> {
+    let s = String::deserialize(d)?;
+    if s == "error" { Ok(None) } else { s.parse().map(Some).map_err(serde::de::Error::custom) }
+}
+
+impl ScenarioResult {
+    /// The verdict as text (`error` when the scenario could not run).
+    pub fn verdict_text(&self) -> String {
+        self.verdict.map_or_else(|| "error".to_string(), |v| v.to_string())
+    }
+
+    /// A command that replays this scenario exactly.
+    pub fn replay_command(&self) -> String {
+        format!("framelab run {} --seed {}", self.file, self.seed)
+    }
+}
