@@ -7,9 +7,11 @@ use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::delimiter::{DelimiterCodec, DelimiterError};
+use super::http::{HttpCodec, HttpError};
 use super::json_header::{JsonHeaderCodec, JsonHeaderError};
 use super::length_prefix::{LengthPrefixCodec, LengthPrefixError};
 use super::naive::NaiveCodec;
+use super::resp::{RespCodec, RespError};
 
 /// A codec of any strategy; items are message payloads.
 // One codec per connection, never in a hot collection: boxing the larger
@@ -25,6 +27,10 @@ pub enum AnyCodec {
     LengthPrefix(LengthPrefixCodec),
     /// JSON header then body (the item is the body).
     JsonHeader(JsonHeaderCodec),
+    /// Redis RESP values (the item is a whole top-level value).
+    Resp(RespCodec),
+    /// HTTP/1.1 messages (the item is a whole message, head and body).
+    Http(HttpCodec),
 }
 
 /// An error from any codec.
@@ -39,6 +45,12 @@ pub enum FramingError {
     /// From the json-header codec.
     #[error(transparent)]
     JsonHeader(#[from] JsonHeaderError),
+    /// From the RESP codec.
+    #[error(transparent)]
+    Resp(#[from] RespError),
+    /// From the HTTP codec.
+    #[error(transparent)]
+    Http(#[from] HttpError),
     /// From the transport.
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -76,6 +88,42 @@ impl FramingError {
             FramingError::JsonHeader(JsonHeaderError::DigestMismatch { .. }) => "digest-mismatch",
             FramingError::JsonHeader(JsonHeaderError::MissingDigest { .. }) => "missing-digest",
             FramingError::JsonHeader(JsonHeaderError::Failed) => "failed",
+            FramingError::Resp(e) => match e {
+                RespError::BadType { .. } => "bad-type",
+                RespError::BareLineFeed { .. } | RespError::BadLine { .. } => "bad-line",
+                RespError::Overflow { .. } => "overflow",
+                RespError::NegativeLength { .. } => "negative-length",
+                RespError::FrameTooLarge { .. } => "frame-too-large",
+                RespError::TooDeep { .. } => "too-deep",
+                RespError::BadPayloadEnd { .. } | RespError::BadVerbatim { .. } => "bad-payload",
+                RespError::Truncated { .. } => "truncated",
+                RespError::EmptyCommand | RespError::IncompleteMessage { .. } | RespError::TrailingBytes { .. } => {
+                    "bad-message"
+                }
+                RespError::Failed => "failed",
+                RespError::Io(_) => "io",
+            },
+            FramingError::Http(e) => match e {
+                HttpError::HeadTooLarge { .. } => "head-too-large",
+                HttpError::BadHead { .. } | HttpError::TooManyHeaders { .. } | HttpError::UnexpectedKind { .. } => {
+                    "bad-head"
+                }
+                HttpError::BadContentLength { .. } | HttpError::ContentLengthOverflow { .. } => "bad-content-length",
+                HttpError::DuplicateContentLength { .. }
+                | HttpError::ConflictingContentLength { .. }
+                | HttpError::TransferEncodingWithContentLength
+                | HttpError::UnsupportedTransferEncoding { .. } => "ambiguous-length",
+                HttpError::BodyTooLarge { .. } => "frame-too-large",
+                HttpError::BadChunkSize { .. }
+                | HttpError::ChunkSizeOverflow { .. }
+                | HttpError::ChunkLineTooLong { .. }
+                | HttpError::BadChunkEnd { .. }
+                | HttpError::BadTrailers { .. } => "bad-chunk",
+                HttpError::Truncated { .. } => "truncated",
+                HttpError::IncompleteMessage { .. } | HttpError::TrailingBytes { .. } => "bad-message",
+                HttpError::Failed => "failed",
+                HttpError::Io(_) => "io",
+            },
             FramingError::JsonHeader(JsonHeaderError::Io(_)) | FramingError::Io(_) => "io",
         }
     }
@@ -89,6 +137,8 @@ impl AnyCodec {
             AnyCodec::Delimiter(c) => c.max_length(),
             AnyCodec::LengthPrefix(c) => c.format().max_body(),
             AnyCodec::JsonHeader(c) => c.format().body_max,
+            AnyCodec::Resp(c) => c.format().max,
+            AnyCodec::Http(c) => c.format().head_max.saturating_add(c.format().max),
         }
     }
 
@@ -100,6 +150,8 @@ impl AnyCodec {
             AnyCodec::Delimiter(c) => c.delimiter().len(),
             AnyCodec::LengthPrefix(c) => c.format().header_len(),
             AnyCodec::JsonHeader(c) => c.format().prefix.header_len() + c.format().prefix.max_frame,
+            // The item is the whole frame, framing included.
+            AnyCodec::Resp(_) | AnyCodec::Http(_) => 0,
         }
     }
 }
@@ -114,6 +166,8 @@ impl Decoder for AnyCodec {
             AnyCodec::Delimiter(c) => c.decode(src)?,
             AnyCodec::LengthPrefix(c) => c.decode(src)?,
             AnyCodec::JsonHeader(c) => c.decode(src)?.map(|f| f.body),
+            AnyCodec::Resp(c) => c.decode(src)?,
+            AnyCodec::Http(c) => c.decode(src)?,
         })
     }
 
@@ -123,6 +177,8 @@ impl Decoder for AnyCodec {
             AnyCodec::Delimiter(c) => c.decode_eof(src)?,
             AnyCodec::LengthPrefix(c) => c.decode_eof(src)?,
             AnyCodec::JsonHeader(c) => c.decode_eof(src)?.map(|f| f.body),
+            AnyCodec::Resp(c) => c.decode_eof(src)?,
+            AnyCodec::Http(c) => c.decode_eof(src)?,
         })
     }
 }
@@ -136,6 +192,8 @@ impl Encoder<&[u8]> for AnyCodec {
             AnyCodec::Delimiter(c) => c.encode(item, dst)?,
             AnyCodec::LengthPrefix(c) => c.encode(item, dst)?,
             AnyCodec::JsonHeader(c) => c.encode(item, dst)?,
+            AnyCodec::Resp(c) => c.encode(item, dst)?,
+            AnyCodec::Http(c) => c.encode(item, dst)?,
         }
         Ok(())
     }

@@ -268,6 +268,8 @@ pub fn apply_knobs(mut framing: FramingSpec, knobs: &Knobs) -> Result<FramingSpe
             FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length = m,
             FramingSpec::LengthPrefix(lp) => lp.max_frame = m,
             FramingSpec::JsonHeader(j) => j.body_max = m,
+            FramingSpec::Resp(r) => r.max = m,
+            FramingSpec::Http(h) => h.max = m,
         }
     }
     Ok(framing)
@@ -392,5 +394,11 @@ async fn serve_conn(c: conn::Conn) {
         FramingSpec::JsonHeader(_) => json_header::serve(c).await,
         FramingSpec::Handshake { .. } => handshake::serve(c).await,
         FramingSpec::Udp { .. } => unreachable!("udp is served by udp::serve"),
+        // No protocol-aware reference server yet: decode whole values or
+        // messages with the framing's own codec and answer with the handler.
+        FramingSpec::Resp(_) | FramingSpec::Http(_) => {
+            let codec = c.cfg.framing.codec();
+            c.serve_framed(codec).await
+        }
     }
 }
