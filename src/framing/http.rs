@@ -1045,8 +1045,8 @@ mod tests {
     fn encoder_checks_for_exactly_one_message() {
         let mut c = HttpCodec::default();
         let mut wire = BytesMut::new();
-        c.encode(&REQUESTS[2][..], &mut wire).unwrap();
-        c.encode(&RESPONSES[1][..], &mut wire).unwrap();
+        c.encode(REQUESTS[2], &mut wire).unwrap();
+        c.encode(RESPONSES[1], &mut wire).unwrap();
         assert_eq!(&wire[..], &[REQUESTS[2], RESPONSES[1]].concat()[..]);
         let e = c.encode(&b"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhi"[..], &mut wire).unwrap_err();
         assert!(matches!(e, HttpError::IncompleteMessage { len: 39 }), "{e}");
