@@ -430,7 +430,7 @@ mod tests {
         let rows = run(Mode::Codec, &settings, &mut |p| steps.push(p.done)).unwrap();
         assert_eq!(rows.len(), 2 * Subject::ALL.len());
         assert!(rows.iter().all(|r| r.mode == Mode::Codec && r.bytes_per_sec > 0.0 && r.frames_per_sec > 0.0));
-        assert_eq!(steps.last().copied(), Some(2 * 8 * 2));
+        assert_eq!(steps.last().copied(), Some(2 * Subject::ALL.len() as u64 * 2));
         for r in &rows {
             for b in baselines(r.mode, &r.name) {
                 assert!(ratio(&rows, r, b).is_some(), "{} has no {b} row", r.name);

@@ -77,6 +77,8 @@ impl Knobs {
                 FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length = m,
                 FramingSpec::LengthPrefix(lp) => lp.max_frame = m,
                 FramingSpec::JsonHeader(j) => j.body_max = m,
+                FramingSpec::Resp(r) => r.max = m,
+                FramingSpec::Http(h) => h.max = m,
             }
         }
         Ok(framing)

@@ -379,5 +379,11 @@ async fn serve_conn(c: conn::Conn) {
         FramingSpec::JsonHeader(_) => json_header::serve(c).await,
         FramingSpec::Handshake { .. } => handshake::serve(c).await,
         FramingSpec::Udp { .. } => unreachable!("udp is served by udp::serve"),
+        // No protocol-aware reference server yet: decode whole values or
+        // messages with the framing's own codec and answer with the handler.
+        FramingSpec::Resp(_) | FramingSpec::Http(_) => {
+            let codec = c.cfg.framing.codec();
+            c.serve_framed(codec).await
+        }
     }
 }
