@@ -53,6 +53,7 @@ impl ListArgs {
                     outln!(buf, "      {k:<16} default {d:<8} {m}");
                 }
             }
+            outln!(buf, "  raw            accepted alias of naive (no framing, reads of 1024 bytes)");
         }
         if want("presets") {
             outln!(buf, "length-prefix presets:");

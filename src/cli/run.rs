@@ -14,7 +14,7 @@ use crate::scenario::{self, Origin, Scenario, Source};
 /// Report format on stdout.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
-    /// One line per scenario, details for each mismatch.
+    /// Text for people (`run`: one line per scenario, details for each mismatch).
     Human,
     /// One JSON object.
     Json,
