@@ -192,9 +192,6 @@ impl InitArgs {
         let mut written = Vec::new();
         for (file, schedule, what) in schedules {
             let path = self.out.join(file);
-            if path.exists() && !self.force {
-                bail!("{}: exists; pass --force to overwrite it, or --out another folder", path.display());
-            }
             let stem = file.trim_end_matches(".toml");
             let text = format!(
                 "# Written by `framelab init`. Run: framelab run {out}\n\
