@@ -1,8 +1,8 @@
 //! Seeds: every random choice of a run comes from one seed (the scenario's,
 //! `--seed`, or a hash of the scenario's name). Each part of a run that
 //! draws its own numbers (a connection's write plan, its read plan, the
-//! proxy, a soak client) gets a sub-seed from [`derive`], the one place
-//! that says how. Changing an arm of [`derive`] changes the bytes a seed
+//! proxy, a soak client) gets a sub-seed from [`derive`](fn@derive), the one place
+//! that says how. Changing an arm of [`derive`](fn@derive) changes the bytes a seed
 //! gives: the determinism tests (`tests/plan_properties.rs`) guard it.
 
 /// FNV-1a's starting value.

@@ -4,7 +4,7 @@
 //! A mode is one kind of comparison. [`Mode::Codec`] decodes pre-encoded
 //! streams in memory (see [`codec`]); [`Mode::Loopback`] sends them end to
 //! end over 127.0.0.1 and decodes every frame on the receiving side, beside
-//! a `raw` stream and the seeds' handshake and sleep-between-sends
+//! a `raw` stream and the tutorials' handshake and sleep-between-sends
 //! workarounds (see [`loopback`]). Every row is timed in several rounds,
 //! the rows of one size interleaved round by round so that a burst of load
 //! elsewhere on the machine hits them all alike, and the median round is

@@ -19,8 +19,8 @@ use crate::scenario;
 
 Examples:
   framelab explore scenarios/b01-length-prefix-intact.toml --runs 500
-  framelab explore my.toml --seed 7 --out found.toml      then: framelab run found.toml
-  framelab explore my.toml --exhaustive --max-cuts 2
+  framelab explore examples/explore/naive-tutorial.toml --seed 1 --out found.toml   then: framelab run found.toml
+  framelab explore examples/explore/two-frames.toml --exhaustive --max-cuts 2
   framelab explore my.toml --target 127.0.0.1:9000 --format json")]
 pub struct ExploreArgs {
     /// The scenario to vary (its server or target, messages and expected verdict).

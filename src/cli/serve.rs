@@ -25,9 +25,14 @@ use crate::units::{parse_duration, parse_size};
 pub struct ServeArgs {
     /// Strategy, or a full framing spec (`length-prefix:i32le,max=1MiB`).
     pub strategy: String,
-    /// Address to listen on; port 0 picks a free port (printed).
+    /// Address to listen on; port 0 picks a free port (printed). Loopback
+    /// only, unless --allow-non-loopback.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: SocketAddr,
+    /// Let --addr be an address other machines can reach (a warning is
+    /// printed: these servers are test fixtures, some deliberately buggy).
+    #[arg(long)]
+    pub allow_non_loopback: bool,
     /// correct (default), tutorial (alias seed), utf8 (naive), decimal (length-prefix).
     #[arg(long, default_value = "correct")]
     pub variant: Variant,
@@ -91,6 +96,20 @@ impl ServeArgs {
             delimiter: self.delimiter.clone(),
             preset: self.preset.clone(),
         };
+        if !crate::net::is_loopback(&self.addr) && !self.allow_non_loopback {
+            anyhow::bail!(
+                "--addr {}: not a loopback address, so other machines could reach this test server; use 127.0.0.1, or pass --allow-non-loopback if that is what you want",
+                self.addr
+            );
+        }
+        if let Some(root) = &self.root {
+            if !root.is_dir() {
+                anyhow::bail!(
+                    "--root {}: no such folder; give the folder the files handler serves (it refuses paths that leave it)",
+                    root.display()
+                );
+            }
+        }
         let framing = knobs.apply(self.strategy.parse()?)?;
         let mut cfg = ServerConfig::new(framing).variant(self.variant);
         cfg.sequential = self.sequential;
@@ -110,6 +129,12 @@ impl ServeArgs {
     /// Serves until Ctrl-C.
     pub fn run(self) -> anyhow::Result<i32> {
         let cfg = self.config()?;
+        if !crate::net::is_loopback(&cfg.addr) {
+            eprintln!(
+                "warning: listening on {}, reachable from other machines; framelab's servers are test fixtures (some deliberately buggy), not for exposure",
+                cfg.addr
+            );
+        }
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         rt.block_on(async move {
             let server = Server::start(cfg.clone()).await.with_context(|| format!("binding {}", cfg.addr))?;

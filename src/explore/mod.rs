@@ -432,7 +432,7 @@ impl Explorer {
 
     /// Shrinks `case` while its verdict stays `verdict`: fewer and shorter
     /// messages, fewer writes, shorter pauses, a simpler read plan. Each
-    /// step is believed only when [`CONFIRM_RUNS`] runs all agree.
+    /// step is believed only when 3 runs all agree.
     /// Returns the smallest case, the steps accepted and the runs made.
     pub async fn shrink(
         &self,

@@ -77,7 +77,7 @@ pub enum DigestKind {
     /// SHA-256 (the default).
     #[default]
     Sha256,
-    /// MD5, as the seed's version 2 uses.
+    /// MD5, as the JSON-header tutorial's version 2 uses.
     Md5,
 }
 
@@ -89,7 +89,7 @@ pub enum DigestPolicy {
     Require,
     /// A digest that is present must match; a missing one is accepted.
     IfPresent,
-    /// Digests are not checked: the seed's behaviour (B16).
+    /// Digests are not checked: the JSON-header tutorial's behaviour (B16).
     Ignore,
 }
 

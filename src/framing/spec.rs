@@ -131,22 +131,26 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         name: "json-header",
         wire: "length-prefixed JSON header {total_size, filename, sha256|md5}, then total_size body bytes",
         knobs: &[
-            ("preset", "u32be", "length-prefix preset of the header length (the seed uses i32le)"),
+            ("preset", "u32be", "length-prefix preset of the header length (the JSON-header tutorial uses i32le)"),
             ("header-max", "64KiB", "largest JSON header"),
             ("body-max", "64MiB", "largest body"),
             ("digest", "sha256", "digest the encoder writes: sha256 or md5"),
-            ("verify", "require", "require | if-present | ignore (the seed's behaviour, B16)"),
+            ("verify", "require", "require | if-present | ignore (the JSON-header tutorial's behaviour, B16)"),
         ],
     },
     StrategyInfo {
         name: "handshake",
-        wire: "request\\n; reply Ready|N\\n; client sends Start; N reply bytes follow (seed 002)",
+        wire: "request\\n; reply Ready|N\\n; client sends Start; N reply bytes follow (the Ready|N tutorial)",
         knobs: &[("max", "64KiB", "longest request line and largest reply")],
     },
     StrategyInfo {
         name: "udp",
         wire: "one datagram per message; a datagram larger than read-size is cut short",
-        knobs: &[("read-size", "1024", "the seed variant's recvfrom buffer; the correct server reads whole datagrams")],
+        knobs: &[(
+            "read-size",
+            "1024",
+            "the tutorial variant's recvfrom buffer; the correct server reads whole datagrams",
+        )],
     },
     StrategyInfo {
         name: "resp",

@@ -2,7 +2,7 @@
 //! detail in words, and what was seen). A verdict follows only from what
 //! was observed.
 //!
-//! - [`reference`]: a reference server's own record of what it understood;
+//! - [`reference`](mod@reference): a reference server's own record of what it understood;
 //! - [`blackbox`]: a server we cannot look into, by its replies;
 //! - [`client`]: a client under test, by its exit status and output.
 //!

@@ -29,6 +29,7 @@ pub(crate) async fn serve(
         Ok(Ok(s)) => s,
         failed => {
             crate::net::reset(client);
+            counters.upstream_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let how = match failed {
                 Ok(Err(e)) => format!("upstream {} refused: {e}; the client was reset", cfg.upstream),
                 _ => format!("upstream {} did not answer within {:?}", cfg.upstream, cfg.connect_timeout),

@@ -25,9 +25,13 @@ pub struct ScenarioResult {
     pub seed: u64,
     /// What happened, in words.
     pub detail: String,
-    /// Messages sent (first connection), shown escaped.
+    /// Messages sent (first connection), shown escaped and quoted; the
+    /// JSON form is the plain text (quotes and escapes removed).
+    #[serde(serialize_with = "ser_plain")]
     pub sent: Vec<String>,
-    /// Messages the server understood (or replies, for targets), escaped.
+    /// Messages the server understood (or replies, for targets), shown
+    /// like `sent`.
+    #[serde(serialize_with = "ser_plain")]
     pub seen: Vec<String>,
     /// The plan's write sizes (first connection).
     pub writes: Vec<usize>,
@@ -35,6 +39,29 @@ pub struct ScenarioResult {
     pub plan: String,
     /// Wall time.
     pub duration_ms: u64,
+}
+
+/// The text of a message shown by [`crate::framing::show`]
+/// (`"a\nb"`, or `"abc"... (900 bytes)` when cut), unquoted and
+/// unescaped, for JSON: `a` newline `b`, `abc... (900 bytes)`. Bytes that
+/// are not UTF-8 become U+FFFD. Text that is not quoted is kept as is.
+pub(crate) fn plain(shown: &str) -> String {
+    let Some(body) = shown.strip_prefix('"') else { return shown.to_owned() };
+    let mut escaped = false;
+    let end = body.char_indices().find_map(|(i, c)| {
+        let close = c == '"' && !escaped;
+        escaped = c == '\\' && !escaped;
+        close.then_some(i)
+    });
+    let Some(end) = end else { return shown.to_owned() };
+    match crate::framing::unescape(&shown[..end + 2]) {
+        Ok(bytes) => format!("{}{}", String::from_utf8_lossy(&bytes), &body[end + 1..]),
+        Err(_) => shown.to_owned(),
+    }
+}
+
+fn ser_plain<S: serde::Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|m| plain(m)))
 }
 
 /// A missing verdict is written `"error"`.
@@ -59,5 +86,19 @@ impl ScenarioResult {
     /// A command that replays this scenario exactly.
     pub fn replay_command(&self) -> String {
         format!("framelab run {} --seed {}", self.file, self.seed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain;
+    use crate::framing::show;
+
+    #[test]
+    fn json_messages_are_plain_text_not_quoted_escapes() {
+        assert_eq!(plain(&show(b"hello world", 48)), "hello world");
+        assert_eq!(plain(&show(b"a\n\"b\",c\\", 48)), "a\n\"b\",c\\");
+        assert_eq!(plain(&show(&[b'x'; 60], 4)), "xxxx... (60 bytes)");
+        assert_eq!(plain("... 3 more"), "... 3 more");
     }
 }

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use super::model::Scenario;
 
 /// A scenario file that could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
+/// Shown as `FILE:LINE:COLUMN: MESSAGE`, or `FILE: MESSAGE` when the
+/// error is about the whole file (line 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     /// The file.
     pub file: String,
@@ -18,6 +19,18 @@ pub struct LoadError {
     /// What is wrong, naming the key when there is one.
     pub message: String,
 }
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
 
 /// Line and column (1-based) of byte `offset` in `text`.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -94,7 +94,7 @@ impl Conn {
         }
     }
 
-    /// One `recv(max)`: a single read, returned as is (the seed's model).
+    /// One `recv(max)`: a single read, returned as is (the tutorials' model).
     pub async fn recv(&mut self, max: usize) -> Result<Bytes, Ended> {
         self.buf.clear();
         match self.fill(max).await {
@@ -218,7 +218,7 @@ impl Conn {
 
 /// Frames a reply with the server's own codec. Refusals are sent as a
 /// message `ERROR: why`; files over json-header carry their name and a
-/// digest (or, for the seed variant, the seed's placeholder digest).
+/// digest (or, for the tutorial variant, the JSON-header tutorial's placeholder digest).
 pub(crate) fn frame_reply(
     codec: &mut AnyCodec,
     reply: Reply,

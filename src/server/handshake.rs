@@ -76,7 +76,7 @@ pub(crate) async fn serve(mut c: Conn) {
         loop {
             c.frame_start = None;
             let msg = match c.recv(SEED_RECV).await {
-                // Like the seed's `.strip()`: a trailing newline is not part of the request.
+                // Like the Ready|N tutorial's `.strip()`: a trailing newline is not part of the request.
                 Ok(b) => {
                     let keep = b.len() - usize::from(b.ends_with(b"\n")) - usize::from(b.ends_with(b"\r\n"));
                     b.slice(..keep)

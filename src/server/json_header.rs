@@ -1,7 +1,7 @@
 //! The json-header server (JSON-header tutorial, version 2). `correct` decodes with
 //! [`JsonHeaderCodec`](crate::framing::JsonHeaderCodec), checking every
 //! digest, and serves files with a real sha256. `seed` checks no digest and
-//! sends the seed's placeholder digest `1231231231232132131232311` with
+//! sends the JSON-header tutorial's placeholder digest `1231231231232132131232311` with
 //! every file (B16), so a client that verifies sees the mismatch. Neither
 //! serves a file outside its root (B17): the files handler refuses.
 

@@ -107,7 +107,11 @@ pub const VARIANTS: &[(&str, &str, &str)] = &[
         "each recv(read-size) is one message (B1 B2 B3 B10); same as correct: naive has no boundaries",
     ),
     ("naive", "utf8", "recv(read-size) decoded as UTF-8 per read; a split character kills the connection (B11)"),
-    ("delimiter", "tutorial", "gathers recv(1024)s until one ends with the delimiter (seed 001's end marker)"),
+    (
+        "delimiter",
+        "tutorial",
+        "gathers recv(1024)s until one ends with the delimiter (the Sleep fix tutorial's end marker)",
+    ),
     (
         "length-prefix",
         "tutorial",
@@ -222,7 +226,7 @@ impl ServerConfig {
         Ok(())
     }
 
-    /// Whether file replies carry the seed's placeholder digest.
+    /// Whether file replies carry the JSON-header tutorial's placeholder digest.
     pub(crate) fn placeholder_digest(&self) -> bool {
         self.variant == Variant::Tutorial && self.framing.strategy() == "json-header"
     }

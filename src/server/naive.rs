@@ -1,6 +1,6 @@
 //! The naive server: every `recv(read_size)` is taken as one message, as
 //! the first server of every seed does (B1, B2, B3, B10). The `utf8`
-//! variant also decodes each read as UTF-8 on its own, like the seeds'
+//! variant also decodes each read as UTF-8 on its own, like the tutorials'
 //! `conn.recv(1024).decode('utf-8')`, and drops the connection when a
 //! multi-byte character is split between two reads (B11).
 
