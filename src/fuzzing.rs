@@ -20,8 +20,8 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::check;
 use crate::framing::{
-    AnyCodec, DelimiterCodec, DigestPolicy, JsonHeaderCodec, JsonHeaderFormat, LengthPrefix, LengthPrefixCodec,
-    NaiveCodec,
+    AnyCodec, DelimiterCodec, DigestPolicy, HttpCodec, HttpFormat, HttpMode, JsonHeaderCodec, JsonHeaderFormat,
+    LengthPrefix, LengthPrefixCodec, NaiveCodec, RequestMethod, RespCodec, RespFormat,
 };
 
 /// Which codec a target exercises.
@@ -35,6 +35,10 @@ pub enum Strategy {
     LengthPrefix,
     /// [`JsonHeaderCodec`], header preset chosen by the input.
     JsonHeader,
+    /// [`RespCodec`], depth chosen by the input.
+    Resp,
+    /// [`HttpCodec`], mode and default method chosen by the input.
+    Http,
 }
 
 /// Length-prefix presets the targets rotate through.
@@ -72,7 +76,18 @@ pub fn codec(strategy: Strategy, config: u8) -> AnyCodec {
             };
             AnyCodec::JsonHeader(JsonHeaderCodec::new(f))
         }
+        Strategy::Resp => AnyCodec::Resp(RespCodec::new(resp_format(config))),
+        Strategy::Http => {
+            let mode = [HttpMode::Auto, HttpMode::Request, HttpMode::Response][config as usize % 3];
+            let method = if config & 0x80 != 0 { RequestMethod::Head } else { RequestMethod::Get };
+            AnyCodec::Http(HttpCodec::new(HttpFormat { mode, head_max: FUZZ_MAX, max: FUZZ_MAX, method }))
+        }
     }
+}
+
+/// The RESP knobs config byte `config` picks: depth 1 to 8, [`FUZZ_MAX`].
+pub fn resp_format(config: u8) -> RespFormat {
+    RespFormat { max: FUZZ_MAX, depth: 1 + config as usize % 8 }
 }
 
 /// `decode_*`: arbitrary bytes fed in arbitrary chunks. The first byte
@@ -107,6 +122,9 @@ pub struct RoundtripInput {
 /// maximum, or containing the delimiter); naive framing, which has no
 /// boundaries, must at least give back every byte in order.
 pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
+    if strategy == Strategy::Resp {
+        return roundtrip_resp(input);
+    }
     let mut c = codec(strategy, input.config);
     let max = c.max_message();
     let mut accepted: Vec<Bytes> = Vec::new();
@@ -141,6 +159,67 @@ pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
     }
     if let Err(e) = check::round_trip(c, &accepted) {
         panic!("{strategy:?} config {}: {e}", input.config);
+    }
+}
+
+/// A command's words as an array of bulk strings, written independently of
+/// [`RespCodec`]'s encoder (the oracle of `roundtrip_resp`).
+pub fn resp_command(message: &[u8]) -> Vec<u8> {
+    let words: Vec<&[u8]> = message.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect();
+    let mut out = format!("*{}\r\n", words.len()).into_bytes();
+    for w in words {
+        out.extend_from_slice(format!("${}\r\n", w.len()).as_bytes());
+        out.extend_from_slice(w);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// `roundtrip_resp`: a message that starts with a RESP type byte is sent
+/// as is, or refused when it is not exactly one value the decoder takes;
+/// any other message is sent as the array of its words ([`resp_command`]),
+/// or refused when it has none or that array is over the maximum. The
+/// stream then decodes to exactly what was sent, one frame per accepted
+/// message, and a decoded frame encodes to itself.
+pub fn roundtrip_resp(input: &RoundtripInput) {
+    let format = resp_format(input.config);
+    let mut enc = RespCodec::new(format);
+    let mut wire = BytesMut::new();
+    let mut sent: Vec<Vec<u8>> = Vec::new();
+    for m in &input.messages {
+        let before = wire.len();
+        let value = m.first().is_some_and(|b| crate::framing::resp::TYPE_BYTES.contains(b));
+        match enc.encode(&m[..], &mut wire) {
+            Ok(()) => {
+                let frame = wire[before..].to_vec();
+                if value {
+                    assert_eq!(&frame, m, "a RESP value was not sent as is");
+                } else {
+                    assert_eq!(frame, resp_command(m), "command {m:?} encoded wrongly");
+                }
+                sent.push(frame);
+            }
+            Err(e) => {
+                assert_eq!(wire.len(), before, "a refused message left bytes on the wire: {e}");
+                if value {
+                    let alone = check::decode_chunked(&mut RespCodec::new(format), m, &[]);
+                    let one = alone.error.is_none() && alone.frames.len() == 1 && alone.frames[0][..] == m[..];
+                    assert!(!one, "refused {m:?}, a value the decoder takes whole: {e}");
+                } else {
+                    let words = resp_command(m);
+                    assert!(words == b"*0\r\n" || words.len() > format.max, "refused command {m:?}: {e}");
+                }
+            }
+        }
+    }
+    let got = check::decode_chunked(&mut RespCodec::new(format), &wire, &[]);
+    assert_eq!(got.error, None, "config {}: the encoded stream does not decode", input.config);
+    let frames: Vec<Vec<u8>> = got.frames.iter().map(|f| f.to_vec()).collect();
+    assert_eq!(frames, sent, "config {}: decoded frames differ from what was sent", input.config);
+    for f in &frames {
+        let mut again = BytesMut::new();
+        enc.encode(&f[..], &mut again).unwrap_or_else(|e| panic!("a decoded frame {f:?} does not encode: {e}"));
+        assert_eq!(&again[..], &f[..], "a decoded frame does not encode to itself");
     }
 }
 
@@ -302,6 +381,10 @@ pub const TARGETS: &[(&str, TargetBody)] = &[
     ("chunking_delimiter", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Delimiter, i))),
     ("chunking_length_prefix", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::LengthPrefix, i))),
     ("chunking_json_header", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::JsonHeader, i))),
+    ("decode_resp", |d| decode(Strategy::Resp, d)),
+    ("decode_http", |d| decode(Strategy::Http, d)),
+    ("roundtrip_resp", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::Resp, i))),
+    ("chunking_http", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Http, i))),
     ("parse_framing", parse_framing),
     ("parse_scenario", parse_scenario),
     ("plan_schedule", plan_schedule),

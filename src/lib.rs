@@ -3,7 +3,8 @@
 //!
 //! TCP carries a byte stream, not messages: two `write()`s may reach the
 //! peer in one `read()` ("sticky packets", 粘包), one message may take
-//! several reads, and a length header may arrive cut in two. This crate
+//! several reads, and a length header may arrive cut in two (the bugs this
+//! causes, B1..B18, are catalogued in `docs/bugs.md`). This crate
 //! holds the pieces the `framelab` binary is built from, usable from your
 //! own tests:
 //!
@@ -34,11 +35,16 @@ pub mod explore;
 pub mod fault;
 pub mod framing;
 pub mod fuzzing;
+pub mod judge;
+pub mod kernel_queue;
 pub mod net;
 pub mod proxy;
 pub mod report;
+pub mod run;
 pub mod scenario;
+pub mod seed;
 pub mod server;
 pub mod soak;
+pub mod sync;
 pub mod target;
 pub mod units;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A naive client for seed 004's first protocol (bug B7): the server sends
+"""A naive client for the length-as-text tutorial's first protocol (bug B7): the server sends
 str(len(data)) and then the data, with nothing between them. This client
 reads the length with one recv(1024) and the data with one recv(n). On a
 quiet machine the length arrives alone and it works; when the length and

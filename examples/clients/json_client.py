@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A file client for seed 003's "version 2" protocol (json-header) that
+"""A file client for the "version 2" protocol of the JSON-header tutorial (json-header) that
 checks the digest in the header against the body it received, and refuses
 the file (exit status 1, "digest mismatch") when it does not match or is
 missing.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A file client for seed 003's "version 2" protocol (json-header) that
+"""A file client for the "version 2" protocol of the JSON-header tutorial (json-header) that
 never checks the digest in the header (bug B16): whatever the server
 sends is accepted as the file.
 

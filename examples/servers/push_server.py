@@ -7,7 +7,7 @@ does:
 
     raw      the message bytes, no boundary at all
     line     the message, then "\\n"
-    decimal  str(len(message)), then the message (seed 004's protocol, B7)
+    decimal  str(len(message)), then the message (the length-as-text tutorial's protocol, B7)
     u32be    a 4-byte big-endian length, then the message
 
     python3 push_server.py PORT FRAMING MESSAGE...

@@ -39,7 +39,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder, LengthDelimitedCodec, LinesCodec};
 
-use crate::framing::{DelimiterCodec, JsonHeaderCodec, JsonMessage, LengthPrefixCodec, NaiveCodec};
+use crate::framing::{
+    DelimiterCodec, HttpCodec, JsonHeaderCodec, JsonMessage, LengthPrefixCodec, NaiveCodec, RespCodec,
+};
 
 /// Message sizes compared by default: 16 B, 64 B, 1 KiB, 64 KiB, 1 MiB.
 pub const SIZES: [usize; 5] = [16, 64, 1024, 64 * 1024, 1024 * 1024];
@@ -76,6 +78,12 @@ pub enum Subject {
     LengthPrefix,
     /// framelab's json-header codec with its defaults (sha256, verified).
     JsonHeader,
+    /// framelab's RESP codec: each message a one-word command, sent as an
+    /// array of one bulk string (`*1\r\n$N\r\n...\r\n`).
+    Resp,
+    /// framelab's HTTP codec: each message the body of a
+    /// `POST /m HTTP/1.1` request with a `Content-Length`.
+    Http,
     /// tokio-util's `LengthDelimitedCodec` (u32 big-endian).
     TokioLengthDelimited,
     /// tokio-util's `LinesCodec` (validates UTF-8, returns `String`).
@@ -87,7 +95,7 @@ pub enum Subject {
 impl Subject {
     /// Every subject, in table order: the ceiling, then each framelab
     /// strategy followed by its tokio-util counterpart.
-    pub const ALL: [Subject; 8] = [
+    pub const ALL: [Subject; 10] = [
         Subject::Raw,
         Subject::LengthPrefix,
         Subject::TokioLengthDelimited,
@@ -96,6 +104,8 @@ impl Subject {
         Subject::TokioAnyDelimiter,
         Subject::Naive,
         Subject::JsonHeader,
+        Subject::Resp,
+        Subject::Http,
     ];
 
     /// The row name used in reports and JSON (`length-prefix`,
@@ -107,6 +117,8 @@ impl Subject {
             Subject::Delimiter => "delimiter",
             Subject::LengthPrefix => "length-prefix",
             Subject::JsonHeader => "json-header",
+            Subject::Resp => "resp",
+            Subject::Http => "http",
             Subject::TokioLengthDelimited => "tokio-util LengthDelimitedCodec",
             Subject::TokioLines => "tokio-util LinesCodec",
             Subject::TokioAnyDelimiter => "tokio-util AnyDelimiterCodec",
@@ -125,16 +137,20 @@ impl Subject {
     }
 
     /// The rows this one is compared with: its tokio-util counterparts
-    /// (json-header is a length-prefixed header, so `LengthDelimitedCodec`),
-    /// then `raw`. Empty for `raw` itself.
+    /// (json-header is a length-prefixed header, so `LengthDelimitedCodec`;
+    /// tokio-util has no RESP or HTTP codec), then `raw`. Empty for `raw`
+    /// itself.
     pub fn baselines(self) -> &'static [Subject] {
         match self {
             Subject::Raw => &[],
             Subject::LengthPrefix | Subject::JsonHeader => &[Subject::TokioLengthDelimited, Subject::Raw],
             Subject::Delimiter => &[Subject::TokioLines, Subject::TokioAnyDelimiter, Subject::Raw],
-            Subject::Naive | Subject::TokioLengthDelimited | Subject::TokioLines | Subject::TokioAnyDelimiter => {
-                &[Subject::Raw]
-            }
+            Subject::Naive
+            | Subject::Resp
+            | Subject::Http
+            | Subject::TokioLengthDelimited
+            | Subject::TokioLines
+            | Subject::TokioAnyDelimiter => &[Subject::Raw],
         }
     }
 }
@@ -149,8 +165,12 @@ pub struct Workload {
     size: usize,
     /// The messages' payloads.
     messages: Vec<Bytes>,
-    /// The same payloads as text, for the tokio-util text codecs' encoders.
+    /// The same payloads as text, for the tokio-util text codecs' encoders;
+    /// for `http`, the whole requests.
     texts: Vec<String>,
+    /// Framing bytes around each payload (`resp` and `http`, whose frames
+    /// are whole values and messages).
+    overhead: usize,
     /// The encoded stream.
     wire: Bytes,
     /// The read buffer, kept between replays like a connection's.
@@ -180,13 +200,21 @@ impl Workload {
             Subject::TokioLines | Subject::TokioAnyDelimiter => {
                 messages.iter().map(|m| String::from_utf8(m.to_vec()).expect("ASCII")).collect()
             }
+            Subject::Http => messages
+                .iter()
+                .map(|m| {
+                    let body = std::str::from_utf8(m).expect("ASCII");
+                    format!("POST /m HTTP/1.1\r\nHost: bench\r\nContent-Length: {size}\r\n\r\n{body}")
+                })
+                .collect(),
             _ => Vec::new(),
         };
         let buf = RefCell::new(BytesMut::with_capacity(INITIAL_CAPACITY));
-        let mut w = Workload { subject, size, messages, texts, wire: Bytes::new(), buf };
+        let mut w = Workload { subject, size, messages, texts, overhead: 0, wire: Bytes::new(), buf };
         let mut wire = BytesMut::new();
         w.encode(&mut wire);
         w.wire = wire.freeze();
+        w.overhead = (w.wire.len() - w.payload_bytes()) / w.messages.len();
         w
     }
 
@@ -244,6 +272,8 @@ impl Workload {
             Subject::Delimiter => feed(DelimiterCodec::lines(MAX_MESSAGE), buf, wire, reads, |m| m.len()),
             Subject::LengthPrefix => feed(LengthPrefixCodec::default(), buf, wire, reads, |m| m.len()),
             Subject::JsonHeader => feed(JsonHeaderCodec::default(), buf, wire, reads, |f| f.body.len()),
+            Subject::Resp => feed(RespCodec::default(), buf, wire, reads, |m| m.len() - self.overhead),
+            Subject::Http => feed(HttpCodec::default(), buf, wire, reads, |m| m.len() - self.overhead),
             Subject::TokioLengthDelimited => feed(LengthDelimitedCodec::new(), buf, wire, reads, |m| m.len()),
             Subject::TokioLines => feed(LinesCodec::new_with_max_length(MAX_MESSAGE), buf, wire, reads, |s| s.len()),
             Subject::TokioAnyDelimiter => feed(
@@ -279,6 +309,8 @@ impl Workload {
                 ms.iter().map(|m| JsonMessage::new("m.bin", m.clone())),
                 dst,
             ),
+            Subject::Resp => encode_all(&mut RespCodec::default(), ms.iter().map(|m| &m[..]), dst),
+            Subject::Http => encode_all(&mut HttpCodec::default(), self.texts.iter().map(|t| t.as_bytes()), dst),
             Subject::TokioLengthDelimited => encode_all(&mut LengthDelimitedCodec::new(), ms.iter().cloned(), dst),
             Subject::TokioLines => {
                 encode_all(&mut LinesCodec::new_with_max_length(MAX_MESSAGE), self.texts.iter(), dst)

@@ -42,7 +42,7 @@
 //!   `json-header`): one `write_all` of the row's pre-encoded stream
 //!   ([`Workload::wire`]: about 512 KiB of payload, thousands of 64 B
 //!   frames), and the server decoding all of it;
-//! - `handshake`: one message of the seed 002 protocol: the client sends
+//! - `handshake`: one message of the Ready|N tutorial's protocol: the client sends
 //!   `m\n`, reads `Ready|N\n`, sends `Start`, reads the N-byte body. Two
 //!   round trips per message, however small;
 //! - `sleep-100ms`: one message written raw, then a 100 ms sleep, as seed
@@ -88,7 +88,7 @@ use super::codec::{INITIAL_CAPACITY, MAX_MESSAGE, RAW, READ_SIZE, Subject, Workl
 use crate::framing::handshake::{MAX_READY_LINE, START, check_start, parse_ready, ready_line};
 use crate::framing::{DelimiterCodec, JsonHeaderCodec, LengthPrefixCodec, NaiveCodec};
 
-/// The pause of the sleep row, as in seed 001 (`time.sleep(0.1)`).
+/// The pause of the sleep row, as in the sleep-fix tutorial (`time.sleep(0.1)`).
 pub const SLEEP: Duration = Duration::from_millis(100);
 
 /// Longest one [`Link::run`] may take (beyond the sleep row's own sleeps)
@@ -178,12 +178,6 @@ impl Row {
             Row::JsonHeader => Some(Subject::JsonHeader),
             Row::Handshake | Row::Sleep => None,
         }
-    }
-
-    /// Whether the row streams many frames per write (as opposed to one
-    /// message per round trip or per sleep).
-    pub fn is_stream(self) -> bool {
-        self.subject().is_some()
     }
 }
 
@@ -606,7 +600,7 @@ async fn handshake_once(s: &mut TcpStream, buf: &mut BytesMut, max: usize) -> io
     Ok(n)
 }
 
-/// The correct handshake server of seed 002's protocol, lean: requests
+/// The correct handshake server of the Ready|N tutorial's protocol, lean: requests
 /// framed with `\n`, `Ready|N\n`, exactly five bytes of `Start`, then the
 /// N-byte body. Ends at EOF or on any error (the client then times out or
 /// sees EOF).

@@ -4,7 +4,7 @@
 //! A mode is one kind of comparison. [`Mode::Codec`] decodes pre-encoded
 //! streams in memory (see [`codec`]); [`Mode::Loopback`] sends them end to
 //! end over 127.0.0.1 and decodes every frame on the receiving side, beside
-//! a `raw` stream and the seeds' handshake and sleep-between-sends
+//! a `raw` stream and the tutorials' handshake and sleep-between-sends
 //! workarounds (see [`loopback`]). Every row is timed in several rounds,
 //! the rows of one size interleaved round by round so that a burst of load
 //! elsewhere on the machine hits them all alike, and the median round is
@@ -430,7 +430,7 @@ mod tests {
         let rows = run(Mode::Codec, &settings, &mut |p| steps.push(p.done)).unwrap();
         assert_eq!(rows.len(), 2 * Subject::ALL.len());
         assert!(rows.iter().all(|r| r.mode == Mode::Codec && r.bytes_per_sec > 0.0 && r.frames_per_sec > 0.0));
-        assert_eq!(steps.last().copied(), Some(2 * 8 * 2));
+        assert_eq!(steps.last().copied(), Some(2 * Subject::ALL.len() as u64 * 2));
         for r in &rows {
             for b in baselines(r.mode, &r.name) {
                 assert!(ratio(&rows, r, b).is_some(), "{} has no {b} row", r.name);

@@ -21,10 +21,11 @@ Examples:
 Codec mode feeds each decoder 64 KiB reads appended to a BytesMut, decoding
 until None after each read, as tokio-util's FramedRead does. `raw` consumes the
 same reads with no framing: the ceiling. Loopback mode sends each strategy's
-stream over 127.0.0.1 (client thread writes ~512 KiB per write_all, server
-thread reads 64 KiB at a time and decodes every frame) beside a `raw` stream
-of the same payload; `handshake` is seed 002's Ready|N / Start per message and
-`sleep-100ms` seed 001's sleep between sends. Bytes are message payload bytes.
+stream over 127.0.0.1 (the client writes ~512 KiB per write_all, the receiver
+reads 64 KiB at a time and decodes every frame; both on one thread by default,
+--loopback-threads 2 for two) beside a `raw` stream of the same payload;
+`handshake` is the file-transfer tutorial's Ready|N / Start per message and
+`sleep-100ms` the end-marker tutorial's sleep between sends. Bytes are message payload bytes.
 Ratios compare rows of the same run; on a shared machine trust them more
 than the absolute numbers. Exit 2 when a mode fails to run (a socket error).")]
 pub struct BenchArgs {

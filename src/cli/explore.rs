@@ -8,8 +8,9 @@ use clap::Args;
 use serde_json::json;
 
 use super::run::Format;
-use crate::explore::{Explorer, Progress};
-use crate::scenario::{self, RunOptions};
+use crate::explore::{Exhaustive, Explored, Explorer, Progress};
+use crate::run::RunOptions;
+use crate::scenario;
 
 /// Options of `framelab explore`.
 #[derive(Debug, Args)]
@@ -18,8 +19,8 @@ use crate::scenario::{self, RunOptions};
 
 Examples:
   framelab explore scenarios/b01-length-prefix-intact.toml --runs 500
-  framelab explore my.toml --seed 7 --out found.toml      then: framelab run found.toml
-  framelab explore my.toml --exhaustive --max-cuts 2
+  framelab explore examples/explore/naive-tutorial.toml --seed 1 --out found.toml   then: framelab run found.toml
+  framelab explore examples/explore/two-frames.toml --exhaustive --max-cuts 2
   framelab explore my.toml --target 127.0.0.1:9000 --format json")]
 pub struct ExploreArgs {
     /// The scenario to vary (its server or target, messages and expected verdict).
@@ -97,108 +98,118 @@ impl ExploreArgs {
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
-            let (verdicts, cases) = match r {
-                Ok(v) => v,
+            return match r {
+                Ok(ex) => self.report_exhaustive(&explorer, &ex).map(|()| 0),
                 Err(e) => {
                     eprintln!("error: {e}");
-                    return Ok(2);
+                    Ok(2)
                 }
             };
-            match self.format {
-                Format::Json => {
-                    let rows: Vec<_> = verdicts
-                        .iter()
-                        .map(|(v, n, c)| {
-                            let cuts =
-                                explorer.scenario_for(c).map(|s| s.client.schedule.to_string()).unwrap_or_default();
-                            json!({"verdict": v.to_string(), "count": n, "example": c, "schedule": cuts})
-                        })
-                        .collect();
-                    println!("{}", serde_json::to_string_pretty(&json!({"cases": cases, "verdicts": rows}))?);
-                }
-                Format::Human => {
-                    println!(
-                        "{cases} case(s); {} distinct verdict(s) (expected {}):",
-                        verdicts.len(),
-                        explorer.expected()
-                    );
-                    for (v, n, c) in &verdicts {
-                        let sched = explorer.scenario_for(c).map(|s| s.client.schedule.to_string()).unwrap_or_default();
-                        println!(
-                            "  {:<10} {n:>6} case(s)   e.g. schedule {sched}, messages {:?}",
-                            v.to_string(),
-                            c.messages
-                        );
-                    }
-                }
-            }
-            return Ok(0);
         }
         let r = rt.block_on(explorer.explore(self.runs, self.seed, self.jobs, progress));
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
-        let (found, runs) = match r {
+        let explored = match r {
             Ok(v) => v,
             Err(e) => {
                 eprintln!("error: {e}");
                 return Ok(2);
             }
         };
-        if let (Some(f), Some(out)) = (&found, &self.out) {
+        if let (Some(f), Some(out)) = (&explored.found, &self.out) {
             std::fs::write(out, &f.toml)?;
         }
+        self.report(&explorer, &explored)?;
+        Ok(if explored.found.is_some() { 1 } else { 0 })
+    }
+
+    fn report_exhaustive(&self, explorer: &Explorer, ex: &Exhaustive) -> anyhow::Result<()> {
+        let schedule = |c| explorer.scenario_for(c).map(|s| s.client.schedule.to_string()).unwrap_or_default();
         match self.format {
             Format::Json => {
-                let v = match &found {
-                    None => json!({"scenario": self.scenario, "seed": self.seed, "runs": runs, "found": false}),
-                    Some(f) => json!({
-                        "scenario": self.scenario,
-                        "seed": self.seed,
-                        "runs": f.runs,
-                        "found": true,
-                        "verdict": f.verdict.to_string(),
-                        "expected": explorer.expected().to_string(),
-                        "shrink_steps": f.shrink_steps,
-                        "shrink_runs": f.shrink_runs,
-                        "stable": format!("{}/10", f.stable),
-                        "case": f.case,
-                        "out": self.out,
-                        "toml": f.toml,
-                    }),
-                };
+                let rows: Vec<_> = ex
+                    .verdicts
+                    .iter()
+                    .map(|v| {
+                        json!({"verdict": v.verdict.to_string(), "count": v.count, "example": v.example, "schedule": schedule(&v.example)})
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&json!({"cases": ex.runs, "verdicts": rows}))?);
+            }
+            Format::Human => {
+                println!(
+                    "{} case(s); {} distinct verdict(s) (expected {}):",
+                    ex.runs,
+                    ex.verdicts.len(),
+                    explorer.expected()
+                );
+                for v in &ex.verdicts {
+                    println!(
+                        "  {:<10} {:>6} case(s)   e.g. schedule {}, messages {:?}",
+                        v.verdict.to_string(),
+                        v.count,
+                        schedule(&v.example),
+                        v.example.messages
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn report(&self, explorer: &Explorer, explored: &Explored) -> anyhow::Result<()> {
+        match (self.format, &explored.found) {
+            (Format::Json, None) => {
+                let v = json!({"scenario": self.scenario, "seed": self.seed, "runs": explored.runs, "found": false});
                 println!("{}", serde_json::to_string_pretty(&v)?);
             }
-            Format::Human => match &found {
-                None => println!(
-                    "{runs} run(s) with seed {}: every verdict was {} as expected; nothing found",
-                    self.seed,
-                    explorer.expected()
-                ),
-                Some(f) => {
-                    println!(
-                        "found {} (expected {}) after {} run(s) with seed {}",
-                        f.verdict,
-                        explorer.expected(),
-                        f.runs,
-                        self.seed
-                    );
-                    println!(
-                        "shrunk in {} step(s) ({} runs) to {} message(s) in {} write(s); the written scenario gave {} {}/10 times",
-                        f.shrink_steps,
-                        f.shrink_runs,
-                        f.case.messages.len(),
-                        f.case.cuts.len() + 1,
-                        f.verdict,
-                        f.stable
-                    );
-                    match &self.out {
-                        Some(p) => println!("wrote {} (replay: framelab run {})", p.display(), p.display()),
-                        None => print!("\n{}", f.toml),
-                    }
+            (Format::Json, Some(f)) => {
+                let v = json!({
+                    "scenario": self.scenario,
+                    "seed": self.seed,
+                    "runs": f.runs,
+                    "found": true,
+                    "verdict": f.verdict.to_string(),
+                    "expected": explorer.expected().to_string(),
+                    "shrink_steps": f.shrink_steps,
+                    "shrink_runs": f.shrink_runs,
+                    "stable": format!("{}/10", f.stable),
+                    "case": f.case,
+                    "out": self.out,
+                    "toml": f.toml,
+                });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            }
+            (Format::Human, None) => println!(
+                "{} run(s) with seed {}: every verdict was {} as expected; nothing found",
+                explored.runs,
+                self.seed,
+                explorer.expected()
+            ),
+            (Format::Human, Some(f)) => {
+                println!(
+                    "found {} (expected {}) after {} run(s) with seed {}",
+                    f.verdict,
+                    explorer.expected(),
+                    f.runs,
+                    self.seed
+                );
+                println!(
+                    "shrunk in {} step(s) ({} runs) to {} message(s) in {} write(s); the written scenario gave {} {}/10 times",
+                    f.shrink_steps,
+                    f.shrink_runs,
+                    f.case.messages.len(),
+                    f.case.cuts.len() + 1,
+                    f.verdict,
+                    f.stable
+                );
+                match &self.out {
+                    Some(p) => println!("wrote {} (replay: framelab run {})", p.display(), p.display()),
+                    None => print!("\n{}", f.toml),
                 }
-            },
+            }
         }
-        Ok(if found.is_some() { 1 } else { 0 })
+        Ok(())
     }
 }

@@ -25,9 +25,9 @@ const SECTIONS: &[&str] = &["strategies", "presets", "variants", "handlers", "sc
 pub struct ListArgs {
     /// Show only this section: strategies, presets, variants, handlers, schedules, verdicts, scenarios.
     pub section: Option<String>,
-    /// Folder of scenarios to list.
-    #[arg(long, default_value = "scenarios")]
-    pub scenarios: std::path::PathBuf,
+    /// Folder of scenarios to list (default: ./scenarios/ if it exists, else the built-in suite).
+    #[arg(long)]
+    pub scenarios: Option<std::path::PathBuf>,
 }
 
 impl ListArgs {
@@ -53,6 +53,7 @@ impl ListArgs {
                     outln!(buf, "      {k:<16} default {d:<8} {m}");
                 }
             }
+            outln!(buf, "  raw            accepted alias of naive (no framing, reads of 1024 bytes)");
         }
         if want("presets") {
             outln!(buf, "length-prefix presets:");
@@ -65,6 +66,8 @@ impl ListArgs {
             for (strategy, name, what) in VARIANTS {
                 outln!(buf, "  {strategy:<14} {name:<11} {what}");
             }
+            outln!(buf, "  (`seed` is an accepted alias of `tutorial`; one client at a time is its own setting:");
+            outln!(buf, "   `sequential = true` in [server], `framelab serve --sequential`, B14)");
         }
         if want("handlers") {
             outln!(buf, "handlers:");
@@ -90,24 +93,30 @@ impl ListArgs {
             outln!(buf, "verdicts: {}", names.join(", "));
         }
         if want("scenarios") {
-            outln!(buf, "scenarios in {}:", self.scenarios.display());
-            match crate::scenario::collect(std::slice::from_ref(&self.scenarios)) {
-                Ok(files) => {
+            let paths: Vec<_> = self.scenarios.iter().cloned().collect();
+            match crate::scenario::resolve(&paths) {
+                Ok((files, origin)) => {
+                    let from = match (origin, &self.scenarios) {
+                        (_, Some(p)) => p.display().to_string(),
+                        (crate::scenario::Origin::BuiltIn, None) => "the built-in suite".into(),
+                        _ => "./scenarios/".into(),
+                    };
+                    outln!(buf, "scenarios in {from} (bug, expected verdict, name, file):");
                     for f in files {
-                        match crate::scenario::load_file(&f) {
+                        match f.load() {
                             Ok(s) => outln!(
                                 buf,
                                 "  {:<4} {:<10} {}  ({})",
                                 s.bug.as_deref().unwrap_or("-"),
                                 s.expect.verdict.to_string(),
                                 s.name,
-                                f.display()
+                                f.path().display()
                             ),
                             Err(e) => outln!(buf, "  error: {e}"),
                         }
                     }
                 }
-                Err(e) => outln!(buf, "  ({e})"),
+                Err(e) => outln!(buf, "scenarios: {e}"),
             }
         }
         Ok(())

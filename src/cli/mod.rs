@@ -3,6 +3,7 @@
 
 mod bench;
 mod explore;
+mod init;
 mod list;
 mod proxy;
 mod run;
@@ -16,7 +17,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "framelab", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  framelab run                          the built-in scenario suite (scenarios/)\n  framelab run --filter B4 --seed 7     one bug, replayed with a seed\n  framelab serve naive --variant seed   a recv(1024)-style server on 127.0.0.1\n  framelab explore my.toml --out min.toml   find and shrink a failing plan\n  framelab proxy --listen 127.0.0.1:0 --upstream 127.0.0.1:9000 --down drip\n  framelab soak length-prefix           1,000 hostile + 100 good connections\n  framelab bench --quick                each strategy beside tokio-util and raw loopback\n  framelab list                         strategies, variants, schedules, scenarios"
+    after_help = "Examples:\n  framelab run                          the built-in scenario suite (or ./scenarios/ if there is one)\n  framelab init --command \"python3 my_server.py {port}\" --framing delimiter   scenarios for your server\n  framelab run --filter B4 --seed 7     one bug, replayed with a seed\n  framelab serve naive --variant tutorial   a recv(1024)-style server on 127.0.0.1\n  framelab explore examples/explore/naive-tutorial.toml --out min.toml   find and shrink a failing plan\n  framelab proxy --listen 127.0.0.1:0 --upstream 127.0.0.1:9000 --down drip\n  framelab soak length-prefix           1,000 hostile + 100 good connections\n  framelab bench --quick                each strategy beside tokio-util and raw loopback\n  framelab list                         strategies, variants, schedules, scenarios"
 )]
 pub struct Cli {
     /// Log the server's, proxy's and runner's decisions to stderr: -v info,
@@ -43,6 +44,8 @@ enum Command {
     Soak(Box<soak::SoakArgs>),
     /// Run scenario files or folders (default scenarios/) and report verdicts.
     Run(Box<run::RunArgs>),
+    /// Write starting scenario files for your own server (one per schedule that matters).
+    Init(Box<init::InitArgs>),
     /// Run a reference server until Ctrl-C; prints `listening on IP:PORT` first.
     Serve(Box<serve::ServeArgs>),
 }
@@ -60,6 +63,7 @@ pub fn main() -> i32 {
         Command::Proxy(a) => a.run(),
         Command::Explore(a) => a.run(),
         Command::Soak(a) => a.run(),
+        Command::Init(a) => a.run(),
     };
     match result {
         Ok(code) => code,

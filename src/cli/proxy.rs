@@ -162,8 +162,8 @@ impl ProxyArgs {
                 }
             }
             say(&format!(
-                "total: {} connection(s) ({} refused), {} bytes up, {} bytes down, seed {seed}",
-                stats.connections, stats.refused, stats.bytes_up, stats.bytes_down
+                "total: {} connection(s) ({} refused: too many open; {} reset: upstream unreachable), {} bytes up, {} bytes down, seed {seed}",
+                stats.connections, stats.refused, stats.upstream_failed, stats.bytes_up, stats.bytes_down
             ));
             Ok(0)
         })

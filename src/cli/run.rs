@@ -8,12 +8,13 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 
 use crate::report::{HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
-use crate::scenario::{self, RunOptions, Scenario};
+use crate::run::{self, RunOptions};
+use crate::scenario::{self, Origin, Scenario, Source};
 
 /// Report format on stdout.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
-    /// One line per scenario, details for each mismatch.
+    /// Text for people (`run`: one line per scenario, details for each mismatch).
     Human,
     /// One JSON object.
     Json,
@@ -26,14 +27,14 @@ pub enum Format {
 spawned target and client under test, with their process groups, first).
 
 Examples:
-  framelab run                                  the built-in suite (scenarios/)
-  framelab run scenarios/b01-naive-coalesce.toml --seed 7
+  framelab run                                  ./scenarios/ if there is one, else the built-in suite
+  framelab run scenarios/b01-naive-coalesced.toml --seed 7
   framelab run --filter B4 --format json
   framelab run --junit report.xml --shard 1/3
   framelab run my-scenarios/ --target 127.0.0.1:9000
   framelab run examples/scenarios/                spawned Python servers and clients")]
 pub struct RunArgs {
-    /// Scenario files or folders (default: scenarios/).
+    /// Scenario files or folders (default: ./scenarios/ if it exists, else the built-in suite).
     pub paths: Vec<PathBuf>,
     /// Report format on stdout.
     #[arg(long, value_enum, default_value = "human")]
@@ -50,7 +51,7 @@ pub struct RunArgs {
     /// Point every scenario at this server (loopback only) instead of its own.
     #[arg(long)]
     pub target: Option<SocketAddr>,
-    /// Run a stable 1/N share of the scenarios: I/N, 1 <= I <= N.
+    /// Run shard I of N: the files sorted by name, every Nth from the Ith (N shards split the suite evenly).
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
     /// Scenarios run at once (most of a scenario's time is spent waiting).
@@ -83,18 +84,16 @@ pub(crate) fn contains_word(text: &str, word: &str) -> bool {
 
 impl RunArgs {
     /// Loads, filters and shards the scenarios; errors are file-located.
-    pub fn scenarios(&self) -> Result<Vec<Scenario>, Vec<String>> {
-        let paths = if self.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { self.paths.clone() };
-        let files = scenario::collect(&paths).map_err(|e| vec![e.to_string()])?;
+    /// Also says which suite a run without paths picked.
+    pub fn scenarios(&self) -> Result<(Vec<Scenario>, Origin), Vec<String>> {
+        let (mut files, origin) = scenario::resolve(&self.paths).map_err(|e| vec![e.to_string()])?;
+        if let Some((i, n)) = self.shard {
+            files = scenario::shard(files, Source::path, i, n);
+        }
         let mut errors = Vec::new();
         let mut out = Vec::new();
         for f in files {
-            if let Some((i, n)) = self.shard
-                && !scenario::in_shard(&f, i, n)
-            {
-                continue;
-            }
-            match scenario::load_file(&f) {
+            match f.load() {
                 Ok(s) => {
                     let keep = self.filter.as_ref().is_none_or(|t| {
                         s.bug.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(t))
@@ -108,7 +107,41 @@ impl RunArgs {
                 Err(e) => errors.push(e.to_string()),
             }
         }
-        if errors.is_empty() { Ok(out) } else { Err(errors) }
+        if errors.is_empty() { Ok((out, origin)) } else { Err(errors) }
+    }
+
+    /// Why nothing matched, in words.
+    fn nothing_matched(&self, origin: Origin) -> String {
+        let what = if origin == Origin::BuiltIn {
+            "the built-in suite".to_owned()
+        } else if self.paths.is_empty() {
+            "./scenarios/".to_owned()
+        } else {
+            self.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        };
+        match (&self.filter, self.shard) {
+            (Some(f), _) => format!(
+                "no scenario in {what} has {f:?} in its name, file or bug id; run `framelab list scenarios` to see them"
+            ),
+            (None, Some((i, n))) => format!("shard {i}/{n} of {what} is empty; use fewer shards"),
+            (None, None) => format!("no scenario file (*.toml) in {what}"),
+        }
+    }
+
+    /// The reporters the options ask for.
+    fn reporters(&self) -> Vec<Box<dyn Reporter>> {
+        let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+        match self.format {
+            Format::Human => {
+                let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                reporters.push(Box::new(HumanReporter::new(std::io::stdout(), color)));
+            }
+            Format::Json => reporters.push(Box::new(JsonReporter::new(std::io::stdout()))),
+        }
+        if let Some(p) = &self.junit {
+            reporters.push(Box::new(JunitReporter::new(p.clone())));
+        }
+        reporters
     }
 
     /// Runs the scenarios and reports.
@@ -122,7 +155,16 @@ impl RunArgs {
             return Ok(2);
         }
         let scenarios = match self.scenarios() {
-            Ok(s) => s,
+            Ok((s, origin)) if s.is_empty() => {
+                eprintln!("error: {}", self.nothing_matched(origin));
+                return Ok(2);
+            }
+            Ok((s, origin)) => {
+                if let Some(line) = origin.describe(s.len()) {
+                    eprintln!("{line}");
+                }
+                s
+            }
             Err(errors) => {
                 for e in errors {
                     eprintln!("error: {e}");
@@ -130,21 +172,7 @@ impl RunArgs {
                 return Ok(2);
             }
         };
-        if scenarios.is_empty() {
-            eprintln!("error: no scenario matched (paths {:?}, filter {:?})", self.paths, self.filter);
-            return Ok(2);
-        }
-        let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
-        match self.format {
-            Format::Human => {
-                let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                reporters.push(Box::new(HumanReporter::new(std::io::stdout(), color)));
-            }
-            Format::Json => reporters.push(Box::new(JsonReporter::new(std::io::stdout()))),
-        }
-        if let Some(p) = &self.junit {
-            reporters.push(Box::new(JunitReporter::new(p.clone())));
-        }
+        let mut reporters = self.reporters();
         let count = scenarios.len();
         for r in reporters.iter_mut() {
             r.event(&RunEvent::RunStarted { count })?;
@@ -163,7 +191,7 @@ impl RunArgs {
         let started = Instant::now();
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let mut io_error = None;
-        let suite = scenario::run_suite(scenarios, opts, self.jobs, |r| {
+        let suite = run::run_suite(scenarios, opts, self.jobs, |r| {
             if let Some(b) = &bar {
                 b.inc(1);
                 b.suspend(|| {

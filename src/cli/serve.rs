@@ -5,30 +5,40 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use crate::server::{Handler, Knobs, Server, ServerConfig, ServerEvent, apply_knobs, parse_variant};
+use crate::framing::Knobs;
+use crate::server::{FeedLine, Handler, Server, ServerConfig, ServerEvent, Variant};
 use crate::units::{parse_duration, parse_size};
 
 /// Options of `framelab serve`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  framelab serve naive --variant seed --log-messages
+  framelab serve naive --variant tutorial --log-messages
       a recv(1024) server; then in another shell:
       python3 -c \"import socket;s=socket.create_connection(('127.0.0.1',PORT));s.send(b'hello');s.send(b'world')\"
   framelab serve length-prefix --preset i32le --handler echo --addr 127.0.0.1:9000
   framelab serve 'delimiter:\"\\r\\n\",max=4KiB' --handler upper
   framelab serve json-header --handler files --root ./public
-  framelab serve naive --variant sequential      one client at a time (B14)")]
+  framelab serve naive --sequential      one client at a time (B14)
+  framelab serve naive --events json     JSON lines: listening, message, error, reply, closed")]
 pub struct ServeArgs {
     /// Strategy, or a full framing spec (`length-prefix:i32le,max=1MiB`).
     pub strategy: String,
-    /// Address to listen on; port 0 picks a free port (printed).
+    /// Address to listen on; port 0 picks a free port (printed). Loopback
+    /// only, unless --allow-non-loopback.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: SocketAddr,
-    /// correct (default), seed, utf8 (naive), decimal (length-prefix), sequential.
+    /// Let --addr be an address other machines can reach (a warning is
+    /// printed: these servers are test fixtures, some deliberately buggy).
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+    /// correct (default), tutorial (alias seed), utf8 (naive), decimal (length-prefix).
     #[arg(long, default_value = "correct")]
-    pub variant: String,
+    pub variant: Variant,
+    /// Serve one client at a time: the next waits until this one leaves (B14).
+    #[arg(long)]
+    pub sequential: bool,
     /// echo, upper, ack, digest, files, silent.
     #[arg(long, default_value = "ack")]
     pub handler: String,
@@ -62,6 +72,19 @@ pub struct ServeArgs {
     /// Print every message as the server understood it, and every error and close.
     #[arg(long)]
     pub log_messages: bool,
+    /// Print events for programs: `json` prints one JSON object per line
+    /// (the first `{"event":"listening","addr":...}`), every event after.
+    #[arg(long, value_enum, default_value = "human")]
+    pub events: Events,
+}
+
+/// How `serve` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Events {
+    /// `listening on IP:PORT`, then events only with --log-messages.
+    Human,
+    /// JSON lines ([`FeedLine`]), every event.
+    Json,
 }
 
 impl ServeArgs {
@@ -73,10 +96,23 @@ impl ServeArgs {
             delimiter: self.delimiter.clone(),
             preset: self.preset.clone(),
         };
-        let framing = apply_knobs(self.strategy.parse()?, &knobs).map_err(anyhow::Error::msg)?;
-        let (variant, sequential) = parse_variant(&self.variant).map_err(anyhow::Error::msg)?;
-        let mut cfg = ServerConfig::new(framing).variant(variant);
-        cfg.sequential = sequential;
+        if !crate::net::is_loopback(&self.addr) && !self.allow_non_loopback {
+            anyhow::bail!(
+                "--addr {}: not a loopback address, so other machines could reach this test server; use 127.0.0.1, or pass --allow-non-loopback if that is what you want",
+                self.addr
+            );
+        }
+        if let Some(root) = &self.root
+            && !root.is_dir()
+        {
+            anyhow::bail!(
+                "--root {}: no such folder; give the folder the files handler serves (it refuses paths that leave it)",
+                root.display()
+            );
+        }
+        let framing = knobs.apply(self.strategy.parse()?)?;
+        let mut cfg = ServerConfig::new(framing).variant(self.variant);
+        cfg.sequential = self.sequential;
         cfg.handler = self.handler.parse::<Handler>().map_err(anyhow::Error::msg)?;
         cfg.delay = self.delay.unwrap_or_default();
         cfg.root = self.root.clone();
@@ -86,21 +122,32 @@ impl ServeArgs {
         cfg.limits.max_connections = self.max_connections;
         // A long-running server keeps no history; --log-messages reads the live feed.
         cfg.record = false;
-        cfg.validate().map_err(anyhow::Error::msg)?;
+        cfg.validate()?;
         Ok(cfg)
     }
 
     /// Serves until Ctrl-C.
     pub fn run(self) -> anyhow::Result<i32> {
         let cfg = self.config()?;
+        if !crate::net::is_loopback(&cfg.addr) {
+            eprintln!(
+                "warning: listening on {}, reachable from other machines; framelab's servers are test fixtures (some deliberately buggy), not for exposure",
+                cfg.addr
+            );
+        }
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         rt.block_on(async move {
             let server = Server::start(cfg.clone()).await.with_context(|| format!("binding {}", cfg.addr))?;
-            println!("listening on {}", server.addr());
+            let json = self.events == Events::Json;
+            if json {
+                print_line(&FeedLine::Listening { addr: server.addr() });
+            } else {
+                println!("listening on {}", server.addr());
+            }
             eprintln!(
                 "framelab: {} server ({} variant, {} handler){}; Ctrl-C stops",
                 cfg.framing,
-                if cfg.sequential { "sequential".to_string() } else { cfg.variant.to_string() },
+                if cfg.sequential { format!("{}, sequential", cfg.variant) } else { cfg.variant.to_string() },
                 cfg.handler,
                 if cfg.delay.is_zero() { String::new() } else { format!(", delay {:?}", cfg.delay) }
             );
@@ -109,8 +156,12 @@ impl ServeArgs {
             let printer = tokio::spawn(async move {
                 loop {
                     match feed.recv().await {
+                        Ok((id, ev)) if json => print_line(&FeedLine::of(id, &ev)),
                         Ok((id, ev)) if log => print_event(id, &ev),
                         Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) if json => {
+                            print_line(&FeedLine::Skipped { count: n })
+                        }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                             if log {
                                 println!("[log] {n} events not shown (printing fell behind)");
@@ -126,6 +177,12 @@ impl ServeArgs {
             printer.abort();
             Ok(0)
         })
+    }
+}
+
+fn print_line(line: &FeedLine) {
+    if let Ok(text) = serde_json::to_string(line) {
+        println!("{text}");
     }
 }
 

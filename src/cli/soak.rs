@@ -22,9 +22,10 @@ Examples:
   framelab soak delimiter --format json")]
 pub struct SoakArgs {
     /// Strategies or framing specs (default: naive, delimiter, length-prefix, json-header, handshake).
+    #[arg(value_parser = parse_strategy)]
     pub strategies: Vec<String>,
     /// Server variant.
-    #[arg(long, default_value = "correct")]
+    #[arg(long, default_value = "correct", value_parser = parse_variant)]
     pub variant: String,
     /// Hostile connections.
     #[arg(long, default_value_t = 1000)]
@@ -50,6 +51,19 @@ pub struct SoakArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+}
+
+/// Checked when the command line is read, before anything starts.
+fn parse_strategy(s: &str) -> Result<String, String> {
+    match s.parse::<crate::framing::FramingSpec>() {
+        Ok(crate::framing::FramingSpec::Udp { .. }) => Err("the soak is TCP only".into()),
+        Ok(_) => Ok(s.to_owned()),
+        Err(e) => Err(format!("{e} (see `framelab list strategies`)")),
+    }
+}
+
+fn parse_variant(s: &str) -> Result<String, String> {
+    s.parse::<crate::server::Variant>().map(|_| s.to_owned()).map_err(|e| e.to_string())
 }
 
 impl SoakArgs {

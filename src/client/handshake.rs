@@ -1,4 +1,4 @@
-//! The handshake client of seed 002: for each request, send `request\n`,
+//! The handshake client of the Ready|N tutorial: for each request, send `request\n`,
 //! read `Ready|N`, send `Start`, read N bytes. With `coalesce_start`, the
 //! `Start` and the next request go in one write: the case that loses a
 //! request on the seed's server (B8).
@@ -11,18 +11,39 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::ClientOutcome;
+use super::{ClientOutcome, ReplyError};
 use crate::framing::handshake::{MAX_READY_LINE, START, parse_ready};
 
-/// Reads until `buf` holds `n` bytes; false on EOF, error or deadline.
-async fn read_at_least(s: &mut TcpStream, buf: &mut BytesMut, n: usize, deadline: Instant) -> Result<(), String> {
+/// Why a read of the handshake stopped short.
+enum Short {
+    /// The deadline passed.
+    Timeout,
+    /// The peer closed.
+    Eof,
+    /// The read failed (reset).
+    Failed,
+}
+
+impl Short {
+    /// Records the stop in `out`.
+    fn record(self, out: &mut ClientOutcome) {
+        match self {
+            Short::Timeout => out.hung = true,
+            Short::Eof => out.peer_closed_early = true,
+            Short::Failed => out.reset_by_peer = true,
+        }
+    }
+}
+
+/// Reads until `buf` holds `n` bytes.
+async fn read_at_least(s: &mut TcpStream, buf: &mut BytesMut, n: usize, deadline: Instant) -> Result<(), Short> {
     while buf.len() < n {
         buf.reserve(n - buf.len());
         match tokio::time::timeout_at(deadline, s.read_buf(buf)).await {
-            Err(_) => return Err("timeout".into()),
-            Ok(Ok(0)) => return Err("eof".into()),
+            Err(_) => return Err(Short::Timeout),
+            Ok(Ok(0)) => return Err(Short::Eof),
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(format!("read: {e}")),
+            Ok(Err(_)) => return Err(Short::Failed),
         }
     }
     Ok(())
@@ -38,14 +59,10 @@ pub async fn run_handshake(
     connect_timeout: Duration,
 ) -> ClientOutcome {
     let mut out = ClientOutcome::default();
-    let mut s = match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            out.connect_error = Some(format!("connect to {addr}: {e}"));
-            return out;
-        }
-        Err(_) => {
-            out.connect_error = Some(format!("connect to {addr}: no answer within {connect_timeout:?}"));
+    let mut s = match super::connect(addr, connect_timeout).await {
+        Ok(s) => s,
+        Err(e) => {
+            out.connect_error = Some(e.to_string());
             return out;
         }
     };
@@ -71,23 +88,19 @@ pub async fn run_handshake(
                 break buf.split_to(pos + 1);
             }
             if buf.len() > MAX_READY_LINE {
-                out.reply_errors.push("a Ready line longer than 32 bytes".into());
+                out.reply_errors.push(ReplyError::Handshake("a Ready line longer than 32 bytes".into()));
                 return out;
             }
             let want = buf.len() + 1;
             if let Err(e) = read_at_least(&mut s, &mut buf, want, deadline).await {
-                match e.as_str() {
-                    "timeout" => out.hung = true,
-                    "eof" => out.peer_closed_early = true,
-                    _ => out.reset_by_peer = true,
-                }
+                e.record(&mut out);
                 return out;
             }
         };
         let n = match parse_ready(&line, max_reply) {
             Ok(n) => n,
             Err(e) => {
-                out.reply_errors.push(e.to_string());
+                out.reply_errors.push(ReplyError::Handshake(e.to_string()));
                 return out;
             }
         };
@@ -103,11 +116,7 @@ pub async fn run_handshake(
         }
         out.written += w.len();
         if let Err(e) = read_at_least(&mut s, &mut buf, n, deadline).await {
-            match e.as_str() {
-                "timeout" => out.hung = true,
-                "eof" => out.peer_closed_early = true,
-                _ => out.reset_by_peer = true,
-            }
+            e.record(&mut out);
             return out;
         }
         out.replies.push(buf.split_to(n).freeze());

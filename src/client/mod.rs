@@ -12,7 +12,9 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::Notify;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{Notify, oneshot};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::codec::Decoder;
 
@@ -21,8 +23,9 @@ pub use udp::run_udp;
 
 use crate::fault::Action;
 use crate::fault::read::ReadPlan;
-use crate::framing::AnyCodec;
-use crate::server::ObservationLog;
+use crate::framing::{AnyCodec, ErrorKind};
+use crate::seed::{self, Purpose};
+use crate::sync::{ConnId, PeerReads, SyncOutcome, wait_read};
 
 /// How one client connection behaves.
 #[derive(Debug, Clone)]
@@ -41,7 +44,7 @@ pub struct ClientSpec {
     pub read_plan: ReadPlan,
     /// Keep the connection open this long after the last write.
     pub hold: Duration,
-    /// Seed of the read plan.
+    /// Seed of the connection (its read plan is drawn from it).
     pub seed: u64,
     /// Connect timeout.
     pub connect_timeout: Duration,
@@ -52,6 +55,43 @@ pub struct ClientSpec {
     /// closes or has been quiet this long (zero: stop at once). Extra
     /// replies from a black-box server are how a split shows.
     pub settle: Duration,
+}
+
+/// A reply that could not be taken as one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplyError {
+    /// The reply framing refused the bytes.
+    #[error("{kind}: {detail}")]
+    Decode {
+        /// What kind of framing error.
+        kind: ErrorKind,
+        /// The codec's message.
+        detail: String,
+    },
+    /// The stream ended inside a reply.
+    #[error("{0} bytes of an incomplete reply at end of stream")]
+    Incomplete(usize),
+    /// The peer sent more than [`MAX_REPLY_BYTES`].
+    #[error("overflow: the peer sent more than {0} reply bytes; stopped reading")]
+    Overflow(usize),
+    /// Reading the TCP stream failed (reset by the peer, ...): the
+    /// transport, not the replies' framing.
+    #[error("read: {0}")]
+    Read(String),
+    /// Receiving a datagram failed.
+    #[error("recv: {0}")]
+    Recv(String),
+    /// A handshake reply that breaks the protocol.
+    #[error("{0}")]
+    Handshake(String),
+}
+
+impl ReplyError {
+    /// Whether the error is the transport's (the connection failed), not
+    /// something the peer's replies said.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, ReplyError::Read(_))
+    }
 }
 
 /// What one client connection saw.
@@ -66,7 +106,7 @@ pub struct ClientOutcome {
     /// Replies decoded, in order.
     pub replies: Vec<Bytes>,
     /// Errors decoding replies (digest mismatch, bad framing).
-    pub reply_errors: Vec<String>,
+    pub reply_errors: Vec<ReplyError>,
     /// A reply the plan waited for never came.
     pub hung: bool,
     /// The peer closed its side before the client was done.
@@ -77,12 +117,14 @@ pub struct ClientOutcome {
     pub eof: bool,
     /// Bytes written.
     pub written: usize,
+    /// A sync of the plan that the peer's reads never reached (the first).
+    pub stalled: Option<SyncOutcome>,
 }
 
 #[derive(Debug, Default)]
 struct Shared {
     replies: Vec<Bytes>,
-    errors: Vec<String>,
+    errors: Vec<ReplyError>,
     eof: bool,
     reset: bool,
     /// Reply bytes read so far.
@@ -91,63 +133,61 @@ struct Shared {
     overflowed: bool,
 }
 
+impl Shared {
+    fn ended(&self) -> bool {
+        self.eof || self.reset || self.overflowed
+    }
+}
+
 /// Most reply bytes a client reads on one connection: a peer that answers
 /// without end is stopped here, not followed into memory exhaustion.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
 
-/// Waits until the reference server has read `n` bytes from `local`.
-async fn sync(log: &ObservationLog, local: SocketAddr, n: usize, timeout: Duration) -> bool {
-    log.wait_until(timeout, |o| o.connections.iter().any(|c| c.peer == local && c.bytes_read >= n as u64)).await.1
+/// The reading half of a connection, on its own task: replies as they come.
+struct Replies {
+    shared: Arc<Mutex<Shared>>,
+    changed: Arc<Notify>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<OwnedReadHalf>,
 }
 
-/// Connects to `addr` and carries out `spec`. `log` is the reference
-/// server's observation, used by [`Action::Sync`]; without one, syncs are
-/// no-ops.
-pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&ObservationLog>) -> ClientOutcome {
-    let mut out = ClientOutcome::default();
-    let stream = match tokio::time::timeout(spec.connect_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            out.connect_error = Some(format!("connect to {addr}: {e}"));
-            return out;
-        }
-        Err(_) => {
-            out.connect_error = Some(format!("connect to {addr}: no answer within {:?}", spec.connect_timeout));
-            return out;
-        }
-    };
-    let _ = stream.set_nodelay(spec.nodelay);
-    out.local = stream.local_addr().ok();
-    let local = out.local.expect("a connected socket has a local address");
-    let (mut rd, mut wr) = stream.into_split();
+/// How a wait for replies ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waited {
+    /// The replies waited for are in.
+    Got,
+    /// The peer ended the stream first.
+    Ended,
+    /// The time passed first.
+    TimedOut,
+}
 
-    let shared = Arc::new(Mutex::new(Shared::default()));
-    let changed = Arc::new(Notify::new());
-    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let reader = {
-        let shared = shared.clone();
-        let changed = changed.clone();
+impl Replies {
+    fn spawn(mut rd: OwnedReadHalf, spec: &ClientSpec) -> Replies {
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let changed = Arc::new(Notify::new());
+        let (stop, mut stop_rx) = oneshot::channel::<()>();
+        let (sh, ch) = (shared.clone(), changed.clone());
         let mut codec = spec.response.clone();
         let plan = spec.read_plan;
-        let mut rng = crate::fault::rng(spec.seed ^ 0x5245_4144);
-        tokio::spawn(async move {
+        let mut rng = crate::fault::rng(seed::derive(spec.seed, Purpose::ReadPlan));
+        let task = tokio::spawn(async move {
             let mut buf = BytesMut::new();
             loop {
                 if !plan.pause.is_zero() {
                     tokio::time::sleep(plan.pause).await;
                 }
-                let n = plan.next_size(&mut rng);
-                let mut chunk = vec![0u8; n];
+                let mut chunk = vec![0u8; plan.next_size(&mut rng)];
                 let r = tokio::select! {
                     r = rd.read(&mut chunk) => r,
                     _ = &mut stop_rx => return rd,
                 };
-                let mut g = shared.lock().unwrap_or_else(|p| p.into_inner());
+                let mut g = sh.lock().unwrap_or_else(|p| p.into_inner());
                 match r {
                     Ok(0) => {
                         g.eof = true;
                         if !buf.is_empty() && codec.is_some() {
-                            g.errors.push(format!("{} bytes of an incomplete reply at end of stream", buf.len()));
+                            g.errors.push(ReplyError::Incomplete(buf.len()));
                         }
                     }
                     Ok(n) => {
@@ -156,68 +196,183 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&Observati
                         decode_replies(&mut codec, &mut buf, &mut g);
                         if g.read > MAX_REPLY_BYTES {
                             g.overflowed = true;
-                            g.errors.push(format!(
-                                "overflow: the peer sent more than {MAX_REPLY_BYTES} reply bytes; stopped reading"
-                            ));
+                            g.errors.push(ReplyError::Overflow(MAX_REPLY_BYTES));
                         }
                     }
                     Err(e) => {
                         g.reset = true;
-                        g.errors.push(format!("read: {e}"));
+                        g.errors.push(ReplyError::Read(e.to_string()));
                     }
                 }
-                let done = g.eof || g.reset || g.overflowed;
+                let done = g.ended();
                 drop(g);
-                changed.notify_waiters();
+                ch.notify_waiters();
                 if done {
                     return rd;
                 }
             }
-        })
-    };
+        });
+        Replies { shared, changed, stop: Some(stop), task }
+    }
 
-    let replies_now = |s: &Arc<Mutex<Shared>>| {
-        let g = s.lock().unwrap_or_else(|p| p.into_inner());
-        (g.replies.len(), g.eof || g.reset || g.overflowed)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until `want` replies are in (`None`: until the stream ends),
+    /// the stream ends, or no reply comes for `quiet` / before `deadline`.
+    async fn wait(&self, want: Option<usize>, quiet: Duration, deadline: Option<Instant>) -> Waited {
+        loop {
+            let notified = self.changed.notified();
+            let (n, ended) = {
+                let g = self.lock();
+                (g.replies.len(), g.ended())
+            };
+            if want.is_some_and(|w| n >= w) {
+                return Waited::Got;
+            }
+            if ended {
+                return Waited::Ended;
+            }
+            let timed_out = match deadline {
+                Some(d) => tokio::time::timeout_at(d.min(Instant::now() + quiet), notified).await.is_err(),
+                None => tokio::time::timeout(quiet, notified).await.is_err(),
+            };
+            if timed_out {
+                return Waited::TimedOut;
+            }
+        }
+    }
+
+    /// Stops reading and copies what came into `out`.
+    fn finish(self, out: &mut ClientOutcome) {
+        self.task.abort();
+        let g = self.lock();
+        out.replies = g.replies.clone();
+        out.reply_errors = g.errors.clone();
+        out.reset_by_peer = g.reset;
+        out.eof = g.eof;
+    }
+
+    /// Stops reading, resets the connection, and copies the replies.
+    async fn reset(mut self, wr: OwnedWriteHalf, out: &mut ClientOutcome) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Ok(rd) = (&mut self.task).await
+            && let Ok(stream) = rd.reunite(wr)
+        {
+            crate::net::reset(stream);
+        }
+        let g = self.lock();
+        out.replies = g.replies.clone();
+        out.reply_errors = g.errors.clone();
+    }
+}
+
+/// A connection that could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The connect failed (refused, unreachable).
+    #[error("connect to {addr}: {source}")]
+    Failed {
+        /// Where to.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No answer in time.
+    #[error("connect to {addr}: no answer within {timeout:?}")]
+    Timeout {
+        /// Where to.
+        addr: SocketAddr,
+        /// How long it waited.
+        timeout: Duration,
+    },
+}
+
+/// Connects within `timeout`; the error, as text, is the outcome's
+/// `connect_error`.
+pub(crate) async fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectError> {
+    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(source)) => Err(ConnectError::Failed { addr, source }),
+        Err(_) => Err(ConnectError::Timeout { addr, timeout }),
+    }
+}
+
+/// How carrying out the plan ended.
+enum Carried {
+    /// Every action done (or stopped by a failure recorded in the outcome).
+    Done,
+    /// The plan reset the connection.
+    Reset,
+}
+
+/// Connects to `addr` and carries out `spec`. [`Action::Sync`] waits on
+/// `peer_reads` for the peer to have read everything written so far;
+/// without a source, syncs are no-ops.
+pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, peer_reads: Option<&dyn PeerReads>) -> ClientOutcome {
+    let mut out = ClientOutcome::default();
+    let stream = match connect(addr, spec.connect_timeout).await {
+        Ok(s) => s,
+        Err(e) => {
+            out.connect_error = Some(e.to_string());
+            return out;
+        }
     };
+    let _ = stream.set_nodelay(spec.nodelay);
+    out.local = stream.local_addr().ok();
+    let conn = ConnId { local: out.local.expect("a connected socket has a local address"), peer: addr };
+    let (rd, mut wr) = stream.into_split();
+    let replies = Replies::spawn(rd, spec);
+    if let Carried::Reset = carry_out(spec, &mut wr, &replies, peer_reads, &conn, &mut out).await {
+        replies.reset(wr, &mut out).await;
+        return out;
+    }
+    if !(out.hung || out.peer_closed_early || out.write_error.is_some()) {
+        // Read replies until the peer closes, the expected replies are in
+        // (and the peer stays quiet for `settle`), or the peer has been
+        // quiet for the reply timeout.
+        match replies.wait(spec.expected_replies, spec.reply_timeout, None).await {
+            // Extra replies may still come: read on until the peer is
+            // quiet for `settle` or ends the stream.
+            Waited::Got if !spec.settle.is_zero() => {
+                replies.wait(None, spec.settle, None).await;
+            }
+            Waited::Got | Waited::Ended => {}
+            Waited::TimedOut => out.hung = spec.expected_replies.is_some(),
+        }
+    }
+    replies.finish(&mut out);
+    out
+}
+
+/// Carries out the plan's actions on `wr`; a failure is recorded in `out`
+/// and ends the plan.
+async fn carry_out(
+    spec: &ClientSpec,
+    wr: &mut OwnedWriteHalf,
+    replies: &Replies,
+    peer_reads: Option<&dyn PeerReads>,
+    conn: &ConnId,
+    out: &mut ClientOutcome,
+) -> Carried {
     let mut waited_for = 0usize;
     let mut write_index = 0usize;
     for action in &spec.actions {
         match action {
             Action::Write(b) => {
-                // A peer that never reads fills the socket buffers; the
-                // write must not wait for it forever.
-                let limit = spec.reply_timeout.max(Duration::from_secs(2));
-                match tokio::time::timeout(limit, wr.write_all(b)).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => {
-                        out.write_error = Some(format!("write: {e}"));
-                        break;
-                    }
-                    Err(_) => {
-                        out.hung = true;
-                        out.write_error = Some(format!("write blocked for {limit:?}: the peer is not reading"));
-                        break;
-                    }
+                if !write(wr, b, spec.reply_timeout, out).await {
+                    break;
                 }
-                out.written += b.len();
                 if spec.lockstep_after.contains(&write_index) {
                     waited_for += 1;
                     let deadline = Instant::now() + spec.reply_timeout;
-                    loop {
-                        let notified = changed.notified();
-                        let (n, ended) = replies_now(&shared);
-                        if n >= waited_for {
-                            break;
-                        }
-                        if ended {
-                            out.peer_closed_early = true;
-                            break;
-                        }
-                        if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                            out.hung = true;
-                            break;
-                        }
+                    match replies.wait(Some(waited_for), spec.reply_timeout, Some(deadline)).await {
+                        Waited::Got => {}
+                        Waited::Ended => out.peer_closed_early = true,
+                        Waited::TimedOut => out.hung = true,
                     }
                     if out.hung || out.peer_closed_early {
                         break;
@@ -227,8 +382,11 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&Observati
             }
             Action::Sleep(d) => tokio::time::sleep(*d).await,
             Action::Sync => {
-                if let Some(log) = log {
-                    let _ = sync(log, local, out.written, spec.reply_timeout).await;
+                if let Some(src) = peer_reads {
+                    let r = wait_read(src, conn, out.written as u64, spec.reply_timeout).await;
+                    if matches!(r, SyncOutcome::Stalled { .. }) && out.stalled.is_none() {
+                        out.stalled = Some(r);
+                    }
                 }
             }
             Action::Shutdown => {
@@ -237,53 +395,32 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, log: Option<&Observati
                 }
                 let _ = wr.shutdown().await;
             }
-            Action::Reset => {
-                let _ = stop_tx.send(());
-                if let Ok(rd) = reader.await
-                    && let Ok(stream) = rd.reunite(wr)
-                {
-                    crate::net::reset(stream);
-                }
-                let g = shared.lock().unwrap_or_else(|p| p.into_inner());
-                out.replies = g.replies.clone();
-                out.reply_errors = g.errors.clone();
-                return out;
-            }
+            Action::Reset => return Carried::Reset,
         }
     }
-    if out.hung || out.peer_closed_early || out.write_error.is_some() {
-        // Give the server a moment to record its side, then stop.
-        reader.abort();
-    } else {
-        // Read replies until the peer closes, the expected replies are in,
-        // or the peer has been quiet for the reply timeout.
-        loop {
-            let notified = changed.notified();
-            let (n, ended) = replies_now(&shared);
-            if ended {
-                break;
-            }
-            if spec.expected_replies.is_some_and(|e| n >= e) {
-                if spec.settle.is_zero() || tokio::time::timeout(spec.settle, notified).await.is_err() {
-                    break;
-                }
-                continue;
-            }
-            if tokio::time::timeout(spec.reply_timeout, notified).await.is_err() {
-                if spec.expected_replies.is_some_and(|e| n < e) {
-                    out.hung = true;
-                }
-                break;
-            }
+    Carried::Done
+}
+
+/// Writes `b`, bounded in time: a peer that never reads fills the socket
+/// buffers, and the write must not wait for it forever. False (and the
+/// failure in `out`) when the write did not complete.
+async fn write(wr: &mut OwnedWriteHalf, b: &[u8], reply_timeout: Duration, out: &mut ClientOutcome) -> bool {
+    let limit = reply_timeout.max(Duration::from_secs(2));
+    match tokio::time::timeout(limit, wr.write_all(b)).await {
+        Ok(Ok(())) => {
+            out.written += b.len();
+            true
         }
-        reader.abort();
+        Ok(Err(e)) => {
+            out.write_error = Some(format!("write: {e}"));
+            false
+        }
+        Err(_) => {
+            out.hung = true;
+            out.write_error = Some(format!("write blocked for {limit:?}: the peer is not reading"));
+            false
+        }
     }
-    let g = shared.lock().unwrap_or_else(|p| p.into_inner());
-    out.replies = g.replies.clone();
-    out.reply_errors = g.errors.clone();
-    out.reset_by_peer = g.reset;
-    out.eof = g.eof;
-    out
 }
 
 fn decode_replies(codec: &mut Option<AnyCodec>, buf: &mut BytesMut, g: &mut Shared) {
@@ -296,7 +433,7 @@ fn decode_replies(codec: &mut Option<AnyCodec>, buf: &mut BytesMut, g: &mut Shar
             Ok(Some(m)) => g.replies.push(m.freeze()),
             Ok(None) => return,
             Err(e) => {
-                g.errors.push(format!("{}: {e}", e.kind()));
+                g.errors.push(ReplyError::Decode { kind: e.kind(), detail: e.to_string() });
                 if !e.is_recoverable() {
                     buf.clear();
                     *codec = None;

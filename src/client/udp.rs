@@ -45,7 +45,7 @@ pub async fn run_udp(
             Ok(Ok((n, from))) if from == addr => out.replies.push(Bytes::copy_from_slice(&buf[..n])),
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
-                out.reply_errors.push(format!("recv: {e}"));
+                out.reply_errors.push(super::ReplyError::Recv(e.to_string()));
                 break;
             }
             Err(_) => {

@@ -19,7 +19,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::fault::{Action, Schedule};
-use crate::scenario::{self, RunOptions, Scenario, Verdict};
+use crate::run::{self, RunOptions};
+use crate::scenario::{self, LoadError, PlanError, Scenario, Verdict};
 
 /// A concrete client plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +94,87 @@ pub struct Explorer {
     vary_messages: bool,
 }
 
+/// Why exploring could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ExploreError {
+    /// The scenario's plan could not be made.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Exhaustive mode over too many frames.
+    #[error("{0} frames: exhaustive mode takes at most 16 (2^(k-1) groupings)")]
+    TooManyFrames(usize),
+    /// Exhaustive mode over too many cases.
+    #[error(
+        "{count} cases exceed the limit of {limit}: raise --limit or lower --max-cuts ({bytes} bytes, {frames} frames)"
+    )]
+    TooManyCases {
+        /// Cases there would be.
+        count: usize,
+        /// The limit.
+        limit: usize,
+        /// Framed bytes.
+        bytes: usize,
+        /// Frames.
+        frames: usize,
+    },
+    /// The base scenario file could not be read as a TOML table.
+    #[error("the base scenario file: {0}")]
+    BaseFile(String),
+    /// The found scenario could not be written as TOML.
+    #[error("writing the scenario: {0}")]
+    Write(String),
+    /// The written scenario does not load.
+    #[error("the written scenario does not load: {0}")]
+    Reload(#[source] LoadError),
+}
+
+/// What [`Explorer::search`] found.
+#[derive(Debug, Clone)]
+pub struct Search {
+    /// The first case whose verdict differs from the expectation.
+    pub hit: Option<Hit>,
+    /// Runs made.
+    pub runs: usize,
+}
+
+/// A case and the verdict it gave.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// The case.
+    pub case: Case,
+    /// Its verdict.
+    pub verdict: Verdict,
+}
+
+/// What [`Explorer::explore`] gives.
+#[derive(Debug, Clone)]
+pub struct Explored {
+    /// The shrunk reproducer, if a differing verdict was found.
+    pub found: Option<Found>,
+    /// Runs made searching.
+    pub runs: usize,
+}
+
+/// What [`Explorer::exhaustive`] gives.
+#[derive(Debug, Clone)]
+pub struct Exhaustive {
+    /// Each distinct verdict, in the order first seen.
+    pub verdicts: Vec<VerdictCount>,
+    /// Cases run.
+    pub runs: usize,
+}
+
+/// One verdict of an exhaustive run.
+#[derive(Debug, Clone)]
+pub struct VerdictCount {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// How many cases gave it.
+    pub count: usize,
+    /// One of them.
+    pub example: Case,
+}
+
 /// Runs a candidate this many times; it is believed only if every run
 /// gives the verdict (flaky steps are not taken).
 const CONFIRM_RUNS: usize = 3;
@@ -102,7 +184,7 @@ const MAX_SHRINK_RUNS: usize = 400;
 impl Explorer {
     /// An explorer of `base`; `opts.target` points it at another server.
     pub fn new(base: Scenario, opts: RunOptions) -> Self {
-        let reference = !scenario::runner::uses_target(&base, &opts);
+        let reference = !run::uses_target(&base, &opts);
         let vary_messages = base.expect.messages.is_none() && base.client.forge_header.is_none();
         Explorer { base, opts, reference, vary_messages }
     }
@@ -113,7 +195,7 @@ impl Explorer {
     }
 
     /// Wire length of each frame for `messages`.
-    fn frame_lens(&self, messages: &[String]) -> Result<Vec<usize>, String> {
+    fn frame_lens(&self, messages: &[String]) -> Result<Vec<usize>, ExploreError> {
         let mut sc = self.base.clone();
         sc.client.messages = messages.to_vec();
         sc.client.generate = None;
@@ -143,7 +225,7 @@ impl Explorer {
     }
 
     /// The scenario that runs `case`.
-    pub fn scenario_for(&self, case: &Case) -> Result<Scenario, String> {
+    pub fn scenario_for(&self, case: &Case) -> Result<Scenario, ExploreError> {
         let lens = self.frame_lens(&case.messages)?;
         let mut sc = self.base.clone();
         sc.client.messages = case.messages.clone();
@@ -160,11 +242,11 @@ impl Explorer {
     pub async fn run_case(&self, case: &Case, seed: u64) -> Option<Verdict> {
         let sc = self.scenario_for(case).ok()?;
         let opts = RunOptions { seed: Some(seed), ..self.opts.clone() };
-        scenario::run_scenario(&sc, &opts).await.verdict
+        run::run_scenario(&sc, &opts).await.verdict
     }
 
     /// The base scenario's own plan as a case.
-    pub fn initial_case(&self, seed: u64) -> Result<Case, String> {
+    pub fn initial_case(&self, seed: u64) -> Result<Case, ExploreError> {
         let prep = scenario::prepare(&self.base, seed, !self.reference)?;
         let messages: Vec<String> = prep.messages.iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect();
         let lens = self.frame_lens(&messages)?;
@@ -261,7 +343,7 @@ impl Explorer {
         seed: u64,
         jobs: usize,
         mut progress: impl FnMut(Progress),
-    ) -> Result<(Option<(Case, Verdict)>, usize), String> {
+    ) -> Result<Search, ExploreError> {
         let base = self.initial_case(seed)?;
         let mut rng = crate::fault::rng(seed);
         let cases: Vec<Case> = (0..runs).map(|_| self.variation(&base, &mut rng)).collect();
@@ -275,12 +357,12 @@ impl Explorer {
                     && v != self.expected()
                 {
                     progress(Progress::Run { done, failures: 1 });
-                    return Ok((Some((c.clone(), v)), done));
+                    return Ok(Search { hit: Some(Hit { case: c.clone(), verdict: v }), runs: done });
                 }
                 progress(Progress::Run { done, failures: 0 });
             }
         }
-        Ok((None, done))
+        Ok(Search { hit: None, runs: done })
     }
 
     async fn confirms(&self, case: &Case, verdict: Verdict, seed: u64, runs: &mut usize) -> bool {
@@ -347,7 +429,7 @@ impl Explorer {
 
     /// Shrinks `case` while its verdict stays `verdict`: fewer and shorter
     /// messages, fewer writes, shorter pauses, a simpler read plan. Each
-    /// step is believed only when [`CONFIRM_RUNS`] runs all agree.
+    /// step is believed only when 3 runs all agree.
     /// Returns the smallest case, the steps accepted and the runs made.
     pub async fn shrink(
         &self,
@@ -378,9 +460,9 @@ impl Explorer {
 
     /// The scenario file text that reproduces `case` with `verdict`:
     /// the base file with its `[client]` plan replaced.
-    pub fn to_toml(&self, case: &Case, verdict: Verdict, seed: u64, explore_seed: u64) -> Result<String, String> {
+    pub fn to_toml(&self, case: &Case, verdict: Verdict, seed: u64, explore_seed: u64) -> Result<String, ExploreError> {
         let text = std::fs::read_to_string(&self.base.file).unwrap_or_default();
-        let mut doc: toml::Table = text.parse().map_err(|e| format!("{e}"))?;
+        let mut doc: toml::Table = text.parse().map_err(|e| ExploreError::BaseFile(format!("{e}")))?;
         let sc = self.scenario_for(case)?;
         let Schedule::Cuts(cuts) = &sc.client.schedule else { unreachable!() };
         doc.insert("name".into(), format!("{} (explored: {verdict})", self.base.name).into());
@@ -398,7 +480,9 @@ impl Explorer {
             server.insert("root".into(), abs.display().to_string().into());
         }
         let client = doc.entry("client").or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        let toml::Value::Table(client) = client else { return Err("[client] is not a table".into()) };
+        let toml::Value::Table(client) = client else {
+            return Err(ExploreError::BaseFile("[client] is not a table".into()));
+        };
         for k in ["messages", "generate", "schedule", "pause", "sync", "read"] {
             client.remove(k);
         }
@@ -433,7 +517,7 @@ impl Explorer {
             expect.insert("messages".into(), m.clone());
         }
         doc.insert("expect".into(), expect.into());
-        toml::to_string(&doc).map_err(|e| e.to_string())
+        toml::to_string(&doc).map_err(|e| ExploreError::Write(e.to_string()))
     }
 
     /// Search, shrink, write and replay: the whole of `framelab explore`.
@@ -443,22 +527,23 @@ impl Explorer {
         seed: u64,
         jobs: usize,
         mut progress: impl FnMut(Progress),
-    ) -> Result<(Option<Found>, usize), String> {
-        let (hit, done) = self.search(runs, seed, jobs, &mut progress).await?;
-        let Some((case, verdict)) = hit else { return Ok((None, done)) };
+    ) -> Result<Explored, ExploreError> {
+        let Search { hit, runs: done } = self.search(runs, seed, jobs, &mut progress).await?;
+        let Some(Hit { case, verdict }) = hit else { return Ok(Explored { found: None, runs: done }) };
         let (case, steps, shrink_runs) = self.shrink(case, verdict, seed, &mut progress).await;
         let toml = self.to_toml(&case, verdict, seed, seed)?;
         // Replay the written scenario itself, ten times.
         let file = self.base.file.with_file_name("explored.toml");
-        let sc = scenario::parse(&toml, &file).map_err(|e| format!("the written scenario does not load: {e}"))?;
+        let sc = scenario::parse(&toml, &file).map_err(ExploreError::Reload)?;
         let mut stable = 0;
         for _ in 0..10 {
-            let r = scenario::run_scenario(&sc, &RunOptions { seed: None, ..self.opts.clone() }).await;
+            let r = run::run_scenario(&sc, &RunOptions { seed: None, ..self.opts.clone() }).await;
             if r.verdict == Some(verdict) {
                 stable += 1;
             }
         }
-        Ok((Some(Found { case, verdict, runs: done, shrink_steps: steps, shrink_runs, stable, toml }), done))
+        let found = Found { case, verdict, runs: done, shrink_steps: steps, shrink_runs, stable, toml };
+        Ok(Explored { found: Some(found), runs: done })
     }
 
     /// Every grouping of the frames into consecutive writes, and every
@@ -473,13 +558,13 @@ impl Explorer {
         seed: u64,
         jobs: usize,
         mut progress: impl FnMut(Progress),
-    ) -> Result<(Vec<(Verdict, usize, Case)>, usize), String> {
+    ) -> Result<Exhaustive, ExploreError> {
         let base = self.initial_case(seed)?;
         let lens = self.frame_lens(&base.messages)?;
         let total: usize = lens.iter().sum();
         let k = lens.len();
         if k > 16 {
-            return Err(format!("{k} frames: exhaustive mode takes at most 16 (2^(k-1) groupings)"));
+            return Err(ExploreError::TooManyFrames(k));
         }
         let mut abs_sets: Vec<Vec<usize>> = Vec::new();
         // Groupings: each subset of the k-1 frame boundaries.
@@ -496,15 +581,12 @@ impl Explorer {
         let points: Vec<usize> = (1..total).collect();
         let count = (1..=max_cuts).map(|c| binomial(points.len(), c)).sum::<usize>() + abs_sets.len();
         if count > limit {
-            return Err(format!(
-                "{count} cases exceed the limit of {limit}: raise --limit or lower --max-cuts ({} bytes, {k} frames)",
-                total
-            ));
+            return Err(ExploreError::TooManyCases { count, limit, bytes: total, frames: k });
         }
         for c in 1..=max_cuts.min(points.len()) {
             abs_sets.extend(points.iter().copied().combinations(c));
         }
-        let mut seen: BTreeMap<String, (Verdict, usize, Case)> = BTreeMap::new();
+        let mut seen: BTreeMap<String, VerdictCount> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
         let cases: Vec<Case> = abs_sets
             .into_iter()
@@ -529,10 +611,10 @@ impl Explorer {
                 if let Some(v) = v {
                     let key = v.to_string();
                     match seen.get_mut(&key) {
-                        Some(e) => e.1 += 1,
+                        Some(e) => e.count += 1,
                         None => {
                             order.push(key.clone());
-                            seen.insert(key, (v, 1, c.clone()));
+                            seen.insert(key, VerdictCount { verdict: v, count: 1, example: c.clone() });
                         }
                     }
                     if v != self.expected() {
@@ -542,7 +624,7 @@ impl Explorer {
                 progress(Progress::Run { done, failures: found });
             }
         }
-        Ok((order.into_iter().filter_map(|k| seen.remove(&k)).collect(), done))
+        Ok(Exhaustive { verdicts: order.into_iter().filter_map(|k| seen.remove(&k)).collect(), runs: done })
     }
 }
 

@@ -7,9 +7,12 @@ use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::delimiter::{DelimiterCodec, DelimiterError};
+use super::http::{HttpCodec, HttpError};
 use super::json_header::{JsonHeaderCodec, JsonHeaderError};
+use super::kind::ErrorKind;
 use super::length_prefix::{LengthPrefixCodec, LengthPrefixError};
 use super::naive::NaiveCodec;
+use super::resp::{RespCodec, RespError};
 
 /// A codec of any strategy; items are message payloads.
 // One codec per connection, never in a hot collection: boxing the larger
@@ -25,6 +28,10 @@ pub enum AnyCodec {
     LengthPrefix(LengthPrefixCodec),
     /// JSON header then body (the item is the body).
     JsonHeader(JsonHeaderCodec),
+    /// Redis RESP values (the item is a whole top-level value).
+    Resp(RespCodec),
+    /// HTTP/1.1 messages (the item is a whole message, head and body).
+    Http(HttpCodec),
 }
 
 /// An error from any codec.
@@ -39,6 +46,12 @@ pub enum FramingError {
     /// From the json-header codec.
     #[error(transparent)]
     JsonHeader(#[from] JsonHeaderError),
+    /// From the RESP codec.
+    #[error(transparent)]
+    Resp(#[from] RespError),
+    /// From the HTTP codec.
+    #[error(transparent)]
+    Http(#[from] HttpError),
     /// From the transport.
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -56,27 +69,64 @@ impl FramingError {
         )
     }
 
-    /// A short stable name for reports (`frame-too-large`, ...).
-    pub fn kind(&self) -> &'static str {
+    /// The kind of error, by a short stable name (`frame-too-large`, ...).
+    pub fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
         match self {
-            FramingError::Delimiter(DelimiterError::MaxLengthExceeded { .. }) => "line-too-long",
-            FramingError::Delimiter(DelimiterError::Unterminated { .. }) => "unterminated",
-            FramingError::Delimiter(_) => "bad-message",
+            FramingError::Delimiter(DelimiterError::MaxLengthExceeded { .. }) => K::LineTooLong,
+            FramingError::Delimiter(DelimiterError::Unterminated { .. }) => K::Unterminated,
+            FramingError::Delimiter(_) => K::BadMessage,
             FramingError::LengthPrefix(e) | FramingError::JsonHeader(JsonHeaderError::Prefix(e)) => match e {
-                LengthPrefixError::NegativeLength { .. } => "negative-length",
-                LengthPrefixError::FrameTooLarge { .. } => "frame-too-large",
-                LengthPrefixError::LengthBelowHeader { .. } => "length-below-header",
-                LengthPrefixError::Overflow { .. } => "overflow",
-                LengthPrefixError::DoesNotFitHeader { .. } => "does-not-fit-header",
-                LengthPrefixError::Failed => "failed",
-                LengthPrefixError::Io(_) => "io",
+                LengthPrefixError::NegativeLength { .. } => K::NegativeLength,
+                LengthPrefixError::FrameTooLarge { .. } => K::FrameTooLarge,
+                LengthPrefixError::LengthBelowHeader { .. } => K::LengthBelowHeader,
+                LengthPrefixError::Overflow { .. } => K::Overflow,
+                LengthPrefixError::DoesNotFitHeader { .. } => K::DoesNotFitHeader,
+                LengthPrefixError::Failed => K::Failed,
+                LengthPrefixError::Io(_) => K::Io,
             },
-            FramingError::JsonHeader(JsonHeaderError::BadHeader(_)) => "bad-header",
-            FramingError::JsonHeader(JsonHeaderError::BodyTooLarge { .. }) => "frame-too-large",
-            FramingError::JsonHeader(JsonHeaderError::DigestMismatch { .. }) => "digest-mismatch",
-            FramingError::JsonHeader(JsonHeaderError::MissingDigest { .. }) => "missing-digest",
-            FramingError::JsonHeader(JsonHeaderError::Failed) => "failed",
-            FramingError::JsonHeader(JsonHeaderError::Io(_)) | FramingError::Io(_) => "io",
+            FramingError::JsonHeader(JsonHeaderError::BadHeader(_)) => K::BadHeader,
+            FramingError::JsonHeader(JsonHeaderError::BodyTooLarge { .. }) => K::FrameTooLarge,
+            FramingError::JsonHeader(JsonHeaderError::DigestMismatch { .. }) => K::DigestMismatch,
+            FramingError::JsonHeader(JsonHeaderError::MissingDigest { .. }) => K::MissingDigest,
+            FramingError::JsonHeader(JsonHeaderError::Failed) => K::Failed,
+            FramingError::JsonHeader(JsonHeaderError::Io(_)) | FramingError::Io(_) => K::Io,
+            FramingError::Resp(e) => match e {
+                RespError::BadType { .. } => K::BadType,
+                RespError::BareLineFeed { .. } | RespError::BadLine { .. } => K::BadLine,
+                RespError::Overflow { .. } => K::Overflow,
+                RespError::NegativeLength { .. } => K::NegativeLength,
+                RespError::FrameTooLarge { .. } => K::FrameTooLarge,
+                RespError::TooDeep { .. } => K::TooDeep,
+                RespError::BadPayloadEnd { .. } | RespError::BadVerbatim { .. } => K::BadPayload,
+                RespError::Truncated { .. } => K::Truncated,
+                RespError::EmptyCommand | RespError::IncompleteMessage { .. } | RespError::TrailingBytes { .. } => {
+                    K::BadMessage
+                }
+                RespError::Failed => K::Failed,
+                RespError::Io(_) => K::Io,
+            },
+            FramingError::Http(e) => match e {
+                HttpError::HeadTooLarge { .. } => K::HeadTooLarge,
+                HttpError::BadHead { .. } | HttpError::TooManyHeaders { .. } | HttpError::UnexpectedKind { .. } => {
+                    K::BadHead
+                }
+                HttpError::BadContentLength { .. } | HttpError::ContentLengthOverflow { .. } => K::BadContentLength,
+                HttpError::DuplicateContentLength { .. }
+                | HttpError::ConflictingContentLength { .. }
+                | HttpError::TransferEncodingWithContentLength
+                | HttpError::UnsupportedTransferEncoding { .. } => K::AmbiguousLength,
+                HttpError::BodyTooLarge { .. } => K::FrameTooLarge,
+                HttpError::BadChunkSize { .. }
+                | HttpError::ChunkSizeOverflow { .. }
+                | HttpError::ChunkLineTooLong { .. }
+                | HttpError::BadChunkEnd { .. }
+                | HttpError::BadTrailers { .. } => K::BadChunk,
+                HttpError::Truncated { .. } => K::Truncated,
+                HttpError::IncompleteMessage { .. } | HttpError::TrailingBytes { .. } => K::BadMessage,
+                HttpError::Failed => K::Failed,
+                HttpError::Io(_) => K::Io,
+            },
         }
     }
 }
@@ -89,6 +139,8 @@ impl AnyCodec {
             AnyCodec::Delimiter(c) => c.max_length(),
             AnyCodec::LengthPrefix(c) => c.format().max_body(),
             AnyCodec::JsonHeader(c) => c.format().body_max,
+            AnyCodec::Resp(c) => c.format().max,
+            AnyCodec::Http(c) => c.format().head_max.saturating_add(c.format().max),
         }
     }
 
@@ -100,6 +152,8 @@ impl AnyCodec {
             AnyCodec::Delimiter(c) => c.delimiter().len(),
             AnyCodec::LengthPrefix(c) => c.format().header_len(),
             AnyCodec::JsonHeader(c) => c.format().prefix.header_len() + c.format().prefix.max_frame,
+            // The item is the whole frame, framing included.
+            AnyCodec::Resp(_) | AnyCodec::Http(_) => 0,
         }
     }
 }
@@ -114,6 +168,8 @@ impl Decoder for AnyCodec {
             AnyCodec::Delimiter(c) => c.decode(src)?,
             AnyCodec::LengthPrefix(c) => c.decode(src)?,
             AnyCodec::JsonHeader(c) => c.decode(src)?.map(|f| f.body),
+            AnyCodec::Resp(c) => c.decode(src)?,
+            AnyCodec::Http(c) => c.decode(src)?,
         })
     }
 
@@ -123,6 +179,8 @@ impl Decoder for AnyCodec {
             AnyCodec::Delimiter(c) => c.decode_eof(src)?,
             AnyCodec::LengthPrefix(c) => c.decode_eof(src)?,
             AnyCodec::JsonHeader(c) => c.decode_eof(src)?.map(|f| f.body),
+            AnyCodec::Resp(c) => c.decode_eof(src)?,
+            AnyCodec::Http(c) => c.decode_eof(src)?,
         })
     }
 }
@@ -136,6 +194,8 @@ impl Encoder<&[u8]> for AnyCodec {
             AnyCodec::Delimiter(c) => c.encode(item, dst)?,
             AnyCodec::LengthPrefix(c) => c.encode(item, dst)?,
             AnyCodec::JsonHeader(c) => c.encode(item, dst)?,
+            AnyCodec::Resp(c) => c.encode(item, dst)?,
+            AnyCodec::Http(c) => c.encode(item, dst)?,
         }
         Ok(())
     }

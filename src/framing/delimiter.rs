@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The delimiter is any non-empty byte string: `\n` (the default), `\r\n`,
-//! or a multi-byte marker like seed 001's end marker. Single-byte
+//! or a multi-byte marker like the sleep-fix tutorial's end marker. Single-byte
 //! delimiters are found with `memchr`, longer ones with `memchr::memmem`.
 //! The decoder remembers how far it has scanned, so each byte is examined
 //! once (plus at most `delimiter.len() - 1` bytes of overlap per call, where

@@ -1,4 +1,4 @@
-//! The pure pieces of the `Ready|N` / `Start` handshake of seed 002.
+//! The pure pieces of the `Ready|N` / `Start` handshake (the Ready|N tutorial).
 //!
 //! ```text
 //! client                         server

@@ -1,4 +1,4 @@
-//! JSON-header framing (seed 003, "version 2"): a length-prefixed JSON
+//! JSON-header framing ("version 2" of the JSON-header tutorial): a length-prefixed JSON
 //! header object, then the body it describes.
 //!
 //! ```text
@@ -66,7 +66,7 @@ pub struct JsonHeader {
     /// Hex SHA-256 of the body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    /// Hex MD5 of the body (as in seed 003).
+    /// Hex MD5 of the body (as in the JSON-header tutorial).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
 }
@@ -77,7 +77,7 @@ pub enum DigestKind {
     /// SHA-256 (the default).
     #[default]
     Sha256,
-    /// MD5, as the seed's version 2 uses.
+    /// MD5, as the JSON-header tutorial's version 2 uses.
     Md5,
 }
 
@@ -89,7 +89,7 @@ pub enum DigestPolicy {
     Require,
     /// A digest that is present must match; a missing one is accepted.
     IfPresent,
-    /// Digests are not checked: the seed's behaviour (B16).
+    /// Digests are not checked: the JSON-header tutorial's behaviour (B16).
     Ignore,
 }
 

@@ -12,7 +12,8 @@
 //! unsigned, and counts either the body alone or header plus body.
 //! [`LengthPrefix`] describes one such format; named presets cover the
 //! common ones (`u32be`, the default; `i32le`, Python's `struct.pack('i')`
-//! on x86 as in seeds 000/004; `i64le`, `struct.pack('q')` as in seed 003;
+//! on x86 as in the basics and length-as-text tutorials; `i64le`,
+//! `struct.pack('q')` as in the JSON-header tutorial;
 //! `u16be`, ...).
 //!
 //! ```
@@ -82,14 +83,14 @@ pub const DEFAULT_MAX_FRAME: usize = 8 * 1024 * 1024;
 pub const PRESETS: &[(&str, &str)] = &[
     ("u32be", "4-byte unsigned big-endian (network order); the default"),
     ("u32le", "4-byte unsigned little-endian"),
-    ("i32le", "4-byte signed little-endian: Python struct.pack('i') on x86 (seeds 000, 004)"),
+    ("i32le", "4-byte signed little-endian: Python struct.pack('i') on x86 (the Basics and Length-as-text tutorials)"),
     ("i32be", "4-byte signed big-endian: struct.pack('!i')"),
     ("u16be", "2-byte unsigned big-endian"),
     ("u16le", "2-byte unsigned little-endian"),
     ("u8", "1-byte unsigned"),
     ("u64be", "8-byte unsigned big-endian"),
     ("u64le", "8-byte unsigned little-endian"),
-    ("i64le", "8-byte signed little-endian: Python struct.pack('q') on x86 (seed 003)"),
+    ("i64le", "8-byte signed little-endian: Python struct.pack('q') on x86 (the JSON-header tutorial)"),
     ("i64be", "8-byte signed big-endian"),
 ];
 

@@ -7,17 +7,25 @@
 mod any;
 pub mod delimiter;
 pub mod handshake;
+pub mod http;
 pub mod json_header;
+mod kind;
+mod knobs;
 pub mod length_prefix;
 pub mod naive;
+pub mod resp;
 mod spec;
 pub mod udp;
 
 pub use any::{AnyCodec, FramingError};
 pub use delimiter::{DelimiterCodec, DelimiterError};
+pub use http::{HttpCodec, HttpError, HttpFormat, HttpMode, RequestMethod};
 pub use json_header::{
     DigestKind, DigestPolicy, JsonFrame, JsonHeader, JsonHeaderCodec, JsonHeaderError, JsonHeaderFormat, JsonMessage,
 };
+pub use kind::ErrorKind;
+pub use knobs::{KnobError, Knobs};
 pub use length_prefix::{Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError};
 pub use naive::NaiveCodec;
-pub use spec::{FramingSpec, STRATEGIES, SpecError, StrategyInfo, escape, unescape};
+pub use resp::{RespCodec, RespError, RespFormat};
+pub use spec::{FramingSpec, STRATEGIES, SpecError, StrategyInfo, escape, show, unescape};

@@ -12,6 +12,8 @@
 //! | `json-header` | a preset for the header length | `header-max`, `body-max`, `digest` (`sha256`/`md5`), `verify` (`require`/`if-present`/`ignore`) |
 //! | `handshake` | | `max` (request line and reply size) |
 //! | `udp` | read size | `read-size` |
+//! | `resp` | | `max` (whole value), `depth` |
+//! | `http` | `auto`, `request` or `response` | `head-max`, `max` (body), `method` (`GET`/`HEAD`/`CONNECT`) |
 //!
 //! Sizes take units (`64KiB`, `1MiB`). Examples:
 //!
@@ -31,9 +33,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::any::AnyCodec;
 use super::delimiter::{DEFAULT_MAX_LENGTH, DelimiterCodec};
+use super::http::{HttpCodec, HttpFormat, HttpMode, RequestMethod};
 use super::json_header::{DigestKind, DigestPolicy, JsonHeaderCodec, JsonHeaderFormat};
 use super::length_prefix::{Endian, LengthPrefix, LengthPrefixCodec, PRESETS};
 use super::naive::{DEFAULT_READ_SIZE, NaiveCodec};
+use super::resp::{RespCodec, RespFormat};
 use crate::units::parse_size;
 
 /// A framing strategy with all its knobs.
@@ -65,6 +69,10 @@ pub enum FramingSpec {
         /// The receiver's buffer size.
         read_size: usize,
     },
+    /// Redis RESP2/RESP3 values.
+    Resp(RespFormat),
+    /// HTTP/1.1 requests and responses.
+    Http(HttpFormat),
 }
 
 /// A framing spec that could not be parsed.
@@ -123,22 +131,44 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         name: "json-header",
         wire: "length-prefixed JSON header {total_size, filename, sha256|md5}, then total_size body bytes",
         knobs: &[
-            ("preset", "u32be", "length-prefix preset of the header length (the seed uses i32le)"),
+            ("preset", "u32be", "length-prefix preset of the header length (the JSON-header tutorial uses i32le)"),
             ("header-max", "64KiB", "largest JSON header"),
             ("body-max", "64MiB", "largest body"),
             ("digest", "sha256", "digest the encoder writes: sha256 or md5"),
-            ("verify", "require", "require | if-present | ignore (the seed's behaviour, B16)"),
+            ("verify", "require", "require | if-present | ignore (the JSON-header tutorial's behaviour, B16)"),
         ],
     },
     StrategyInfo {
         name: "handshake",
-        wire: "request\\n; reply Ready|N\\n; client sends Start; N reply bytes follow (seed 002)",
+        wire: "request\\n; reply Ready|N\\n; client sends Start; N reply bytes follow (the Ready|N tutorial)",
         knobs: &[("max", "64KiB", "longest request line and largest reply")],
     },
     StrategyInfo {
         name: "udp",
         wire: "one datagram per message; a datagram larger than read-size is cut short",
-        knobs: &[("read-size", "1024", "the seed variant's recvfrom buffer; the correct server reads whole datagrams")],
+        knobs: &[(
+            "read-size",
+            "1024",
+            "the tutorial variant's recvfrom buffer; the correct server reads whole datagrams",
+        )],
+    },
+    StrategyInfo {
+        name: "resp",
+        wire: "Redis RESP2/RESP3 values: +simple -error :int $len bulk *count array, _ # , ( ! = % ~ | > (RESP3)",
+        knobs: &[
+            ("max", "64MiB", "largest whole value, framing included; checked before any reservation"),
+            ("depth", "128", "deepest aggregate nesting"),
+        ],
+    },
+    StrategyInfo {
+        name: "http",
+        wire: "HTTP/1.1 head (httparse), then a Content-Length or chunked body; HEAD/1xx/204/304 answers have none",
+        knobs: &[
+            ("mode", "auto", "auto (HTTP/ starts a response), request or response (positional)"),
+            ("head-max", "64KiB", "largest head"),
+            ("max", "64MiB", "largest body as on the wire (chunk lines and trailers count)"),
+            ("method", "GET", "what a response answers when no request went through the codec: GET, HEAD or CONNECT"),
+        ],
     },
 ];
 
@@ -152,6 +182,8 @@ impl FramingSpec {
             FramingSpec::JsonHeader(_) => "json-header",
             FramingSpec::Handshake { .. } => "handshake",
             FramingSpec::Udp { .. } => "udp",
+            FramingSpec::Resp(_) => "resp",
+            FramingSpec::Http(_) => "http",
         }
     }
 
@@ -166,6 +198,8 @@ impl FramingSpec {
             "json-header" => FramingSpec::JsonHeader(JsonHeaderFormat::default()),
             "handshake" => FramingSpec::Handshake { max_length: DEFAULT_MAX_LENGTH },
             "udp" => FramingSpec::Udp { read_size: DEFAULT_READ_SIZE },
+            "resp" => FramingSpec::Resp(RespFormat::default()),
+            "http" => FramingSpec::Http(HttpFormat::default()),
             _ => return None,
         })
     }
@@ -177,6 +211,8 @@ impl FramingSpec {
             FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length,
             FramingSpec::LengthPrefix(p) => p.max_body(),
             FramingSpec::JsonHeader(f) => f.body_max,
+            FramingSpec::Resp(f) => f.max,
+            FramingSpec::Http(f) => f.head_max.saturating_add(f.max),
         }
     }
 
@@ -193,6 +229,8 @@ impl FramingSpec {
             FramingSpec::Handshake { max_length } => AnyCodec::Delimiter(DelimiterCodec::lines(*max_length)),
             FramingSpec::LengthPrefix(p) => AnyCodec::LengthPrefix(LengthPrefixCodec::new(*p)),
             FramingSpec::JsonHeader(f) => AnyCodec::JsonHeader(JsonHeaderCodec::new(*f)),
+            FramingSpec::Resp(f) => AnyCodec::Resp(RespCodec::new(*f)),
+            FramingSpec::Http(f) => AnyCodec::Http(HttpCodec::new(*f)),
         }
     }
 }
@@ -268,6 +306,13 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out)
+}
+
+/// [`escape`]s a message for a report, cut to `max` bytes (the full length
+/// is then given).
+pub fn show(m: &[u8], max: usize) -> String {
+    let s = escape(&m[..m.len().min(max)]);
+    if m.len() > max { format!("{s}... ({} bytes)", m.len()) } else { s }
 }
 
 /// Quotes bytes with the escapes [`unescape`] reads.
@@ -386,6 +431,27 @@ fn parse_spec(text: &str) -> Result<FramingSpec, String> {
                 "max" => *max_length = size_value("max", value)?,
                 _ => return Err(format!("expected max=SIZE, got {item_t:?}")),
             },
+            FramingSpec::Resp(f) => match key {
+                "max" => f.max = size_value("max", value)?,
+                "depth" => f.depth = positive("depth", size_value("depth", value)?)?,
+                _ => return Err(format!("expected max=SIZE or depth=N, got {item_t:?}")),
+            },
+            FramingSpec::Http(f) => match (key, value_str) {
+                ("" | "mode", "auto") => f.mode = HttpMode::Auto,
+                ("" | "mode", "request") => f.mode = HttpMode::Request,
+                ("" | "mode", "response") => f.mode = HttpMode::Response,
+                ("head-max", _) => f.head_max = size_value(key, value)?,
+                ("max" | "body-max", _) => f.max = size_value(key, value)?,
+                ("method", "GET") => f.method = RequestMethod::Get,
+                ("method", "HEAD") => f.method = RequestMethod::Head,
+                ("method", "CONNECT") => f.method = RequestMethod::Connect,
+                ("method", o) => return Err(format!("expected method=GET, HEAD or CONNECT, got {o:?}")),
+                _ => {
+                    return Err(format!(
+                        "expected auto, request, response, head-max=SIZE, max=SIZE or method=, got {item_t:?}"
+                    ));
+                }
+            },
         }
     }
     if let FramingSpec::LengthPrefix(p) = &mut spec {
@@ -503,6 +569,20 @@ impl fmt::Display for FramingSpec {
                 }
             }
             FramingSpec::Handshake { max_length } => write!(f, "handshake:max={}", fmt_size(*max_length)),
+            FramingSpec::Resp(r) => write!(f, "resp:max={},depth={}", fmt_size(r.max), r.depth),
+            FramingSpec::Http(h) => {
+                let mode = match h.mode {
+                    HttpMode::Auto => "auto",
+                    HttpMode::Request => "request",
+                    HttpMode::Response => "response",
+                };
+                write!(f, "http:{mode},head-max={},max={}", fmt_size(h.head_max), fmt_size(h.max))?;
+                match h.method {
+                    RequestMethod::Get => Ok(()),
+                    RequestMethod::Head => write!(f, ",method=HEAD"),
+                    RequestMethod::Connect => write!(f, ",method=CONNECT"),
+                }
+            }
         }
     }
 }
@@ -553,6 +633,13 @@ mod tests {
             (j.prefix.signed, j.digest, j.verify, j.body_max),
             (true, DigestKind::Md5, DigestPolicy::Ignore, 1024)
         );
+        let s: FramingSpec = "resp:max=1MiB,depth=64".parse().unwrap();
+        assert_eq!(s, FramingSpec::Resp(RespFormat { max: 1 << 20, depth: 64 }));
+        assert_eq!(s.to_string(), "resp:max=1MiB,depth=64");
+        let s: FramingSpec = "http:response,max=1KiB,method=HEAD".parse().unwrap();
+        let FramingSpec::Http(h) = s else { panic!() };
+        assert_eq!((h.mode, h.max, h.head_max, h.method), (HttpMode::Response, 1024, 64 << 10, RequestMethod::Head));
+        assert_eq!(s.to_string(), "http:response,head-max=64KiB,max=1KiB,method=HEAD");
     }
 
     #[test]
@@ -568,6 +655,10 @@ mod tests {
             ("naive:0", "at least 1"),
             ("json-header:digest=crc", "expected digest=sha256"),
             ("naive:,", "expected"),
+            ("resp:depth=0", "at least 1"),
+            ("resp:deep", "expected max=SIZE or depth=N"),
+            ("http:client", "expected auto, request, response"),
+            ("http:method=POST", "expected method=GET, HEAD or CONNECT"),
         ] {
             let e = bad.parse::<FramingSpec>().unwrap_err().to_string();
             assert!(e.contains(want), "{bad}: {e}");
@@ -586,6 +677,11 @@ mod tests {
             "handshake:max=1KiB",
             "length-prefix:width=1,endian=little,signed=true",
             "json-header:endian=little,width=1",
+            "resp",
+            "resp:max=1MiB,depth=64",
+            "http",
+            "http:response,max=1KiB,method=HEAD",
+            "http:request,head-max=100,body-max=7",
         ] {
             let spec: FramingSpec = s.parse().unwrap();
             let again: FramingSpec = spec.to_string().parse().unwrap();

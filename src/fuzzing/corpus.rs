@@ -58,6 +58,8 @@ fn strategy_name(subject: &str) -> Option<&'static str> {
         "delimiter" => "Strategy::Delimiter",
         "length_prefix" => "Strategy::LengthPrefix",
         "json_header" => "Strategy::JsonHeader",
+        "resp" => "Strategy::Resp",
+        "http" => "Strategy::Http",
         _ => return None,
     })
 }
@@ -444,6 +446,150 @@ fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
                 );
             }
         }
+        "decode_resp" => {
+            // Config 7 is depth 8, config 0 depth 1 (see fuzzing::resp_format).
+            let commands = framed(Strategy::Resp, 7, &[b"SET k hello", b"GET k", b"*1\r\n$4\r\nPING\r\n"]);
+            add("pipelined-commands-chunk1".into(), decode_input(7, 1, &commands));
+            let replies: &[&[u8]] = &[
+                b"+OK\r\n",
+                b"-ERR wrong type\r\n",
+                b":-42\r\n",
+                b"$5\r\nhello\r\n",
+                b"$-1\r\n",
+                b"*-1\r\n",
+                b"$4\r\na\r\nb\r\n",
+                b"*3\r\n:1\r\n*2\r\n+a\r\n*0\r\n$-1\r\n",
+                b"_\r\n#t\r\n,3.14\r\n,-inf\r\n(12345678901234567890\r\n",
+                b"!9\r\nERR oops!\r\n=8\r\ntxt:abcd\r\n",
+                b"%1\r\n+k\r\n~2\r\n:1\r\n:2\r\n",
+                b"|1\r\n+ttl\r\n:3\r\n$1\r\nv\r\n>2\r\n+message\r\n+hi\r\n",
+            ];
+            add("every-type-chunk3".into(), decode_input(7, 3, &replies.concat()));
+            add("every-type-chunk256".into(), decode_input(7, 256, &replies.concat()));
+            let mut deep = b"*1\r\n".repeat(20);
+            deep.extend_from_slice(b":1\r\n");
+            add("nested-past-depth".into(), decode_input(7, 5, &deep));
+            add("nested-depth-1".into(), decode_input(0, 4, b"*1\r\n:1\r\n*1\r\n*0\r\n"));
+            for (n, v) in [
+                ("length-2-pow-63", &b"$9223372036854775808\r\n"[..]),
+                ("length-2-pow-64-minus-1", b"$18446744073709551615\r\n"),
+                ("count-i64-max", b"*9223372036854775807\r\n"),
+                ("map-count-doubles-past-i64", b"%4611686018427387904\r\n"),
+                ("negative-length", b"$-2\r\nab\r\n"),
+                ("inline-command", b"GET k\r\n"),
+                ("bare-lf", b"+OK\n+OK\r\n"),
+                ("wrong-declared-length", b"$3\r\nhello\r\n"),
+                ("truncated-bulk", b"+OK\r\n$5\r\nhel"),
+            ] {
+                add(n.into(), decode_input(7, 2, v));
+            }
+            let at_max = cat(&[b"$248\r\n", &x(248), b"\r\n"]);
+            assert_eq!(at_max.len(), FUZZ_MAX);
+            add("bulk-at-max".into(), decode_input(7, 64, &cat(&[&at_max, b"+next\r\n"])));
+            add("line-without-end".into(), decode_input(7, 64, &cat(&[b"+", &x(600)])));
+        }
+        "decode_http" => {
+            // Config % 3: 0 auto, 1 request, 2 response; bit 7: answers to HEAD.
+            let requests: &[&[u8]] = &[
+                b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"POST /f HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+                b"PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n0\r\nX-T: 1\r\n\r\n",
+                b"GET /lf HTTP/1.1\nHost: a\n\n",
+            ];
+            add("requests-chunk1".into(), decode_input(1, 1, &requests.concat()));
+            add("requests-auto-chunk13".into(), decode_input(0, 13, &requests.concat()));
+            let responses: &[&[u8]] = &[
+                b"HTTP/1.1 100 Continue\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                b"HTTP/1.1 204 No Content\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                b"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n",
+                b"HTTP/1.0 200 OK\r\n\r\nto the end of the stream",
+            ];
+            add("responses-chunk7".into(), decode_input(2, 7, &responses.concat()));
+            let head_answer = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+            add("answers-to-head".into(), decode_input(128, 5, &head_answer.repeat(3)));
+            add(
+                "switching-protocols".into(),
+                decode_input(2, 9, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n\x81\x02hi"),
+            );
+            for (n, c, v) in [
+                (
+                    "cl-and-te",
+                    1u8,
+                    &b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"[..],
+                ),
+                ("two-equal-cl", 1, b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx"),
+                ("conflicting-cl", 0, b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 20\r\n\r\nx"),
+                ("cl-overflow", 0, b"POST / HTTP/1.1\r\nContent-Length: 18446744073709551616\r\n\r\n"),
+                ("cl-2-pow-63", 0, b"POST / HTTP/1.1\r\nContent-Length: 9223372036854775808\r\n\r\n"),
+                (
+                    "chunk-size-overflow",
+                    1,
+                    b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1FFFFFFFFFFFFFFFF\r\n",
+                ),
+                ("chunk-not-crlf", 1, b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabcd0\r\n\r\n"),
+                ("te-not-chunked", 1, b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
+                ("response-in-request-mode", 1, b"HTTP/1.1 200 OK\r\n\r\n"),
+                ("bad-header", 0, b"GET / HTTP/1.1\r\nno colon\r\n\r\n"),
+                ("body-cut-at-eof", 0, b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"),
+            ] {
+                add(n.into(), decode_input(c, 3, v));
+            }
+            add("head-without-end".into(), decode_input(0, 64, &cat(&[b"GET / HTTP/1.1\r\nX: ", &x(600)])));
+        }
+        "roundtrip_resp" => {
+            for c in [7u8, 0] {
+                let messages = vec![
+                    b"SET k hello".to_vec(),
+                    b"GET k".to_vec(),
+                    b" \t ".to_vec(),
+                    vec![],
+                    b"$5\r\nhello\r\n".to_vec(),
+                    b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".to_vec(),
+                    b"*1\r\n*1\r\n:1\r\n".to_vec(),
+                    b"+a\r\n+b\r\n".to_vec(),
+                    b"$5\r\nhel".to_vec(),
+                    b"%1\r\n+a\r\n:1\r\n".to_vec(),
+                    cat(&[b"SET k ", &x(240)]),
+                    cat(&[b"SET k ", &x(250)]),
+                ];
+                add(format!("depth{}", 1 + c % 8), RoundtripInput { config: c, messages }.to_bytes());
+            }
+        }
+        "chunking_http" => {
+            let requests = vec![
+                b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(),
+                b"POST /f HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
+                b"PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n0\r\nX-T: 1\r\n\r\n".to_vec(),
+                b"HEAD /x".to_vec(),
+            ];
+            let wire_len = framed(Strategy::Http, 0, &requests.iter().map(|m| &m[..]).collect::<Vec<_>>()).len();
+            let tail = b"POST /p HTTP/1.1\r\nContent-Length: 9\r\n\r\npart".to_vec();
+            let cuts = every_cut(wire_len + tail.len());
+            add(
+                "requests-partial-tail-every-cut".into(),
+                ChunkingInput { config: 0, messages: requests.clone(), tail, cuts }.to_bytes(),
+            );
+            let responses = vec![
+                b"HTTP/1.1 100 Continue\r\n\r\n".to_vec(),
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n".to_vec(),
+                b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
+            ];
+            let wire_len = framed(Strategy::Http, 2, &responses.iter().map(|m| &m[..]).collect::<Vec<_>>()).len();
+            let tail = b"HTTP/1.0 200 OK\r\n\r\nread to the end".to_vec();
+            let cuts = every_cut(wire_len + tail.len());
+            add(
+                "responses-to-eof-every-cut".into(),
+                ChunkingInput { config: 2, messages: responses, tail, cuts }.to_bytes(),
+            );
+            let tail = b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec();
+            add(
+                "smuggling-tail".into(),
+                ChunkingInput { config: 1, messages: requests, tail, cuts: vec![1, 20, 47, 60, 90, 150, 200, 260] }
+                    .to_bytes(),
+            );
+        }
         "parse_framing" => {
             let specs = [
                 "naive",
@@ -474,6 +620,13 @@ fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
                 "delimiter:\\x4",
                 ":",
                 "",
+                "resp",
+                "resp:max=1MiB,depth=64",
+                "http",
+                "http:response,max=1KiB,method=HEAD",
+                "http:request,head-max=8KiB",
+                "resp:depth=0",
+                "http:method=POST",
             ];
             for (i, spec) in specs.iter().enumerate() {
                 add(format!("spec-{i:02}"), spec.as_bytes().to_vec());

@@ -27,24 +27,14 @@ pub(crate) async fn serve(
     };
     let upstream = match tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(cfg.upstream)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
+        failed => {
             crate::net::reset(client);
-            emit(ProxyEvent::Closed {
-                id,
-                up: 0,
-                down: 0,
-                how: format!("upstream {} refused: {e}; the client was reset", cfg.upstream),
-            });
-            return;
-        }
-        Err(_) => {
-            crate::net::reset(client);
-            emit(ProxyEvent::Closed {
-                id,
-                up: 0,
-                down: 0,
-                how: format!("upstream {} did not answer within {:?}", cfg.upstream, cfg.connect_timeout),
-            });
+            counters.upstream_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let how = match failed {
+                Ok(Err(e)) => format!("upstream {} refused: {e}; the client was reset", cfg.upstream),
+                _ => format!("upstream {} did not answer within {:?}", cfg.upstream, cfg.connect_timeout),
+            };
+            emit(ProxyEvent::Closed { id, up: 0, down: 0, how });
             return;
         }
     };
@@ -59,7 +49,7 @@ pub(crate) async fn serve(
     let (ur, uw) = upstream.into_split();
     let (stop_tx, stop_rx) = watch::channel(false);
     let activity = Arc::new(Activity::new());
-    let seed = cfg.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let seed = crate::seed::derive(cfg.seed, crate::seed::Purpose::ProxyConn(id));
     let up_ctx = PumpCtx {
         dir: cfg.up.clone(),
         seed,
@@ -69,7 +59,7 @@ pub(crate) async fn serve(
     };
     let down_ctx = PumpCtx {
         dir: cfg.down.clone(),
-        seed: seed ^ 0xD0D0_D0D0,
+        seed: crate::seed::derive(seed, crate::seed::Purpose::ProxyDown),
         idle: cfg.idle_timeout,
         counter: counters.down.clone(),
         activity,

@@ -185,6 +185,9 @@ pub struct ProxyStats {
     pub active: u64,
     /// Connections reset because too many were open.
     pub refused: u64,
+    /// Connections reset because the upstream refused them or did not
+    /// answer in time.
+    pub upstream_failed: u64,
     /// Bytes passed client to server.
     pub bytes_up: u64,
     /// Bytes passed server to client.
@@ -199,6 +202,7 @@ pub(crate) struct Counters {
     connections: AtomicU64,
     active: AtomicU64,
     refused: AtomicU64,
+    pub(crate) upstream_failed: AtomicU64,
     up: Arc<AtomicU64>,
     down: Arc<AtomicU64>,
     conns: Mutex<VecDeque<ConnInfo>>,
@@ -289,6 +293,7 @@ impl Proxy {
             connections: c.connections.load(Ordering::Relaxed),
             active: c.active.load(Ordering::Relaxed),
             refused: c.refused.load(Ordering::Relaxed),
+            upstream_failed: c.upstream_failed.load(Ordering::Relaxed),
             bytes_up: c.up.load(Ordering::Relaxed),
             bytes_down: c.down.load(Ordering::Relaxed),
         }

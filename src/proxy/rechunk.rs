@@ -1,5 +1,5 @@
 //! Re-chunking a byte stream with a [`Schedule`]: pure state, no I/O, so
-//! the cuts are testable without sockets. The pump ([`super::pump`]) asks
+//! the cuts are testable without sockets. The proxy's pump (`proxy::pump`, private) asks
 //! [`Rechunker::next_write`] how many of the bytes it holds to write next.
 //!
 //! A stream has no frames, so the schedules mean:

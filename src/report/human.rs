@@ -8,7 +8,7 @@ use super::{Reporter, RunEvent};
 pub struct HumanReporter<W: Write> {
     out: W,
     color: bool,
-    failures: Vec<crate::scenario::ScenarioResult>,
+    failures: Vec<crate::run::ScenarioResult>,
 }
 
 impl<W: Write> HumanReporter<W> {

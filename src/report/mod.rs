@@ -11,7 +11,7 @@ pub use human::HumanReporter;
 pub use json::{JsonReport, JsonReporter};
 pub use junit::JunitReporter;
 
-use crate::scenario::ScenarioResult;
+use crate::run::ScenarioResult;
 
 /// What the runner tells reporters.
 #[derive(Debug, Clone, Copy)]

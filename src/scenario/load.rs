@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use super::model::Scenario;
 
 /// A scenario file that could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
+/// Shown as `FILE:LINE:COLUMN: MESSAGE`, or `FILE: MESSAGE` when the
+/// error is about the whole file (line 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     /// The file.
     pub file: String,
@@ -18,6 +19,18 @@ pub struct LoadError {
     /// What is wrong, naming the key when there is one.
     pub message: String,
 }
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
 
 /// Line and column (1-based) of byte `offset` in `text`.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -250,6 +263,21 @@ mod tests {
         assert!(e.message.contains("expect.verdict"), "{e}");
         let e = err("[target]\naddr = \"10.0.0.1:80\"\n");
         assert!(e.message.contains("loopback"), "{e}");
+    }
+
+    #[test]
+    fn unknown_variant_is_a_load_error_naming_file_and_line() {
+        let e = err("name = \"a\"\n[server]\nstrategy = \"naive\"\nvariant = \"sloppy\"\n");
+        assert_eq!((e.file.as_str(), e.line), ("scenarios/x.toml", 4), "{e}");
+        assert!(e.message.contains("sloppy") && e.message.contains("server.variant"), "{e}");
+        // `sequential` is a setting of its own now, and the error says so.
+        let e = err("[server]\nvariant = \"sequential\"\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("sequential = true"), "{e}");
+        // The old name of the tutorial variant still loads.
+        let s = parse("[server]\nvariant = \"seed\"\n", Path::new("old.toml")).unwrap();
+        assert_eq!(s.server.variant, crate::server::Variant::Tutorial);
+        assert_eq!(s.server.variant.to_string(), "tutorial");
     }
 
     #[test]

@@ -12,11 +12,25 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::fault::Schedule;
 use crate::fault::payload::{ForgedLength, PayloadKind, SizeRange};
 use crate::framing::FramingSpec;
-use crate::server::Handler;
+use crate::server::{Handler, Variant};
 
 /// What happened to the messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::Display,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
     /// Every message understood as sent.
     #[default]
@@ -40,38 +54,13 @@ pub enum Verdict {
 }
 
 /// Every verdict, in documentation order.
-pub const VERDICTS: &[Verdict] = &[
-    Verdict::Intact,
-    Verdict::Coalesced,
-    Verdict::Split,
-    Verdict::Desync,
-    Verdict::Truncated,
-    Verdict::Lost,
-    Verdict::Closed,
-    Verdict::Hang,
-    Verdict::Rejected,
-];
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Verdict::Intact => "intact",
-            Verdict::Coalesced => "coalesced",
-            Verdict::Split => "split",
-            Verdict::Desync => "desync",
-            Verdict::Truncated => "truncated",
-            Verdict::Lost => "lost",
-            Verdict::Closed => "closed",
-            Verdict::Hang => "hang",
-            Verdict::Rejected => "rejected",
-        })
-    }
-}
+pub const VERDICTS: &[Verdict] = <Verdict as strum::VariantArray>::VARIANTS;
 
 fn de_from_str<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: FromStr<Err = String>,
+    T: FromStr,
+    T::Err: fmt::Display,
 {
     let s = String::deserialize(d)?;
     s.parse().map_err(serde::de::Error::custom)
@@ -85,7 +74,7 @@ pub struct Scenario {
     /// Name shown in reports (default: the file name).
     #[serde(default)]
     pub name: String,
-    /// The bug of BUGS.md this reproduces (`B1`...), if any.
+    /// The bug of `docs/bugs.md` this reproduces (`B1`...), if any.
     #[serde(default)]
     pub bug: Option<String>,
     /// One or two sentences for the report.
@@ -134,9 +123,12 @@ pub struct ServerSection {
     /// Strategy or full framing spec (default `naive`).
     #[serde(default = "default_strategy")]
     pub strategy: FramingSpec,
-    /// correct, seed, utf8, decimal, sequential.
-    #[serde(default = "default_variant")]
-    pub variant: String,
+    /// correct, tutorial (alias seed), utf8, decimal: checked on load.
+    #[serde(default, deserialize_with = "de_from_str")]
+    pub variant: Variant,
+    /// Serve one client at a time (B14): the next waits until this one leaves.
+    #[serde(default)]
+    pub sequential: bool,
     /// echo, upper, ack, digest, files, silent (default ack).
     #[serde(default, deserialize_with = "de_from_str")]
     pub handler: Handler,
@@ -173,15 +165,12 @@ fn default_strategy() -> FramingSpec {
     FramingSpec::default()
 }
 
-fn default_variant() -> String {
-    "correct".into()
-}
-
 impl Default for ServerSection {
     fn default() -> Self {
         ServerSection {
             strategy: default_strategy(),
-            variant: default_variant(),
+            variant: Variant::default(),
+            sequential: false,
             handler: Handler::default(),
             read_size: None,
             max_frame: None,

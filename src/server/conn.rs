@@ -13,9 +13,9 @@ use tokio_util::codec::Decoder;
 use super::ServerConfig;
 use super::handler::Reply;
 use super::observe::{CloseReason, ObservationLog};
-use crate::framing::{AnyCodec, FramingError, JsonHeader, JsonHeaderCodec};
+use crate::framing::{AnyCodec, ErrorKind, FramingError, JsonHeader, JsonHeaderCodec};
 
-/// The seed's placeholder digest (seed 003, B16).
+/// The placeholder digest of the JSON-header tutorial (B16).
 pub const PLACEHOLDER_DIGEST: &str = "1231231231232132131232311";
 
 /// Largest single read a server asks the kernel for.
@@ -94,7 +94,7 @@ impl Conn {
         }
     }
 
-    /// One `recv(max)`: a single read, returned as is (the seed's model).
+    /// One `recv(max)`: a single read, returned as is (the tutorials' model).
     pub async fn recv(&mut self, max: usize) -> Result<Bytes, Ended> {
         self.buf.clear();
         match self.fill(max).await {
@@ -123,11 +123,11 @@ impl Conn {
                 Ok(())
             }
             Ok(Err(e)) => {
-                self.log.error(self.id, "write", e);
+                self.log.error(self.id, ErrorKind::Write, e);
                 Err(CloseReason::Reset)
             }
             Err(_) => {
-                self.log.error(self.id, "write", "peer did not read the reply within the idle timeout");
+                self.log.error(self.id, ErrorKind::Write, "peer did not read the reply within the idle timeout");
                 Err(CloseReason::IdleTimeout)
             }
         }
@@ -142,7 +142,7 @@ impl Conn {
         let reply = self.cfg.handler.reply(msg, self.cfg.root.as_deref(), self.cfg.framing.max_message());
         let mut out = BytesMut::new();
         if let Err(e) = frame_reply(codec, reply, self.cfg.placeholder_digest(), &mut out) {
-            self.log.error(self.id, "reply", e);
+            self.log.error(self.id, ErrorKind::Reply, e);
             return Ok(());
         }
         if out.is_empty() && matches!(codec, AnyCodec::Naive(_)) {
@@ -154,14 +154,14 @@ impl Conn {
     /// Logs an I/O error that is about to end the connection.
     pub fn finish_error(&self, err: Option<std::io::Error>) {
         if let Some(e) = err {
-            self.log.error(self.id, "io", e);
+            self.log.error(self.id, ErrorKind::Io, e);
         }
     }
 
     /// Records a connection end; logs the I/O error if any.
     pub fn finish(&self, reason: CloseReason, err: Option<std::io::Error>) {
         if let Some(e) = err {
-            self.log.error(self.id, "io", e);
+            self.log.error(self.id, ErrorKind::Io, e);
         }
         self.log.close(self.id, reason);
     }
@@ -218,7 +218,7 @@ impl Conn {
 
 /// Frames a reply with the server's own codec. Refusals are sent as a
 /// message `ERROR: why`; files over json-header carry their name and a
-/// digest (or, for the seed variant, the seed's placeholder digest).
+/// digest (or, for the tutorial variant, the JSON-header tutorial's placeholder digest).
 pub(crate) fn frame_reply(
     codec: &mut AnyCodec,
     reply: Reply,

@@ -1,5 +1,5 @@
 //! The delimiter server. `correct` decodes with
-//! [`DelimiterCodec`](crate::framing::DelimiterCodec). `seed` is seed 001's
+//! [`DelimiterCodec`](crate::framing::DelimiterCodec). `seed` is the sleep-fix tutorial's
 //! "end marker" reader: it appends `recv(1024)` results until a read
 //! *ends with* the delimiter, then takes everything gathered as one
 //! message, so two messages that arrive together become one message with
@@ -11,11 +11,11 @@ use bytes::BytesMut;
 use super::Variant;
 use super::conn::{Conn, SEED_RECV};
 use super::observe::CloseReason;
-use crate::framing::FramingSpec;
+use crate::framing::{ErrorKind, FramingSpec};
 
 pub(crate) async fn serve(mut c: Conn) {
     let codec = c.cfg.framing.codec();
-    if c.cfg.variant != Variant::Seed {
+    if c.cfg.variant != Variant::Tutorial {
         return c.serve_framed(codec).await;
     }
     let (delim, max) = match &c.cfg.framing {
@@ -32,7 +32,7 @@ pub(crate) async fn serve(mut c: Conn) {
         };
         pending.extend_from_slice(&chunk);
         if pending.len() > max + delim.len() {
-            c.log.error(c.id, "line-too-long", format!("no end marker within {max} bytes"));
+            c.log.error(c.id, ErrorKind::LineTooLong, format!("no end marker within {max} bytes"));
             return c.finish(CloseReason::Error, None);
         }
         if pending.ends_with(&delim) {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-/// The seed's acknowledgement text.
+/// The tutorials' acknowledgement text.
 pub const ACK: &[u8] = b"Receive your message!";
 
 /// What a server does with each message.
@@ -18,7 +18,7 @@ pub enum Handler {
     Echo,
     /// Reply with the message upper-cased (ASCII).
     Upper,
-    /// Reply `Receive your message!` (seed text) to every message.
+    /// Reply `Receive your message!` (the tutorials' text) to every message.
     #[default]
     Ack,
     /// Reply `len=N sha256=HEX` of the message as the server understood
@@ -34,7 +34,7 @@ pub enum Handler {
 pub const HANDLERS: &[(&str, &str)] = &[
     ("echo", "reply with the message"),
     ("upper", "reply with the message upper-cased"),
-    ("ack", "reply \"Receive your message!\" (the seeds' text)"),
+    ("ack", "reply \"Receive your message!\" (the tutorials' text)"),
     ("digest", "reply \"len=N sha256=HEX\" of the message as the server understood it"),
     ("files", "\"get NAME\": reply with the file from --root (json-header); paths leaving the root are refused"),
     ("silent", "no reply"),

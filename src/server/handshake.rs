@@ -1,4 +1,4 @@
-//! The handshake server of seed 002: a request, then `Ready|N`, then the
+//! The handshake server of the Ready|N tutorial: a request, then `Ready|N`, then the
 //! client's `Start`, then N reply bytes.
 //!
 //! `correct` frames requests with `\n` and reads exactly the five bytes of
@@ -15,7 +15,7 @@ use super::conn::{Conn, Fill, SEED_RECV};
 use super::handler::Reply;
 use super::observe::CloseReason;
 use crate::framing::handshake::{START, check_start, ready_line};
-use crate::framing::{DelimiterCodec, FramingSpec};
+use crate::framing::{DelimiterCodec, ErrorKind, FramingSpec};
 
 fn reply_body(c: &Conn, msg: &[u8]) -> Bytes {
     match c.cfg.handler.reply(msg, c.cfg.root.as_deref(), c.cfg.framing.max_message()) {
@@ -61,7 +61,7 @@ async fn answer(c: &mut Conn, msg: &[u8], exact_start: bool) -> Result<(), Close
         }
     };
     if let Err(e) = check_start(&token) {
-        c.log.error(c.id, "bad-start", e);
+        c.log.error(c.id, ErrorKind::BadStart, e);
         return Err(CloseReason::Error);
     }
     c.send(&body).await
@@ -72,11 +72,11 @@ pub(crate) async fn serve(mut c: Conn) {
         FramingSpec::Handshake { max_length } => max_length,
         _ => unreachable!("handshake server with another framing"),
     };
-    if c.cfg.variant == Variant::Seed {
+    if c.cfg.variant == Variant::Tutorial {
         loop {
             c.frame_start = None;
             let msg = match c.recv(SEED_RECV).await {
-                // Like the seed's `.strip()`: a trailing newline is not part of the request.
+                // Like the Ready|N tutorial's `.strip()`: a trailing newline is not part of the request.
                 Ok(b) => {
                     let keep = b.len() - usize::from(b.ends_with(b"\n")) - usize::from(b.ends_with(b"\r\n"));
                     b.slice(..keep)
@@ -103,7 +103,7 @@ pub(crate) async fn serve(mut c: Conn) {
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    c.log.error(c.id, "line-too-long", e);
+                    c.log.error(c.id, ErrorKind::LineTooLong, e);
                 }
             }
         }

@@ -1,7 +1,7 @@
-//! The json-header server (seed 003, version 2). `correct` decodes with
+//! The json-header server (JSON-header tutorial, version 2). `correct` decodes with
 //! [`JsonHeaderCodec`](crate::framing::JsonHeaderCodec), checking every
 //! digest, and serves files with a real sha256. `seed` checks no digest and
-//! sends the seed's placeholder digest `1231231231232132131232311` with
+//! sends the JSON-header tutorial's placeholder digest `1231231231232132131232311` with
 //! every file (B16), so a client that verifies sees the mismatch. Neither
 //! serves a file outside its root (B17): the files handler refuses.
 
@@ -13,7 +13,7 @@ pub(crate) async fn serve(c: Conn) {
     let FramingSpec::JsonHeader(mut format) = c.cfg.framing.clone() else {
         unreachable!("json-header server with another framing")
     };
-    if c.cfg.variant == Variant::Seed {
+    if c.cfg.variant == Variant::Tutorial {
         format.verify = DigestPolicy::Ignore;
     }
     c.serve_framed(AnyCodec::JsonHeader(JsonHeaderCodec::new(format))).await

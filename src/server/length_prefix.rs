@@ -3,13 +3,13 @@
 //! body cut anywhere is reassembled.
 //!
 //! `seed` (alias `single-read`) reads the header with one `read()` and the
-//! body with one `read()`, like seed 000/004's `conn.recv(4)` then
+//! body with one `read()`, like the basics and length-as-text tutorials' `conn.recv(4)` then
 //! `conn.recv(n)`, or C's `read(fd, &len, 4)` with the count ignored: a
 //! header cut in two is read zero-padded (B4), and a short body leaves its
 //! rest to be read as the next header (B5). Lengths are still checked
 //! against the maximum: no variant allocates what a peer declares.
 //!
-//! `decimal` is seed 004's first attempt: the length is sent as decimal
+//! `decimal` is the length-as-text tutorial's first attempt: the length is sent as decimal
 //! text with no boundary (`str(len)` then the data); the server parses the
 //! leading digits of one `recv(1024)` (the rest of that read is lost) and
 //! then gathers `recv(1024)`s until it has at least that many bytes, taking
@@ -20,11 +20,11 @@ use bytes::{Bytes, BytesMut};
 use super::Variant;
 use super::conn::{Conn, SEED_RECV};
 use super::observe::CloseReason;
-use crate::framing::FramingSpec;
+use crate::framing::{ErrorKind, FramingSpec};
 
 pub(crate) async fn serve(c: Conn) {
     match c.cfg.variant {
-        Variant::Seed => single_read(c).await,
+        Variant::Tutorial => single_read(c).await,
         Variant::Decimal => decimal(c).await,
         _ => {
             let codec = c.cfg.framing.codec();
@@ -51,7 +51,7 @@ async fn single_read(mut c: Conn) {
         let body_len = match format.body_len(raw) {
             Ok(n) => n,
             Err(e) => {
-                c.log.error(c.id, "bad-length", e);
+                c.log.error(c.id, ErrorKind::BadLength, e);
                 return c.finish(CloseReason::Error, None);
             }
         };
@@ -84,13 +84,13 @@ async fn decimal(mut c: Conn) {
         let Some(len) = len else {
             c.log.error(
                 c.id,
-                "bad-length",
+                ErrorKind::BadLength,
                 format!("expected a decimal length, got {:?}", String::from_utf8_lossy(&first[..first.len().min(16)])),
             );
             return c.finish(CloseReason::Error, None);
         };
         if len > max {
-            c.log.error(c.id, "bad-length", format!("declared length {len} exceeds the maximum of {max}"));
+            c.log.error(c.id, ErrorKind::BadLength, format!("declared length {len} exceeds the maximum of {max}"));
             return c.finish(CloseReason::Error, None);
         }
         let mut body = BytesMut::new();

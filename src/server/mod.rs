@@ -1,13 +1,13 @@
 //! Reference servers: one file per strategy, each with a `correct` variant
-//! and seed-style buggy variants that reproduce rows of `BUGS.md`.
+//! and tutorial-style buggy variants that reproduce bugs of `docs/bugs.md`.
 //!
 //! A [`Server`] starts in-process (on `127.0.0.1:0` by default), tells its
 //! address, records what it understood ([`Observation`]), and stops.
 //!
 //! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! # async fn demo() -> Result<(), framelab::server::StartError> {
 //! use framelab::server::{Server, ServerConfig, Variant};
-//! let cfg = ServerConfig::new("naive".parse().unwrap()).variant(Variant::Seed);
+//! let cfg = ServerConfig::new("naive".parse().unwrap()).variant(Variant::Tutorial);
 //! let server = Server::start(cfg).await?;
 //! println!("listening on {}", server.addr());
 //! // ... drive it with a client ...
@@ -27,6 +27,7 @@
 
 mod conn;
 mod delimiter;
+mod feed;
 pub mod handler;
 mod handshake;
 mod json_header;
@@ -38,7 +39,6 @@ mod udp;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,70 +48,85 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 pub use conn::PLACEHOLDER_DIGEST;
+pub use feed::FeedLine;
 pub use handler::{HANDLERS, Handler, Reply};
 pub use observe::{CloseReason, ConnLog, Observation, ObservationLog, ServerEvent};
 
-use crate::framing::FramingSpec;
+use crate::framing::{ErrorKind, FramingSpec};
 
-/// Which behaviour a reference server has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// Which behaviour a reference server has. Names (strum): `correct`,
+/// `tutorial` (aliases `seed`, `single-read`, `buggy`), `utf8`, `decimal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, strum::Display, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case", parse_err_fn = variant_error, parse_err_ty = VariantError)]
 pub enum Variant {
     /// Frames correctly (the default).
     #[default]
     Correct,
-    /// The seed-style bug of the strategy (see [`VARIANTS`]).
-    Seed,
+    /// The tutorial-style bug of the strategy (see [`VARIANTS`]), as the
+    /// seed tutorials wrote it.
+    #[strum(to_string = "tutorial", serialize = "seed", serialize = "single-read", serialize = "buggy")]
+    Tutorial,
     /// naive only: per-read UTF-8 decode (B11).
     Utf8,
     /// length-prefix only: decimal length text without a boundary (B7).
     Decimal,
 }
 
+#[allow(non_upper_case_globals)]
+impl Variant {
+    /// The old name of [`Variant::Tutorial`].
+    pub const Seed: Variant = Variant::Tutorial;
+}
+
+/// A variant name that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct VariantError(pub String);
+
+impl fmt::Display for VariantError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown variant {:?}: expected correct, tutorial (aliases seed, single-read), utf8 or decimal",
+            self.0
+        )?;
+        if self.0 == "sequential" {
+            f.write_str("; one client at a time is a setting of its own: `sequential = true` in [server], `--sequential` for serve")?;
+        }
+        Ok(())
+    }
+}
+
+fn variant_error(s: &str) -> VariantError {
+    VariantError(s.to_string())
+}
+
 /// Every (strategy, variant, what it does).
 pub const VARIANTS: &[(&str, &str, &str)] = &[
-    ("naive", "seed", "each recv(read-size) is one message (B1 B2 B3 B10); same as correct: naive has no boundaries"),
+    (
+        "naive",
+        "tutorial",
+        "each recv(read-size) is one message (B1 B2 B3 B10); same as correct: naive has no boundaries",
+    ),
     ("naive", "utf8", "recv(read-size) decoded as UTF-8 per read; a split character kills the connection (B11)"),
-    ("delimiter", "seed", "gathers recv(1024)s until one ends with the delimiter (seed 001's end marker)"),
+    (
+        "delimiter",
+        "tutorial",
+        "gathers recv(1024)s until one ends with the delimiter (the Sleep fix tutorial's end marker)",
+    ),
     (
         "length-prefix",
-        "seed",
-        "header with one read (zero-padded when short, B4), body with one read (B5); alias single-read",
+        "tutorial",
+        "header with one read (zero-padded when short, B4), body with one read (B5); aliases seed, single-read",
     ),
     ("length-prefix", "decimal", "decimal length text with no boundary, parsed from one recv(1024) (B7)"),
-    ("json-header", "seed", "no digest check; files sent with the placeholder digest 1231231231232132131232311 (B16)"),
-    ("handshake", "seed", "request and Start each read with one recv(1024): data after Start is lost (B8)"),
-    ("udp", "seed", "recvfrom(read-size): bigger datagrams are cut short (B15)"),
-    ("any", "sequential", "the correct server with an accept loop that serves one client at a time (B14)"),
+    (
+        "json-header",
+        "tutorial",
+        "no digest check; files sent with the placeholder digest 1231231231232132131232311 (B16)",
+    ),
+    ("handshake", "tutorial", "request and Start each read with one recv(1024): data after Start is lost (B8)"),
+    ("udp", "tutorial", "recvfrom(read-size): bigger datagrams are cut short (B15)"),
 ];
-
-impl FromStr for Variant {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "correct" => Variant::Correct,
-            "seed" | "single-read" | "buggy" => Variant::Seed,
-            "utf8" => Variant::Utf8,
-            "decimal" => Variant::Decimal,
-            o => {
-                return Err(format!(
-                    "unknown variant {o:?}: expected correct, seed, single-read, utf8, decimal or sequential"
-                ));
-            }
-        })
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Variant::Correct => "correct",
-            Variant::Seed => "seed",
-            Variant::Utf8 => "utf8",
-            Variant::Decimal => "decimal",
-        })
-    }
-}
 
 /// Limits every server enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +150,7 @@ impl Default for Limits {
 pub struct ServerConfig {
     /// Strategy and knobs.
     pub framing: FramingSpec,
-    /// Correct or seed-style.
+    /// Correct or tutorial-style.
     pub variant: Variant,
     /// What to do with each message.
     pub handler: Handler,
@@ -191,96 +206,68 @@ impl ServerConfig {
 
     /// Checks that the variant exists for the strategy and the handler
     /// has what it needs.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         let s = self.framing.strategy();
         let ok = match self.variant {
             Variant::Correct => true,
-            Variant::Seed => true,
+            Variant::Tutorial => true,
             Variant::Utf8 => s == "naive",
             Variant::Decimal => s == "length-prefix",
         };
         if !ok {
-            let have: Vec<_> = VARIANTS.iter().filter(|v| v.0 == s || v.0 == "any").map(|v| v.1).collect();
-            return Err(format!("strategy {s} has no variant {}; it has: correct, {}", self.variant, have.join(", ")));
+            let have: Vec<_> = VARIANTS.iter().filter(|v| v.0 == s).map(|v| v.1).collect();
+            return Err(ConfigError::NoSuchVariant { strategy: s, variant: self.variant, have: have.join(", ") });
         }
         if self.handler == Handler::Files && self.root.is_none() {
-            return Err("the files handler needs a root directory (--root DIR)".into());
+            return Err(ConfigError::FilesNeedRoot);
         }
         if self.limits.max_connections == 0 {
-            return Err("max-connections must be at least 1".into());
+            return Err(ConfigError::NoConnections);
         }
         Ok(())
     }
 
-    /// Whether file replies carry the seed's placeholder digest.
+    /// Whether file replies carry the JSON-header tutorial's placeholder digest.
     pub(crate) fn placeholder_digest(&self) -> bool {
-        self.variant == Variant::Seed && self.framing.strategy() == "json-header"
+        self.variant == Variant::Tutorial && self.framing.strategy() == "json-header"
     }
 }
 
-/// Framing knobs given apart from the spec (CLI flags, scenario keys);
-/// each overrides the spec's value.
-#[derive(Debug, Clone, Default)]
-pub struct Knobs {
-    /// Read size of naive and udp.
-    pub read_size: Option<usize>,
-    /// Largest frame (body, line, read).
-    pub max_frame: Option<usize>,
-    /// Delimiter text (escapes allowed).
-    pub delimiter: Option<String>,
-    /// Length-prefix preset (also json-header's header length).
-    pub preset: Option<String>,
+/// A server configuration that cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The variant does not exist for the strategy.
+    #[error("strategy {strategy} has no variant {variant}; it has: correct, {have}")]
+    NoSuchVariant {
+        /// The strategy.
+        strategy: &'static str,
+        /// The variant asked for.
+        variant: Variant,
+        /// The variants it has besides `correct`.
+        have: String,
+    },
+    /// The files handler without a root.
+    #[error("the files handler needs a root directory (--root DIR)")]
+    FilesNeedRoot,
+    /// `max-connections = 0`.
+    #[error("max-connections must be at least 1")]
+    NoConnections,
 }
 
-/// Applies `knobs` to `framing`; an error names the knob that does not
-/// apply to the strategy.
-pub fn apply_knobs(mut framing: FramingSpec, knobs: &Knobs) -> Result<FramingSpec, String> {
-    use crate::framing::LengthPrefix;
-    if let Some(rs) = knobs.read_size {
-        match &mut framing {
-            FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } if rs > 0 => *read_size = rs,
-            _ => return Err("read-size applies to naive and udp, and must be at least 1".into()),
-        }
-    }
-    if let Some(d) = &knobs.delimiter {
-        let FramingSpec::Delimiter { delimiter, .. } = &mut framing else {
-            return Err("delimiter applies to the delimiter strategy".into());
-        };
-        let bytes = crate::framing::unescape(d)?;
-        if bytes.is_empty() {
-            return Err("the delimiter must not be empty".into());
-        }
-        *delimiter = bytes.into();
-    }
-    if let Some(p) = &knobs.preset {
-        let preset =
-            LengthPrefix::preset(p).ok_or_else(|| format!("unknown preset {p:?} (see framelab list presets)"))?;
-        match &mut framing {
-            FramingSpec::LengthPrefix(lp) => {
-                *lp = LengthPrefix { max_frame: lp.max_frame, includes_header: lp.includes_header, ..preset }
-            }
-            FramingSpec::JsonHeader(j) => j.prefix = LengthPrefix { max_frame: j.prefix.max_frame, ..preset },
-            _ => return Err("preset applies to length-prefix and json-header".into()),
-        }
-    }
-    if let Some(m) = knobs.max_frame {
-        match &mut framing {
-            FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => *read_size = m.max(1),
-            FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length = m,
-            FramingSpec::LengthPrefix(lp) => lp.max_frame = m,
-            FramingSpec::JsonHeader(j) => j.body_max = m,
-        }
-    }
-    Ok(framing)
-}
-
-/// Parses a variant name; `sequential` is the correct variant with a
-/// one-client-at-a-time accept loop.
-pub fn parse_variant(name: &str) -> Result<(Variant, bool), String> {
-    match name {
-        "sequential" => Ok((Variant::Correct, true)),
-        v => Ok((v.parse()?, false)),
-    }
+/// Why a server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is not servable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Binding the address failed.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 /// A running reference server.
@@ -294,21 +281,21 @@ pub struct Server {
 
 impl Server {
     /// Binds and starts serving in the background.
-    pub async fn start(cfg: ServerConfig) -> std::io::Result<Server> {
-        cfg.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
+        cfg.validate()?;
+        let bind = |source| StartError::Bind { addr: cfg.addr, source };
         let log = ObservationLog::new(cfg.record);
         let (tx, rx) = watch::channel(false);
-        let cfg = Arc::new(cfg);
         if matches!(cfg.framing, FramingSpec::Udp { .. }) {
-            let sock = UdpSocket::bind(cfg.addr).await?;
-            let addr = sock.local_addr()?;
-            let task = tokio::spawn(udp::serve(sock, cfg, log.clone(), rx).in_current_span());
+            let sock = UdpSocket::bind(cfg.addr).await.map_err(bind)?;
+            let addr = sock.local_addr().map_err(bind)?;
+            let task = tokio::spawn(udp::serve(sock, Arc::new(cfg), log.clone(), rx).in_current_span());
             return Ok(Server { addr, log, shutdown: tx, task });
         }
-        let listener = TcpListener::bind(cfg.addr).await?;
-        let addr = listener.local_addr()?;
+        let listener = TcpListener::bind(cfg.addr).await.map_err(bind)?;
+        let addr = listener.local_addr().map_err(bind)?;
         // In the caller's span (a scenario's, say), so that its events say whose server this is.
-        let task = tokio::spawn(accept_loop(listener, cfg, log.clone(), rx).in_current_span());
+        let task = tokio::spawn(accept_loop(listener, Arc::new(cfg), log.clone(), rx).in_current_span());
         Ok(Server { addr, log, shutdown: tx, task })
     }
 
@@ -359,7 +346,11 @@ async fn accept_loop(
         };
         let id = log.open(peer);
         let Ok(permit) = slots.clone().try_acquire_owned() else {
-            log.error(id, "too-many-connections", format!("more than {} connections", cfg.limits.max_connections));
+            log.error(
+                id,
+                ErrorKind::TooManyConnections,
+                format!("more than {} connections", cfg.limits.max_connections),
+            );
             log.close(id, CloseReason::Refused);
             drop(stream);
             continue;
@@ -394,5 +385,11 @@ async fn serve_conn(c: conn::Conn) {
         FramingSpec::JsonHeader(_) => json_header::serve(c).await,
         FramingSpec::Handshake { .. } => handshake::serve(c).await,
         FramingSpec::Udp { .. } => unreachable!("udp is served by udp::serve"),
+        // No protocol-aware reference server yet: decode whole values or
+        // messages with the framing's own codec and answer with the handler.
+        FramingSpec::Resp(_) | FramingSpec::Http(_) => {
+            let codec = c.cfg.framing.codec();
+            c.serve_framed(codec).await
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The naive server: every `recv(read_size)` is taken as one message, as
 //! the first server of every seed does (B1, B2, B3, B10). The `utf8`
-//! variant also decodes each read as UTF-8 on its own, like the seeds'
+//! variant also decodes each read as UTF-8 on its own, like the tutorials'
 //! `conn.recv(1024).decode('utf-8')`, and drops the connection when a
 //! multi-byte character is split between two reads (B11).
 
@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::Variant;
 use super::conn::Conn;
 use super::observe::CloseReason;
-use crate::framing::{AnyCodec, NaiveCodec};
+use crate::framing::{AnyCodec, ErrorKind, NaiveCodec};
 
 pub(crate) async fn serve(mut c: Conn, read_size: usize) {
     let mut replier = AnyCodec::Naive(NaiveCodec::new(read_size));
@@ -23,7 +23,7 @@ pub(crate) async fn serve(mut c: Conn, read_size: usize) {
         if c.cfg.variant == Variant::Utf8
             && let Err(e) = std::str::from_utf8(&msg)
         {
-            c.log.error(c.id, "bad-utf8", format!("a read of {} bytes is not valid UTF-8: {e}", msg.len()));
+            c.log.error(c.id, ErrorKind::BadUtf8, format!("a read of {} bytes is not valid UTF-8: {e}", msg.len()));
             return c.finish(CloseReason::Error, None);
         }
         c.understood(msg.clone());

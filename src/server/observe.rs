@@ -9,6 +9,8 @@ use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast};
 
+use crate::framing::ErrorKind;
+
 /// Most message bytes a server keeps in its observation; past this, only
 /// lengths are kept (`Message::data` is cut and `cut` is set).
 pub const MAX_RECORDED_BYTES: usize = 64 * 1024 * 1024;
@@ -32,8 +34,8 @@ pub enum ServerEvent {
     },
     /// A framing, protocol or handler error.
     Error {
-        /// A short stable name (`frame-too-large`, `bad-utf8`, ...).
-        kind: String,
+        /// What kind of error (`frame-too-large`, `bad-utf8`, ...).
+        kind: ErrorKind,
         /// The error text.
         detail: String,
     },
@@ -54,8 +56,9 @@ fn ser_bytes<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// Why a connection ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum CloseReason {
     /// The peer closed its write side at a frame boundary.
     Eof,
@@ -78,16 +81,7 @@ pub enum CloseReason {
 impl CloseReason {
     /// Kebab-case name.
     pub fn name(self) -> &'static str {
-        match self {
-            CloseReason::Eof => "eof",
-            CloseReason::EofMidFrame => "eof-mid-frame",
-            CloseReason::Reset => "reset",
-            CloseReason::IdleTimeout => "idle-timeout",
-            CloseReason::FrameTimeout => "frame-timeout",
-            CloseReason::Error => "error",
-            CloseReason::Refused => "refused",
-            CloseReason::Shutdown => "shutdown",
-        }
+        self.into()
     }
 }
 
@@ -122,9 +116,9 @@ impl ConnLog {
     }
 
     /// Errors seen, as (kind, detail).
-    pub fn errors(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub fn errors(&self) -> impl Iterator<Item = (ErrorKind, &str)> {
         self.events.iter().filter_map(|e| match e {
-            ServerEvent::Error { kind, detail } => Some((kind.as_str(), detail.as_str())),
+            ServerEvent::Error { kind, detail } => Some((*kind, detail.as_str())),
             _ => None,
         })
     }
@@ -251,8 +245,8 @@ impl ObservationLog {
     }
 
     /// Records an error.
-    pub fn error(&self, id: u64, kind: &str, detail: impl ToString) {
-        self.push(id, ServerEvent::Error { kind: kind.to_owned(), detail: detail.to_string() });
+    pub fn error(&self, id: u64, kind: ErrorKind, detail: impl ToString) {
+        self.push(id, ServerEvent::Error { kind, detail: detail.to_string() });
     }
 
     /// Records the end of a connection.
@@ -286,5 +280,20 @@ impl ObservationLog {
                 return (snap, ok);
             }
         }
+    }
+}
+
+/// The reference server's own count of the bytes it read from each peer:
+/// the connection is found by the client's address, which is the server's
+/// peer. A connection not yet accepted has had nothing read.
+impl crate::sync::PeerReads for ObservationLog {
+    fn bytes_read(&self, conn: &crate::sync::ConnId, _sent: u64) -> std::io::Result<Option<u64>> {
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let read = g.obs.connections.iter().filter(|c| c.peer == conn.local).map(|c| c.bytes_read).max();
+        Ok(Some(read.unwrap_or(0)))
+    }
+
+    fn changed(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(self.changed.notified())
     }
 }

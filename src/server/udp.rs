@@ -15,8 +15,8 @@ use tokio::sync::watch;
 use super::handler::Reply;
 use super::observe::ObservationLog;
 use super::{ServerConfig, Variant};
-use crate::framing::FramingSpec;
 use crate::framing::udp::MAX_DATAGRAM;
+use crate::framing::{ErrorKind, FramingSpec};
 
 pub(crate) async fn serve(
     sock: UdpSocket,
@@ -25,7 +25,7 @@ pub(crate) async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let read_size = match cfg.framing {
-        FramingSpec::Udp { read_size } if cfg.variant == Variant::Seed => read_size,
+        FramingSpec::Udp { read_size } if cfg.variant == Variant::Tutorial => read_size,
         _ => MAX_DATAGRAM + 1,
     };
     let mut buf = vec![0u8; read_size];
@@ -61,7 +61,7 @@ pub(crate) async fn serve(
         };
         let reply = reply.slice(..reply.len().min(MAX_DATAGRAM));
         if let Err(e) = sock.send_to(&reply, peer).await {
-            log.error(id, "io", e);
+            log.error(id, ErrorKind::Io, e);
         } else {
             log.push(id, super::observe::ServerEvent::Reply { len: reply.len() });
         }

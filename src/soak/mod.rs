@@ -23,6 +23,8 @@ use tokio_util::codec::Encoder;
 pub use hostile::{HOSTILE_KINDS, Hostile};
 
 use crate::framing::FramingSpec;
+use crate::seed::{self, Purpose};
+use crate::server::FeedLine;
 
 /// What to soak.
 #[derive(Debug, Clone)]
@@ -165,69 +167,130 @@ struct LogCounts {
     open: usize,
 }
 
-/// Runs a soak. The server is `cfg.exe serve ...` on 127.0.0.1:0, killed
-/// at the end.
-pub async fn soak(cfg: &SoakConfig) -> Result<SoakReport, String> {
-    let spec: FramingSpec = cfg.strategy.parse().map_err(|e: crate::framing::SpecError| e.to_string())?;
-    if matches!(spec, FramingSpec::Udp { .. }) {
-        return Err("soak drives TCP servers; udp has no connections to exhaust".into());
-    }
-    let started = Instant::now();
-    let mut child = tokio::process::Command::new(&cfg.exe)
-        .args(["serve", &cfg.strategy, "--variant", &cfg.variant, "--handler", "echo", "--addr", "127.0.0.1:0"])
-        .args(["--idle-timeout", &crate::units::format_duration(cfg.idle_timeout)])
-        .args(["--frame-timeout", &crate::units::format_duration(cfg.frame_timeout)])
-        .args(["--max-connections", &(cfg.concurrency * 2 + 16).to_string(), "--log-messages"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("starting {}: {e}", cfg.exe.display()))?;
-    let pid = child.id().ok_or("the server exited at once")?;
-    let mut lines = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
-    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-        .await
-        .map_err(|_| "the server did not print its address within 10s".to_string())?
-        .map_err(|e| e.to_string())?
-        .ok_or("the server exited before listening")?;
-    let addr: SocketAddr = first
-        .strip_prefix("listening on ")
-        .and_then(|a| a.trim().parse().ok())
-        .ok_or_else(|| format!("unexpected first line {first:?}"))?;
-    let counts = Arc::new(Mutex::new(LogCounts::default()));
-    let reader = {
-        let counts = counts.clone();
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(rest) = line.split_once("] error ").map(|x| x.1) {
-                    let kind = rest.split(':').next().unwrap_or("").to_owned();
-                    *c.errors.entry(kind).or_default() += 1;
-                } else if let Some(reason) = line.split_once("] closed: ").map(|x| x.1) {
-                    *c.closes.entry(reason.trim().to_owned()).or_default() += 1;
-                    c.open = c.open.saturating_sub(1);
-                } else if let Some(n) = line.strip_prefix("[log] ").and_then(|r| r.split(' ').next()) {
-                    c.skipped += n.parse::<u64>().unwrap_or(0);
-                }
-            }
-        })
-    };
-    let stderr = child.stderr.take();
-    let panicked = Arc::new(Mutex::new(false));
-    let err_reader = {
-        let panicked = panicked.clone();
-        tokio::spawn(async move {
-            if let Some(e) = stderr {
-                let mut lines = BufReader::new(e).lines();
-                while let Ok(Some(l)) = lines.next_line().await {
-                    if l.contains("panicked") {
-                        *panicked.lock().unwrap_or_else(|p| p.into_inner()) = true;
+/// Why a soak could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SoakError {
+    /// The strategy does not parse.
+    #[error(transparent)]
+    Spec(#[from] crate::framing::SpecError),
+    /// A UDP strategy.
+    #[error("soak drives TCP servers; udp has no connections to exhaust")]
+    Udp,
+    /// The server process did not start.
+    #[error("starting {exe}: {source}")]
+    Start {
+        /// The executable.
+        exe: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The server process did not behave (no address, exited at once).
+    #[error("{0}")]
+    Server(String),
+    /// A task of the soak failed.
+    #[error("a soak task failed: {0}")]
+    Task(String),
+}
+
+/// The server process of a soak, its event feed read on the side.
+struct ServerProcess {
+    child: tokio::process::Child,
+    pid: u32,
+    addr: SocketAddr,
+    counts: Arc<Mutex<LogCounts>>,
+    panicked: Arc<Mutex<bool>>,
+    readers: [tokio::task::JoinHandle<()>; 2],
+}
+
+impl ServerProcess {
+    /// Starts `cfg.exe serve ... --events json` and reads its address.
+    async fn start(cfg: &SoakConfig) -> Result<ServerProcess, SoakError> {
+        let mut child = tokio::process::Command::new(&cfg.exe)
+            .args(["serve", &cfg.strategy, "--variant", &cfg.variant, "--handler", "echo", "--addr", "127.0.0.1:0"])
+            .args(["--idle-timeout", &crate::units::format_duration(cfg.idle_timeout)])
+            .args(["--frame-timeout", &crate::units::format_duration(cfg.frame_timeout)])
+            .args(["--max-connections", &(cfg.concurrency * 2 + 16).to_string(), "--events", "json"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|source| SoakError::Start { exe: cfg.exe.display().to_string(), source })?;
+        let bad = |why: &str| SoakError::Server(why.to_owned());
+        let pid = child.id().ok_or_else(|| bad("the server exited at once"))?;
+        let mut lines = BufReader::new(child.stdout.take().ok_or_else(|| bad("no stdout"))?).lines();
+        let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .map_err(|_| bad("the server did not print its address within 10s"))?
+            .map_err(|e| SoakError::Server(e.to_string()))?
+            .ok_or_else(|| bad("the server exited before listening"))?;
+        let addr = match serde_json::from_str(&first) {
+            Ok(FeedLine::Listening { addr }) => addr,
+            _ => return Err(SoakError::Server(format!("unexpected first line {first:?}"))),
+        };
+        let counts = Arc::new(Mutex::new(LogCounts::default()));
+        let reader = {
+            let counts = counts.clone();
+            tokio::spawn(async move {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
+                    match serde_json::from_str(&line) {
+                        Ok(FeedLine::Error { kind, .. }) => *c.errors.entry(kind.name().to_owned()).or_default() += 1,
+                        Ok(FeedLine::Closed { reason, .. }) => {
+                            *c.closes.entry(reason.name().to_owned()).or_default() += 1;
+                            c.open = c.open.saturating_sub(1);
+                        }
+                        Ok(FeedLine::Skipped { count }) => c.skipped += count,
+                        _ => {}
                     }
                 }
-            }
-        })
-    };
+            })
+        };
+        let stderr = child.stderr.take();
+        let panicked = Arc::new(Mutex::new(false));
+        let err_reader = {
+            let panicked = panicked.clone();
+            tokio::spawn(async move {
+                if let Some(e) = stderr {
+                    let mut lines = BufReader::new(e).lines();
+                    while let Ok(Some(l)) = lines.next_line().await {
+                        if l.contains("panicked") {
+                            *panicked.lock().unwrap_or_else(|p| p.into_inner()) = true;
+                        }
+                    }
+                }
+            })
+        };
+        Ok(ServerProcess { child, pid, addr, counts, panicked, readers: [reader, err_reader] })
+    }
+
+    /// Takes the last figures into `report` and kills the server.
+    async fn finish(mut self, report: &mut SoakReport) {
+        report.peak_rss_kib = proc_status_kib(self.pid, "VmHWM:");
+        report.server_alive = matches!(self.child.try_wait(), Ok(None));
+        let _ = self.child.start_kill();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+        for r in self.readers {
+            let _ = tokio::time::timeout(Duration::from_secs(2), r).await;
+        }
+        let c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        report.server_errors = c.errors.clone();
+        report.server_closes = c.closes.clone();
+        report.log_events_skipped = c.skipped;
+        report.server_panicked = *self.panicked.lock().unwrap_or_else(|p| p.into_inner());
+    }
+}
+
+/// Runs a soak. The server is `cfg.exe serve ...` on 127.0.0.1:0, killed
+/// at the end.
+pub async fn soak(cfg: &SoakConfig) -> Result<SoakReport, SoakError> {
+    let spec: FramingSpec = cfg.strategy.parse()?;
+    if matches!(spec, FramingSpec::Udp { .. }) {
+        return Err(SoakError::Udp);
+    }
+    let started = Instant::now();
+    let server = ServerProcess::start(cfg).await?;
+    let pid = server.pid;
     // Let the server settle, then take the idle figures.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut report = SoakReport {
@@ -236,59 +299,7 @@ pub async fn soak(cfg: &SoakConfig) -> Result<SoakReport, String> {
         fds_before: open_fds(pid),
         ..SoakReport::default()
     };
-
-    let slots = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    let total = cfg.hostile + cfg.good;
-    // Interleave: one good client every hostile/good hostile ones.
-    let every = total.checked_div(cfg.good).map_or(usize::MAX, |e| e.max(1));
-    let (mut h, mut g) = (0usize, 0usize);
-    for i in 0..total {
-        let permit = slots.clone().acquire_owned().await.map_err(|e| e.to_string())?;
-        let spec = spec.clone();
-        let good_turn = g < cfg.good && (i % every == 0 || h >= cfg.hostile);
-        if good_turn {
-            let seed = cfg.seed.wrapping_add(g as u64);
-            let n = cfg.messages;
-            g += 1;
-            tasks.spawn(async move {
-                let r = good_client(addr, &spec, n, seed).await;
-                drop(permit);
-                Outcome::Good(n, r)
-            });
-        } else {
-            let kind = HOSTILE_KINDS[h % HOSTILE_KINDS.len()];
-            h += 1;
-            let seed = cfg.seed.wrapping_add(1_000_000 + h as u64);
-            tasks.spawn(async move {
-                hostile::run(addr, &spec, kind, seed).await;
-                drop(permit);
-                Outcome::Hostile(kind)
-            });
-        }
-    }
-    while let Some(r) = tasks.join_next().await {
-        report.connections += 1;
-        match r.map_err(|e| e.to_string())? {
-            Outcome::Good(n, res) => {
-                report.good_clients += 1;
-                report.good_messages += n;
-                match res {
-                    Ok(()) => {
-                        report.good_clients_ok += 1;
-                        report.good_messages_intact += n;
-                    }
-                    Err((intact, why)) => {
-                        report.good_messages_intact += intact;
-                        if report.good_failures.len() < 5 {
-                            report.good_failures.push(why);
-                        }
-                    }
-                }
-            }
-            Outcome::Hostile(kind) => *report.hostile_by_kind.entry(kind.name().to_owned()).or_default() += 1,
-        }
-    }
+    load(cfg, &spec, server.addr, &mut report).await?;
     // Wait for the server to close what the hostile clients left open.
     let settle = cfg.idle_timeout.max(cfg.frame_timeout) + Duration::from_millis(500);
     let deadline = Instant::now() + settle * 2;
@@ -300,29 +311,94 @@ pub async fn soak(cfg: &SoakConfig) -> Result<SoakReport, String> {
             break;
         }
     }
-    report.peak_rss_kib = proc_status_kib(pid, "VmHWM:");
-    report.server_alive = matches!(child.try_wait(), Ok(None));
-    let _ = child.start_kill();
-    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
-    let _ = tokio::time::timeout(Duration::from_secs(2), reader).await;
-    let _ = tokio::time::timeout(Duration::from_secs(2), err_reader).await;
-    let c = counts.lock().unwrap_or_else(|p| p.into_inner());
-    report.server_errors = c.errors.clone();
-    report.server_closes = c.closes.clone();
-    report.log_events_skipped = c.skipped;
-    report.server_panicked = *panicked.lock().unwrap_or_else(|p| p.into_inner());
+    server.finish(&mut report).await;
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }
 
+/// The load: good and hostile clients interleaved, `cfg.concurrency` at
+/// once; what they saw goes into `report`.
+async fn load(
+    cfg: &SoakConfig,
+    spec: &FramingSpec,
+    addr: SocketAddr,
+    report: &mut SoakReport,
+) -> Result<(), SoakError> {
+    let slots = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let total = cfg.hostile + cfg.good;
+    // Interleave: one good client every hostile/good hostile ones.
+    let every = total.checked_div(cfg.good).map_or(usize::MAX, |e| e.max(1));
+    let (mut h, mut g) = (0usize, 0usize);
+    for i in 0..total {
+        let permit = slots.clone().acquire_owned().await.map_err(|e| SoakError::Task(e.to_string()))?;
+        let spec = spec.clone();
+        let good_turn = g < cfg.good && (i % every == 0 || h >= cfg.hostile);
+        if good_turn {
+            let seed = seed::derive(cfg.seed, Purpose::SoakGood(g as u64));
+            let n = cfg.messages;
+            g += 1;
+            tasks.spawn(async move {
+                let r = good_client(addr, &spec, n, seed).await;
+                drop(permit);
+                Outcome::Good(n, r)
+            });
+        } else {
+            let kind = HOSTILE_KINDS[h % HOSTILE_KINDS.len()];
+            h += 1;
+            let seed = seed::derive(cfg.seed, Purpose::SoakHostile(h as u64));
+            tasks.spawn(async move {
+                hostile::run(addr, &spec, kind, seed).await;
+                drop(permit);
+                Outcome::Hostile(kind)
+            });
+        }
+    }
+    while let Some(r) = tasks.join_next().await {
+        report.connections += 1;
+        match r.map_err(|e| SoakError::Task(e.to_string()))? {
+            Outcome::Good(n, res) => {
+                report.good_clients += 1;
+                report.good_messages += n;
+                match res {
+                    Ok(()) => {
+                        report.good_clients_ok += 1;
+                        report.good_messages_intact += n;
+                    }
+                    Err(f) => {
+                        report.good_messages_intact += f.intact;
+                        if report.good_failures.len() < 5 {
+                            report.good_failures.push(f.why);
+                        }
+                    }
+                }
+            }
+            Outcome::Hostile(kind) => *report.hostile_by_kind.entry(kind.name().to_owned()).or_default() += 1,
+        }
+    }
+    Ok(())
+}
+
+/// A good client whose echoes did not all come back intact.
+struct GoodFailure {
+    /// Messages that did.
+    intact: usize,
+    /// What went wrong.
+    why: String,
+}
+
+fn failed(intact: usize, why: String) -> GoodFailure {
+    GoodFailure { intact, why }
+}
+
 enum Outcome {
-    Good(usize, Result<(), (usize, String)>),
+    Good(usize, Result<(), GoodFailure>),
     Hostile(Hostile),
 }
 
 /// A good client: `n` text messages framed by `spec`, each echoed back
 /// intact (the handshake strategy runs its protocol).
-async fn good_client(addr: SocketAddr, spec: &FramingSpec, n: usize, seed: u64) -> Result<(), (usize, String)> {
+async fn good_client(addr: SocketAddr, spec: &FramingSpec, n: usize, seed: u64) -> Result<(), GoodFailure> {
     let mut rng = crate::fault::rng(seed);
     let size = crate::fault::payload::SizeRange { min: 1, max: 2000 };
     let msgs = crate::fault::payload::generate(crate::fault::payload::PayloadKind::Text, n, size, &mut rng);
@@ -330,12 +406,16 @@ async fn good_client(addr: SocketAddr, spec: &FramingSpec, n: usize, seed: u64) 
     if let FramingSpec::Handshake { max_length } = spec {
         let out = crate::client::run_handshake(addr, &msgs, false, *max_length, t, t).await;
         let intact = out.replies.iter().zip(&msgs).filter(|(r, m)| r == m).count();
-        return if intact == n { Ok(()) } else { Err((intact, format!("handshake: {intact}/{n} intact, {out:?}"))) };
+        return if intact == n {
+            Ok(())
+        } else {
+            Err(failed(intact, format!("handshake: {intact}/{n} intact, {out:?}")))
+        };
     }
     let mut codec = spec.codec();
     let mut wire = BytesMut::new();
     for m in &msgs {
-        codec.encode(&m[..], &mut wire).map_err(|e| (0, e.to_string()))?;
+        codec.encode(&m[..], &mut wire).map_err(|e| failed(0, e.to_string()))?;
     }
     let naive = matches!(spec, FramingSpec::Naive { .. });
     // The scenario client: timed writes, bounded reply reading.
@@ -355,19 +435,23 @@ async fn good_client(addr: SocketAddr, spec: &FramingSpec, n: usize, seed: u64) 
     };
     let out = crate::client::run_tcp(addr, &plan, None).await;
     if let Some(e) = out.connect_error.or(out.write_error) {
-        return Err((0, e));
+        return Err(failed(0, e));
     }
     let got = out.replies;
     if naive {
         // No boundaries to check on a naive stream: every byte must come back.
         let sent: Vec<u8> = msgs.iter().flat_map(|m| m.iter().copied()).collect();
         let back: Vec<u8> = got.iter().flat_map(|m| m.iter().copied()).collect();
-        return if sent == back { Ok(()) } else { Err((0, format!("{} of {} bytes echoed", back.len(), sent.len()))) };
+        return if sent == back {
+            Ok(())
+        } else {
+            Err(failed(0, format!("{} of {} bytes echoed", back.len(), sent.len())))
+        };
     }
     let intact = got.iter().zip(&msgs).filter(|(a, b)| a == b).count();
     if intact == n && got.len() == n {
         Ok(())
     } else {
-        Err((intact, format!("{intact}/{n} echoes intact, {} replies", got.len())))
+        Err(failed(intact, format!("{intact}/{n} echoes intact, {} replies", got.len())))
     }
 }

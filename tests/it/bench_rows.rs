@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use framelab::bench::{self, Mode, Settings};
 
-const CODEC_ROWS: [&str; 8] = [
+const CODEC_ROWS: [&str; 10] = [
     "raw",
     "length-prefix",
     "tokio-util LengthDelimitedCodec",
@@ -18,6 +18,8 @@ const CODEC_ROWS: [&str; 8] = [
     "tokio-util AnyDelimiterCodec",
     "naive",
     "json-header",
+    "resp",
+    "http",
 ];
 
 const LOOPBACK_ROWS: [&str; 7] =

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use framelab::explore::Explorer;
-use framelab::scenario::{self, RunOptions, Scenario, Verdict};
+use framelab::run::{self, RunOptions};
+use framelab::scenario::{self, Scenario, Verdict};
 
 fn scenario(text: &str) -> Scenario {
     let dir = tempfile::tempdir().unwrap().keep();
@@ -21,7 +22,7 @@ const NAIVE: &str = "[server]\nstrategy = \"naive\"\nvariant = \"seed\"\n[client
 #[test]
 fn naive_server_failure_is_found_and_shrunk_to_two_messages_and_two_writes() {
     let ex = Explorer::new(scenario(NAIVE), RunOptions::default());
-    let (found, _) = rt().block_on(ex.explore(200, 1, 4, |_| {})).unwrap();
+    let found = rt().block_on(ex.explore(200, 1, 4, |_| {})).unwrap().found;
     let f = found.expect("a naive server must fail an intact expectation");
     assert_ne!(f.verdict, Verdict::Intact);
     assert!(f.case.messages.len() <= 2, "{:?}", f.case);
@@ -31,7 +32,7 @@ fn naive_server_failure_is_found_and_shrunk_to_two_messages_and_two_writes() {
     let sc = scenario::parse(&f.toml, Path::new("explored.toml")).unwrap();
     let rt = rt();
     for _ in 0..10 {
-        let r = rt.block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+        let r = rt.block_on(run::run_scenario(&sc, &RunOptions::default()));
         assert_eq!(r.verdict, Some(f.verdict), "{}", r.detail);
         assert!(r.ok);
     }
@@ -41,7 +42,7 @@ fn naive_server_failure_is_found_and_shrunk_to_two_messages_and_two_writes() {
 fn single_read_length_prefix_desync_shrinks_to_a_cut_inside_a_frame() {
     let text = "[server]\nstrategy = \"length-prefix\"\nvariant = \"seed\"\n[client]\nmessages = [\"hello\", \"world\"]\n[expect]\nverdict = \"intact\"\n";
     let ex = Explorer::new(scenario(text), RunOptions::default());
-    let (found, _) = rt().block_on(ex.explore(200, 1, 4, |_| {})).unwrap();
+    let found = rt().block_on(ex.explore(200, 1, 4, |_| {})).unwrap().found;
     let f = found.expect("the single-read server must fail");
     assert_eq!(f.verdict, Verdict::Desync, "{:?}", f.case);
     assert!(!f.case.cuts.is_empty());
@@ -63,7 +64,7 @@ fn correct_servers_survive_every_variation() {
             "[server]\nstrategy = \"{strategy}\"\n[client]\nmessages = [\"hello\", \"world\", \"你好中国\"]\n[expect]\nverdict = \"intact\"\n"
         );
         let ex = Explorer::new(scenario(&text), RunOptions::default());
-        let (found, runs) = rt().block_on(ex.explore(60, 9, 4, |_| {})).unwrap();
+        let framelab::explore::Explored { found, runs } = rt().block_on(ex.explore(60, 9, 4, |_| {})).unwrap();
         assert!(found.is_none(), "{strategy}: {:?}", found.map(|f| (f.verdict, f.case)));
         assert_eq!(runs, 60);
     }
@@ -73,13 +74,14 @@ fn correct_servers_survive_every_variation() {
 fn exhaustive_two_frames_of_five_bytes_against_naive_lists_coalesced_and_split() {
     let text = "[server]\nstrategy = \"naive\"\nvariant = \"seed\"\n[client]\nmessages = [\"hello\", \"world\"]\n[expect]\nverdict = \"intact\"\n";
     let ex = Explorer::new(scenario(text), RunOptions::default());
-    let (verdicts, cases) = rt().block_on(ex.exhaustive(1, 1000, 1, 4, |_| {})).unwrap();
-    let names: Vec<Verdict> = verdicts.iter().map(|(v, _, _)| *v).collect();
+    let framelab::explore::Exhaustive { verdicts, runs: cases } =
+        rt().block_on(ex.exhaustive(1, 1000, 1, 4, |_| {})).unwrap();
+    let names: Vec<Verdict> = verdicts.iter().map(|v| v.verdict).collect();
     assert!(names.contains(&Verdict::Coalesced) && names.contains(&Verdict::Split), "{names:?}");
     assert!(names.contains(&Verdict::Intact), "the cut at the frame boundary is intact: {names:?}");
     // 2 groupings + 9 single cut points.
     assert_eq!(cases, 11);
-    assert_eq!(verdicts.iter().map(|(_, n, _)| n).sum::<usize>(), 11);
+    assert_eq!(verdicts.iter().map(|v| v.count).sum::<usize>(), 11);
 }
 
 #[test]

@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use framelab::scenario::{self, RunOptions, Scenario, ScenarioResult, Verdict};
+use framelab::run::{self, RunOptions, ScenarioResult};
+use framelab::scenario::{self, Scenario, Verdict};
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
@@ -22,7 +23,7 @@ fn load(name: &str) -> Scenario {
 }
 
 fn run(scenarios: Vec<Scenario>) -> Vec<ScenarioResult> {
-    rt().block_on(scenario::run_suite(scenarios, RunOptions::default(), 4, |_| {}))
+    rt().block_on(run::run_suite(scenarios, RunOptions::default(), 4, |_| {}))
 }
 
 fn verdicts(results: &[ScenarioResult]) -> Vec<(String, Option<Verdict>)> {
@@ -188,7 +189,7 @@ const ECHO: &str = "[client]\nmessages = [\"hi\"]\n[response]\nframing = \"raw\"
 fn spawned_targets_and_their_children_die_when_a_scenario_passes_or_fails() {
     let f = Fixture::new();
     let sc = f.scenario("passes", "serve", &format!("{ECHO}[expect]\nverdict = \"intact\"\n"));
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert!(r.ok, "{}", r.detail);
     let pids = f.pids();
     assert_eq!(pids.len(), 2);
@@ -196,7 +197,7 @@ fn spawned_targets_and_their_children_die_when_a_scenario_passes_or_fails() {
 
     std::fs::remove_file(f.pidfile()).unwrap();
     let sc = f.scenario("fails", "serve", &format!("{ECHO}[expect]\nverdict = \"coalesced\"\n"));
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert!(!r.ok && r.verdict == Some(Verdict::Intact), "{}", r.detail);
     assert_gone(&f.pids(), "after a failing scenario");
 }
@@ -209,7 +210,7 @@ fn a_spawned_target_dies_when_the_scenario_passes_its_deadline() {
     let extra = "timeout = \"1500ms\"\n[client]\nmessages = [\"hi\"]\nhold = \"60s\"\n[expect]\nverdict = \"hang\"\n";
     let sc = f.scenario("deadline", "serve", extra);
     let started = Instant::now();
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(r.verdict, Some(Verdict::Hang), "{}", r.detail);
     assert!(r.detail.contains("deadline"), "{}", r.detail);
@@ -222,7 +223,7 @@ fn a_target_that_never_listens_is_killed_and_its_stderr_shown() {
     let f = Fixture::new();
     let sc = f.scenario("mute", "mute", "timeout = \"10s\"\n");
     let started = Instant::now();
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert!(started.elapsed() < Duration::from_secs(8), "startup-timeout is 3s");
     assert_eq!(r.verdict, None, "a target that never starts is a scenario error: {}", r.detail);
     assert!(r.detail.contains("did not listen") && r.detail.contains("within 3s"), "{}", r.detail);
@@ -238,13 +239,13 @@ fn a_target_that_never_listens_is_killed_and_its_stderr_shown() {
     )
     .unwrap();
     let sc = scenario::load_file(&path).unwrap();
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert!(r.detail.contains("exited") && r.detail.contains("boom: no config file"), "{}", r.detail);
 
     // One that cannot start at all.
     std::fs::write(&path, "[target]\ncommand = [\"./no-such-server\", \"{port}\"]\n").unwrap();
     let sc = scenario::load_file(&path).unwrap();
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert!(r.detail.contains("cannot start `./no-such-server"), "{}", r.detail);
 }
 
@@ -261,7 +262,7 @@ fn a_client_under_test_past_its_timeout_is_killed_with_its_children() {
     )
     .unwrap();
     let sc = scenario::load_file(&path).unwrap();
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert_eq!(r.verdict, Some(Verdict::Hang), "{}", r.detail);
     let pids: Vec<u32> = std::fs::read_to_string(dir.path().join("pids.txt"))
         .unwrap()
@@ -349,7 +350,7 @@ fn replies_by_list_and_by_pattern_give_the_count_verdicts() {
         ("match = \"^nope\"\n", Verdict::Desync),
     ] {
         let sc = scenario::parse(&format!("{base}{extra}"), Path::new("x.toml")).unwrap();
-        let r = rt.block_on(scenario::run_scenario(&sc, &opts));
+        let r = rt.block_on(run::run_scenario(&sc, &opts));
         assert_eq!(r.verdict, Some(want), "{extra}: {}", r.detail);
     }
     rt.block_on(server.stop());
@@ -368,7 +369,7 @@ fn a_proxy_in_front_of_a_reference_server_decides_what_its_reads_see() {
         ("schedule = \"coalesce\"\n[proxy]\nup = \"chunk:3\"\nup-pause = \"150ms\"\n", Verdict::Split),
     ] {
         let sc = scenario::parse(&format!("{base}{extra}"), Path::new("x.toml")).unwrap();
-        let r = rt.block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+        let r = rt.block_on(run::run_scenario(&sc, &RunOptions::default()));
         assert_eq!(r.verdict, Some(want), "{extra}: {}", r.detail);
         assert!(r.detail.contains("the proxy passed 10 bytes up"), "{}", r.detail);
     }
@@ -395,7 +396,7 @@ fn another_program_on_the_port_is_not_mistaken_for_the_target() {
         std::thread::sleep(Duration::from_secs(3));
         drop(l);
     });
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert_eq!(r.verdict, None, "{}", r.detail);
     assert!(r.detail.contains("did not listen"), "{}", r.detail);
     squatter.join().unwrap();
@@ -406,6 +407,6 @@ fn another_program_on_the_port_is_not_mistaken_for_the_target() {
     std::fs::write(&path, format!("[target]\naddr = \"127.0.0.1:{port}\"\ncommand = [\"python3\", \"x.py\"]\n"))
         .unwrap();
     let sc = scenario::load_file(&path).unwrap();
-    let r = rt().block_on(scenario::run_scenario(&sc, &RunOptions::default()));
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert!(r.detail.contains("already in use"), "{}", r.detail);
 }

@@ -8,10 +8,14 @@
 //! folder holding `main.rs`); commit them with the fix.
 
 mod bench_rows;
+mod cli_docs;
 mod codec_properties;
+mod embedded_suite;
 mod explore;
 mod external;
 mod harness_faults;
+mod init;
+mod kernel_queue;
 mod plan_properties;
 mod proxy;
 mod scenarios;

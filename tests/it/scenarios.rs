@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use framelab::scenario::{self, RunOptions, Scenario, Verdict};
+use framelab::run::{self, RunOptions};
+use framelab::scenario::{self, Scenario, Verdict};
 
 fn suite() -> Vec<Scenario> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -24,7 +25,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 #[test]
 fn every_scenario_file_gives_its_expected_verdict() {
-    let results = rt().block_on(scenario::run_suite(suite(), RunOptions::default(), 8, |_| {}));
+    let results = rt().block_on(run::run_suite(suite(), RunOptions::default(), 8, |_| {}));
     let failed: Vec<String> = results
         .iter()
         .filter(|r| !r.ok)
@@ -46,7 +47,7 @@ fn catalog_covers_every_bug_and_each_has_a_correct_counterpart() {
         // The correct strategy under the same kind of schedule: intact, or
         // a clean refusal for hostile input.
         assert!(
-            files.iter().any(|s| s.server.variant == "correct"
+            files.iter().any(|s| s.server.variant == framelab::server::Variant::Correct
                 && matches!(s.expect.verdict, Verdict::Intact | Verdict::Rejected | Verdict::Closed)),
             "{bug} has no correct counterpart"
         );
@@ -60,7 +61,7 @@ fn catalog_scenarios_give_the_same_verdict_and_plan_ten_times() {
     // must give the same bytes and boundaries (plan) and the same verdict
     // every time, whatever else the machine is doing.
     let rounds: Vec<Scenario> = (0..10).flat_map(|_| catalog.clone()).collect();
-    let results = rt().block_on(scenario::run_suite(rounds, RunOptions::default(), 24, |_| {}));
+    let results = rt().block_on(run::run_suite(rounds, RunOptions::default(), 24, |_| {}));
     let mut seen: BTreeMap<String, (Option<Verdict>, String)> = BTreeMap::new();
     for (n, r) in results.iter().enumerate() {
         let round = n / catalog.len();
@@ -215,7 +216,7 @@ fn targets_that_refuse_close_or_hang_get_a_verdict_and_the_run_goes_on() {
     let scenarios =
         vec![target_scenario(refused, "refuses"), target_scenario(closer, "closes"), target_scenario(silent, "hangs")];
     let started = std::time::Instant::now();
-    let results = rt.block_on(scenario::run_suite(scenarios, RunOptions::default(), 3, |_| {}));
+    let results = rt.block_on(run::run_suite(scenarios, RunOptions::default(), 3, |_| {}));
     let verdicts: Vec<_> = results.iter().map(|r| (r.name.as_str(), r.verdict)).collect();
     assert_eq!(
         verdicts,
@@ -243,7 +244,7 @@ fn target_flag_points_a_scenario_at_another_server() {
     )
     .unwrap();
     let opts = RunOptions { seed: None, target: Some(server.addr()) };
-    let r = rt.block_on(scenario::run_scenario(&sc, &opts));
+    let r = rt.block_on(run::run_scenario(&sc, &opts));
     assert_eq!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
     rt.block_on(server.stop());
 }
@@ -252,14 +253,15 @@ fn target_flag_points_a_scenario_at_another_server() {
 fn shards_split_the_suite_without_overlap_or_loss() {
     let files = scenario::collect(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]).unwrap();
     for n in 1..=4 {
-        let mut counts = vec![0; files.len()];
+        let mut seen = Vec::new();
         for i in 1..=n {
-            for (k, f) in files.iter().enumerate() {
-                if scenario::in_shard(f, i, n) {
-                    counts[k] += 1;
-                }
-            }
+            let share = scenario::shard(files.clone(), |p| p.as_path(), i, n);
+            assert!(share.len().abs_diff(files.len() / n) <= 1, "shard {i}/{n} has {} of {}", share.len(), files.len());
+            seen.extend(share);
         }
-        assert!(counts.iter().all(|c| *c == 1), "with {n} shards every file runs exactly once");
+        seen.sort();
+        let mut all = files.clone();
+        all.sort();
+        assert_eq!(seen, all, "with {n} shards every file runs exactly once");
     }
 }

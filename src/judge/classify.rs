@@ -1,9 +1,9 @@
-//! The oracle: what was sent, what the server understood (or what came
-//! back), and a [`Verdict`].
+//! [`classify`]: what should have been understood against what was, by
+//! content and boundaries, as a [`Verdict`]; every judge uses it.
 
 use bytes::Bytes;
 
-use super::model::Verdict;
+use crate::scenario::Verdict;
 
 /// Compares the messages a receiver should have understood with what it
 /// understood, by content and boundaries:
@@ -68,18 +68,6 @@ fn is_subsequence(small: &[&Bytes], big: &[&Bytes]) -> bool {
 pub fn is_prefix(expected: &[Bytes], observed: &[Bytes]) -> bool {
     observed.len() <= expected.len() && expected.iter().zip(observed).all(|(e, o)| e == o)
 }
-
-/// Error kinds a reference server records when it refuses bad input.
-pub const REJECTION_KINDS: &[&str] = &[
-    "frame-too-large",
-    "negative-length",
-    "length-below-header",
-    "overflow",
-    "line-too-long",
-    "bad-header",
-    "bad-length",
-    "too-many-connections",
-];
 
 #[cfg(test)]
 mod tests {

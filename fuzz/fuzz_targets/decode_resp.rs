@@ -1,0 +1,9 @@
+#![no_main]
+//! Arbitrary bytes fed to the RESP decoder (depth 1 to 8) in arbitrary chunks: no panic,
+//! bounded buffering, every frame within the maximum.
+//! Body: `framelab::fuzzing::decode`, replayed by `cargo test --lib fuzzing::corpus`.
+
+use framelab::fuzzing::{Strategy, decode};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| decode(Strategy::Resp, data));

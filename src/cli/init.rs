@@ -1,0 +1,229 @@
+//! `framelab init`: starting scenario files for the user's own server.
+//!
+//! One file per schedule that matters (coalesced, split, header cut for
+//! length-prefix, drip), each expecting `intact`: a server that reassembles
+//! messages passes them, one that takes a `recv()` for a message fails. Every
+//! file is checked by the scenario loader before it is written.
+
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+use crate::framing::FramingSpec;
+
+/// What the server answers for each message it understood.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Reply {
+    /// One line `len=N sha256=HEX` per message (the examples' servers).
+    Digest,
+    /// The message itself, framed like the requests.
+    Echo,
+    /// The message upper-cased, framed like the requests.
+    Upper,
+    /// `Receive your message!` per message, one line each.
+    Ack,
+    /// Nothing: refused, see the error.
+    None,
+}
+
+/// Options of `framelab init`.
+#[derive(Debug, Args)]
+#[command(after_help = "Every file expects `intact`: a server that keeps message boundaries passes, one that
+takes each recv() as a message fails. The command is split on spaces (no shell) and
+runs in the folder of the scenario files; paths in it that exist are rewritten
+relative to that folder. `{port}` becomes the port the server must listen on.
+
+Examples:
+  framelab init --command \"python3 examples/servers/line_server.py {port}\" --framing delimiter --reply digest
+  framelab init --addr 127.0.0.1:9000 --framing length-prefix --reply echo --out my-scenarios
+  framelab run framelab-scenarios/")]
+pub struct InitArgs {
+    /// Command that starts your server, e.g. "python3 my_server.py {port}".
+    #[arg(long, conflicts_with = "addr", required_unless_present = "addr")]
+    pub command: Option<String>,
+    /// Address of your already running server (loopback only).
+    #[arg(long)]
+    pub addr: Option<std::net::SocketAddr>,
+    /// How messages go on the wire (see `framelab list strategies`): delimiter, length-prefix, ...
+    #[arg(long, value_parser = parse_framing)]
+    pub framing: (String, FramingSpec),
+    /// What your server answers for each message.
+    #[arg(long, value_enum, default_value = "digest")]
+    pub reply: Reply,
+    /// Framing of the replies (default: lines for digest and ack, the request framing for echo and upper).
+    #[arg(long, value_parser = parse_framing)]
+    pub reply_framing: Option<(String, FramingSpec)>,
+    /// Folder to write the scenario files to.
+    #[arg(long, default_value = "framelab-scenarios")]
+    pub out: PathBuf,
+    /// Overwrite files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The text as given (written to the files as is) and what it means.
+fn parse_framing(s: &str) -> Result<(String, FramingSpec), String> {
+    s.parse::<FramingSpec>().map(|f| (s.to_owned(), f)).map_err(|e| format!("{e} (see `framelab list strategies`)"))
+}
+
+/// `target` relative to `base` (both absolute), with `..` where needed.
+fn relative_to(target: &Path, base: &Path) -> PathBuf {
+    let t: Vec<Component> = target.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// TOML basic string.
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+impl InitArgs {
+    /// The `[target]` section's body, with paths made relative to `out`.
+    fn target(&self, out_abs: &Path) -> anyhow::Result<String> {
+        if let Some(a) = self.addr {
+            if !crate::net::is_loopback(&a) {
+                bail!("--addr {a} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1");
+            }
+            return Ok(format!("addr = \"{a}\""));
+        }
+        let command = self.command.as_deref().unwrap_or_default();
+        let words: Vec<&str> = command.split_whitespace().collect();
+        if words.is_empty() {
+            bail!(
+                "--command is empty: give the program and its arguments, e.g. --command \"python3 my_server.py {{port}}\""
+            );
+        }
+        if !words.iter().any(|w| w.contains("{port}")) {
+            bail!(
+                "--command {command:?} has no {{port}}: framelab picks a free port and puts it there, e.g. --command \"python3 my_server.py {{port}}\""
+            );
+        }
+        let cwd = std::env::current_dir().context("the current folder")?;
+        let args: Vec<String> = words
+            .iter()
+            .map(|w| match Path::new(w) {
+                p if p.is_relative() && p.exists() && !w.contains("{port}") => {
+                    let abs = cwd.join(p);
+                    relative_to(&abs, out_abs).to_string_lossy().into_owned()
+                }
+                _ => (*w).to_owned(),
+            })
+            .collect();
+        let list: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        Ok(format!("command = [{}]", list.join(", ")))
+    }
+
+    /// `[response]` body.
+    fn response(&self) -> anyhow::Result<String> {
+        let (expect, default_framing) = match self.reply {
+            Reply::Digest => ("digest", "delimiter".to_owned()),
+            Reply::Ack => ("ack", "delimiter".to_owned()),
+            Reply::Echo => ("echo", self.framing.0.clone()),
+            Reply::Upper => ("upper", self.framing.0.clone()),
+            Reply::None => bail!(
+                "--reply none: without replies framelab cannot see where your server thinks a message ends, so no verdict could be trusted; make the server answer each message (a line `len=N sha256=HEX` is --reply digest, the message itself is --reply echo)"
+            ),
+        };
+        let framing = self.reply_framing.as_ref().map_or(default_framing, |f| f.0.clone());
+        if matches!(framing.parse::<FramingSpec>(), Ok(FramingSpec::Naive { .. })) {
+            bail!(
+                "--reply-framing {framing}: unframed replies cannot show where one reply ends; give the framing your server answers in (e.g. delimiter)"
+            );
+        }
+        Ok(format!("framing = {}\nexpect = \"{expect}\"", quote(&framing)))
+    }
+
+    /// (file name, schedule lines, what it checks) for the framing.
+    fn schedules(&self) -> anyhow::Result<Vec<(&'static str, String, &'static str)>> {
+        let mut out = vec![
+            ("coalesced.toml", "schedule = \"coalesce\"".to_owned(), "both messages in one write (sticky packet, B1)"),
+            (
+                "split.toml",
+                "schedule = { chunk = 3 }\npause = \"150ms\"".to_owned(),
+                "every message cut into 3-byte writes (half packet, B3)",
+            ),
+        ];
+        match &self.framing.1 {
+            FramingSpec::Naive { .. } => bail!(
+                "--framing raw: a stream without framing has no message boundaries a correct server could keep; give the framing your server reads (delimiter, length-prefix, ...; see `framelab list strategies`)"
+            ),
+            FramingSpec::Udp { .. } => bail!("--framing udp: init writes TCP scenarios; UDP keeps datagram boundaries"),
+            FramingSpec::LengthPrefix(p) if p.width >= 2 => {
+                // Two frames of "hello" and "world": cut each header in two.
+                let w = usize::from(p.width);
+                let half = w / 2;
+                out.push((
+                    "header-cut.toml",
+                    format!("schedule = {{ cuts = [{half}, {}] }}\npause = \"150ms\"", w + 5 + half),
+                    "each length header cut in two (B4)",
+                ));
+            }
+            _ => {}
+        }
+        out.push((
+            "drip.toml",
+            "schedule = \"drip\"\npause = \"30ms\"".to_owned(),
+            "one byte per write: every read boundary a server could rely on is gone",
+        ));
+        Ok(out)
+    }
+
+    /// Writes the files.
+    pub fn run(self) -> anyhow::Result<i32> {
+        // Every check before anything is created.
+        let response = self.response()?;
+        let schedules = self.schedules()?;
+        self.target(&std::env::current_dir().context("the current folder")?)?;
+        std::fs::create_dir_all(&self.out)
+            .with_context(|| format!("{}: cannot create the folder", self.out.display()))?;
+        let out_abs = self.out.canonicalize().with_context(|| self.out.display().to_string())?;
+        let target = self.target(&out_abs)?;
+        let framing = quote(&self.framing.0);
+        let mut written = Vec::new();
+        for (file, schedule, what) in schedules {
+            let path = self.out.join(file);
+            let stem = file.trim_end_matches(".toml");
+            let text = format!(
+                "# Written by `framelab init`. Run: framelab run {out}\n\
+                 name = \"my server: {stem}\"\n\
+                 description = \"{what}; a server that keeps message boundaries answers intact\"\n\n\
+                 [target]\n{target}\n\n\
+                 [client]\nframing = {framing}\nmessages = [\"hello\", \"world\"]\n{schedule}\n\
+                 sync = true                     # wait until the server has read each write (Linux, kernel receive queue)\n\n\
+                 [response]\n{response}\n\n\
+                 [expect]\nverdict = \"intact\"\n",
+                out = self.out.display(),
+            );
+            crate::scenario::parse(&text, &path)
+                .map_err(|e| anyhow::anyhow!("framelab init wrote a bad scenario: {e}"))?;
+            std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+            written.push(path);
+        }
+        for p in &written {
+            println!("wrote {}", p.display());
+        }
+        println!("next: framelab run {}", self.out.display());
+        Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_out_of_the_output_folder() {
+        assert_eq!(relative_to(Path::new("/a/b/s.py"), Path::new("/a/out")), PathBuf::from("../b/s.py"));
+        assert_eq!(relative_to(Path::new("/a/out/s.py"), Path::new("/a/out")), PathBuf::from("s.py"));
+    }
+}

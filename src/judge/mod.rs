@@ -1,0 +1,45 @@
+//! Judging: what was observed becomes a [`Judgement`] (a [`Verdict`], a
+//! detail in words, and what was seen). A verdict follows only from what
+//! was observed.
+//!
+//! - [`reference`](mod@reference): a reference server's own record of what it understood;
+//! - [`blackbox`]: a server we cannot look into, by its replies;
+//! - [`client`]: a client under test, by its exit status and output.
+//!
+//! All of them compare messages with [`classify`].
+
+pub mod blackbox;
+mod classify;
+pub mod client;
+pub mod reference;
+
+use bytes::Bytes;
+
+pub use classify::{classify, is_prefix};
+
+use crate::scenario::Verdict;
+
+/// What a judge concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What happened, in words.
+    pub detail: String,
+    /// The messages seen: as the server understood them (reference), the
+    /// replies (black box), or the client's stdout lines.
+    pub seen: Vec<Bytes>,
+}
+
+impl Judgement {
+    /// A verdict with its detail, nothing seen.
+    pub fn new(verdict: Verdict, detail: impl Into<String>) -> Self {
+        Judgement { verdict, detail: detail.into(), seen: Vec::new() }
+    }
+
+    /// The same, with what was seen.
+    pub fn seeing(mut self, seen: Vec<Bytes>) -> Self {
+        self.seen = seen;
+        self
+    }
+}

@@ -1,0 +1,99 @@
+//! The scenario's clients: one per `[client] connections`, side by side,
+//! each carrying out the prepared plan over TCP, UDP or the handshake.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::client::{self, ClientOutcome, ClientSpec};
+use crate::fault;
+use crate::framing::FramingSpec;
+use crate::scenario::model::ResponseExpect;
+use crate::scenario::{Prepared, Scenario};
+use crate::seed::{self, Purpose};
+use crate::server::Handler;
+use crate::sync::PeerReads;
+
+/// How many replies the client waits for: `None` reads until the peer
+/// closes (or is quiet for the reply timeout).
+fn expected_replies(sc: &Scenario, prep: &Prepared, reference: bool) -> Option<usize> {
+    let r = &sc.response;
+    if r.bytes.is_some() {
+        return None;
+    }
+    if let Some(list) = &r.replies {
+        return Some(list.len());
+    }
+    match r.expect {
+        _ if r.pattern.is_some() => Some(prep.expected.len()),
+        ResponseExpect::None if reference => None,
+        ResponseExpect::None => Some(0),
+        _ => Some(prep.expected.len()),
+    }
+}
+
+/// The TCP client spec of connection `i`.
+fn tcp_spec(sc: &Scenario, prep: &Prepared, reference: bool, seed: u64, i: usize) -> ClientSpec {
+    let c = &sc.client;
+    let response = if sc.response.bytes.is_some() {
+        // Judged by size: every byte as it comes.
+        sc.response.framing.clone()
+    } else {
+        sc.response.framing.clone().or_else(|| prep.server_framing.clone())
+    };
+    let lockstep_after = if c.lockstep { (0..prep.frames.len()).collect() } else { Vec::new() };
+    let expected_replies = expected_replies(sc, prep, reference);
+    // A black-box server shows a split by extra replies: wait for them a
+    // little once the expected ones are in.
+    let settle = if reference || expected_replies == Some(0) {
+        Duration::ZERO
+    } else {
+        c.reply_timeout.min(Duration::from_millis(300))
+    };
+    ClientSpec {
+        actions: prep.actions.clone(),
+        nodelay: c.nodelay,
+        response: response.map(|r| r.codec()),
+        lockstep_after,
+        // A reference server's handler delay is deliberate: the reply
+        // timeout counts from when it is over.
+        reply_timeout: c.reply_timeout + if reference { sc.server.delay.unwrap_or_default() } else { Duration::ZERO },
+        read_plan: fault::read::ReadPlan { sizes: c.read.sizes, pause: c.read.pause },
+        hold: c.hold,
+        seed: seed::derive(seed, Purpose::Connection(i as u64)),
+        connect_timeout: connect_timeout(sc),
+        expected_replies,
+        settle,
+    }
+}
+
+fn connect_timeout(sc: &Scenario) -> Duration {
+    sc.client.reply_timeout.max(Duration::from_secs(2))
+}
+
+/// Runs every client connection of the scenario against `addr`, side by
+/// side. `peer_reads` tells the plans' syncs what the server has read;
+/// `reference`: `addr` is a reference server.
+pub(super) async fn run(
+    sc: &Scenario,
+    prep: &Prepared,
+    addr: SocketAddr,
+    peer_reads: Option<&dyn PeerReads>,
+    reference: bool,
+    seed: u64,
+) -> Vec<ClientOutcome> {
+    let c = &sc.client;
+    let futs = (0..c.connections).map(|i| async move {
+        match &prep.client_framing {
+            FramingSpec::Udp { .. } => {
+                let want = if sc.server.handler == Handler::Silent { 0 } else { prep.messages.len() };
+                client::run_udp(addr, &prep.frames, c.pause, want, c.reply_timeout).await
+            }
+            FramingSpec::Handshake { max_length } => {
+                let (msgs, coalesce) = (&prep.messages, c.coalesce_start);
+                client::run_handshake(addr, msgs, coalesce, *max_length, c.reply_timeout, connect_timeout(sc)).await
+            }
+            _ => client::run_tcp(addr, &tcp_spec(sc, prep, reference, seed, i), peer_reads).await,
+        }
+    });
+    futures::future::join_all(futs).await
+}

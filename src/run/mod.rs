@@ -1,0 +1,338 @@
+//! The runner: orchestration only. It makes a scenario's plan concrete
+//! (pure, from the seed), starts the reference server, a spawned target or
+//! a proxy, carries the plan out with the clients, collects what was
+//! observed, and hands it to [`crate::judge`] for the verdict. Every wait
+//! has a timeout and the whole scenario has a deadline.
+
+mod clients;
+mod result;
+mod stage;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use crate::client::{self, ClientOutcome, ClientSpec};
+use crate::fault::Action;
+use crate::framing::{FramingSpec, show};
+use crate::judge::{self, Judgement};
+use crate::proxy::ProxyError;
+use crate::scenario::model::{ClientUnderTestSection, Overflow};
+use crate::scenario::plan::{PlanError, encode_frame, fingerprint, prepare};
+use crate::scenario::{Prepared, Scenario, Verdict};
+use crate::seed;
+use crate::server::{ConfigError, Observation, Server, StartError};
+use crate::target::TargetError;
+
+pub use result::ScenarioResult;
+use stage::{Stage, scenario_dir};
+
+/// Options of one run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Overrides every scenario's seed.
+    pub seed: Option<u64>,
+    /// Points every scenario at this server instead of its own.
+    pub target: Option<SocketAddr>,
+}
+
+/// Why a scenario could not run (it then has no verdict).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The plan could not be made.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The reference server's configuration is not servable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The reference server did not start.
+    #[error("starting the reference server: {0}")]
+    Server(#[from] StartError),
+    /// The target command did not start.
+    #[error("starting the target: {0}")]
+    Target(#[source] TargetError),
+    /// The proxy did not start.
+    #[error("starting the proxy: {0}")]
+    Proxy(#[from] ProxyError),
+    /// A UDP scenario with a (TCP) proxy.
+    #[error("[proxy] is a TCP proxy; this scenario speaks UDP")]
+    UdpProxy,
+    /// Nothing to talk to.
+    #[error("no server and no target address")]
+    NoAddress,
+    /// The client under test did not start.
+    #[error("starting the client under test: {0}")]
+    ClientUnderTest(#[source] TargetError),
+}
+
+/// The seed a scenario runs with: `--seed`, else the file's `seed`, else a
+/// hash of its name (stable across runs and machines).
+pub fn seed_for(sc: &Scenario, opts: &RunOptions) -> u64 {
+    opts.seed.or(sc.seed).unwrap_or_else(|| seed::of_text(&sc.name))
+}
+
+/// Whether the scenario runs against a target rather than its own server.
+pub fn uses_target(sc: &Scenario, opts: &RunOptions) -> bool {
+    opts.target.is_some() || sc.target.is_some()
+}
+
+fn show_all(ms: &[Bytes]) -> Vec<String> {
+    let mut v: Vec<String> = ms.iter().take(8).map(|m| show(m, 48)).collect();
+    if ms.len() > 8 {
+        v.push(format!("... {} more", ms.len() - 8));
+    }
+    v
+}
+
+/// Runs `scenarios` with up to `jobs` at once (each on its own port) and
+/// calls `on_result` for each, in the given order, as soon as it and every
+/// scenario before it have finished.
+pub async fn run_suite(
+    scenarios: Vec<Scenario>,
+    opts: RunOptions,
+    jobs: usize,
+    mut on_result: impl FnMut(&ScenarioResult),
+) -> Vec<ScenarioResult> {
+    use futures::StreamExt;
+    let opts = std::sync::Arc::new(opts);
+    let mut stream = futures::stream::iter(scenarios.into_iter().map(|sc| {
+        let opts = opts.clone();
+        // Each scenario on its own task, so a slow one cannot starve the
+        // timers of the others.
+        async move {
+            match tokio::spawn(async move { run_scenario(&sc, &opts).await }).await {
+                Ok(r) => r,
+                Err(e) => panic!("a scenario task failed: {e}"),
+            }
+        }
+    }))
+    .buffered(jobs.max(1));
+    let mut out = Vec::new();
+    while let Some(r) = stream.next().await {
+        on_result(&r);
+        out.push(r);
+    }
+    out
+}
+
+/// Runs one scenario to its verdict.
+pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
+    let started = Instant::now();
+    let seed = seed_for(sc, opts);
+    let target = uses_target(sc, opts);
+    let mut result = ScenarioResult {
+        name: sc.name.clone(),
+        file: sc.file.display().to_string(),
+        bug: sc.bug.clone(),
+        verdict: None,
+        expected: sc.expect.verdict,
+        ok: false,
+        seed,
+        detail: String::new(),
+        sent: Vec::new(),
+        seen: Vec::new(),
+        writes: Vec::new(),
+        plan: String::new(),
+        duration_ms: 0,
+    };
+    // Generating and framing megabytes of payload is CPU work: keep it off
+    // the async workers, whose timers the other scenarios' pauses and
+    // delays depend on.
+    let owned = sc.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(&owned, seed, target))
+        .await
+        .unwrap_or_else(|e| Err(PlanError::Task(e.to_string())));
+    let prep = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            result.detail = format!("scenario error: {e}");
+            tracing::warn!(scenario = ?sc.name, seed, "{}", result.detail);
+            return result;
+        }
+    };
+    result.sent = show_all(&prep.messages);
+    result.plan = fingerprint(&prep.actions);
+    result.writes = prep.write_sizes();
+    tracing::info!(scenario = ?sc.name, file = %sc.file.display(), seed, plan = %result.plan, "scenario started");
+    // The reference server's tasks run in this span: their events name the scenario.
+    let span = tracing::info_span!("scenario", name = ?sc.name);
+    let run = tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed));
+    match tracing::Instrument::instrument(run, span).await {
+        Ok(Ok(j)) => {
+            result.verdict = Some(j.verdict);
+            result.detail = j.detail;
+            result.seen = show_all(&j.seen);
+        }
+        Ok(Err(e)) => result.detail = format!("scenario error: {e}"),
+        Err(_) => {
+            result.verdict = Some(Verdict::Hang);
+            result.detail = format!("the scenario did not finish within its deadline of {:?}", sc.timeout);
+        }
+    }
+    result.ok = result.verdict == Some(result.expected);
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        scenario = ?sc.name, verdict = %result.verdict_text(), expected = %result.expected, ok = result.ok,
+        ms = result.duration_ms, "scenario finished"
+    );
+    tracing::debug!(scenario = ?sc.name, detail = %result.detail, "verdict detail");
+    result
+}
+
+async fn execute(sc: &Scenario, opts: &RunOptions, prep: &Prepared, seed: u64) -> Result<Judgement, RunError> {
+    let stage = Stage::start(sc, opts, prep, seed).await?;
+    let mut j = if let Some(cut) = &sc.client_under_test {
+        run_client_under_test(sc, cut, stage.client_addr).await?
+    } else {
+        let mut j = run_and_judge(sc, prep, &stage, seed).await;
+        if let Some(s) = &stage.server {
+            check_still_serving(sc, prep, s, &mut j).await;
+        }
+        j
+    };
+    stage.stop(&mut j.detail).await;
+    Ok(j)
+}
+
+/// Runs the scenario's clients against the stage and judges what happened.
+async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64) -> Judgement {
+    let server = stage.server.as_ref();
+    // Through a proxy the server's reads follow the proxy's schedule, and
+    // a sync on the client's writes would mean nothing.
+    let peer_reads = if stage.proxy.is_some() { None } else { server.map(|s| s.log() as &dyn crate::sync::PeerReads) };
+    let mut outcomes = clients::run(sc, prep, stage.client_addr, peer_reads, server.is_some(), seed).await;
+    if let Some(p) = &stage.proxy {
+        // The server saw the proxy's upstream sockets, not the clients.
+        for o in &mut outcomes {
+            if let Some(l) = o.local {
+                o.local = p.upstream_of(l).or(Some(l));
+            }
+        }
+    }
+    let mut j = match server {
+        Some(s) => {
+            let obs = observe(prep, s, &outcomes).await;
+            judge::reference::judge_reference(sc, prep, &obs, &outcomes)
+        }
+        None => {
+            let first = judge::blackbox::judge_replies(sc, prep, &outcomes[0], &prep.expected);
+            let others = outcomes[1..]
+                .iter()
+                .map(|o| judge::blackbox::judge_replies(sc, prep, o, &prep.expected))
+                .find(|j| j.verdict != Verdict::Intact);
+            let j = match (first.verdict, others) {
+                (Verdict::Intact, Some(o)) => Judgement::new(o.verdict, format!("another connection: {}", o.detail)),
+                _ => first,
+            };
+            j.seeing(outcomes[0].replies.clone())
+        }
+    };
+    if let Some(stall) = outcomes.iter().find_map(|o| o.stalled) {
+        j.detail.push_str(&format!("; a sync of the plan gave up: {stall}"));
+    }
+    j
+}
+
+/// After a clean refusal, the server must still serve a good client; one
+/// that is not served turns the verdict into `hang`.
+async fn check_still_serving(sc: &Scenario, prep: &Prepared, s: &Server, j: &mut Judgement) {
+    if matches!(sc.expect.verdict, Verdict::Rejected | Verdict::Closed)
+        && matches!(j.verdict, Verdict::Rejected | Verdict::Closed)
+        && !matches!(prep.server_framing, Some(FramingSpec::Udp { .. }))
+    {
+        match good_client_served(s, prep).await {
+            Err(e) => {
+                j.verdict = Verdict::Hang;
+                j.detail = format!("{}; then {e}", j.detail);
+            }
+            Ok(()) => j.detail.push_str("; a good client was served afterwards"),
+        }
+    }
+}
+
+/// Waits (bounded) for the server to record the end of every client's
+/// connection, and returns what it observed.
+async fn observe(prep: &Prepared, server: &Server, outcomes: &[ClientOutcome]) -> Observation {
+    let locals: Vec<SocketAddr> = outcomes.iter().filter_map(|o| o.local).collect();
+    if matches!(prep.server_framing, Some(FramingSpec::Udp { .. })) {
+        let want = prep.expected.len();
+        let done = |o: &Observation| o.messages().len() >= want * outcomes.len();
+        return server.log().wait_until(Duration::from_millis(500), done).await.0;
+    }
+    let done =
+        |o: &Observation| locals.iter().all(|l| o.connections.iter().any(|c| c.peer == *l && c.closed().is_some()));
+    server.log().wait_until(Duration::from_secs(2), done).await.0
+}
+
+/// Runs the client under test against `addr` and judges it.
+async fn run_client_under_test(
+    sc: &Scenario,
+    cut: &ClientUnderTestSection,
+    addr: SocketAddr,
+) -> Result<Judgement, RunError> {
+    let argv = crate::target::substitute(&cut.command, addr);
+    let out =
+        crate::target::run_command(&argv, &scenario_dir(sc), cut.timeout).await.map_err(RunError::ClientUnderTest)?;
+    Ok(judge::client::judge_client(cut, &out))
+}
+
+/// Why a good client was not served after a hostile one.
+#[derive(Debug, thiserror::Error)]
+enum Unserved {
+    #[error("a good client could not connect: {0}")]
+    Connect(String),
+    #[error("a good client was not served")]
+    NotServed,
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// After a hostile client: is a good client still served?
+async fn good_client_served(s: &Server, prep: &Prepared) -> Result<(), Unserved> {
+    let framing = prep.server_framing.clone().unwrap_or_default();
+    let ping = Bytes::from_static(b"ping");
+    let before = s.observation().connections.len();
+    let out = match &framing {
+        FramingSpec::Handshake { max_length } => {
+            client::run_handshake(
+                s.addr(),
+                std::slice::from_ref(&ping),
+                false,
+                *max_length,
+                Duration::from_secs(2),
+                Duration::from_secs(2),
+            )
+            .await
+        }
+        f => {
+            let mut codec = f.codec();
+            let frame = encode_frame(&mut codec, &ping, Overflow::Error)?;
+            let spec = ClientSpec {
+                actions: vec![Action::Write(frame), Action::Shutdown],
+                nodelay: true,
+                response: None,
+                lockstep_after: Vec::new(),
+                reply_timeout: Duration::from_millis(300),
+                read_plan: Default::default(),
+                hold: Duration::ZERO,
+                seed: 0,
+                connect_timeout: Duration::from_secs(2),
+                expected_replies: None,
+                settle: Duration::ZERO,
+            };
+            client::run_tcp(s.addr(), &spec, None).await
+        }
+    };
+    if let Some(e) = out.connect_error {
+        return Err(Unserved::Connect(e));
+    }
+    let (_, ok) = s
+        .log()
+        .wait_until(Duration::from_secs(2), |o| {
+            o.connections.iter().skip(before).any(|c| c.messages().any(|m| m == &ping))
+        })
+        .await;
+    if ok { Ok(()) } else { Err(Unserved::NotServed) }
+}

@@ -1,0 +1,134 @@
+//! What a scenario runs against ([`Stage`]): the reference server, a
+//! spawned target or an address, and the proxy in front of it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{RunError, RunOptions, uses_target};
+use crate::framing::FramingSpec;
+use crate::proxy::{DirectionConfig, Proxy, ProxyConfig};
+use crate::scenario::model::ProxySection;
+use crate::scenario::{Prepared, Scenario};
+use crate::seed::{self, Purpose};
+use crate::server::{ConfigError, Server, ServerConfig};
+use crate::target::{SpawnedTarget, TargetCommand};
+
+fn server_config(sc: &Scenario, framing: FramingSpec) -> Result<ServerConfig, ConfigError> {
+    let mut cfg = ServerConfig::new(framing).variant(sc.server.variant).handler(sc.server.handler);
+    cfg.sequential = sc.server.sequential;
+    cfg.delay = sc.server.delay.unwrap_or_default();
+    cfg.root = sc.server.root.as_ref().map(|r| sc.file.parent().unwrap_or(Path::new(".")).join(r));
+    cfg.limits.idle_timeout = sc.server.idle_timeout.unwrap_or(Duration::from_secs(5));
+    cfg.limits.frame_timeout = sc.server.frame_timeout.unwrap_or(Duration::from_secs(10));
+    if let Some(m) = sc.server.max_connections {
+        cfg.limits.max_connections = m;
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// The folder of the scenario file: commands run there.
+pub(super) fn scenario_dir(sc: &Scenario) -> PathBuf {
+    match sc.file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn proxy_config(sc: &Scenario, p: &ProxySection, upstream: SocketAddr, seed: u64) -> ProxyConfig {
+    let mut cfg = ProxyConfig::new(upstream);
+    cfg.seed = seed::derive(seed, Purpose::Proxy);
+    cfg.idle_timeout = sc.timeout;
+    cfg.up = DirectionConfig {
+        schedule: p.up.clone(),
+        pause: p.up_pause,
+        hold: p.hold,
+        reset_after: p.up_reset_after,
+        close_after: p.up_close_after,
+    };
+    cfg.down = DirectionConfig {
+        schedule: p.down.clone(),
+        pause: p.down_pause,
+        hold: p.hold,
+        reset_after: p.down_reset_after,
+        close_after: p.down_close_after,
+    };
+    cfg
+}
+
+/// What a scenario runs against: the reference server, a spawned target,
+/// or an address; and the proxy in front of it, if any.
+pub(super) struct Stage {
+    pub(super) server: Option<Server>,
+    /// A spawned target lives here: when the scenario ends, fails or is
+    /// cancelled at its deadline, dropping it kills its process group.
+    spawned: Option<SpawnedTarget>,
+    pub(super) proxy: Option<Proxy>,
+    /// Where the clients connect (the proxy when there is one).
+    pub(super) client_addr: SocketAddr,
+}
+
+impl Stage {
+    pub(super) async fn start(sc: &Scenario, opts: &RunOptions, prep: &Prepared, seed: u64) -> Result<Stage, RunError> {
+        let server = match (&prep.server_framing, uses_target(sc, opts)) {
+            (Some(f), false) => Some(Server::start(server_config(sc, f.clone())?).await?),
+            _ => None,
+        };
+        let mut spawned = None;
+        let addr = match (&server, opts.target, sc.target.as_ref()) {
+            (Some(s), _, _) => s.addr(),
+            (None, Some(a), _) => a,
+            (None, None, Some(t)) if t.command.is_some() => {
+                let spec = TargetCommand {
+                    argv: t.command.clone().unwrap_or_default(),
+                    cwd: scenario_dir(sc),
+                    addr: t.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+                    udp: t.udp,
+                    startup_timeout: t.startup_timeout,
+                };
+                let target = SpawnedTarget::start(&spec).await.map_err(RunError::Target)?;
+                let a = target.addr();
+                spawned = Some(target);
+                a
+            }
+            (None, None, Some(t)) if t.addr.is_some() => {
+                t.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)))
+            }
+            _ => return Err(RunError::NoAddress),
+        };
+        let udp = matches!(prep.client_framing, FramingSpec::Udp { .. }) || sc.target.as_ref().is_some_and(|t| t.udp);
+        let proxy = match &sc.proxy {
+            Some(_) if udp => return Err(RunError::UdpProxy),
+            Some(p) => Some(Proxy::start(proxy_config(sc, p, addr, seed)).await?),
+            None => None,
+        };
+        let client_addr = proxy.as_ref().map_or(addr, Proxy::addr);
+        Ok(Stage { server, spawned, proxy, client_addr })
+    }
+
+    /// Stops everything, noting in `detail` what the proxy passed and
+    /// whether the target died during the scenario.
+    pub(super) async fn stop(self, detail: &mut String) {
+        if let Some(p) = self.proxy {
+            let stats = p.stop().await;
+            detail.push_str(&format!(
+                "; the proxy passed {} bytes up and {} bytes down",
+                stats.bytes_up, stats.bytes_down
+            ));
+        }
+        if let Some(mut t) = self.spawned {
+            if let Some(status) = t.exited() {
+                detail.push_str(&format!(
+                    "; the target `{}` exited during the scenario ({status}){}",
+                    t.command(),
+                    crate::target::stderr_note(&t.stderr_tail())
+                ));
+            }
+            t.stop().await;
+        }
+        if let Some(s) = self.server {
+            s.stop().await;
+        }
+    }
+}

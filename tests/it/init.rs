@@ -1,0 +1,63 @@
+//! `framelab init` writes scenarios that pass against a correct server and
+//! fail against a naive one (the examples' Python servers).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn framelab(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_framelab")).args(args).current_dir(dir).output().expect("run framelab")
+}
+
+fn server(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/servers").join(name)
+}
+
+/// Writes scenarios for `server` with `framing` into a temp folder, runs
+/// them, and returns (files written, exit code, stdout).
+fn init_and_run(server_file: &str, framing: &str) -> (usize, Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!("python3 {} {{port}}", server(server_file).display());
+    let out = framelab(dir.path(), &["init", "--command", &command, "--framing", framing, "--reply", "digest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = std::fs::read_dir(dir.path().join("framelab-scenarios")).unwrap().count();
+    let out = framelab(dir.path(), &["run", "framelab-scenarios"]);
+    (files, out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn init_scenarios_fail_on_the_naive_server_and_pass_on_the_line_server() {
+    let (files, code, stdout) = init_and_run("naive_server.py", "delimiter");
+    assert_eq!(files, 3, "coalesced, split, drip");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL") && stdout.contains("coalesced (expected intact)"), "{stdout}");
+    let (files, code, stdout) = init_and_run("line_server.py", "delimiter");
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains(&format!("{files} passed, 0 failed")), "{stdout}");
+}
+
+#[test]
+fn length_prefix_gets_a_header_cut_file_that_only_the_correct_server_passes() {
+    let (files, code, stdout) = init_and_run("lp_server.py", "length-prefix");
+    assert_eq!(files, 4, "coalesced, split, header-cut, drip");
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+    let (_, code, stdout) = init_and_run("lp_server_naive.py", "length-prefix");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("my server: header-cut") && stdout.contains("FAIL"), "{stdout}");
+}
+
+#[test]
+fn init_refuses_what_cannot_give_a_trustworthy_verdict_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (&["init", "--addr", "127.0.0.1:9", "--framing", "raw"][..], "no message boundaries"),
+        (&["init", "--addr", "127.0.0.1:9", "--framing", "delimiter", "--reply", "none"][..], "without replies"),
+        (&["init", "--command", "python3 server.py", "--framing", "delimiter"][..], "has no {port}"),
+    ] {
+        let out = framelab(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "a refused init creates nothing");
+}
