@@ -274,7 +274,10 @@ impl Answer {
 }
 
 /// A RESP value's type byte, first line and (for bulk types) payload.
-fn resp_parts(v: &[u8]) -> Option<(u8, &[u8], Option<&[u8]>)> {
+type RespParts<'a> = (u8, &'a [u8], Option<&'a [u8]>);
+
+/// Splits a RESP value (already checked by the framing) into its parts.
+fn resp_parts(v: &[u8]) -> Option<RespParts<'_>> {
     let (&ty, rest) = v.split_first()?;
     let end = memchr::memmem::find(rest, b"\r\n")?;
     let line = &rest[..end];
