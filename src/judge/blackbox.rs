@@ -403,6 +403,9 @@ fn by_response(sc: &Scenario, prep: &Prepared, r: &[Bytes], expected: &[Bytes]) 
 
 /// Judges by replies alone (black-box targets, or `[response] expect`).
 pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Judgement {
+    if let Some(answers) = &sc.response.answers {
+        return super::protocol::judge_answers(answers, prep, out);
+    }
     if let Some(err) = &out.connect_error {
         return Judgement::new(Verdict::Closed, err.clone());
     }

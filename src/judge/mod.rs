@@ -4,13 +4,15 @@
 //!
 //! - [`reference`](mod@reference): a reference server's own record of what it understood;
 //! - [`blackbox`]: a server we cannot look into, by its replies;
-//! - [`client`]: a client under test, by its exit status and output.
+//! - [`client`]: a client under test, by its exit status and output;
+//! - [`protocol`]: replies of RESP or HTTP, one per request, against `answers`.
 //!
 //! All of them compare messages with [`classify`].
 
 pub mod blackbox;
 mod classify;
 pub mod client;
+pub mod protocol;
 pub mod reference;
 
 use bytes::Bytes;

@@ -20,6 +20,9 @@ fn expected_replies(sc: &Scenario, prep: &Prepared, reference: bool) -> Option<u
     if r.bytes.is_some() {
         return None;
     }
+    if let Some(a) = &r.answers {
+        return Some(a.len());
+    }
     if let Some(list) = &r.replies {
         return Some(list.len());
     }
@@ -52,7 +55,7 @@ fn tcp_spec(sc: &Scenario, prep: &Prepared, reference: bool, seed: u64, i: usize
     ClientSpec {
         actions: prep.actions.clone(),
         nodelay: c.nodelay,
-        response: response.map(|r| r.codec()),
+        response: response.map(|r| crate::judge::protocol::reply_codec(&r, &prep.frames)),
         lockstep_after,
         // A reference server's handler delay is deliberate: the reply
         // timeout counts from when it is over.

@@ -63,6 +63,26 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
+/// Line and column of the key a validation message names (`key
+/// \`table.key\`: ...`), when it is written in the file.
+fn key_line(text: &str, message: &str) -> Option<(usize, usize)> {
+    let key = message.strip_prefix("key `")?.split('`').next()?;
+    let (table, name) = key.rsplit_once('.').unwrap_or(("", key));
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(tb) = t.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            current = tb.trim_matches(|c| c == '[' || c == ']').trim().to_owned();
+            continue;
+        }
+        let Some((k, _)) = t.split_once('=') else { continue };
+        if current == table && k.trim() == name {
+            return Some((i + 1, line.len() - line.trim_start().len() + 1));
+        }
+    }
+    None
+}
+
 /// Parses scenario text; `file` is only used in errors and defaults.
 pub fn parse(text: &str, file: &Path) -> Result<Scenario, LoadError> {
     let shown = file.display().to_string();
@@ -72,7 +92,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, LoadError> {
             if s.name.is_empty() {
                 s.name = file.file_stem().map_or_else(|| "scenario".into(), |f| f.to_string_lossy().into_owned());
             }
-            validate(&s).map_err(|message| LoadError { file: shown, line: 1, column: 1, message })?;
+            validate(&s).map_err(|message| {
+                let (line, column) = key_line(text, &message).unwrap_or((1, 1));
+                LoadError { file: shown, line, column, message }
+            })?;
             Ok(s)
         }
         Err(e) => {
@@ -151,6 +174,9 @@ fn validate_response(s: &Scenario) -> Result<(), String> {
             "key `response`: give one of `replies`, `match`, or `expect = echo|upper|ack|digest`, not several".into()
         );
     }
+    if let Some(a) = &r.answers {
+        validate_answers(s, a)?;
+    }
     if r.bytes.is_some() {
         if r.replies.is_some() || r.pattern.is_some() {
             return Err("key `response.bytes`: raw replies are judged by size; drop `replies` and `match`".into());
@@ -161,6 +187,46 @@ fn validate_response(s: &Scenario) -> Result<(), String> {
         if r.framing.as_ref().is_some_and(|f| !matches!(f, crate::framing::FramingSpec::Naive { .. })) {
             return Err("key `response.bytes`: needs raw replies (framing = \"raw\" or none)".into());
         }
+    }
+    Ok(())
+}
+
+fn validate_answers(s: &Scenario, answers: &[crate::judge::protocol::Answer]) -> Result<(), String> {
+    use super::model::ResponseExpect;
+    use crate::framing::FramingSpec;
+    use crate::judge::protocol::AnswerProtocol;
+    let r = &s.response;
+    if r.replies.is_some() || r.pattern.is_some() || r.bytes.is_some() || r.expect != ResponseExpect::None {
+        return Err(
+            "key `response.answers`: give `answers` alone, without `replies`, `match`, `bytes` or `expect`".into()
+        );
+    }
+    let framing = r.framing.as_ref().or(if s.target.is_none() { Some(&s.server.strategy) } else { None });
+    let proto = match framing {
+        Some(FramingSpec::Resp(_)) => AnswerProtocol::Resp,
+        Some(FramingSpec::Http(_)) => AnswerProtocol::Http,
+        _ => {
+            return Err(
+                "key `response.answers`: answers are per request of a protocol: set `[response] framing = \"resp\"` or `\"http\"`".into(),
+            );
+        }
+    };
+    if let Some((i, a)) =
+        answers.iter().enumerate().find(|(_, a)| !matches!(a.protocol(), AnswerProtocol::Any) && a.protocol() != proto)
+    {
+        return Err(format!(
+            "key `response.answers`: answer {} `{a}` is not a {} answer (the replies are cut as {})",
+            i + 1,
+            if proto == AnswerProtocol::Resp { "RESP" } else { "HTTP" },
+            if proto == AnswerProtocol::Resp { "resp" } else { "http" },
+        ));
+    }
+    let requests = s.client.messages.len() + s.client.generate.as_ref().map_or(0, |g| g.count);
+    if answers.len() != requests {
+        return Err(format!(
+            "key `response.answers`: {} answer(s) for {requests} request(s) in `[client]`: give one per request",
+            answers.len()
+        ));
     }
     Ok(())
 }

@@ -452,6 +452,10 @@ pub struct ResponseSection {
     /// understood.
     #[serde(default, rename = "match")]
     pub pattern: Option<String>,
+    /// RESP or HTTP replies: what each request must be answered with, one
+    /// per message, in order ([`crate::judge::protocol`]).
+    #[serde(default)]
+    pub answers: Option<Vec<crate::judge::protocol::Answer>>,
     /// Raw replies: the total bytes that must come back.
     #[serde(default, deserialize_with = "de_opt_size")]
     pub bytes: Option<usize>,

@@ -18,6 +18,7 @@ mod init;
 mod kernel_queue;
 mod plan_properties;
 mod proxy;
+mod real_protocols;
 mod scenarios;
 mod servers;
 mod soak;

@@ -1,0 +1,198 @@
+//! Real protocols against real services: the RESP and HTTP examples in
+//! examples/scenarios/ against redis-server and nginx (installed by
+//! `.ci/run`), the tutorial-style servers in examples/servers/, the
+//! `answers` oracle's load-time checks, and explore against both kinds.
+//!
+//! A test that needs redis-server or nginx fails in CI (`CI=true`) when it
+//! is missing, and is skipped with a printed reason only outside CI.
+
+use std::path::{Path, PathBuf};
+
+use framelab::explore::Explorer;
+use framelab::run::{self, RunOptions, ScenarioResult};
+use framelab::scenario::{self, Scenario, Verdict};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+fn on_path(program: &str) -> bool {
+    let dirs = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default();
+    dirs.iter().chain([PathBuf::from("/usr/sbin")].iter()).any(|d| d.join(program).is_file())
+}
+
+/// Whether `program` is installed; in CI its absence fails the test.
+fn require(program: &str) -> bool {
+    if on_path(program) {
+        return true;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(
+        !ci,
+        "{program} is not installed, and CI is set: .ci/run installs it (apt-get install redis-server nginx-light)"
+    );
+    eprintln!("skipped: {program} is not installed (apt-get install redis-server nginx-light); this fails in CI");
+    false
+}
+
+fn load(rel: &str) -> Scenario {
+    scenario::load_file(&examples().join(rel)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn matching(prefix: &str) -> Vec<Scenario> {
+    let files = scenario::collect(&[examples().join("scenarios")]).unwrap();
+    let picked: Vec<Scenario> = files
+        .iter()
+        .filter(|f| f.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .map(|f| scenario::load_file(f).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    assert!(!picked.is_empty(), "no example scenario starts with {prefix}");
+    picked
+}
+
+fn run_all(scenarios: Vec<Scenario>) -> Vec<ScenarioResult> {
+    rt().block_on(run::run_suite(scenarios, RunOptions::default(), 4, |_| {}))
+}
+
+fn assert_all_ok(results: &[ScenarioResult]) {
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| format!("{}: {} (expected {}): {}", r.file, r.verdict_text(), r.expected, r.detail))
+        .collect();
+    assert!(failed.is_empty(), "scenarios that did not give their verdict:\n{}", failed.join("\n"));
+}
+
+#[test]
+fn redis_server_answers_every_example_intact() {
+    if !require("redis-server") {
+        return;
+    }
+    let results = run_all(matching("resp-redis-"));
+    assert!(results.len() >= 5);
+    assert!(results.iter().all(|r| r.expected == Verdict::Intact));
+    assert_all_ok(&results);
+}
+
+#[test]
+fn nginx_answers_every_example_intact() {
+    if !require("nginx") {
+        return;
+    }
+    let results = run_all(matching("http-nginx-"));
+    assert!(results.len() >= 5);
+    assert!(results.iter().all(|r| r.expected == Verdict::Intact));
+    assert_all_ok(&results);
+}
+
+#[test]
+fn tutorial_style_resp_and_http_servers_give_their_labels() {
+    let mut all = matching("resp-naive-");
+    all.extend(matching("http-naive-"));
+    let results = run_all(all);
+    let mut got: Vec<(String, String)> =
+        results.iter().map(|r| (r.file.rsplit('/').next().unwrap().to_owned(), r.verdict_text())).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("http-naive-cut-split.toml", "split"),
+            ("http-naive-pipeline-coalesced.toml", "coalesced"),
+            ("resp-naive-cut-split.toml", "split"),
+            ("resp-naive-pipeline-coalesced.toml", "coalesced"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+}
+
+#[test]
+fn the_same_pipeline_is_intact_for_redis_and_coalesced_for_the_naive_server() {
+    if !require("redis-server") {
+        return;
+    }
+    // The naive scenario's own plan and answers, pointed at redis-server.
+    let naive = load("scenarios/resp-naive-pipeline-coalesced.toml");
+    let mut redis = naive.clone();
+    redis.target = load("scenarios/resp-redis-pipeline-intact.toml").target;
+    redis.expect.verdict = Verdict::Intact;
+    let results = run_all(vec![naive, redis]);
+    assert_all_ok(&results);
+}
+
+fn parse_err(text: &str) -> String {
+    scenario::parse(text, Path::new("x.toml")).unwrap_err().to_string()
+}
+
+#[test]
+fn bad_answers_are_refused_at_load_time_with_their_line() {
+    let base = |framing: &str, answers: &str| {
+        format!(
+            "name = \"x\"\n[target]\naddr = \"127.0.0.1:6379\"\n[client]\nframing = \"resp\"\nmessages = [\"PING\", \"GET k\"]\n[response]\n{framing}answers = {answers}\n"
+        )
+    };
+    let e = parse_err(&base("framing = \"resp\"\n", "[\"+PONG\", \"$5 hell\"]"));
+    assert!(e.starts_with("x.toml:9:"), "{e}");
+    assert!(e.contains("declares 5 bytes, and the text has 4"), "{e}");
+    let e = parse_err(&base("framing = \"resp\"\n", "[\"+PONG\", \"hello\"]"));
+    assert!(e.starts_with("x.toml:9:") && e.contains("is not an answer"), "{e}");
+    let e = parse_err(&base("framing = \"resp\"\n", "[\"+PONG\"]"));
+    assert!(e.starts_with("x.toml:9:") && e.contains("1 answer(s) for 2 request(s)"), "{e}");
+    let e = parse_err(&base("framing = \"resp\"\n", "[\"+PONG\", \"status 200\"]"));
+    assert!(e.starts_with("x.toml:9:") && e.contains("not a RESP answer"), "{e}");
+    let e = parse_err(&base("", "[\"+PONG\", \"$-1\"]"));
+    assert!(e.starts_with("x.toml:8:") && e.contains("framing = \"resp\""), "{e}");
+    let e = parse_err(&base("framing = \"resp\"\nexpect = \"reply\"\n", "[\"+PONG\", \"$-1\"]"));
+    assert!(e.contains("give `answers` alone"), "{e}");
+    scenario::parse(&base("framing = \"resp\"\n", "[\"+PONG\", \"/^\\\\$/\"]"), Path::new("x.toml")).unwrap();
+}
+
+/// Explores `base` (expecting intact) and returns what was found.
+fn explore(base: Scenario, runs: usize) -> framelab::explore::Explored {
+    let ex = Explorer::new(base, RunOptions::default());
+    rt().block_on(ex.explore(runs, 1, 4, |_| {})).unwrap()
+}
+
+#[test]
+fn explore_finds_the_planted_bug_of_each_tutorial_style_server_and_the_find_replays() {
+    for file in ["explore/resp-naive.toml", "explore/http-naive.toml"] {
+        let base = load(file);
+        assert_eq!(base.expect.verdict, Verdict::Intact);
+        let found = explore(base, 100).found.unwrap_or_else(|| panic!("{file}: explore found nothing in 100 runs"));
+        assert_ne!(found.verdict, Verdict::Intact);
+        assert!(
+            matches!(found.verdict, Verdict::Coalesced | Verdict::Split | Verdict::Desync | Verdict::Lost),
+            "{file}: {}",
+            found.verdict
+        );
+        // Against a target on this branch the client cannot sync on the
+        // server's reads, so a find that needs two writes in two reads
+        // rests on its pause (shrunk to under a millisecond at times): the
+        // project's replay rule is 9 of 10. The figure is printed.
+        eprintln!("{file}: {} found after {} run(s), replayed {} of 10", found.verdict, found.runs, found.stable);
+        assert!(found.stable >= 9, "{file}: the find replayed {} of 10 times:\n{}", found.stable, found.toml);
+    }
+}
+
+/// 500 runs each against redis-server and nginx: nothing to find. Long
+/// (several minutes): `cargo test --test it real_protocols:: -- --ignored`.
+#[test]
+#[ignore]
+fn explore_finds_nothing_in_500_runs_against_redis_and_nginx() {
+    let mut bases = Vec::new();
+    if require("redis-server") {
+        bases.push(load("scenarios/resp-redis-pipeline-intact.toml"));
+    }
+    if require("nginx") {
+        bases.push(load("scenarios/http-nginx-pipeline-intact.toml"));
+    }
+    for base in bases {
+        let name = base.name.clone();
+        let explored = explore(base, 500);
+        assert_eq!(explored.runs, 500, "{name}");
+        assert!(explored.found.is_none(), "{name}: {:?}", explored.found.map(|f| f.toml));
+    }
+}
