@@ -119,6 +119,10 @@ pub struct ClientOutcome {
     pub written: usize,
     /// A sync of the plan that the peer's reads never reached (the first).
     pub stalled: Option<SyncOutcome>,
+    /// A sync of the plan could not see the peer's reads (no source, or
+    /// the source cannot tell for this connection): the plan's pauses
+    /// alone kept the writes apart.
+    pub sync_unavailable: bool,
 }
 
 #[derive(Debug, Default)]
@@ -381,14 +385,18 @@ async fn carry_out(
                 write_index += 1;
             }
             Action::Sleep(d) => tokio::time::sleep(*d).await,
-            Action::Sync => {
-                if let Some(src) = peer_reads {
-                    let r = wait_read(src, conn, out.written as u64, spec.reply_timeout).await;
-                    if matches!(r, SyncOutcome::Stalled { .. }) && out.stalled.is_none() {
-                        out.stalled = Some(r);
+            Action::Sync => match peer_reads {
+                Some(src) => match wait_read(src, conn, out.written as u64, spec.reply_timeout).await {
+                    SyncOutcome::Reached => {}
+                    r @ SyncOutcome::Stalled { .. } => {
+                        if out.stalled.is_none() {
+                            out.stalled = Some(r);
+                        }
                     }
-                }
-            }
+                    SyncOutcome::Unavailable => out.sync_unavailable = true,
+                },
+                None => out.sync_unavailable = true,
+            },
             Action::Shutdown => {
                 if !spec.hold.is_zero() {
                     tokio::time::sleep(spec.hold).await;

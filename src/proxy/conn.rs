@@ -54,6 +54,7 @@ pub(crate) async fn serve(
         seed,
         idle: cfg.idle_timeout,
         counter: counters.up.clone(),
+        unsynced: counters.unsynced.clone(),
         activity: activity.clone(),
     };
     let down_ctx = PumpCtx {
@@ -61,6 +62,7 @@ pub(crate) async fn serve(
         seed: crate::seed::derive(seed, crate::seed::Purpose::ProxyDown),
         idle: cfg.idle_timeout,
         counter: counters.down.clone(),
+        unsynced: counters.unsynced.clone(),
         activity,
     };
     let stop_tx = &stop_tx;

@@ -191,7 +191,13 @@ async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64)
     let server = stage.server.as_ref();
     // Through a proxy the server's reads follow the proxy's schedule, and
     // a sync on the client's writes would mean nothing.
-    let peer_reads = if stage.proxy.is_some() { None } else { server.map(|s| s.log() as &dyn crate::sync::PeerReads) };
+    // Any other server on this host: the kernel's queues tell.
+    let kernel = crate::sync::KernelReads;
+    let peer_reads: Option<&dyn crate::sync::PeerReads> = match (stage.proxy.is_some(), server) {
+        (true, _) => None,
+        (false, Some(s)) => Some(s.log()),
+        (false, None) => Some(&kernel),
+    };
     let mut outcomes = clients::run(sc, prep, stage.client_addr, peer_reads, server.is_some(), seed).await;
     if let Some(p) = &stage.proxy {
         // The server saw the proxy's upstream sockets, not the clients.
@@ -219,10 +225,29 @@ async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64)
             j.seeing(outcomes[0].replies.clone())
         }
     };
-    if let Some(stall) = outcomes.iter().find_map(|o| o.stalled) {
-        j.detail.push_str(&format!("; a sync of the plan gave up: {stall}"));
-    }
+    note_sync(sc, stage, &outcomes, &mut j);
     j
+}
+
+/// Says in the detail when a sync of the plan did not hold: the server
+/// stopped reading (first, it explains the rest), or its reads could not
+/// be seen and the scenario's pauses alone kept the writes apart.
+fn note_sync(sc: &Scenario, stage: &Stage, outcomes: &[ClientOutcome], j: &mut Judgement) {
+    let who = if stage.server.is_some() { "the server" } else { "target" };
+    if let Some(crate::sync::SyncOutcome::Stalled { read, sent }) = outcomes.iter().find_map(|o| o.stalled) {
+        j.detail = format!("{who} stopped reading after {read} of {sent} bytes; {}", j.detail);
+    }
+    if outcomes.iter().any(|o| o.sync_unavailable) {
+        let why = if stage.proxy.is_some() {
+            "through a proxy the client's writes are not the server's reads"
+        } else {
+            "its reads cannot be seen from here (not on this host, or no kernel view on this platform)"
+        };
+        j.detail.push_str(&format!(
+            "; sync = true was not applied ({why}): write boundaries relied on the scenario's pause of {:?}",
+            sc.client.pause
+        ));
+    }
 }
 
 /// After a clean refusal, the server must still serve a good client; one
