@@ -101,3 +101,90 @@ fn a_syncing_proxy_puts_each_of_its_writes_in_a_separate_read_of_a_python_server
 fn file_name(r: &ScenarioResult) -> String {
     Path::new(&r.file).file_name().unwrap().to_string_lossy().into_owned()
 }
+
+// ---- 2. verdicts only from what can be observed ---------------------------
+
+/// Read plans for the replies: 1-byte reads, small reads with pauses, the
+/// default (up to 64 KiB), and big random ones.
+const READ_PLANS: &[&str] = &[
+    "",
+    "read = { sizes = [1, 1] }\n",
+    "read = { sizes = [1, 7], pause = \"2ms\" }\n",
+    "read = { sizes = [4096, 65536] }\n",
+];
+
+/// A scenario against an example server, with one of [`READ_PLANS`].
+fn against(server: &str, client: &str, response: &str, read: &str) -> Scenario {
+    scenario(&format!("{}[client]\n{client}{read}[response]\n{response}", target(server)))
+}
+
+#[test]
+fn raw_echo_or_upper_replies_to_coalesced_messages_are_inconclusive() {
+    let client = "framing = \"raw\"\nmessages = [\"hello\", \"world\"]\nschedule = \"coalesce\"\n";
+    for (server, expect) in [("upper_server_naive.py", "upper"), ("stream_server.py", "echo")] {
+        let sc = against(server, client, &format!("expect = \"{expect}\"\n"), "");
+        let r = run_one(&sc);
+        assert_eq!(r.verdict, Some(Verdict::Inconclusive), "{server}: {}", r.detail);
+        assert!(r.detail.contains("frame your replies"), "{}", r.detail);
+    }
+    // One 3000-byte message: three recv(1024)s, three raw replies that read
+    // back as the bytes sent. Never `intact`.
+    let big = "framing = \"raw\"\ngenerate = { count = 1, size = \"3000\" }\n";
+    let r = run_one(&against("upper_server_naive.py", big, "expect = \"upper\"\n", ""));
+    assert_eq!(r.verdict, Some(Verdict::Inconclusive), "{}", r.detail);
+}
+
+#[test]
+fn acks_merged_in_one_read_are_counted() {
+    // 3000 bytes to a recv(1024) ack server: three acks for one message.
+    let big = "framing = \"raw\"\ngenerate = { count = 1, size = \"3000\" }\n";
+    for read in READ_PLANS {
+        let r = run_one(&against("ack_server_naive.py", big, "expect = \"ack\"\n", read));
+        assert_eq!(r.verdict, Some(Verdict::Split), "{read}: {}", r.detail);
+        assert!(r.detail.contains("3 x"), "{read}: {}", r.detail);
+    }
+    // The same acks as a `replies` list of identical items.
+    let list = "replies = [\"Receive your message!\"]\n";
+    let r = run_one(&against("ack_server_naive.py", big, list, "read = { sizes = [1, 1] }\n"));
+    assert_eq!(r.verdict, Some(Verdict::Split), "{}", r.detail);
+}
+
+#[test]
+fn an_oversized_udp_datagram_is_truncated_whatever_the_reply_oracle() {
+    for expect in ["echo", "upper"] {
+        let sc = scenario(&format!(
+            "[target]\ncommand = [\"python3\", \"../servers/udp_echo_server.py\", \"{{port}}\"]\nudp = true\n\
+             [client]\nframing = \"udp\"\ngenerate = {{ count = 1, size = \"2000\" }}\n[response]\nexpect = \"{expect}\"\n"
+        ));
+        let r = run_one(&sc);
+        assert_eq!(r.verdict, Some(Verdict::Truncated), "{expect}: {}", r.detail);
+        assert!(r.detail.contains("first 1024 bytes"), "{}", r.detail);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn framelabs_read_sizes_never_change_a_black_box_verdict() {
+    let coalesce = "framing = \"raw\"\nmessages = [\"hello\", \"world\"]\nschedule = \"coalesce\"\n";
+    let chunked = "framing = \"raw\"\nmessages = [\"hello\", \"world\"]\nschedule = { chunk = 3 }\nsync = true\n";
+    let big = "framing = \"raw\"\ngenerate = { count = 1, size = \"3000\" }\n";
+    let digest = "framing = \"delimiter\"\nexpect = \"digest\"\n";
+    let raw_digest = "expect = \"digest\"\n";
+    let cases: &[(&str, &str, &str, Verdict)] = &[
+        ("naive_server.py", coalesce, digest, Verdict::Coalesced),
+        ("naive_server.py", coalesce, raw_digest, Verdict::Coalesced),
+        ("naive_server.py", chunked, raw_digest, Verdict::Split),
+        ("naive_server.py", big, raw_digest, Verdict::Split),
+        ("ack_server_naive.py", big, "expect = \"ack\"\n", Verdict::Split),
+        ("ack_server_naive.py", chunked, "expect = \"ack\"\n", Verdict::Split),
+        ("upper_server_naive.py", coalesce, "expect = \"upper\"\n", Verdict::Inconclusive),
+        ("upper_server_naive.py", chunked, "expect = \"upper\"\n", Verdict::Inconclusive),
+        ("stream_server.py", big, "expect = \"echo\"\n", Verdict::Inconclusive),
+    ];
+    for (server, client, response, want) in cases {
+        for read in READ_PLANS {
+            let r = run_one(&against(server, client, response, read));
+            assert_eq!(r.verdict, Some(*want), "{server} {client:?} {response:?} {read:?}: {}", r.detail);
+        }
+    }
+}

@@ -329,6 +329,8 @@ async fn good_client_served(s: &Server, prep: &Prepared) -> Result<(), Unserved>
                 nodelay: true,
                 response: None,
                 lockstep_after: Vec::new(),
+                tally: Default::default(),
+                lockstep_want: Vec::new(),
                 reply_timeout: Duration::from_millis(300),
                 read_plan: Default::default(),
                 hold: Duration::ZERO,

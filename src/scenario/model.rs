@@ -52,6 +52,10 @@ pub enum Verdict {
     Hang,
     /// The peer refused bad input cleanly and kept serving.
     Rejected,
+    /// What could be observed cannot tell the cases apart (unframed echo
+    /// replies: one merged reply and two replies are the same bytes); the
+    /// detail says what would make it decidable.
+    Inconclusive,
 }
 
 /// Every verdict, in documentation order.
