@@ -276,3 +276,95 @@ fn explore_finds_the_naive_server_s_bug_small_with_sync_and_it_replays_10_of_10(
     let r = run_one(&again);
     assert_eq!(r.verdict, Some(f.verdict), "{}", r.detail);
 }
+
+// ---- 4. --target with any suite ---------------------------------------------
+
+/// A Python example server on a free port, killed on drop.
+struct PyServer(std::process::Child, u16);
+
+impl PyServer {
+    fn start(script: &str) -> PyServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("python3")
+            .arg(root().join("examples/servers").join(script))
+            .arg(port.to_string())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "{script} never listened");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        PyServer(child, port)
+    }
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn framelab(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_framelab")).current_dir(root()).args(args).output().unwrap()
+}
+
+#[test]
+fn a_target_that_refuses_connections_is_a_setup_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let out = framelab(&["run", "--target", &addr, "scenarios/"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot connect to {addr}")), "{err}");
+    // Off loopback is refused before anything is sent.
+    let out = framelab(&["run", "--target", "10.1.2.3:9000"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_built_in_suite_against_an_example_server_lists_its_skips_and_judges_only_what_replies_show() {
+    let server = PyServer::start("naive_server.py");
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let target = format!("localhost:{}", server.1);
+    let out =
+        framelab(&["run", "--target", &target, "--format", "json", "--junit", junit.to_str().unwrap(), "scenarios/"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = report["scenarios"].as_array().unwrap();
+    let skipped: Vec<&serde_json::Value> = list.iter().filter(|s| s["verdict"] == "skipped").collect();
+    assert!(skipped.len() >= 30, "{report}");
+    assert_eq!(report["skipped"].as_u64(), Some(skipped.len() as u64));
+    for s in &skipped {
+        assert!(s["skipped"].as_str().is_some_and(|w| !w.is_empty()), "{s}");
+    }
+    let judged: Vec<&serde_json::Value> = list.iter().filter(|s| s["verdict"] != "skipped").collect();
+    assert!(!judged.is_empty());
+    for s in &judged {
+        // Judged only by a [response]: never `intact` from no replies.
+        assert_ne!(s["verdict"], "error", "{s}");
+    }
+    assert_eq!(
+        report["passed"].as_u64().unwrap() + report["failed"].as_u64().unwrap() + skipped.len() as u64,
+        list.len() as u64
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<skipped"), "{xml}");
+    // The human report's replay line keeps --target.
+    let out = framelab(&["run", "--target", &target, "scenarios/stress-delimiter-50-clients.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("--target 127.0.0.1:{}", server.1)), "{text}");
+    assert!(!out.status.success());
+}
+
+#[test]
+fn localhost_and_ipv6_loopback_targets_are_accepted() {
+    let server = PyServer::start("naive_server.py");
+    let file = "examples/scenarios/server-naive-coalesced.toml";
+    let out = framelab(&["run", "--target", &format!("localhost:{}", server.1), file]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(framelab::net::parse_target("[::1]:9").unwrap(), "[::1]:9".parse().unwrap());
+    assert!(framelab::net::parse_target("192.168.1.1:9").is_err());
+    assert!(framelab::net::parse_target("localhost").is_err());
+}

@@ -48,8 +48,9 @@ pub struct ExploreArgs {
     /// Exhaustive mode: most cases.
     #[arg(long, default_value_t = 5000)]
     pub limit: usize,
-    /// Point the scenario at this server (loopback only).
-    #[arg(long)]
+    /// Point the scenario at this server (loopback: IP:PORT, [::1]:PORT or
+    /// localhost:PORT); plans then run one at a time.
+    #[arg(long, value_parser = crate::net::parse_target)]
     pub target: Option<SocketAddr>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]

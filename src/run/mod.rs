@@ -117,6 +117,42 @@ pub async fn run_suite(
     out
 }
 
+/// Why `sc` cannot be judged against `--target` (its replies are all
+/// that can be observed there): `None` when it can.
+pub fn skip_reason(sc: &Scenario, opts: &RunOptions) -> Option<String> {
+    opts.target?;
+    let r = &sc.response;
+    let strategy = &sc.server.strategy;
+    let udp = matches!(strategy, FramingSpec::Udp { .. })
+        || matches!(sc.client.framing, Some(FramingSpec::Udp { .. }))
+        || sc.target.as_ref().is_some_and(|t| t.udp);
+    if sc.client_under_test.is_some() {
+        return Some("it tests a client ([client-under-test]), not a server".into());
+    }
+    if udp {
+        return Some("it speaks UDP; --target is a TCP server".into());
+    }
+    if matches!(strategy, FramingSpec::Handshake { .. })
+        || matches!(sc.client.framing, Some(FramingSpec::Handshake { .. }))
+    {
+        return Some("it speaks the handshake protocol (Ready|N, Start)".into());
+    }
+    if sc.server.handler == crate::server::Handler::Files || sc.server.root.is_some() {
+        return Some("it needs the reference file handler and its root".into());
+    }
+    if sc.client.forge_header.is_some() {
+        return Some(format!("it forges a {strategy} header, meaningful to that framing only"));
+    }
+    if r.expect == crate::scenario::model::ResponseExpect::None
+        && r.replies.is_none()
+        && r.pattern.is_none()
+        && r.bytes.is_none()
+    {
+        return Some("it is judged by the reference server's own record; no [response] says what replies show".into());
+    }
+    None
+}
+
 /// Runs one scenario to its verdict.
 pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let started = Instant::now();
@@ -136,7 +172,13 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
         writes: Vec::new(),
         plan: String::new(),
         duration_ms: 0,
+        skipped: None,
+        target: opts.target.map(|t| t.to_string()),
     };
+    if let Some(why) = skip_reason(sc, opts) {
+        result.skipped = Some(why);
+        return result;
+    }
     // Generating and framing megabytes of payload is CPU work: keep it off
     // the async workers, whose timers the other scenarios' pauses and
     // delays depend on.
