@@ -14,8 +14,13 @@ use crate::scenario;
 
 /// Options of `framelab explore`.
 #[derive(Debug, Args)]
-#[command(after_help = "Exit status: 1 when a plan whose verdict differs from the expectation was found,
-0 when none was (or after --exhaustive), 2 for a usage or scenario-file error.
+#[command(after_help = "A plan is found only when it gives the same verdict in at least 9 of 10 replays;
+one that differed once and did not replay is reported as flaky, with its count.
+Against a shared --target (or [target] addr) plans run one at a time.
+
+Exit status: 1 when a plan whose verdict differs from the expectation was found,
+3 when only flaky plans were (none replays 9 of 10 times), 0 when none was (or
+after --exhaustive), 2 for a usage or scenario-file error.
 
 Examples:
   framelab explore scenarios/b01-length-prefix-intact.toml --runs 500
@@ -43,8 +48,9 @@ pub struct ExploreArgs {
     /// Exhaustive mode: most cases.
     #[arg(long, default_value_t = 5000)]
     pub limit: usize,
-    /// Point the scenario at this server (loopback only).
-    #[arg(long)]
+    /// Point the scenario at this server (loopback: IP:PORT, [::1]:PORT or
+    /// localhost:PORT); plans then run one at a time.
+    #[arg(long, value_parser = crate::net::parse_target)]
     pub target: Option<SocketAddr>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -70,7 +76,7 @@ impl ExploreArgs {
                 return Ok(2);
             }
         };
-        let explorer = Explorer::new(sc, RunOptions { seed: None, target: self.target });
+        let explorer = Explorer::new(sc, RunOptions { seed: None, target: self.target }).writing_to(self.out.clone());
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::new(if self.exhaustive { 0 } else { self.runs as u64 });
             b.set_style(
@@ -121,7 +127,11 @@ impl ExploreArgs {
             std::fs::write(out, &f.toml)?;
         }
         self.report(&explorer, &explored)?;
-        Ok(if explored.found.is_some() { 1 } else { 0 })
+        Ok(match (&explored.found, explored.flaky.is_empty()) {
+            (Some(_), _) => 1,
+            (None, false) => 3,
+            (None, true) => 0,
+        })
     }
 
     fn report_exhaustive(&self, explorer: &Explorer, ex: &Exhaustive) -> anyhow::Result<()> {
@@ -161,7 +171,7 @@ impl ExploreArgs {
     fn report(&self, explorer: &Explorer, explored: &Explored) -> anyhow::Result<()> {
         match (self.format, &explored.found) {
             (Format::Json, None) => {
-                let v = json!({"scenario": self.scenario, "seed": self.seed, "runs": explored.runs, "found": false});
+                let v = json!({"scenario": self.scenario, "seed": self.seed, "runs": explored.runs, "found": false, "flaky": flaky_json(explored)});
                 println!("{}", serde_json::to_string_pretty(&v)?);
             }
             (Format::Json, Some(f)) => {
@@ -175,18 +185,28 @@ impl ExploreArgs {
                     "shrink_steps": f.shrink_steps,
                     "shrink_runs": f.shrink_runs,
                     "stable": format!("{}/10", f.stable),
+                    "flaky": flaky_json(explored),
                     "case": f.case,
                     "out": self.out,
                     "toml": f.toml,
                 });
                 println!("{}", serde_json::to_string_pretty(&v)?);
             }
-            (Format::Human, None) => println!(
+            (Format::Human, None) if explored.flaky.is_empty() => println!(
                 "{} run(s) with seed {}: every verdict was {} as expected; nothing found",
                 explored.runs,
                 self.seed,
                 explorer.expected()
             ),
+            (Format::Human, None) => {
+                println!(
+                    "{} run(s) with seed {}: nothing found that replays (expected {}); flaky:",
+                    explored.runs,
+                    self.seed,
+                    explorer.expected()
+                );
+                print_flaky(explored);
+            }
             (Format::Human, Some(f)) => {
                 println!(
                     "found {} (expected {}) after {} run(s) with seed {}",
@@ -204,6 +224,10 @@ impl ExploreArgs {
                     f.verdict,
                     f.stable
                 );
+                if !explored.flaky.is_empty() {
+                    println!("before it, flaky (not findings):");
+                    print_flaky(explored);
+                }
                 match &self.out {
                     Some(p) => println!("wrote {} (replay: framelab run {})", p.display(), p.display()),
                     None => print!("\n{}", f.toml),
@@ -211,5 +235,26 @@ impl ExploreArgs {
             }
         }
         Ok(())
+    }
+}
+
+fn flaky_json(explored: &Explored) -> serde_json::Value {
+    explored
+        .flaky
+        .iter()
+        .map(|f| json!({"verdict": f.verdict.to_string(), "replayed": format!("{}/{}", f.replayed, crate::explore::REPLAYS), "case": f.case}))
+        .collect()
+}
+
+fn print_flaky(explored: &Explored) {
+    for f in &explored.flaky {
+        println!(
+            "  {} in {}/{} replays: {} message(s), {} write(s)",
+            f.verdict,
+            f.replayed,
+            crate::explore::REPLAYS,
+            f.case.messages.len(),
+            f.case.cuts.len() + 1
+        );
     }
 }

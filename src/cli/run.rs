@@ -32,6 +32,8 @@ Examples:
   framelab run --filter B4 --format json
   framelab run --junit report.xml --shard 1/3
   framelab run my-scenarios/ --target 127.0.0.1:9000
+  framelab run --target localhost:9000          the built-in suite against your server
+                                                (what its replies cannot judge is skipped)
   framelab run examples/scenarios/                spawned Python servers and clients")]
 pub struct RunArgs {
     /// Scenario files or folders (default: ./scenarios/ if it exists, else the built-in suite).
@@ -48,8 +50,10 @@ pub struct RunArgs {
     /// Run only scenarios whose name, file or bug id contains this text.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Point every scenario at this server (loopback only) instead of its own.
-    #[arg(long)]
+    /// Point every scenario at this server (loopback: IP:PORT, [::1]:PORT or
+    /// localhost:PORT) instead of its own. Scenarios that its replies
+    /// cannot judge are listed as skipped, with the reason.
+    #[arg(long, value_parser = crate::net::parse_target)]
     pub target: Option<SocketAddr>,
     /// Run shard I of N: the files sorted by name, every Nth from the Ith (N shards split the suite evenly).
     #[arg(long, value_parser = parse_shard)]
@@ -154,6 +158,15 @@ impl RunArgs {
                 return Ok(2);
             }
         }
+        if let Some(t) = self.target {
+            // A target that refuses connections is a setup error, not a
+            // verdict of every scenario.
+            let probe = std::net::TcpStream::connect_timeout(&t, std::time::Duration::from_secs(2));
+            if let Err(e) = probe {
+                eprintln!("error: cannot connect to {t}: {e}");
+                return Ok(2);
+            }
+        }
         let scenarios = match self.scenarios() {
             Ok((s, origin)) if s.is_empty() => {
                 eprintln!("error: {}", self.nothing_matched(origin));
@@ -232,11 +245,12 @@ impl RunArgs {
             return Err(e.into());
         }
         let passed = results.iter().filter(|r| r.ok).count();
-        let failed = results.len() - passed;
+        let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
+        let failed = results.len() - passed - skipped;
         for r in reporters.iter_mut() {
-            r.event(&RunEvent::RunFinished { passed, failed, elapsed: started.elapsed() })?;
+            r.event(&RunEvent::RunFinished { passed, failed, skipped, elapsed: started.elapsed() })?;
         }
-        if results.iter().any(|r| r.verdict.is_none()) {
+        if results.iter().any(|r| r.verdict.is_none() && r.skipped.is_none()) {
             return Ok(2);
         }
         Ok(if failed == 0 { 0 } else { 1 })

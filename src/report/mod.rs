@@ -32,6 +32,8 @@ pub enum RunEvent<'a> {
         passed: usize,
         /// Scenarios whose verdict did not match, or that could not run.
         failed: usize,
+        /// Scenarios skipped (what they check cannot be observed here).
+        skipped: usize,
         /// Wall time of the run.
         elapsed: Duration,
     },
