@@ -3,6 +3,7 @@
 //! Every wait has a timeout.
 
 mod handshake;
+mod timeline;
 mod udp;
 
 use std::net::SocketAddr;
@@ -19,6 +20,7 @@ use tokio::time::Instant;
 use tokio_util::codec::Decoder;
 
 pub use handshake::run_handshake;
+pub use timeline::{MAX_TIMELINE_EVENTS, SyncSeen, Timeline, WireChunk};
 pub use udp::run_udp;
 
 use crate::fault::Action;
@@ -119,6 +121,8 @@ pub struct ClientOutcome {
     pub written: usize,
     /// A sync of the plan that the peer's reads never reached (the first).
     pub stalled: Option<SyncOutcome>,
+    /// Writes, reply reads and replies with their times (TCP clients).
+    pub timeline: Timeline,
 }
 
 #[derive(Debug, Default)]
@@ -131,6 +135,8 @@ struct Shared {
     read: usize,
     /// The peer sent more than [`MAX_REPLY_BYTES`]; reading stopped.
     overflowed: bool,
+    /// Reply reads and replies, for the timeline.
+    timeline: Timeline,
 }
 
 impl Shared {
@@ -191,6 +197,8 @@ impl Replies {
                         }
                     }
                     Ok(n) => {
+                        let (at, t) = (g.read, &mut g.timeline);
+                        Timeline::push(&mut t.reads, &mut t.reads_dropped, at, n);
                         g.read += n;
                         buf.extend_from_slice(&chunk[..n]);
                         decode_replies(&mut codec, &mut buf, &mut g);
@@ -252,6 +260,7 @@ impl Replies {
         out.reply_errors = g.errors.clone();
         out.reset_by_peer = g.reset;
         out.eof = g.eof;
+        out.timeline.take_replies(&g.timeline);
     }
 
     /// Stops reading, resets the connection, and copies the replies.
@@ -267,6 +276,7 @@ impl Replies {
         let g = self.lock();
         out.replies = g.replies.clone();
         out.reply_errors = g.errors.clone();
+        out.timeline.take_replies(&g.timeline);
     }
 }
 
@@ -384,6 +394,7 @@ async fn carry_out(
             Action::Sync => {
                 if let Some(src) = peer_reads {
                     let r = wait_read(src, conn, out.written as u64, spec.reply_timeout).await;
+                    out.timeline.synced(out.written as u64, r);
                     if matches!(r, SyncOutcome::Stalled { .. }) && out.stalled.is_none() {
                         out.stalled = Some(r);
                     }
@@ -406,8 +417,10 @@ async fn carry_out(
 /// failure in `out`) when the write did not complete.
 async fn write(wr: &mut OwnedWriteHalf, b: &[u8], reply_timeout: Duration, out: &mut ClientOutcome) -> bool {
     let limit = reply_timeout.max(Duration::from_secs(2));
+    let issued = std::time::Instant::now();
     match tokio::time::timeout(limit, wr.write_all(b)).await {
         Ok(Ok(())) => {
+            out.timeline.wrote(out.written, b.len(), issued);
             out.written += b.len();
             true
         }
@@ -424,13 +437,20 @@ async fn write(wr: &mut OwnedWriteHalf, b: &[u8], reply_timeout: Duration, out: 
 }
 
 fn decode_replies(codec: &mut Option<AnyCodec>, buf: &mut BytesMut, g: &mut Shared) {
+    // Where the buffer starts in the reply stream, for the replies' spans.
+    let start = g.read - buf.len();
     let Some(c) = codec else {
+        g.timeline.replied(start, buf.len());
         g.replies.push(buf.split().freeze());
         return;
     };
+    let before = buf.len();
     loop {
         match c.decode(buf) {
-            Ok(Some(m)) => g.replies.push(m.freeze()),
+            Ok(Some(m)) => {
+                g.timeline.replied(start, before - buf.len());
+                g.replies.push(m.freeze())
+            }
             Ok(None) => return,
             Err(e) => {
                 g.errors.push(ReplyError::Decode { kind: e.kind(), detail: e.to_string() });
