@@ -39,6 +39,10 @@ pub struct ScenarioResult {
     pub plan: String,
     /// Wall time.
     pub duration_ms: u64,
+    /// What happened on the wire of the first connection (`null` when
+    /// the scenario could not run or no client of framelab's ran).
+    #[serde(default)]
+    pub wire: Option<super::Wire>,
 }
 
 /// The text of a message shown by [`crate::framing::show`]
