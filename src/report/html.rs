@@ -174,7 +174,10 @@ fn lane_blocks(axis: &Axis, y: f64, class: &str, what: &str, items: &[Item], ext
         }
         @if let Some(it) = extra {
             rect class={ (class) " dropped" } x=(fx(axis.x(it.offset))) y=(fx(y)) width=(fx(axis.w(it.offset, it.len))) height="20" data-bytes=(it.len) data-count=(it.count) {
-                title { (it.count) " more " (what) "(s) not recorded: " (it.len) " bytes" }
+                title {
+                    @if it.count > 0 { (it.count) " more " (what) "(s) past the recording bound: " } @else { (what) "s not recorded by this client: " }
+                    (it.len) " bytes"
+                }
             }
         }
     }
