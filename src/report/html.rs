@@ -210,7 +210,7 @@ fn disagreement(s: &Span, bounds: &BTreeSet<u64>, total: u64) -> Option<String> 
     let ends_ok = bounds.contains(&b) || b > total;
     let inside = bounds.range(a + 1..b).count();
     match (starts_ok, ends_ok) {
-        (false, _) => Some("misread: starts inside a message".into()),
+        (false, _) => Some("starts inside a message".into()),
         (true, true) if inside > 0 => Some(format!("{} messages merged", inside + 1)),
         (true, false) => Some("cut inside a message".into()),
         _ => None,
@@ -369,7 +369,7 @@ pub fn timeline(w: &Wire) -> Markup {
     }
 }
 
-fn scenario(i: usize, r: &ScenarioResult) -> Markup {
+fn scenario(i: usize, r: &ScenarioResult, replay: &str) -> Markup {
     let verdict = r.verdict_text();
     html! {
         section id=(format!("scenario-{}", i + 1)) {
@@ -382,7 +382,7 @@ fn scenario(i: usize, r: &ScenarioResult) -> Markup {
             dl {
                 dt { "expected" } dd { (r.expected.to_string()) }
                 dt { "seed" } dd { (r.seed) }
-                dt { "replay" } dd { code { (clean(&r.replay_command())) } }
+                dt { "replay" } dd { code { (clean(replay)) } }
                 @if let Some(b) = &r.bug { dt { "bug" } dd { (clean(b)) } }
                 dt { "detail" } dd { (clean(&r.detail)) }
             }
@@ -394,8 +394,19 @@ fn scenario(i: usize, r: &ScenarioResult) -> Markup {
     }
 }
 
-/// The whole report: `title`, then each result with its timeline.
+/// The whole report: `title`, then each result with its timeline and
+/// its replay command.
 pub fn render(title: &str, results: &[ScenarioResult]) -> String {
+    render_with(title, results, |_, r| r.replay_command())
+}
+
+/// [`render`] with the replay command of result `i` given by `replay(i, r)`
+/// (`explore` replays a case that has no file of its own).
+pub fn render_with(
+    title: &str,
+    results: &[ScenarioResult],
+    replay: impl Fn(usize, &ScenarioResult) -> String,
+) -> String {
     let passed = results.iter().filter(|r| r.ok).count();
     let page = html! {
         (DOCTYPE)
@@ -409,7 +420,7 @@ pub fn render(title: &str, results: &[ScenarioResult]) -> String {
             body {
                 h1 { (clean(title)) }
                 p class="summary" { (passed) " passed, " (results.len() - passed) " failed. Each timeline: the client's write()s above the bytes, the server's read()s below; brackets are the messages as sent and as understood; red marks where they disagree. Hover a block for its offset, size and time." }
-                @for (i, r) in results.iter().enumerate() { (scenario(i, r)) }
+                @for (i, r) in results.iter().enumerate() { (scenario(i, r, &replay(i, r))) }
             }
         }
     };
@@ -459,7 +470,7 @@ mod tests {
         let span = |offset, len| Span { offset, len, text: String::new() };
         assert_eq!(disagreement(&span(0, 10), &bounds, 10).as_deref(), Some("2 messages merged"));
         assert_eq!(disagreement(&span(0, 3), &bounds, 10).as_deref(), Some("cut inside a message"));
-        assert_eq!(disagreement(&span(3, 2), &bounds, 10).as_deref(), Some("misread: starts inside a message"));
+        assert_eq!(disagreement(&span(3, 2), &bounds, 10).as_deref(), Some("starts inside a message"));
         assert_eq!(disagreement(&span(5, 5), &bounds, 10), None);
     }
 

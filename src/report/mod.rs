@@ -8,7 +8,10 @@ mod junit;
 
 use std::time::Duration;
 
-pub use html::{HtmlReporter, clean as clean_html_text, render as render_html, timeline as html_timeline};
+pub use html::{
+    HtmlReporter, clean as clean_html_text, render as render_html, render_with as render_html_with,
+    timeline as html_timeline,
+};
 pub use human::HumanReporter;
 pub use json::{JsonReport, JsonReporter};
 pub use junit::JunitReporter;
