@@ -370,3 +370,24 @@ fn browser_renders_the_1000_message_stress_report_under_5_mb() {
     render(&chrome, &report, &png, std::time::Duration::from_secs(120));
     assert!(distinct_colours(&png) > 8, "the stress report looks blank");
 }
+
+#[test]
+fn explore_report_draws_the_found_case_before_and_after_shrinking() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let out = framelab()
+        .current_dir(root)
+        .args(["explore", "examples/explore/naive-tutorial.toml", "--seed", "1", "--html"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a failure is found; stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let parsed = parse(&std::fs::read_to_string(&report).unwrap());
+    assert_eq!(parsed.svgs.len(), 2);
+    assert!(parsed.headings[0].contains("before shrinking"), "{:?}", parsed.headings);
+    assert!(parsed.headings[1].contains("after shrinking"), "{:?}", parsed.headings);
+    // Shrinking never makes the case bigger.
+    assert!(parsed.svgs[1].write_bytes <= parsed.svgs[0].write_bytes);
+    assert!(parsed.svgs[1].write_bytes > 0);
+}

@@ -1,8 +1,10 @@
 //! The JSON report: one object, as DESIGN.md fixes it:
 //! `{"scenarios": [{"name", "file", "verdict", "expected", "ok", "seed",
 //! "detail"}], "passed": N, "failed": N}` (plus a few extra fields per
-//! scenario: bug, plan, writes, sent, seen, duration_ms): each scenario is
-//! a serialized [`ScenarioResult`].
+//! scenario: bug, plan, writes, sent, seen, duration_ms, and `wire`, the
+//! first connection's writes, reads and messages with offsets and times;
+//! docs/report.md lists them): each scenario is a serialized
+//! [`ScenarioResult`].
 
 use std::io::Write;
 
