@@ -39,7 +39,7 @@ use crate::run::{Chunk, ScenarioResult, Span, Wire};
 /// Most blocks or brackets drawn per lane.
 pub const MAX_DRAWN: usize = 400;
 /// Bytes of the stream shown as text; longer streams are elided.
-pub const BYTES_SHOWN: usize = 96;
+pub const BYTES_SHOWN: usize = 72;
 
 const LEFT: f64 = 120.0;
 const PLOT: f64 = 960.0;
@@ -276,19 +276,28 @@ fn byte_text(axis: &Axis, w: &Wire, y: f64) -> Markup {
     let (shown_head, shown_tail) =
         (&head[..head.len().min(BYTES_SHOWN * 2 / 3)], &tail[tail.len().saturating_sub(BYTES_SHOWN / 3)..]);
     let elided = total - shown_head.len() as u64 - shown_tail.len() as u64;
-    let step = 7.4;
+    // A printable byte takes one character's width, a hex byte two.
+    let width = |b: u8| if (0x20..0x7f).contains(&b) { 7.0 } else { 13.0 };
+    let place = |bytes: &[u8], from: f64| -> Vec<(f64, String, bool)> {
+        let mut x = from;
+        bytes
+            .iter()
+            .map(|b| {
+                let (t, hex) = cell(*b);
+                let at = x;
+                x += width(*b);
+                (at, t, hex)
+            })
+            .collect()
+    };
+    let head_cells = place(shown_head, LEFT);
+    let mid = LEFT + shown_head.iter().map(|b| width(*b)).sum::<f64>() + 6.0;
+    let tail_cells = place(shown_tail, LEFT + PLOT - shown_tail.iter().map(|b| width(*b)).sum::<f64>());
     html! {
-        @for (i, b) in shown_head.iter().enumerate() {
-            @let (t, hex) = cell(*b);
-            text class=[hex.then_some("hex")] x=(fx(LEFT + i as f64 * step)) y=(fx(y)) { (t) }
+        @for (x, t, hex) in head_cells.iter().chain(&tail_cells) {
+            text class=[hex.then_some("hex")] x=(fx(*x)) y=(fx(y)) { (t) }
         }
-        @let mid = LEFT + shown_head.len() as f64 * step + 6.0;
         text class="note" x=(fx(mid)) y=(fx(y)) { "… " (elided) " bytes elided …" }
-        @let start = LEFT + PLOT - shown_tail.len() as f64 * step;
-        @for (i, b) in shown_tail.iter().enumerate() {
-            @let (t, hex) = cell(*b);
-            text class=[hex.then_some("hex")] x=(fx(start + i as f64 * step)) y=(fx(y)) { (t) }
-        }
     }
 }
 
