@@ -26,7 +26,8 @@ Examples:
   framelab explore scenarios/b01-length-prefix-intact.toml --runs 500
   framelab explore examples/explore/naive-tutorial.toml --seed 1 --out found.toml   then: framelab run found.toml
   framelab explore examples/explore/two-frames.toml --exhaustive --max-cuts 2
-  framelab explore my.toml --target 127.0.0.1:9000 --format json")]
+  framelab explore my.toml --target 127.0.0.1:9000 --format json
+  framelab explore scenarios/b01-length-prefix-intact.toml --html found.html   timelines before and after shrinking")]
 pub struct ExploreArgs {
     /// The scenario to vary (its server or target, messages and expected verdict).
     pub scenario: PathBuf,
@@ -58,6 +59,9 @@ pub struct ExploreArgs {
     /// Runs at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Write an HTML report of the found case here: its timeline before and after shrinking.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
 }
 
 impl ExploreArgs {
@@ -126,12 +130,64 @@ impl ExploreArgs {
         if let (Some(f), Some(out)) = (&explored.found, &self.out) {
             std::fs::write(out, &f.toml)?;
         }
+        if let Some(path) = &self.html {
+            self.write_html(&rt, &explorer, &explored, path)?;
+        }
         self.report(&explorer, &explored)?;
         Ok(match (&explored.found, explored.flaky.is_empty()) {
             (Some(_), _) => 1,
             (None, false) => 3,
             (None, true) => 0,
         })
+    }
+
+    /// The HTML report: the found case before and after shrinking, each
+    /// run once more to draw its timeline (or a page saying nothing was
+    /// found).
+    fn write_html(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        explorer: &Explorer,
+        explored: &Explored,
+        path: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let mut results = Vec::new();
+        let mut replays = Vec::new();
+        if let Some(f) = &explored.found {
+            let search = format!("framelab explore {} --seed {} --runs {}", self.scenario.display(), self.seed, f.runs);
+            let shrunk = match &self.out {
+                Some(out) => format!("framelab run {}", out.display()),
+                None => format!("{search} --out found.toml, then framelab run found.toml"),
+            };
+            for (label, case, replay) in
+                [("as found, before shrinking", &f.original, search), ("after shrinking", &f.case, shrunk)]
+            {
+                let mut r = rt.block_on(explorer.case_result(case, self.seed))?;
+                r.name = format!("{label}: {}", r.name);
+                results.push(r);
+                replays.push(replay);
+            }
+        }
+        let title = match &explored.found {
+            Some(f) => format!(
+                "framelab explore {}: found {} (expected {}) after {} run(s) with seed {}",
+                self.scenario.display(),
+                f.verdict,
+                explorer.expected(),
+                f.runs,
+                self.seed
+            ),
+            None => format!(
+                "framelab explore {}: nothing found in {} run(s) with seed {}",
+                self.scenario.display(),
+                explored.runs,
+                self.seed
+            ),
+        };
+        let replay = |i: usize, _: &crate::run::ScenarioResult| replays.get(i).cloned().unwrap_or_default();
+        std::fs::write(path, crate::report::render_html_with(&title, &results, replay))
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     fn report_exhaustive(&self, explorer: &Explorer, ex: &Exhaustive) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use crate::report::{HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
+use crate::report::{HtmlReporter, HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
 use crate::run::{self, RunOptions};
 use crate::scenario::{self, Origin, Scenario, Source};
 
@@ -31,6 +31,7 @@ Examples:
   framelab run scenarios/b01-naive-coalesced.toml --seed 7
   framelab run --filter B4 --format json
   framelab run --junit report.xml --shard 1/3
+  framelab run --html report.html               then open report.html in a browser
   framelab run my-scenarios/ --target 127.0.0.1:9000
   framelab run --target localhost:9000          the built-in suite against your server
                                                 (what its replies cannot judge is skipped)
@@ -44,6 +45,9 @@ pub struct RunArgs {
     /// Also write a JUnit XML report here.
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Also write an HTML report here: one self-contained file with a timeline of each scenario's writes and reads.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
     /// Seed for every scenario (replays a reported failure exactly).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -144,6 +148,9 @@ impl RunArgs {
         }
         if let Some(p) = &self.junit {
             reporters.push(Box::new(JunitReporter::new(p.clone())));
+        }
+        if let Some(p) = &self.html {
+            reporters.push(Box::new(HtmlReporter::new(p.clone())));
         }
         reporters
     }

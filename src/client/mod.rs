@@ -4,6 +4,7 @@
 
 mod handshake;
 mod tally;
+mod timeline;
 mod udp;
 
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ use tokio_util::codec::Decoder;
 
 pub use handshake::run_handshake;
 pub use tally::{Tally, occurrences};
+pub use timeline::{MAX_TIMELINE_EVENTS, SyncSeen, Timeline, WireChunk};
 pub use udp::run_udp;
 
 use crate::fault::Action;
@@ -137,6 +139,8 @@ pub struct ClientOutcome {
     /// the source cannot tell for this connection): the plan's pauses
     /// alone kept the writes apart.
     pub sync_unavailable: bool,
+    /// Writes, reply reads and replies with their times (TCP clients).
+    pub timeline: Timeline,
 }
 
 #[derive(Debug, Default)]
@@ -153,6 +157,8 @@ struct Shared {
     read: usize,
     /// The peer sent more than [`MAX_REPLY_BYTES`]; reading stopped.
     overflowed: bool,
+    /// Reply reads and replies, for the timeline.
+    timeline: Timeline,
 }
 
 impl Shared {
@@ -215,6 +221,8 @@ impl Replies {
                         }
                     }
                     Ok(n) => {
+                        let (at, t) = (g.read, &mut g.timeline);
+                        Timeline::push(&mut t.reads, &mut t.reads_dropped, at, n);
                         g.read += n;
                         if unframed {
                             let g = &mut *g;
@@ -286,6 +294,7 @@ impl Replies {
         out.reply_errors = g.errors.clone();
         out.reset_by_peer = g.reset;
         out.eof = g.eof;
+        out.timeline.take_replies(&g.timeline);
     }
 
     /// Stops reading, resets the connection, and copies the replies.
@@ -300,10 +309,14 @@ impl Replies {
         }
         let g = self.lock();
         out.replies = g.replies.clone();
+        out.reply_errors = g.errors.clone();
+        out.timeline.take_replies(&g.timeline);
         if out.unframed && !g.stream.is_empty() {
             out.replies = vec![Bytes::copy_from_slice(&g.stream)];
+            // One stream, not one reply per read: its span is the whole.
+            out.timeline.replies.clear();
+            out.timeline.replied(0, g.stream.len());
         }
-        out.reply_errors = g.errors.clone();
     }
 }
 
@@ -421,18 +434,23 @@ async fn carry_out(
                 write_index += 1;
             }
             Action::Sleep(d) => tokio::time::sleep(*d).await,
-            Action::Sync => match peer_reads {
-                Some(src) => match wait_read(src, conn, out.written as u64, spec.reply_timeout).await {
+            Action::Sync => {
+                let Some(src) = peer_reads else {
+                    out.sync_unavailable = true;
+                    continue;
+                };
+                let r = wait_read(src, conn, out.written as u64, spec.reply_timeout).await;
+                out.timeline.synced(out.written as u64, r);
+                match r {
                     SyncOutcome::Reached => {}
-                    r @ SyncOutcome::Stalled { .. } => {
+                    SyncOutcome::Stalled { .. } => {
                         if out.stalled.is_none() {
                             out.stalled = Some(r);
                         }
                     }
                     SyncOutcome::Unavailable => out.sync_unavailable = true,
-                },
-                None => out.sync_unavailable = true,
-            },
+                }
+            }
             Action::Shutdown => {
                 if !spec.hold.is_zero() {
                     tokio::time::sleep(spec.hold).await;
@@ -450,8 +468,10 @@ async fn carry_out(
 /// failure in `out`) when the write did not complete.
 async fn write(wr: &mut OwnedWriteHalf, b: &[u8], reply_timeout: Duration, out: &mut ClientOutcome) -> bool {
     let limit = reply_timeout.max(Duration::from_secs(2));
+    let issued = std::time::Instant::now();
     match tokio::time::timeout(limit, wr.write_all(b)).await {
         Ok(Ok(())) => {
+            out.timeline.wrote(out.written, b.len(), issued);
             out.written += b.len();
             true
         }
@@ -468,14 +488,20 @@ async fn write(wr: &mut OwnedWriteHalf, b: &[u8], reply_timeout: Duration, out: 
 }
 
 fn decode_replies(codec: &mut Option<AnyCodec>, buf: &mut BytesMut, g: &mut Shared) {
+    // Where the buffer starts in the reply stream, for the replies' spans.
+    let start = g.read - buf.len();
     let Some(c) = codec else {
         // A framing error ended the framing: the rest is not replies.
         buf.clear();
         return;
     };
+    let before = buf.len();
     loop {
         match c.decode(buf) {
-            Ok(Some(m)) => g.replies.push(m.freeze()),
+            Ok(Some(m)) => {
+                g.timeline.replied(start, before - buf.len());
+                g.replies.push(m.freeze())
+            }
             Ok(None) => return,
             Err(e) => {
                 g.errors.push(ReplyError::Decode { kind: e.kind(), detail: e.to_string() });

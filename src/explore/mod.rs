@@ -55,6 +55,8 @@ impl Case {
 pub struct Found {
     /// The (shrunk) case.
     pub case: Case,
+    /// The case as found, before shrinking.
+    pub original: Case,
     /// Its verdict.
     pub verdict: Verdict,
     /// Runs of the search before the first failure.
@@ -319,9 +321,15 @@ impl Explorer {
     /// Runs `case` once; `None` when it cannot run (for example a message
     /// the framing refuses).
     pub async fn run_case(&self, case: &Case, seed: u64) -> Option<Verdict> {
-        let sc = self.scenario_for(case).ok()?;
+        self.case_result(case, seed).await.ok()?.verdict
+    }
+
+    /// Runs `case` once with `seed` and gives the whole result (with its
+    /// wire record, for `explore --html`).
+    pub async fn case_result(&self, case: &Case, seed: u64) -> Result<run::ScenarioResult, ExploreError> {
+        let sc = self.scenario_for(case)?;
         let opts = RunOptions { seed: Some(seed), ..self.opts.clone() };
-        run::run_scenario(&sc, &opts).await.verdict
+        Ok(run::run_scenario(&sc, &opts).await)
     }
 
     /// The base scenario's own plan as a case.
@@ -655,6 +663,7 @@ impl Explorer {
     ) -> Result<Explored, ExploreError> {
         let Search { hit, runs: done, mut flaky } = self.search(runs, seed, jobs, &mut progress).await?;
         let Some(Hit { case, verdict }) = hit else { return Ok(Explored { found: None, runs: done, flaky }) };
+        let original = case.clone();
         let (case, steps, shrink_runs) = self.shrink(case, verdict, seed, &mut progress).await;
         let toml = self.to_toml(&case, verdict, seed, seed)?;
         // Replay the written scenario itself, ten times, where it will be
@@ -676,7 +685,7 @@ impl Explorer {
             flaky.push(Flaky { case, verdict, replayed: stable });
             return Ok(Explored { found: None, runs: done, flaky });
         }
-        let found = Found { case, verdict, runs: done, shrink_steps: steps, shrink_runs, stable, toml };
+        let found = Found { case, original, verdict, runs: done, shrink_steps: steps, shrink_runs, stable, toml };
         Ok(Explored { found: Some(found), runs: done, flaky })
     }
 

@@ -2,7 +2,9 @@
 //! `{"scenarios": [{"name", "file", "verdict", "expected", "ok", "seed",
 //! "detail"}], "passed": N, "failed": N, "skipped": N}` (plus a few extra
 //! fields per scenario: bug, plan, writes, sent, seen, duration_ms, and
-//! `skipped` with the reason when it was skipped): each scenario is a
+//! `skipped` with the reason when it was skipped, and `wire`, the first
+//! connection's writes, reads and messages with offsets and times;
+//! docs/report.md lists them): each scenario is a
 //! serialized [`ScenarioResult`]. `verdict` is a verdict (`inconclusive`
 //! included), `"skipped"`, or `"error"` when the scenario could not run.
 

@@ -7,6 +7,7 @@
 mod clients;
 mod result;
 mod stage;
+mod wire;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use crate::target::TargetError;
 
 pub use result::ScenarioResult;
 use stage::{Stage, scenario_dir};
+pub use wire::{Chunk, Span, SyncPoint, Wire};
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -174,6 +176,7 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
         duration_ms: 0,
         skipped: None,
         target: opts.target.map(|t| t.to_string()),
+        wire: None,
     };
     if let Some(why) = skip_reason(sc, opts) {
         result.skipped = Some(why);
@@ -196,8 +199,9 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     result.sent = show_all(&prep.messages);
     result.plan = fingerprint(&prep.actions);
     result.writes = prep.write_sizes();
-    match tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed)).await {
-        Ok(Ok(j)) => {
+    match tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed, started.into_std())).await {
+        Ok(Ok((j, wire))) => {
+            result.wire = wire;
             result.verdict = Some(j.verdict);
             result.detail = j.detail;
             result.seen = show_all(&j.seen);
@@ -213,23 +217,38 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     result
 }
 
-async fn execute(sc: &Scenario, opts: &RunOptions, prep: &Prepared, seed: u64) -> Result<Judgement, RunError> {
+/// Runs the scenario; the judgement, and the first connection's wire
+/// record when clients of framelab's own ran (`origin`: the scenario's
+/// start).
+async fn execute(
+    sc: &Scenario,
+    opts: &RunOptions,
+    prep: &Prepared,
+    seed: u64,
+    origin: std::time::Instant,
+) -> Result<(Judgement, Option<Wire>), RunError> {
     let stage = Stage::start(sc, opts, prep, seed).await?;
-    let mut j = if let Some(cut) = &sc.client_under_test {
-        run_client_under_test(sc, cut, stage.client_addr).await?
+    let (mut j, wire) = if let Some(cut) = &sc.client_under_test {
+        (run_client_under_test(sc, cut, stage.client_addr).await?, None)
     } else {
-        let mut j = run_and_judge(sc, prep, &stage, seed).await;
+        let (mut j, wire) = run_and_judge(sc, prep, &stage, seed, origin).await;
         if let Some(s) = &stage.server {
             check_still_serving(sc, prep, s, &mut j).await;
         }
-        j
+        (j, Some(wire))
     };
     stage.stop(&mut j.detail).await;
-    Ok(j)
+    Ok((j, wire))
 }
 
 /// Runs the scenario's clients against the stage and judges what happened.
-async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64) -> Judgement {
+async fn run_and_judge(
+    sc: &Scenario,
+    prep: &Prepared,
+    stage: &Stage,
+    seed: u64,
+    origin: std::time::Instant,
+) -> (Judgement, Wire) {
     let server = stage.server.as_ref();
     // Through a proxy the server's reads follow the proxy's schedule, and
     // a sync on the client's writes would mean nothing.
@@ -249,10 +268,13 @@ async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64)
             }
         }
     }
+    let mut obs = None;
     let mut j = match server {
         Some(s) => {
-            let obs = observe(prep, s, &outcomes).await;
-            judge::reference::judge_reference(sc, prep, &obs, &outcomes)
+            let o = observe(prep, s, &outcomes).await;
+            let j = judge::reference::judge_reference(sc, prep, &o, &outcomes);
+            obs = Some(o);
+            j
         }
         None => {
             let first = judge::blackbox::judge_replies(sc, prep, &outcomes[0], &prep.expected);
@@ -268,7 +290,10 @@ async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64)
         }
     };
     note_sync(sc, stage, &outcomes, &mut j);
-    j
+    // Through a proxy the server read the proxy's stream: its reads are
+    // still those of the same bytes, in order.
+    let wire = Wire::build(prep, &outcomes, obs.as_ref(), origin);
+    (j, wire)
 }
 
 /// Says in the detail when a sync of the plan did not hold: the server

@@ -46,6 +46,10 @@ pub struct ScenarioResult {
     /// The `--target` it ran against, kept in the replay command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// What happened on the wire of the first connection (`null` when
+    /// the scenario could not run or no client of framelab's ran).
+    #[serde(default)]
+    pub wire: Option<super::Wire>,
 }
 
 /// The text of a message shown by [`crate::framing::show`]
