@@ -117,6 +117,37 @@ pub fn peer_unread_proc(local: SocketAddr, peer: SocketAddr) -> io::Result<Optio
     }
 }
 
+/// Both queues of one TCP socket on this host, found by its addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Queues {
+    /// Bytes received by its kernel and not read by its process.
+    pub unread: u64,
+    /// Bytes its process wrote that the other end has not acknowledged
+    /// (what `SIOCOUTQ` says on that socket).
+    pub unsent: u64,
+}
+
+/// Both queues of the socket at `local` connected to `remote`, whichever
+/// process owns it (ours included): sock_diag netlink, else
+/// `/proc/net/tcp{,6}`. `None` when no such socket is visible.
+///
+/// This is how a source that knows a connection only by its addresses
+/// ([`crate::sync::KernelReads`]) reads our own send queue too.
+pub fn socket_queues(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<Queues>> {
+    #[cfg(target_os = "linux")]
+    {
+        match linux::netlink_queues(local, remote) {
+            Ok(v) => Ok(v),
+            Err(_) => linux::proc_queues(local, remote),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (local, remote);
+        Ok(None)
+    }
+}
+
 /// Bytes written on `stream` that the peer's kernel has not acknowledged
 /// yet (`SIOCOUTQ`).
 pub fn own_unsent<S: AsSock>(stream: &S) -> io::Result<u64> {
@@ -288,6 +319,7 @@ mod linux {
         pub remote: SocketAddr,
         pub state: u8,
         pub rx_queue: u64,
+        pub tx_queue: u64,
     }
 
     /// Parses `ADDR:PORT` as `/proc/net/tcp{,6}` prints it: the address as
@@ -320,9 +352,10 @@ mod linux {
         let local = parse_addr(fields.next()?)?;
         let remote = parse_addr(fields.next()?)?;
         let state = u8::from_str_radix(fields.next()?, 16).ok()?;
-        let (_tx, rx) = fields.next()?.split_once(':')?;
+        let (tx, rx) = fields.next()?.split_once(':')?;
         let rx_queue = u64::from_str_radix(rx, 16).ok()?;
-        Some(Row { local, remote, state, rx_queue })
+        let tx_queue = u64::from_str_radix(tx, 16).ok()?;
+        Some(Row { local, remote, state, rx_queue, tx_queue })
     }
 
     fn canonical(a: SocketAddr) -> SocketAddr {
@@ -332,7 +365,17 @@ mod linux {
     /// Scans a `/proc/net/tcp{,6}` table for the socket at `want_local`
     /// connected to `want_remote`: its `rx_queue`. Skips lines that do not
     /// parse and LISTEN rows; prefers a live socket to a TIME_WAIT one.
+    #[cfg(test)]
     pub(super) fn scan(reader: impl Read, want_local: SocketAddr, want_remote: SocketAddr) -> io::Result<Option<u64>> {
+        Ok(scan_row(reader, want_local, want_remote)?.map(|r| r.rx_queue))
+    }
+
+    /// [`scan`], giving the whole row.
+    pub(super) fn scan_row(
+        reader: impl Read,
+        want_local: SocketAddr,
+        want_remote: SocketAddr,
+    ) -> io::Result<Option<Row>> {
         let (want_local, want_remote) = (canonical(want_local), canonical(want_remote));
         let mut reader = BufReader::new(reader);
         let mut line = Vec::with_capacity(MAX_LINE as usize);
@@ -360,10 +403,10 @@ mod linux {
                 continue;
             }
             if row.state == TCP_TIME_WAIT {
-                time_wait = Some(row.rx_queue);
+                time_wait = Some(row);
                 continue;
             }
-            return Ok(Some(row.rx_queue));
+            return Ok(Some(row));
         }
         Err(io::Error::new(io::ErrorKind::InvalidData, format!("more than {MAX_LINES} sockets in /proc/net/tcp")))
     }
@@ -372,7 +415,14 @@ mod linux {
     /// IPv4-mapped rows of IPv6 sockets in `/proc/net/tcp6`) or
     /// `/proc/net/tcp6`.
     pub(super) fn proc_peer_unread(local: SocketAddr, peer: SocketAddr) -> io::Result<Option<u64>> {
-        let v4 = peer.ip().to_canonical().is_ipv4();
+        // The peer's socket: local = our peer, remote = our local.
+        Ok(proc_queues(peer, local)?.map(|q| q.unread))
+    }
+
+    /// Both queues of the socket at `local` connected to `remote`, from
+    /// `/proc/net/tcp{,6}`.
+    pub(super) fn proc_queues(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<super::Queues>> {
+        let v4 = local.ip().to_canonical().is_ipv4();
         let files: &[&str] = if v4 { &["/proc/net/tcp", "/proc/net/tcp6"] } else { &["/proc/net/tcp6"] };
         for path in files {
             let file = match std::fs::File::open(path) {
@@ -381,9 +431,8 @@ mod linux {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
             };
-            // The peer's socket: local = our peer, remote = our local.
-            if let Some(n) = scan(file, peer, local)? {
-                return Ok(Some(n));
+            if let Some(row) = scan_row(file, local, remote)? {
+                return Ok(Some(super::Queues { unread: row.rx_queue, unsent: row.tx_queue }));
             }
         }
         Ok(None)
@@ -453,7 +502,13 @@ mod linux {
     /// Reads the kernel's answer to request `seq`: `Some(rqueue)` for a
     /// connected socket, `None` for "no such socket" (ENOENT) or a LISTEN
     /// socket (the kernel's lookup falls back to the listener on the port).
+    #[cfg(test)]
     pub(super) fn parse_answer(buf: &[u8], seq: u32) -> io::Result<Option<Option<u64>>> {
+        Ok(parse_answer_queues(buf, seq)?.map(|o| o.map(|q| q.unread)))
+    }
+
+    /// [`parse_answer`], giving both queues (`idiag_rqueue`, `idiag_wqueue`).
+    pub(super) fn parse_answer_queues(buf: &[u8], seq: u32) -> io::Result<Option<Option<super::Queues>>> {
         let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("sock_diag answer: {what}"));
         let mut at = 0;
         while at + NLMSG_HDR <= buf.len() {
@@ -486,7 +541,9 @@ mod linux {
                             return Ok(Some(None));
                         }
                         let rqueue = u32_at(body, 56).ok_or_else(|| bad("short inet_diag_msg"))?;
-                        return Ok(Some(Some(u64::from(rqueue))));
+                        let wqueue = u32_at(body, 60).ok_or_else(|| bad("short inet_diag_msg"))?;
+                        let q = super::Queues { unread: u64::from(rqueue), unsent: u64::from(wqueue) };
+                        return Ok(Some(Some(q)));
                     }
                     _ => {}
                 }
@@ -499,6 +556,12 @@ mod linux {
 
     /// The peer's receive queue by sock_diag netlink.
     pub(super) fn netlink_peer_unread(local: SocketAddr, peer: SocketAddr) -> io::Result<Option<u64>> {
+        // The peer's socket: its source is our peer, its destination us.
+        Ok(netlink_queues(peer, local)?.map(|q| q.unread))
+    }
+
+    /// Both queues of the socket at `src` connected to `dst` by sock_diag.
+    pub(super) fn netlink_queues(src: SocketAddr, dst: SocketAddr) -> io::Result<Option<super::Queues>> {
         use socket2::{Domain, Protocol, Socket, Type};
         use std::sync::atomic::{AtomicU32, Ordering};
         static SEQ: AtomicU32 = AtomicU32::new(1);
@@ -510,8 +573,7 @@ mod linux {
         )?;
         sock.set_read_timeout(Some(NETLINK_TIMEOUT))?;
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
-        // The peer's socket: its source is our peer, its destination us.
-        let req = request(peer, local, seq);
+        let req = request(src, dst, seq);
         // An unconnected netlink socket sends to the kernel (pid 0).
         let sent = sock.send(&req)?;
         if sent != req.len() {
@@ -522,7 +584,7 @@ mod linux {
             let n = sock.recv(&mut buf)?;
             // SAFETY: recv initialised the first n bytes.
             let got: &[u8] = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
-            if let Some(answer) = parse_answer(got, seq)? {
+            if let Some(answer) = parse_answer_queues(got, seq)? {
                 return Ok(answer);
             }
         }
@@ -701,7 +763,8 @@ mod tests {
                 local: "127.0.0.1:8080".parse().unwrap(),
                 remote: "127.0.0.1:50000".parse().unwrap(),
                 state: 1,
-                rx_queue: 1000
+                rx_queue: 1000,
+                tx_queue: 0
             })
         );
         let v6 = "   0: 00000000000000000000000001000000:1F90 00000000000000000000000001000000:C350 01 00000000:00000005 00:00000000 00000000 0 0 1 1 0 20 4 30 10 -1";

@@ -14,14 +14,20 @@ use crate::scenario;
 
 /// Options of `framelab explore`.
 #[derive(Debug, Args)]
-#[command(after_help = "Exit status: 1 when a plan whose verdict differs from the expectation was found,
-0 when none was (or after --exhaustive), 2 for a usage or scenario-file error.
+#[command(after_help = "A plan is found only when it gives the same verdict in at least 9 of 10 replays;
+one that differed once and did not replay is reported as flaky, with its count.
+Against a shared --target (or [target] addr) plans run one at a time.
+
+Exit status: 1 when a plan whose verdict differs from the expectation was found,
+3 when only flaky plans were (none replays 9 of 10 times), 0 when none was (or
+after --exhaustive), 2 for a usage or scenario-file error.
 
 Examples:
   framelab explore scenarios/b01-length-prefix-intact.toml --runs 500
   framelab explore examples/explore/naive-tutorial.toml --seed 1 --out found.toml   then: framelab run found.toml
   framelab explore examples/explore/two-frames.toml --exhaustive --max-cuts 2
-  framelab explore my.toml --target 127.0.0.1:9000 --format json")]
+  framelab explore my.toml --target 127.0.0.1:9000 --format json
+  framelab explore scenarios/b01-length-prefix-intact.toml --html found.html   timelines before and after shrinking")]
 pub struct ExploreArgs {
     /// The scenario to vary (its server or target, messages and expected verdict).
     pub scenario: PathBuf,
@@ -43,8 +49,9 @@ pub struct ExploreArgs {
     /// Exhaustive mode: most cases.
     #[arg(long, default_value_t = 5000)]
     pub limit: usize,
-    /// Point the scenario at this server (loopback only).
-    #[arg(long)]
+    /// Point the scenario at this server (loopback: IP:PORT, [::1]:PORT or
+    /// localhost:PORT); plans then run one at a time.
+    #[arg(long, value_parser = crate::net::parse_target)]
     pub target: Option<SocketAddr>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -52,6 +59,9 @@ pub struct ExploreArgs {
     /// Runs at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Write an HTML report of the found case here: its timeline before and after shrinking.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
 }
 
 impl ExploreArgs {
@@ -70,7 +80,7 @@ impl ExploreArgs {
                 return Ok(2);
             }
         };
-        let explorer = Explorer::new(sc, RunOptions { seed: None, target: self.target });
+        let explorer = Explorer::new(sc, RunOptions { seed: None, target: self.target }).writing_to(self.out.clone());
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::new(if self.exhaustive { 0 } else { self.runs as u64 });
             b.set_style(
@@ -120,8 +130,64 @@ impl ExploreArgs {
         if let (Some(f), Some(out)) = (&explored.found, &self.out) {
             std::fs::write(out, &f.toml)?;
         }
+        if let Some(path) = &self.html {
+            self.write_html(&rt, &explorer, &explored, path)?;
+        }
         self.report(&explorer, &explored)?;
-        Ok(if explored.found.is_some() { 1 } else { 0 })
+        Ok(match (&explored.found, explored.flaky.is_empty()) {
+            (Some(_), _) => 1,
+            (None, false) => 3,
+            (None, true) => 0,
+        })
+    }
+
+    /// The HTML report: the found case before and after shrinking, each
+    /// run once more to draw its timeline (or a page saying nothing was
+    /// found).
+    fn write_html(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        explorer: &Explorer,
+        explored: &Explored,
+        path: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let mut results = Vec::new();
+        let mut replays = Vec::new();
+        if let Some(f) = &explored.found {
+            let search = format!("framelab explore {} --seed {} --runs {}", self.scenario.display(), self.seed, f.runs);
+            let shrunk = match &self.out {
+                Some(out) => format!("framelab run {}", out.display()),
+                None => format!("{search} --out found.toml, then framelab run found.toml"),
+            };
+            for (label, case, replay) in
+                [("as found, before shrinking", &f.original, search), ("after shrinking", &f.case, shrunk)]
+            {
+                let mut r = rt.block_on(explorer.case_result(case, self.seed))?;
+                r.name = format!("{label}: {}", r.name);
+                results.push(r);
+                replays.push(replay);
+            }
+        }
+        let title = match &explored.found {
+            Some(f) => format!(
+                "framelab explore {}: found {} (expected {}) after {} run(s) with seed {}",
+                self.scenario.display(),
+                f.verdict,
+                explorer.expected(),
+                f.runs,
+                self.seed
+            ),
+            None => format!(
+                "framelab explore {}: nothing found in {} run(s) with seed {}",
+                self.scenario.display(),
+                explored.runs,
+                self.seed
+            ),
+        };
+        let replay = |i: usize, _: &crate::run::ScenarioResult| replays.get(i).cloned().unwrap_or_default();
+        std::fs::write(path, crate::report::render_html_with(&title, &results, replay))
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     fn report_exhaustive(&self, explorer: &Explorer, ex: &Exhaustive) -> anyhow::Result<()> {
@@ -161,7 +227,7 @@ impl ExploreArgs {
     fn report(&self, explorer: &Explorer, explored: &Explored) -> anyhow::Result<()> {
         match (self.format, &explored.found) {
             (Format::Json, None) => {
-                let v = json!({"scenario": self.scenario, "seed": self.seed, "runs": explored.runs, "found": false});
+                let v = json!({"scenario": self.scenario, "seed": self.seed, "runs": explored.runs, "found": false, "flaky": flaky_json(explored)});
                 println!("{}", serde_json::to_string_pretty(&v)?);
             }
             (Format::Json, Some(f)) => {
@@ -175,18 +241,28 @@ impl ExploreArgs {
                     "shrink_steps": f.shrink_steps,
                     "shrink_runs": f.shrink_runs,
                     "stable": format!("{}/10", f.stable),
+                    "flaky": flaky_json(explored),
                     "case": f.case,
                     "out": self.out,
                     "toml": f.toml,
                 });
                 println!("{}", serde_json::to_string_pretty(&v)?);
             }
-            (Format::Human, None) => println!(
+            (Format::Human, None) if explored.flaky.is_empty() => println!(
                 "{} run(s) with seed {}: every verdict was {} as expected; nothing found",
                 explored.runs,
                 self.seed,
                 explorer.expected()
             ),
+            (Format::Human, None) => {
+                println!(
+                    "{} run(s) with seed {}: nothing found that replays (expected {}); flaky:",
+                    explored.runs,
+                    self.seed,
+                    explorer.expected()
+                );
+                print_flaky(explored);
+            }
             (Format::Human, Some(f)) => {
                 println!(
                     "found {} (expected {}) after {} run(s) with seed {}",
@@ -204,6 +280,10 @@ impl ExploreArgs {
                     f.verdict,
                     f.stable
                 );
+                if !explored.flaky.is_empty() {
+                    println!("before it, flaky (not findings):");
+                    print_flaky(explored);
+                }
                 match &self.out {
                     Some(p) => println!("wrote {} (replay: framelab run {})", p.display(), p.display()),
                     None => print!("\n{}", f.toml),
@@ -211,5 +291,26 @@ impl ExploreArgs {
             }
         }
         Ok(())
+    }
+}
+
+fn flaky_json(explored: &Explored) -> serde_json::Value {
+    explored
+        .flaky
+        .iter()
+        .map(|f| json!({"verdict": f.verdict.to_string(), "replayed": format!("{}/{}", f.replayed, crate::explore::REPLAYS), "case": f.case}))
+        .collect()
+}
+
+fn print_flaky(explored: &Explored) {
+    for f in &explored.flaky {
+        println!(
+            "  {} in {}/{} replays: {} message(s), {} write(s)",
+            f.verdict,
+            f.replayed,
+            crate::explore::REPLAYS,
+            f.case.messages.len(),
+            f.case.cuts.len() + 1
+        );
     }
 }

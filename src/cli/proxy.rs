@@ -21,6 +21,8 @@ Examples:
       the server's replies reach the client merged
   framelab proxy --upstream 127.0.0.1:9000 --up chunk:3 --up-pause 50ms
       every request reaches the server 3 bytes at a time
+  framelab proxy --upstream 127.0.0.1:9000 --up chunk:3 --sync
+      the same, each 3-byte write read by the server before the next (no pause)
   framelab proxy --upstream 127.0.0.1:9000 --up random:1-64 --seed 7
   framelab proxy --upstream 127.0.0.1:9000 --up-reset-after 10
       reset both sides after 10 bytes of request")]
@@ -61,6 +63,13 @@ pub struct ProxyArgs {
     /// Pass only this many bytes server to client, then shut that way down.
     #[arg(long, value_parser = parse_size)]
     pub down_close_after: Option<usize>,
+    /// After each write to the server, wait until the server has read it
+    /// (the kernel's queues; loopback servers), so each write the --up
+    /// schedule makes reaches a separate read() of the server, with no
+    /// pause. Where its reads cannot be seen, only --up-pause applies
+    /// (the totals line says how many writes).
+    #[arg(long)]
+    pub sync: bool,
     /// Most connections at once; more are reset.
     #[arg(long, default_value_t = 512)]
     pub max_connections: usize,
@@ -95,6 +104,9 @@ fn describe(d: &DirectionConfig) -> String {
     if let Some(n) = d.close_after {
         s.push_str(&format!(", close after {n} B"));
     }
+    if d.sync {
+        s.push_str(", sync");
+    }
     s
 }
 
@@ -112,6 +124,7 @@ impl ProxyArgs {
             hold: self.hold,
             reset_after: self.up_reset_after.map(|n| n as u64),
             close_after: self.up_close_after.map(|n| n as u64),
+            sync: self.sync,
         };
         cfg.down = DirectionConfig {
             schedule: self.down.clone(),
@@ -119,6 +132,7 @@ impl ProxyArgs {
             hold: self.hold,
             reset_after: self.down_reset_after.map(|n| n as u64),
             close_after: self.down_close_after.map(|n| n as u64),
+            sync: false,
         };
         cfg
     }
@@ -165,6 +179,12 @@ impl ProxyArgs {
                 "total: {} connection(s) ({} refused: too many open; {} reset: upstream unreachable), {} bytes up, {} bytes down, seed {seed}",
                 stats.connections, stats.refused, stats.upstream_failed, stats.bytes_up, stats.bytes_down
             ));
+            if stats.unsynced > 0 {
+                say(&format!(
+                    "note: --sync could not see the server's reads for {} write(s) (not visible to this host's kernel): only --up-pause kept them apart",
+                    stats.unsynced
+                ));
+            }
             Ok(0)
         })
     }

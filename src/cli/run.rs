@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use crate::report::{HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
+use crate::report::{HtmlReporter, HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
 use crate::run::{self, RunOptions};
 use crate::scenario::{self, Origin, Scenario, Source};
 
@@ -31,7 +31,10 @@ Examples:
   framelab run scenarios/b01-naive-coalesced.toml --seed 7
   framelab run --filter B4 --format json
   framelab run --junit report.xml --shard 1/3
+  framelab run --html report.html               then open report.html in a browser
   framelab run my-scenarios/ --target 127.0.0.1:9000
+  framelab run --target localhost:9000          the built-in suite against your server
+                                                (what its replies cannot judge is skipped)
   framelab run examples/scenarios/                spawned Python servers and clients")]
 pub struct RunArgs {
     /// Scenario files or folders (default: ./scenarios/ if it exists, else the built-in suite).
@@ -42,14 +45,19 @@ pub struct RunArgs {
     /// Also write a JUnit XML report here.
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Also write an HTML report here: one self-contained file with a timeline of each scenario's writes and reads.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
     /// Seed for every scenario (replays a reported failure exactly).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Run only scenarios whose name, file or bug id contains this text.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Point every scenario at this server (loopback only) instead of its own.
-    #[arg(long)]
+    /// Point every scenario at this server (loopback: IP:PORT, [::1]:PORT or
+    /// localhost:PORT) instead of its own. Scenarios that its replies
+    /// cannot judge are listed as skipped, with the reason.
+    #[arg(long, value_parser = crate::net::parse_target)]
     pub target: Option<SocketAddr>,
     /// Run shard I of N: the files sorted by name, every Nth from the Ith (N shards split the suite evenly).
     #[arg(long, value_parser = parse_shard)]
@@ -141,6 +149,9 @@ impl RunArgs {
         if let Some(p) = &self.junit {
             reporters.push(Box::new(JunitReporter::new(p.clone())));
         }
+        if let Some(p) = &self.html {
+            reporters.push(Box::new(HtmlReporter::new(p.clone())));
+        }
         reporters
     }
 
@@ -153,6 +164,15 @@ impl RunArgs {
                 "error: --target {t} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
             );
             return Ok(2);
+        }
+        if let Some(t) = self.target {
+            // A target that refuses connections is a setup error, not a
+            // verdict of every scenario.
+            let probe = std::net::TcpStream::connect_timeout(&t, std::time::Duration::from_secs(2));
+            if let Err(e) = probe {
+                eprintln!("error: cannot connect to {t}: {e}");
+                return Ok(2);
+            }
         }
         let scenarios = match self.scenarios() {
             Ok((s, origin)) if s.is_empty() => {
@@ -232,11 +252,12 @@ impl RunArgs {
             return Err(e.into());
         }
         let passed = results.iter().filter(|r| r.ok).count();
-        let failed = results.len() - passed;
+        let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
+        let failed = results.len() - passed - skipped;
         for r in reporters.iter_mut() {
-            r.event(&RunEvent::RunFinished { passed, failed, elapsed: started.elapsed() })?;
+            r.event(&RunEvent::RunFinished { passed, failed, skipped, elapsed: started.elapsed() })?;
         }
-        if results.iter().any(|r| r.verdict.is_none()) {
+        if results.iter().any(|r| r.verdict.is_none() && r.skipped.is_none()) {
             return Ok(2);
         }
         Ok(if failed == 0 { 0 } else { 1 })

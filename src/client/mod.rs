@@ -3,6 +3,8 @@
 //! Every wait has a timeout.
 
 mod handshake;
+mod tally;
+mod timeline;
 mod udp;
 
 use std::net::SocketAddr;
@@ -19,6 +21,8 @@ use tokio::time::Instant;
 use tokio_util::codec::Decoder;
 
 pub use handshake::run_handshake;
+pub use tally::{Tally, occurrences};
+pub use timeline::{MAX_TIMELINE_EVENTS, SyncSeen, Timeline, WireChunk};
 pub use udp::run_udp;
 
 use crate::fault::Action;
@@ -34,10 +38,18 @@ pub struct ClientSpec {
     pub actions: Vec<Action>,
     /// TCP_NODELAY.
     pub nodelay: bool,
-    /// Framing of replies; `None` reads replies as raw bytes.
+    /// Framing of replies; `None`: the replies are one unframed stream,
+    /// whatever the reads (see [`Tally`]).
     pub response: Option<AnyCodec>,
+    /// How replies are counted in an unframed stream (with `response`
+    /// `None`); framed replies are counted one by one.
+    pub tally: Tally,
     /// After these write indexes, wait for one more reply (lockstep).
     pub lockstep_after: Vec<usize>,
+    /// With lockstep: the reply count to wait for after each of
+    /// `lockstep_after` (empty: one more each time). An unframed stream
+    /// counts in [`Tally`] units.
+    pub lockstep_want: Vec<usize>,
     /// How long to wait for each reply, and for the connection to end.
     pub reply_timeout: Duration,
     /// How replies are read.
@@ -103,8 +115,12 @@ pub struct ClientOutcome {
     pub connect_error: Option<String>,
     /// A write failed (reset by the peer, ...).
     pub write_error: Option<String>,
-    /// Replies decoded, in order.
+    /// Replies decoded, in order; with no reply framing, the whole stream
+    /// as one item (see `unframed`).
     pub replies: Vec<Bytes>,
+    /// The replies were read with no framing: `replies` holds the stream,
+    /// and where the reads cut it is not kept (it means nothing).
+    pub unframed: bool,
     /// Errors decoding replies (digest mismatch, bad framing).
     pub reply_errors: Vec<ReplyError>,
     /// A reply the plan waited for never came.
@@ -119,11 +135,21 @@ pub struct ClientOutcome {
     pub written: usize,
     /// A sync of the plan that the peer's reads never reached (the first).
     pub stalled: Option<SyncOutcome>,
+    /// A sync of the plan could not see the peer's reads (no source, or
+    /// the source cannot tell for this connection): the plan's pauses
+    /// alone kept the writes apart.
+    pub sync_unavailable: bool,
+    /// Writes, reply reads and replies with their times (TCP clients).
+    pub timeline: Timeline,
 }
 
 #[derive(Debug, Default)]
 struct Shared {
     replies: Vec<Bytes>,
+    /// Unframed replies: the stream so far.
+    stream: BytesMut,
+    /// Replies counted so far (framed: decoded; unframed: the tally).
+    counter: tally::Counter,
     errors: Vec<ReplyError>,
     eof: bool,
     reset: bool,
@@ -131,6 +157,8 @@ struct Shared {
     read: usize,
     /// The peer sent more than [`MAX_REPLY_BYTES`]; reading stopped.
     overflowed: bool,
+    /// Reply reads and replies, for the timeline.
+    timeline: Timeline,
 }
 
 impl Shared {
@@ -169,6 +197,8 @@ impl Replies {
         let (stop, mut stop_rx) = oneshot::channel::<()>();
         let (sh, ch) = (shared.clone(), changed.clone());
         let mut codec = spec.response.clone();
+        let unframed = codec.is_none();
+        let tally = spec.tally.clone();
         let plan = spec.read_plan;
         let mut rng = crate::fault::rng(seed::derive(spec.seed, Purpose::ReadPlan));
         let task = tokio::spawn(async move {
@@ -191,9 +221,18 @@ impl Replies {
                         }
                     }
                     Ok(n) => {
+                        let (at, t) = (g.read, &mut g.timeline);
+                        Timeline::push(&mut t.reads, &mut t.reads_dropped, at, n);
                         g.read += n;
-                        buf.extend_from_slice(&chunk[..n]);
-                        decode_replies(&mut codec, &mut buf, &mut g);
+                        if unframed {
+                            let g = &mut *g;
+                            g.stream.extend_from_slice(&chunk[..n]);
+                            g.counter.update(&tally, &g.stream);
+                        } else {
+                            buf.extend_from_slice(&chunk[..n]);
+                            decode_replies(&mut codec, &mut buf, &mut g);
+                            g.counter.count = g.replies.len();
+                        }
                         if g.read > MAX_REPLY_BYTES {
                             g.overflowed = true;
                             g.errors.push(ReplyError::Overflow(MAX_REPLY_BYTES));
@@ -226,7 +265,7 @@ impl Replies {
             let notified = self.changed.notified();
             let (n, ended) = {
                 let g = self.lock();
-                (g.replies.len(), g.ended())
+                (g.counter.count, g.ended())
             };
             if want.is_some_and(|w| n >= w) {
                 return Waited::Got;
@@ -249,9 +288,13 @@ impl Replies {
         self.task.abort();
         let g = self.lock();
         out.replies = g.replies.clone();
+        if out.unframed && !g.stream.is_empty() {
+            out.replies = vec![Bytes::copy_from_slice(&g.stream)];
+        }
         out.reply_errors = g.errors.clone();
         out.reset_by_peer = g.reset;
         out.eof = g.eof;
+        out.timeline.take_replies(&g.timeline);
     }
 
     /// Stops reading, resets the connection, and copies the replies.
@@ -267,6 +310,13 @@ impl Replies {
         let g = self.lock();
         out.replies = g.replies.clone();
         out.reply_errors = g.errors.clone();
+        out.timeline.take_replies(&g.timeline);
+        if out.unframed && !g.stream.is_empty() {
+            out.replies = vec![Bytes::copy_from_slice(&g.stream)];
+            // One stream, not one reply per read: its span is the whole.
+            out.timeline.replies.clear();
+            out.timeline.replied(0, g.stream.len());
+        }
     }
 }
 
@@ -323,6 +373,7 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, peer_reads: Option<&dy
     };
     let _ = stream.set_nodelay(spec.nodelay);
     out.local = stream.local_addr().ok();
+    out.unframed = spec.response.is_none();
     let conn = ConnId { local: out.local.expect("a connected socket has a local address"), peer: addr };
     let (rd, mut wr) = stream.into_split();
     let replies = Replies::spawn(rd, spec);
@@ -359,6 +410,7 @@ async fn carry_out(
     out: &mut ClientOutcome,
 ) -> Carried {
     let mut waited_for = 0usize;
+    let mut step = 0usize;
     let mut write_index = 0usize;
     for action in &spec.actions {
         match action {
@@ -367,7 +419,8 @@ async fn carry_out(
                     break;
                 }
                 if spec.lockstep_after.contains(&write_index) {
-                    waited_for += 1;
+                    waited_for = spec.lockstep_want.get(step).copied().unwrap_or(waited_for + 1);
+                    step += 1;
                     let deadline = Instant::now() + spec.reply_timeout;
                     match replies.wait(Some(waited_for), spec.reply_timeout, Some(deadline)).await {
                         Waited::Got => {}
@@ -382,11 +435,20 @@ async fn carry_out(
             }
             Action::Sleep(d) => tokio::time::sleep(*d).await,
             Action::Sync => {
-                if let Some(src) = peer_reads {
-                    let r = wait_read(src, conn, out.written as u64, spec.reply_timeout).await;
-                    if matches!(r, SyncOutcome::Stalled { .. }) && out.stalled.is_none() {
-                        out.stalled = Some(r);
+                let Some(src) = peer_reads else {
+                    out.sync_unavailable = true;
+                    continue;
+                };
+                let r = wait_read(src, conn, out.written as u64, spec.reply_timeout).await;
+                out.timeline.synced(out.written as u64, r);
+                match r {
+                    SyncOutcome::Reached => {}
+                    SyncOutcome::Stalled { .. } => {
+                        if out.stalled.is_none() {
+                            out.stalled = Some(r);
+                        }
                     }
+                    SyncOutcome::Unavailable => out.sync_unavailable = true,
                 }
             }
             Action::Shutdown => {
@@ -406,8 +468,10 @@ async fn carry_out(
 /// failure in `out`) when the write did not complete.
 async fn write(wr: &mut OwnedWriteHalf, b: &[u8], reply_timeout: Duration, out: &mut ClientOutcome) -> bool {
     let limit = reply_timeout.max(Duration::from_secs(2));
+    let issued = std::time::Instant::now();
     match tokio::time::timeout(limit, wr.write_all(b)).await {
         Ok(Ok(())) => {
+            out.timeline.wrote(out.written, b.len(), issued);
             out.written += b.len();
             true
         }
@@ -424,13 +488,20 @@ async fn write(wr: &mut OwnedWriteHalf, b: &[u8], reply_timeout: Duration, out: 
 }
 
 fn decode_replies(codec: &mut Option<AnyCodec>, buf: &mut BytesMut, g: &mut Shared) {
+    // Where the buffer starts in the reply stream, for the replies' spans.
+    let start = g.read - buf.len();
     let Some(c) = codec else {
-        g.replies.push(buf.split().freeze());
+        // A framing error ended the framing: the rest is not replies.
+        buf.clear();
         return;
     };
+    let before = buf.len();
     loop {
         match c.decode(buf) {
-            Ok(Some(m)) => g.replies.push(m.freeze()),
+            Ok(Some(m)) => {
+                g.timeline.replied(start, before - buf.len());
+                g.replies.push(m.freeze())
+            }
             Ok(None) => return,
             Err(e) => {
                 g.errors.push(ReplyError::Decode { kind: e.kind(), detail: e.to_string() });

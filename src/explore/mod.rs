@@ -52,6 +52,8 @@ impl Case {
 pub struct Found {
     /// The (shrunk) case.
     pub case: Case,
+    /// The case as found, before shrinking.
+    pub original: Case,
     /// Its verdict.
     pub verdict: Verdict,
     /// Runs of the search before the first failure.
@@ -92,6 +94,33 @@ pub struct Explorer {
     opts: RunOptions,
     reference: bool,
     vary_messages: bool,
+    /// Writes can wait for the server's reads (a reference server, or a
+    /// target on this host with no proxy in between).
+    can_sync: bool,
+    /// Datagrams: no write boundaries, no read plans.
+    udp: bool,
+    /// Cases run one at a time (a shared `addr` target: parallel plans
+    /// would mix on one server).
+    serial: bool,
+    /// Where the reproducer will be written: its paths are made relative
+    /// to this file's folder.
+    out: Option<std::path::PathBuf>,
+}
+
+/// How many replays of a case, and how many must agree, for a find.
+pub const REPLAYS: usize = 10;
+/// Replays that must give the verdict for a case to be "found".
+pub const FOUND_AT: usize = 9;
+
+/// A case whose verdict did not hold on replay.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flaky {
+    /// The case.
+    pub case: Case,
+    /// The verdict it gave once.
+    pub verdict: Verdict,
+    /// Replays that gave it again, of [`REPLAYS`].
+    pub replayed: usize,
 }
 
 /// Why exploring could not go on.
@@ -135,6 +164,8 @@ pub struct Search {
     pub hit: Option<Hit>,
     /// Runs made.
     pub runs: usize,
+    /// Cases that differed once and did not replay.
+    pub flaky: Vec<Flaky>,
 }
 
 /// A case and the verdict it gave.
@@ -153,6 +184,9 @@ pub struct Explored {
     pub found: Option<Found>,
     /// Runs made searching.
     pub runs: usize,
+    /// Cases that differed once but did not replay (at least
+    /// [`FOUND_AT`] of [`REPLAYS`]): not findings.
+    pub flaky: Vec<Flaky>,
 }
 
 /// What [`Explorer::exhaustive`] gives.
@@ -185,10 +219,52 @@ impl Explorer {
     /// An explorer of `base`; `opts.target` points it at another server.
     pub fn new(base: Scenario, opts: RunOptions) -> Self {
         let reference = !run::uses_target(&base, &opts);
+        let r = &base.response;
+        // Vary the messages only when the expectation follows from them: a
+        // fixed list of replies, a pattern counted, or a byte count stays
+        // true only for the messages it was written for.
+        let counted_pattern = r.pattern.as_deref().is_some_and(|p| !p.contains("?P<len>"));
         // Answers are per request: the messages they answer stay as written.
-        let vary_messages =
-            base.expect.messages.is_none() && base.client.forge_header.is_none() && base.response.answers.is_none();
-        Explorer { base, opts, reference, vary_messages }
+        let fixed_replies = r.replies.is_some() || counted_pattern || r.bytes.is_some() || r.answers.is_some();
+        let vary_messages = base.expect.messages.is_none() && base.client.forge_header.is_none() && !fixed_replies;
+        let udp = base.target.as_ref().is_some_and(|t| t.udp)
+            || matches!(base.client.framing, Some(crate::framing::FramingSpec::Udp { .. }))
+            || (base.client.framing.is_none()
+                && matches!(base.server.strategy, crate::framing::FramingSpec::Udp { .. }));
+        let can_sync = !udp && base.proxy.is_none();
+        // A spawned target or a reference server is started for each run;
+        // an address is one server that every run shares.
+        let spawned = opts.target.is_none() && base.target.as_ref().is_some_and(|t| t.command.is_some());
+        let serial = !reference && !spawned;
+        Explorer { base, opts, reference, vary_messages, can_sync, udp, serial, out: None }
+    }
+
+    /// The reproducer will be written to `out`: relative paths in it are
+    /// made relative to its folder.
+    pub fn writing_to(mut self, out: Option<std::path::PathBuf>) -> Self {
+        self.out = out;
+        self
+    }
+
+    /// Whether the messages are varied (the expectation follows from them).
+    pub fn varies_messages(&self) -> bool {
+        self.vary_messages
+    }
+
+    /// Runs at once: 1 against a shared address, else `jobs`.
+    pub fn jobs(&self, jobs: usize) -> usize {
+        if self.serial { 1 } else { jobs.max(1) }
+    }
+
+    /// Replays `case` [`REPLAYS`] times: how many gave `verdict`.
+    pub async fn replays(&self, case: &Case, verdict: Verdict, seed: u64) -> usize {
+        let mut n = 0;
+        for _ in 0..REPLAYS {
+            if self.run_case(case, seed).await == Some(verdict) {
+                n += 1;
+            }
+        }
+        n
     }
 
     /// The expected verdict.
@@ -242,9 +318,15 @@ impl Explorer {
     /// Runs `case` once; `None` when it cannot run (for example a message
     /// the framing refuses).
     pub async fn run_case(&self, case: &Case, seed: u64) -> Option<Verdict> {
-        let sc = self.scenario_for(case).ok()?;
+        self.case_result(case, seed).await.ok()?.verdict
+    }
+
+    /// Runs `case` once with `seed` and gives the whole result (with its
+    /// wire record, for `explore --html`).
+    pub async fn case_result(&self, case: &Case, seed: u64) -> Result<run::ScenarioResult, ExploreError> {
+        let sc = self.scenario_for(case)?;
         let opts = RunOptions { seed: Some(seed), ..self.opts.clone() };
-        run::run_scenario(&sc, &opts).await.verdict
+        Ok(run::run_scenario(&sc, &opts).await)
     }
 
     /// The base scenario's own plan as a case.
@@ -329,8 +411,10 @@ impl Explorer {
         abs.retain(|c| *c > 0 && *c < total);
         let cuts = abs.into_iter().filter_map(|c| to_frame_offset(c, &lens)).collect();
         let pause = [0, 0, 1, 5, 20].map(Duration::from_millis)[rng.random_range(0..5)];
-        let sync = self.reference && rng.random_bool(0.5);
+        let sync = self.can_sync && rng.random_bool(0.5);
         let read = rng.random_bool(0.25).then(|| (1, rng.random_range(1..=16)));
+        // Datagrams keep their semantics: one per message, read whole.
+        let (cuts, read) = if self.udp { (Vec::new(), None) } else { (cuts, read) };
         let mut case = Case { messages, cuts, pause, sync, read };
         case.normalize();
         case
@@ -350,7 +434,8 @@ impl Explorer {
         let mut rng = crate::fault::rng(seed);
         let cases: Vec<Case> = (0..runs).map(|_| self.variation(&base, &mut rng)).collect();
         let mut done = 0;
-        for batch in cases.chunks(jobs.max(1)) {
+        let mut flaky = Vec::new();
+        for batch in cases.chunks(self.jobs(jobs)) {
             let futs = batch.iter().map(|c| self.run_case(c, seed));
             let verdicts = futures::future::join_all(futs).await;
             for (c, v) in batch.iter().zip(verdicts) {
@@ -358,13 +443,18 @@ impl Explorer {
                 if let Some(v) = v
                     && v != self.expected()
                 {
-                    progress(Progress::Run { done, failures: 1 });
-                    return Ok(Search { hit: Some(Hit { case: c.clone(), verdict: v }), runs: done });
+                    // Believed only if it replays.
+                    let replayed = self.replays(c, v, seed).await;
+                    if replayed >= FOUND_AT {
+                        progress(Progress::Run { done, failures: 1 });
+                        return Ok(Search { hit: Some(Hit { case: c.clone(), verdict: v }), runs: done, flaky });
+                    }
+                    flaky.push(Flaky { case: c.clone(), verdict: v, replayed });
                 }
                 progress(Progress::Run { done, failures: 0 });
             }
         }
-        Ok(Search { hit: None, runs: done })
+        Ok(Search { hit: None, runs: done, flaky })
     }
 
     async fn confirms(&self, case: &Case, verdict: Verdict, seed: u64, runs: &mut usize) -> bool {
@@ -385,7 +475,7 @@ impl Explorer {
             c.normalize();
             c
         };
-        if self.reference && !case.sync {
+        if self.can_sync && !case.sync {
             out.push(with(&|c| c.sync = true));
         }
         if self.vary_messages && case.messages.len() > 1 {
@@ -404,7 +494,18 @@ impl Explorer {
         if self.vary_messages {
             for i in 0..case.messages.len() {
                 let n = case.messages[i].chars().count();
-                for keep in [n / 2, n.saturating_sub(1)] {
+                // n/2, 3n/4, 7n/8, ... n-1: the first that keeps the verdict
+                // is taken, so a size threshold (the smallest truncating
+                // datagram) is reached in few steps.
+                let mut keeps = vec![n / 2];
+                let mut gap = n / 4;
+                while gap > 0 {
+                    keeps.push(n - gap);
+                    gap /= 2;
+                }
+                keeps.push(n.saturating_sub(1));
+                keeps.dedup();
+                for keep in keeps {
                     if keep < n {
                         out.push(with(&|c| c.messages[i] = c.messages[i].chars().take(keep).collect()));
                     }
@@ -474,12 +575,39 @@ impl Explorer {
                 .into(),
         );
         doc.insert("seed".into(), toml::Value::Integer(seed as i64));
+        let dir = self.base.file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let out_dir = self.out.as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty());
+        let moved = |rel: &str| -> String {
+            let abs = dir.join(rel).canonicalize().unwrap_or_else(|_| dir.join(rel));
+            match out_dir.and_then(|o| o.canonicalize().ok()) {
+                Some(o) => relative(&abs, &o).display().to_string(),
+                None => abs.display().to_string(),
+            }
+        };
         if let Some(toml::Value::Table(server)) = doc.get_mut("server")
             && let Some(root) = &self.base.server.root
         {
-            let dir = self.base.file.parent().unwrap_or(Path::new("."));
-            let abs = dir.join(root).canonicalize().unwrap_or_else(|_| dir.join(root));
-            server.insert("root".into(), abs.display().to_string().into());
+            server.insert("root".into(), moved(&root.display().to_string()).into());
+        }
+        if let Some(addr) = self.opts.target {
+            // Explored with --target: the reproducer keeps it.
+            doc.remove("server");
+            let mut t = toml::Table::new();
+            t.insert("addr".into(), addr.to_string().into());
+            doc.insert("target".into(), t.into());
+        } else if let Some(toml::Value::Table(target)) = doc.get_mut("target") {
+            // Command arguments that name files next to the base scenario
+            // name them from where the reproducer is written.
+            if let Some(toml::Value::Array(argv)) = target.get_mut("command") {
+                for a in argv.iter_mut() {
+                    if let toml::Value::String(s) = a {
+                        let p = Path::new(s.as_str());
+                        if p.is_relative() && !s.starts_with('-') && !s.contains('{') && dir.join(p).exists() {
+                            *s = moved(s);
+                        }
+                    }
+                }
+            }
         }
         let client = doc.entry("client").or_insert_with(|| toml::Value::Table(toml::Table::new()));
         let toml::Value::Table(client) = client else {
@@ -530,22 +658,32 @@ impl Explorer {
         jobs: usize,
         mut progress: impl FnMut(Progress),
     ) -> Result<Explored, ExploreError> {
-        let Search { hit, runs: done } = self.search(runs, seed, jobs, &mut progress).await?;
-        let Some(Hit { case, verdict }) = hit else { return Ok(Explored { found: None, runs: done }) };
+        let Search { hit, runs: done, mut flaky } = self.search(runs, seed, jobs, &mut progress).await?;
+        let Some(Hit { case, verdict }) = hit else { return Ok(Explored { found: None, runs: done, flaky }) };
+        let original = case.clone();
         let (case, steps, shrink_runs) = self.shrink(case, verdict, seed, &mut progress).await;
         let toml = self.to_toml(&case, verdict, seed, seed)?;
-        // Replay the written scenario itself, ten times.
-        let file = self.base.file.with_file_name("explored.toml");
+        // Replay the written scenario itself, ten times, where it will be
+        // written (its paths are relative to that folder).
+        let file = match &self.out {
+            Some(o) => o.clone(),
+            None => self.base.file.with_file_name("explored.toml"),
+        };
         let sc = scenario::parse(&toml, &file).map_err(ExploreError::Reload)?;
         let mut stable = 0;
-        for _ in 0..10 {
-            let r = run::run_scenario(&sc, &RunOptions { seed: None, ..self.opts.clone() }).await;
+        for _ in 0..REPLAYS {
+            // The written file carries its target: no --target needed.
+            let r = run::run_scenario(&sc, &RunOptions::default()).await;
             if r.verdict == Some(verdict) {
                 stable += 1;
             }
         }
-        let found = Found { case, verdict, runs: done, shrink_steps: steps, shrink_runs, stable, toml };
-        Ok(Explored { found: Some(found), runs: done })
+        if stable < FOUND_AT {
+            flaky.push(Flaky { case, verdict, replayed: stable });
+            return Ok(Explored { found: None, runs: done, flaky });
+        }
+        let found = Found { case, original, verdict, runs: done, shrink_steps: steps, shrink_runs, stable, toml };
+        Ok(Explored { found: Some(found), runs: done, flaky })
     }
 
     /// Every grouping of the frames into consecutive writes, and every
@@ -596,8 +734,8 @@ impl Explorer {
                 let mut c = Case {
                     messages: base.messages.clone(),
                     cuts: abs.into_iter().filter_map(|a| to_frame_offset(a, &lens)).collect(),
-                    pause: if self.reference { Duration::ZERO } else { Duration::from_millis(100) },
-                    sync: self.reference,
+                    pause: if self.can_sync { Duration::ZERO } else { Duration::from_millis(100) },
+                    sync: self.can_sync,
                     read: None,
                 };
                 c.normalize();
@@ -606,7 +744,7 @@ impl Explorer {
             .collect();
         let mut done = 0;
         let mut found = 0;
-        for batch in cases.chunks(jobs.max(1)) {
+        for batch in cases.chunks(self.jobs(jobs)) {
             let verdicts = futures::future::join_all(batch.iter().map(|c| self.run_case(c, seed))).await;
             for (c, v) in batch.iter().zip(verdicts) {
                 done += 1;
@@ -628,6 +766,22 @@ impl Explorer {
         }
         Ok(Exhaustive { verdicts: order.into_iter().filter_map(|k| seen.remove(&k)).collect(), runs: done })
     }
+}
+
+/// `path` from `base` (both absolute): `../x/y`.
+fn relative(path: &Path, base: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = std::path::PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    if out.as_os_str().is_empty() { std::path::PathBuf::from(".") } else { out }
 }
 
 fn to_frame_offset(abs: usize, lens: &[usize]) -> Option<(usize, usize)> {

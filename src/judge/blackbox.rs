@@ -359,6 +359,144 @@ fn by_digests(r: &[Bytes], expected: &[Bytes]) -> Verdict {
     }
 }
 
+/// A `len=N sha256=HEX` digest line, anywhere in a stream.
+pub fn digest_line() -> regex::bytes::Regex {
+    regex::bytes::Regex::new(r"len=(\d+) sha256=([0-9a-fA-F]{64})").expect("a valid pattern")
+}
+
+/// What to say when unframed replies cannot tell merged from separate.
+pub const UNDECIDABLE: &str = "with no reply framing, one merged reply and several replies are the same bytes: \
+frame your replies ([response] framing) or reply with a digest (len=N sha256=HEX) to decide";
+
+/// Counts a fixed reply text in the stream: every byte must belong to
+/// one; fewer than `want` is `coalesced`, more is `split`.
+fn by_text(s: &[u8], text: &[u8], want: usize) -> Judgement {
+    let (n, stray) = crate::client::occurrences(s, text);
+    if stray > 0 {
+        return Judgement::new(
+            Verdict::Desync,
+            format!("{stray} byte(s) of the reply stream are not {}", show(text, 32)),
+        );
+    }
+    Judgement::new(by_count(n, want), format!("{n} x {} in the reply stream, {want} expected", show(text, 32)))
+}
+
+/// Cuts the stream into the items of `want`, trying them in order at each
+/// place; `None` when some bytes are none of them.
+fn cut_into_items(s: &[u8], want: &[Bytes]) -> Option<Vec<Bytes>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < s.len() {
+        let start = out.len().min(want.len().saturating_sub(1));
+        let order = (start..want.len()).chain(0..start);
+        let item = order.map(|k| &want[k]).find(|w| !w.is_empty() && s[at..].starts_with(w))?;
+        out.push(item.clone());
+        at += item.len();
+        if out.len() > s.len() {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Echo or upper replies with no reply framing: the bytes can say
+/// "not what was sent" or "not all of it", never how it was cut.
+fn echo_stream(sc: &Scenario, prep: &Prepared, s: &[u8], expected: &[Bytes]) -> Judgement {
+    let upper = sc.response.expect == ResponseExpect::Upper;
+    let shape = |b: &[u8]| if upper { b.to_ascii_uppercase() } else { b.to_vec() };
+    let want = shape(&expected.concat());
+    let wire = shape(&fault::written(&prep.actions));
+    let head = format!("{} of {} bytes came back", s.len(), want.len());
+    if s.is_empty() {
+        return Judgement::new(Verdict::Hang, head);
+    }
+    if s == &want[..] || s == &wire[..] {
+        return Judgement::new(Verdict::Inconclusive, format!("{head}, the bytes sent; but {UNDECIDABLE}"));
+    }
+    if want.starts_with(s) || wire.starts_with(s) {
+        return Judgement::new(Verdict::Hang, format!("{head}; the rest never came"));
+    }
+    Judgement::new(Verdict::Desync, format!("{head}, and they are not the bytes sent"))
+}
+
+/// Digest lines found anywhere in the stream (self-delimiting): located in
+/// what was sent, whatever the reads.
+fn digests_in_stream(prep: &Prepared, s: &[u8], expected: &[Bytes]) -> Judgement {
+    let re = digest_line();
+    let mut claims = Vec::new();
+    let mut lines = Vec::new();
+    let mut end = 0;
+    for c in re.captures_iter(s) {
+        let m = c.get(0).expect("a match");
+        if !s[end..m.start()].iter().all(u8::is_ascii_whitespace) {
+            return Judgement::new(
+                Verdict::Desync,
+                format!("bytes before digest {} are not a digest", claims.len() + 1),
+            );
+        }
+        end = m.end();
+        lines.push(Bytes::copy_from_slice(m.as_bytes()));
+        match Claim::parse_digest(m.as_bytes()) {
+            Some(claim) => claims.push(claim),
+            None => return Judgement::new(Verdict::Desync, "a digest line that does not parse"),
+        }
+    }
+    if !s[end..].iter().all(u8::is_ascii_whitespace) {
+        return Judgement::new(Verdict::Desync, "the reply stream ends with bytes that are not a digest");
+    }
+    if let Some(w) = wire(prep, expected) {
+        let mut j = map_claims(&w, &claims);
+        if j.verdict == Verdict::Lost && claims.is_empty() {
+            j.verdict = Verdict::Hang;
+        }
+        return j;
+    }
+    let with_newline: Vec<Bytes> = lines.iter().map(|l| Bytes::from([&l[..], b"\n"].concat())).collect();
+    Judgement::new(by_digests(&with_newline, expected), "")
+}
+
+/// The verdict of an unframed reply stream: fixed texts counted, digest
+/// lines and patterns found by scanning, echo compared as bytes. Where
+/// framelab's reads cut the stream plays no part.
+fn by_stream(sc: &Scenario, prep: &Prepared, s: &[u8], expected: &[Bytes]) -> Judgement {
+    if let Some(list) = &sc.response.replies {
+        let want: Vec<Bytes> = list.iter().map(|m| Bytes::copy_from_slice(m.as_bytes())).collect();
+        if let Some(w0) = want.first().filter(|w0| want.iter().all(|x| x == *w0)) {
+            return by_text(s, w0, want.len());
+        }
+        if s.is_empty() {
+            return Judgement::new(Verdict::Hang, "no reply bytes");
+        }
+        return match cut_into_items(s, &want) {
+            Some(items) => Judgement::new(classify(&want, &items), "the reply stream read as items of the list"),
+            None => Judgement::new(Verdict::Desync, "the reply stream is not made of the listed replies"),
+        };
+    }
+    if let Some(p) = &sc.response.pattern {
+        let re = match regex::bytes::Regex::new(p) {
+            Ok(re) => re,
+            Err(e) => return Judgement::new(Verdict::Desync, format!("bad match pattern: {e}")),
+        };
+        // Searched anywhere in the stream: `^` anchors at its start only.
+        let found: Vec<Bytes> = re.find_iter(s).map(|m| Bytes::copy_from_slice(m.as_bytes())).collect();
+        if found.is_empty() && !s.is_empty() {
+            return Judgement::new(Verdict::Desync, format!("the reply stream has no match of /{p}/"));
+        }
+        return by_pattern(p, prep, &found, expected);
+    }
+    match sc.response.expect {
+        ResponseExpect::Ack => by_text(s, ACK, expected.len()),
+        ResponseExpect::Digest => digests_in_stream(prep, s, expected),
+        ResponseExpect::Echo | ResponseExpect::Upper => echo_stream(sc, prep, s, expected),
+        ResponseExpect::Reply if s.is_empty() => Judgement::new(Verdict::Hang, "no reply bytes"),
+        ResponseExpect::Reply => Judgement::new(
+            Verdict::Inconclusive,
+            "replies of any content cannot be counted in an unframed stream: frame your replies ([response] framing)",
+        ),
+        ResponseExpect::None => Judgement::new(Verdict::Intact, ""),
+    }
+}
+
 /// The verdict of the replies by what `[response]` says they are, with a
 /// detail when the replies were located in the stream.
 fn by_response(sc: &Scenario, prep: &Prepared, r: &[Bytes], expected: &[Bytes]) -> Judgement {
@@ -401,6 +539,36 @@ fn by_response(sc: &Scenario, prep: &Prepared, r: &[Bytes], expected: &[Bytes]) 
     Judgement::new(v, "")
 }
 
+/// UDP: a reply that shows only the start of its datagram (an echo, an
+/// upper-cased echo or a digest of fewer bytes than were sent) means the
+/// server read less than the datagram: `truncated`, whatever else the
+/// replies say. Replies are datagrams, matched to messages in order.
+fn udp_truncation(sc: &Scenario, r: &[Bytes], expected: &[Bytes]) -> Option<Judgement> {
+    for (i, (reply, msg)) in r.iter().zip(expected).enumerate() {
+        let seen = match sc.response.expect {
+            // Echo or upper: the start of the datagram, as sent or
+            // upper-cased (which one the oracle expects does not matter
+            // for the size).
+            ResponseExpect::Echo | ResponseExpect::Upper
+                if reply.len() < msg.len()
+                    && (msg.starts_with(reply) || msg[..reply.len()].to_ascii_uppercase() == reply[..]) =>
+            {
+                reply.len()
+            }
+            ResponseExpect::Digest => match Claim::parse_digest(reply) {
+                Some(c @ Claim::Digest { len, .. }) if len < msg.len() && c.matches(&msg[..len]) => len,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        return Some(Judgement::new(
+            Verdict::Truncated,
+            format!("datagram {} of {} bytes: the server read only its first {seen} bytes", i + 1, msg.len()),
+        ));
+    }
+    None
+}
+
 /// Judges by replies alone (black-box targets, or `[response] expect`).
 pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Judgement {
     if let Some(answers) = &sc.response.answers {
@@ -420,7 +588,19 @@ pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expect
     if let Some(n) = sc.response.bytes {
         return by_bytes(sc, prep, out, n);
     }
-    let Judgement { verdict: v, detail: why, .. } = by_response(sc, prep, r, expected);
+    if matches!(prep.client_framing, FramingSpec::Udp { .. })
+        && let Some(j) = udp_truncation(sc, r, expected)
+    {
+        return Judgement::new(j.verdict, format!("{head}: {}", j.detail));
+    }
+    let judged = if out.unframed {
+        let stream = r.concat();
+        let head = format!("sent {} message(s); {} reply byte(s) came back", expected.len(), stream.len());
+        (by_stream(sc, prep, &stream, expected), head)
+    } else {
+        (by_response(sc, prep, r, expected), head)
+    };
+    let (Judgement { verdict: v, detail: why, .. }, head) = judged;
     let head = if why.is_empty() { head } else { format!("{head}: {why}") };
     if v == Verdict::Hang && out.eof && !out.hung {
         return Judgement::new(Verdict::Closed, format!("{head}; the peer closed the connection without replying"));

@@ -55,6 +55,7 @@ pub(crate) async fn serve(
         seed,
         idle: cfg.idle_timeout,
         counter: counters.up.clone(),
+        unsynced: counters.unsynced.clone(),
         activity: activity.clone(),
     };
     let down_ctx = PumpCtx {
@@ -62,6 +63,7 @@ pub(crate) async fn serve(
         seed: crate::seed::derive(seed, crate::seed::Purpose::ProxyDown),
         idle: cfg.idle_timeout,
         counter: counters.down.clone(),
+        unsynced: counters.unsynced.clone(),
         activity,
     };
     let stop_tx = &stop_tx;

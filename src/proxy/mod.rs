@@ -71,6 +71,12 @@ pub struct DirectionConfig {
     /// Shut this direction down (FIN) once this many bytes have passed;
     /// the rest is not passed.
     pub close_after: Option<u64>,
+    /// After each write, wait until the receiver has read it (the
+    /// kernel's queues, [`crate::kernel_queue::wait_drained`]), so that
+    /// each write reaches a separate `read()` of the receiver. Where the
+    /// receiver's reads cannot be seen, only the pause keeps writes apart
+    /// ([`ProxyStats::unsynced`] counts those writes).
+    pub sync: bool,
 }
 
 /// Default `hold`.
@@ -84,6 +90,7 @@ impl Default for DirectionConfig {
             hold: DEFAULT_HOLD,
             reset_after: None,
             close_after: None,
+            sync: false,
         }
     }
 }
@@ -192,6 +199,10 @@ pub struct ProxyStats {
     pub bytes_up: u64,
     /// Bytes passed server to client.
     pub bytes_down: u64,
+    /// Writes of a `sync` direction whose reading could not be seen (the
+    /// receiver is not visible to the kernel's view): only pauses kept
+    /// those apart.
+    pub unsynced: u64,
 }
 
 /// Connections remembered after they close.
@@ -205,6 +216,7 @@ pub(crate) struct Counters {
     pub(crate) upstream_failed: AtomicU64,
     up: Arc<AtomicU64>,
     down: Arc<AtomicU64>,
+    unsynced: Arc<AtomicU64>,
     conns: Mutex<VecDeque<ConnInfo>>,
 }
 
@@ -296,6 +308,7 @@ impl Proxy {
             upstream_failed: c.upstream_failed.load(Ordering::Relaxed),
             bytes_up: c.up.load(Ordering::Relaxed),
             bytes_down: c.down.load(Ordering::Relaxed),
+            unsynced: c.unsynced.load(Ordering::Relaxed),
         }
     }
 

@@ -93,6 +93,8 @@ pub(crate) struct PumpCtx {
     pub idle: Duration,
     /// The proxy's byte counter for this direction.
     pub counter: Arc<AtomicU64>,
+    /// The proxy's count of sync writes whose reading could not be seen.
+    pub unsynced: Arc<AtomicU64>,
     /// Shared by both directions of the connection.
     pub activity: Arc<Activity>,
 }
@@ -114,6 +116,23 @@ pub(crate) async fn pump(
         }
     };
     (end, src, dst, passed)
+}
+
+/// Waits until the receiver has read every byte written so far; a
+/// receiver that stops reading ends the direction with a clear error.
+async fn drained(dst: &OwnedWriteHalf, ctx: &PumpCtx, passed: u64) -> Result<(), PumpEnd> {
+    use crate::kernel_queue::{Drained, wait_drained};
+    match wait_drained(dst.as_ref(), ctx.idle).await {
+        Drained::Empty => Ok(()),
+        Drained::Stalled { unread, unsent } => {
+            let read = passed.saturating_sub(unread + unsent);
+            Err(PumpEnd::WriteError(format!("the receiver stopped reading after {read} of {passed} bytes")))
+        }
+        Drained::Unavailable(_) => {
+            ctx.unsynced.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
+    }
 }
 
 async fn run(src: &mut OwnedReadHalf, dst: &mut OwnedWriteHalf, ctx: &PumpCtx, passed: &mut u64) -> PumpEnd {
@@ -152,6 +171,11 @@ async fn run(src: &mut OwnedReadHalf, dst: &mut OwnedWriteHalf, ctx: &PumpCtx, p
             ctx.activity.touch();
             if limit.as_ref().is_some_and(|(max, _)| *passed >= *max) {
                 break;
+            }
+            if dir.sync
+                && let Err(e) = drained(dst, ctx, *passed).await
+            {
+                return e;
             }
             if !(dir.pause.is_zero() || eof && pending.is_empty()) {
                 tokio::time::sleep(dir.pause).await;

@@ -29,8 +29,19 @@ impl<W: Write> Reporter for HumanReporter<W> {
                 writeln!(self.out, "running {count} scenario(s)")?;
             }
             RunEvent::ScenarioFinished { result: r } => {
-                let status = if r.ok { self.paint("32", "PASS") } else { self.paint("31;1", "FAIL") };
                 let bug = r.bug.as_deref().unwrap_or("-");
+                if let Some(why) = &r.skipped {
+                    writeln!(
+                        self.out,
+                        "{} {bug:<4} {:<10} {:>6}ms  {}: {why}",
+                        self.paint("33", "SKIP"),
+                        "-",
+                        0,
+                        r.name
+                    )?;
+                    return self.out.flush();
+                }
+                let status = if r.ok { self.paint("32", "PASS") } else { self.paint("31;1", "FAIL") };
                 let verdict = r.verdict_text();
                 let shown =
                     if r.ok { format!("{verdict:<10}") } else { format!("{verdict} (expected {})", r.expected) };
@@ -39,7 +50,7 @@ impl<W: Write> Reporter for HumanReporter<W> {
                     self.failures.push((*r).clone());
                 }
             }
-            RunEvent::RunFinished { passed, failed, elapsed } => {
+            RunEvent::RunFinished { passed, failed, skipped, elapsed } => {
                 for r in std::mem::take(&mut self.failures) {
                     writeln!(self.out)?;
                     writeln!(self.out, "{} {} ({})", self.paint("31;1", "--- FAIL:"), r.name, r.file)?;
@@ -52,7 +63,11 @@ impl<W: Write> Reporter for HumanReporter<W> {
                     writeln!(self.out, "    replay:   {}", r.replay_command())?;
                 }
                 writeln!(self.out)?;
-                let summary = format!("{passed} passed, {failed} failed");
+                let summary = if *skipped == 0 {
+                    format!("{passed} passed, {failed} failed")
+                } else {
+                    format!("{passed} passed, {failed} failed, {skipped} skipped")
+                };
                 let summary = if *failed == 0 { self.paint("32;1", &summary) } else { self.paint("31;1", &summary) };
                 writeln!(self.out, "{summary} in {:.2}s", elapsed.as_secs_f64())?;
             }

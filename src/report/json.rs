@@ -1,8 +1,12 @@
 //! The JSON report: one object, as DESIGN.md fixes it:
 //! `{"scenarios": [{"name", "file", "verdict", "expected", "ok", "seed",
-//! "detail"}], "passed": N, "failed": N}` (plus a few extra fields per
-//! scenario: bug, plan, writes, sent, seen, duration_ms): each scenario is
-//! a serialized [`ScenarioResult`].
+//! "detail"}], "passed": N, "failed": N, "skipped": N}` (plus a few extra
+//! fields per scenario: bug, plan, writes, sent, seen, duration_ms, and
+//! `skipped` with the reason when it was skipped, and `wire`, the first
+//! connection's writes, reads and messages with offsets and times;
+//! docs/report.md lists them): each scenario is a
+//! serialized [`ScenarioResult`]. `verdict` is a verdict (`inconclusive`
+//! included), `"skipped"`, or `"error"` when the scenario could not run.
 
 use std::io::Write;
 
@@ -20,6 +24,9 @@ pub struct JsonReport {
     pub passed: usize,
     /// Failed.
     pub failed: usize,
+    /// Skipped (`"verdict": "skipped"`, with the reason in `"skipped"`).
+    #[serde(default)]
+    pub skipped: usize,
 }
 
 /// Writes the JSON report at the end of the run.
@@ -40,10 +47,18 @@ impl<W: Write> Reporter for JsonReporter<W> {
         match ev {
             RunEvent::RunStarted { .. } => {}
             RunEvent::ScenarioFinished { result: r } => self.report.scenarios.push((*r).clone()),
-            RunEvent::RunFinished { passed, failed, .. } => {
+            RunEvent::RunFinished { passed, failed, skipped, .. } => {
                 self.report.passed = *passed;
                 self.report.failed = *failed;
-                serde_json::to_writer_pretty(&mut self.out, &self.report)?;
+                self.report.skipped = *skipped;
+                let mut v = serde_json::to_value(&self.report)?;
+                // A skipped scenario has no verdict: say "skipped".
+                if let Some(list) = v.get_mut("scenarios").and_then(|s| s.as_array_mut()) {
+                    for sc in list.iter_mut().filter(|sc| sc.get("skipped").is_some()) {
+                        sc["verdict"] = "skipped".into();
+                    }
+                }
+                serde_json::to_writer_pretty(&mut self.out, &v)?;
                 writeln!(self.out)?;
                 self.out.flush()?;
             }

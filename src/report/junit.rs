@@ -26,7 +26,11 @@ impl Reporter for JunitReporter {
         match ev {
             RunEvent::RunStarted { .. } => {}
             RunEvent::ScenarioFinished { result: r } => {
-                let status = if r.ok {
+                let status = if let Some(why) = &r.skipped {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(why.clone());
+                    s
+                } else if r.ok {
                     TestCaseStatus::success()
                 } else {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -1,12 +1,17 @@
 //! Reporters: the runner emits [`RunEvent`]s and never formats output
 //! itself; each reporter turns events into one format.
 
+mod html;
 mod human;
 mod json;
 mod junit;
 
 use std::time::Duration;
 
+pub use html::{
+    HtmlReporter, clean as clean_html_text, render as render_html, render_with as render_html_with,
+    timeline as html_timeline,
+};
 pub use human::HumanReporter;
 pub use json::{JsonReport, JsonReporter};
 pub use junit::JunitReporter;
@@ -32,6 +37,8 @@ pub enum RunEvent<'a> {
         passed: usize,
         /// Scenarios whose verdict did not match, or that could not run.
         failed: usize,
+        /// Scenarios skipped (what they check cannot be observed here).
+        skipped: usize,
         /// Wall time of the run.
         elapsed: Duration,
     },

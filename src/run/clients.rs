@@ -4,13 +4,16 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::client::{self, ClientOutcome, ClientSpec};
+use bytes::Bytes;
+
+use crate::client::{self, ClientOutcome, ClientSpec, Tally};
 use crate::fault;
 use crate::framing::FramingSpec;
 use crate::scenario::model::ResponseExpect;
 use crate::scenario::{Prepared, Scenario};
 use crate::seed::{self, Purpose};
 use crate::server::Handler;
+use crate::server::handler::ACK;
 use crate::sync::PeerReads;
 
 /// How many replies the client waits for: `None` reads until the peer
@@ -34,17 +37,77 @@ fn expected_replies(sc: &Scenario, prep: &Prepared, reference: bool) -> Option<u
     }
 }
 
+/// The framing replies are cut by; `None`: they are one unframed stream
+/// (no framing, `raw`/`naive`, or judged by size).
+pub(crate) fn reply_framing(sc: &Scenario, prep: &Prepared) -> Option<FramingSpec> {
+    if sc.response.bytes.is_some() {
+        return None;
+    }
+    match sc.response.framing.clone().or_else(|| prep.server_framing.clone()) {
+        Some(FramingSpec::Naive { .. }) | None => None,
+        f => f,
+    }
+}
+
+/// How an unframed reply stream is counted, and how many units each
+/// message stands for (`None`: replies of any content cannot be counted).
+fn tally(sc: &Scenario, prep: &Prepared) -> (Tally, Option<Vec<usize>>) {
+    let r = &sc.response;
+    let ones = Some(vec![1; prep.expected.len()]);
+    let lens = |ms: &mut dyn Iterator<Item = usize>| Some(ms.collect::<Vec<_>>());
+    if r.bytes.is_some() {
+        return (Tally::Bytes, None);
+    }
+    if let Some(list) = &r.replies {
+        let same = list.first().is_some_and(|x| list.iter().all(|y| y == x));
+        return match list.first() {
+            Some(x) if same => (Tally::Text(Bytes::copy_from_slice(x.as_bytes())), Some(vec![1; list.len()])),
+            _ => (Tally::Bytes, lens(&mut list.iter().map(String::len))),
+        };
+    }
+    if let Some(p) = &r.pattern {
+        return match regex::bytes::Regex::new(p) {
+            Ok(re) => (Tally::Pattern(re), ones),
+            Err(_) => (Tally::Nothing, None),
+        };
+    }
+    match r.expect {
+        ResponseExpect::Ack => (Tally::Text(Bytes::from_static(ACK)), ones),
+        ResponseExpect::Digest => (Tally::Pattern(crate::judge::blackbox::digest_line()), ones),
+        ResponseExpect::Echo | ResponseExpect::Upper => (Tally::Bytes, lens(&mut prep.expected.iter().map(Bytes::len))),
+        ResponseExpect::Reply | ResponseExpect::None => (Tally::Nothing, None),
+    }
+}
+
 /// The TCP client spec of connection `i`.
 fn tcp_spec(sc: &Scenario, prep: &Prepared, reference: bool, seed: u64, i: usize) -> ClientSpec {
     let c = &sc.client;
-    let response = if sc.response.bytes.is_some() {
-        // Judged by size: every byte as it comes.
-        sc.response.framing.clone()
-    } else {
-        sc.response.framing.clone().or_else(|| prep.server_framing.clone())
-    };
-    let lockstep_after = if c.lockstep { (0..prep.frames.len()).collect() } else { Vec::new() };
-    let expected_replies = expected_replies(sc, prep, reference);
+    let response = reply_framing(sc, prep);
+    let lockstep_after: Vec<usize> = if c.lockstep { (0..prep.frames.len()).collect() } else { Vec::new() };
+    let mut expected_replies = expected_replies(sc, prep, reference);
+    let (tally, units) = if response.is_none() { tally(sc, prep) } else { (Tally::Nothing, None) };
+    let mut lockstep_want = Vec::new();
+    if response.is_none() {
+        // Counted in the stream's units: bytes for echo, occurrences for acks.
+        match &units {
+            Some(u) => {
+                expected_replies = expected_replies.map(|_| u.iter().sum());
+                lockstep_want = u
+                    .iter()
+                    .scan(0, |acc, n| {
+                        Some({
+                            *acc += n;
+                            *acc
+                        })
+                    })
+                    .collect();
+            }
+            // Replies of any content cannot be counted in a stream: read
+            // until the peer closes or is quiet.
+            None if sc.response.bytes.is_none() && expected_replies.is_some_and(|n| n > 0) => expected_replies = None,
+            None => {}
+        }
+    }
     // A black-box server shows a split by extra replies: wait for them a
     // little once the expected ones are in.
     let settle = if reference || expected_replies == Some(0) {
@@ -57,6 +120,8 @@ fn tcp_spec(sc: &Scenario, prep: &Prepared, reference: bool, seed: u64, i: usize
         nodelay: c.nodelay,
         response: response.map(|r| crate::judge::protocol::reply_codec(&r, &prep.frames)),
         lockstep_after,
+        tally,
+        lockstep_want,
         // A reference server's handler delay is deliberate: the reply
         // timeout counts from when it is over.
         reply_timeout: c.reply_timeout + if reference { sc.server.delay.unwrap_or_default() } else { Duration::ZERO },

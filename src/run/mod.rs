@@ -7,6 +7,7 @@
 mod clients;
 mod result;
 mod stage;
+mod wire;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use crate::target::TargetError;
 
 pub use result::ScenarioResult;
 use stage::{Stage, scenario_dir};
+pub use wire::{Chunk, Span, SyncPoint, Wire};
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -117,6 +119,42 @@ pub async fn run_suite(
     out
 }
 
+/// Why `sc` cannot be judged against `--target` (its replies are all
+/// that can be observed there): `None` when it can.
+pub fn skip_reason(sc: &Scenario, opts: &RunOptions) -> Option<String> {
+    opts.target?;
+    let r = &sc.response;
+    let strategy = &sc.server.strategy;
+    let udp = matches!(strategy, FramingSpec::Udp { .. })
+        || matches!(sc.client.framing, Some(FramingSpec::Udp { .. }))
+        || sc.target.as_ref().is_some_and(|t| t.udp);
+    if sc.client_under_test.is_some() {
+        return Some("it tests a client ([client-under-test]), not a server".into());
+    }
+    if udp {
+        return Some("it speaks UDP; --target is a TCP server".into());
+    }
+    if matches!(strategy, FramingSpec::Handshake { .. })
+        || matches!(sc.client.framing, Some(FramingSpec::Handshake { .. }))
+    {
+        return Some("it speaks the handshake protocol (Ready|N, Start)".into());
+    }
+    if sc.server.handler == crate::server::Handler::Files || sc.server.root.is_some() {
+        return Some("it needs the reference file handler and its root".into());
+    }
+    if sc.client.forge_header.is_some() {
+        return Some(format!("it forges a {strategy} header, meaningful to that framing only"));
+    }
+    if r.expect == crate::scenario::model::ResponseExpect::None
+        && r.replies.is_none()
+        && r.pattern.is_none()
+        && r.bytes.is_none()
+    {
+        return Some("it is judged by the reference server's own record; no [response] says what replies show".into());
+    }
+    None
+}
+
 /// Runs one scenario to its verdict.
 pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let started = Instant::now();
@@ -136,7 +174,14 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
         writes: Vec::new(),
         plan: String::new(),
         duration_ms: 0,
+        skipped: None,
+        target: opts.target.map(|t| t.to_string()),
+        wire: None,
     };
+    if let Some(why) = skip_reason(sc, opts) {
+        result.skipped = Some(why);
+        return result;
+    }
     // Generating and framing megabytes of payload is CPU work: keep it off
     // the async workers, whose timers the other scenarios' pauses and
     // delays depend on.
@@ -158,9 +203,10 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     tracing::info!(scenario = ?sc.name, file = %sc.file.display(), seed, plan = %result.plan, "scenario started");
     // The reference server's tasks run in this span: their events name the scenario.
     let span = tracing::info_span!("scenario", name = ?sc.name);
-    let run = tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed));
+    let run = tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed, started.into_std()));
     match tracing::Instrument::instrument(run, span).await {
-        Ok(Ok(j)) => {
+        Ok(Ok((j, wire))) => {
+            result.wire = wire;
             result.verdict = Some(j.verdict);
             result.detail = j.detail;
             result.seen = show_all(&j.seen);
@@ -181,27 +227,48 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     result
 }
 
-async fn execute(sc: &Scenario, opts: &RunOptions, prep: &Prepared, seed: u64) -> Result<Judgement, RunError> {
+/// Runs the scenario; the judgement, and the first connection's wire
+/// record when clients of framelab's own ran (`origin`: the scenario's
+/// start).
+async fn execute(
+    sc: &Scenario,
+    opts: &RunOptions,
+    prep: &Prepared,
+    seed: u64,
+    origin: std::time::Instant,
+) -> Result<(Judgement, Option<Wire>), RunError> {
     let stage = Stage::start(sc, opts, prep, seed).await?;
-    let mut j = if let Some(cut) = &sc.client_under_test {
-        run_client_under_test(sc, cut, stage.client_addr).await?
+    let (mut j, wire) = if let Some(cut) = &sc.client_under_test {
+        (run_client_under_test(sc, cut, stage.client_addr).await?, None)
     } else {
-        let mut j = run_and_judge(sc, prep, &stage, seed).await;
+        let (mut j, wire) = run_and_judge(sc, prep, &stage, seed, origin).await;
         if let Some(s) = &stage.server {
             check_still_serving(sc, prep, s, &mut j).await;
         }
-        j
+        (j, Some(wire))
     };
     stage.stop(&mut j.detail).await;
-    Ok(j)
+    Ok((j, wire))
 }
 
 /// Runs the scenario's clients against the stage and judges what happened.
-async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64) -> Judgement {
+async fn run_and_judge(
+    sc: &Scenario,
+    prep: &Prepared,
+    stage: &Stage,
+    seed: u64,
+    origin: std::time::Instant,
+) -> (Judgement, Wire) {
     let server = stage.server.as_ref();
     // Through a proxy the server's reads follow the proxy's schedule, and
     // a sync on the client's writes would mean nothing.
-    let peer_reads = if stage.proxy.is_some() { None } else { server.map(|s| s.log() as &dyn crate::sync::PeerReads) };
+    // Any other server on this host: the kernel's queues tell.
+    let kernel = crate::sync::KernelReads;
+    let peer_reads: Option<&dyn crate::sync::PeerReads> = match (stage.proxy.is_some(), server) {
+        (true, _) => None,
+        (false, Some(s)) => Some(s.log()),
+        (false, None) => Some(&kernel),
+    };
     let mut outcomes = clients::run(sc, prep, stage.client_addr, peer_reads, server.is_some(), seed).await;
     if let Some(p) = &stage.proxy {
         // The server saw the proxy's upstream sockets, not the clients.
@@ -211,10 +278,13 @@ async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64)
             }
         }
     }
+    let mut obs = None;
     let mut j = match server {
         Some(s) => {
-            let obs = observe(prep, s, &outcomes).await;
-            judge::reference::judge_reference(sc, prep, &obs, &outcomes)
+            let o = observe(prep, s, &outcomes).await;
+            let j = judge::reference::judge_reference(sc, prep, &o, &outcomes);
+            obs = Some(o);
+            j
         }
         None => {
             let first = judge::blackbox::judge_replies(sc, prep, &outcomes[0], &prep.expected);
@@ -229,10 +299,32 @@ async fn run_and_judge(sc: &Scenario, prep: &Prepared, stage: &Stage, seed: u64)
             j.seeing(outcomes[0].replies.clone())
         }
     };
-    if let Some(stall) = outcomes.iter().find_map(|o| o.stalled) {
-        j.detail.push_str(&format!("; a sync of the plan gave up: {stall}"));
+    note_sync(sc, stage, &outcomes, &mut j);
+    // Through a proxy the server read the proxy's stream: its reads are
+    // still those of the same bytes, in order.
+    let wire = Wire::build(prep, &outcomes, obs.as_ref(), origin);
+    (j, wire)
+}
+
+/// Says in the detail when a sync of the plan did not hold: the server
+/// stopped reading (first, it explains the rest), or its reads could not
+/// be seen and the scenario's pauses alone kept the writes apart.
+fn note_sync(sc: &Scenario, stage: &Stage, outcomes: &[ClientOutcome], j: &mut Judgement) {
+    let who = if stage.server.is_some() { "the server" } else { "target" };
+    if let Some(crate::sync::SyncOutcome::Stalled { read, sent }) = outcomes.iter().find_map(|o| o.stalled) {
+        j.detail = format!("{who} stopped reading after {read} of {sent} bytes; {}", j.detail);
     }
-    j
+    if outcomes.iter().any(|o| o.sync_unavailable) {
+        let why = if stage.proxy.is_some() {
+            "through a proxy the client's writes are not the server's reads"
+        } else {
+            "its reads cannot be seen from here (not on this host, or no kernel view on this platform)"
+        };
+        j.detail.push_str(&format!(
+            "; sync = true was not applied ({why}): write boundaries relied on the scenario's pause of {:?}",
+            sc.client.pause
+        ));
+    }
 }
 
 /// After a clean refusal, the server must still serve a good client; one
@@ -314,6 +406,8 @@ async fn good_client_served(s: &Server, prep: &Prepared) -> Result<(), Unserved>
                 nodelay: true,
                 response: None,
                 lockstep_after: Vec::new(),
+                tally: Default::default(),
+                lockstep_want: Vec::new(),
                 reply_timeout: Duration::from_millis(300),
                 read_plan: Default::default(),
                 hold: Duration::ZERO,

@@ -39,6 +39,17 @@ pub struct ScenarioResult {
     pub plan: String,
     /// Wall time.
     pub duration_ms: u64,
+    /// Why the scenario was not run (then it has no verdict and is
+    /// neither passed nor failed); its JSON `verdict` is `"skipped"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The `--target` it ran against, kept in the replay command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// What happened on the wire of the first connection (`null` when
+    /// the scenario could not run or no client of framelab's ran).
+    #[serde(default)]
+    pub wire: Option<super::Wire>,
 }
 
 /// The text of a message shown by [`crate::framing::show`]
@@ -74,18 +85,25 @@ fn ser_verdict<S: serde::Serializer>(v: &Option<Verdict>, s: S) -> Result<S::Ok,
 
 fn de_verdict<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Verdict>, D::Error> {
     let s = String::deserialize(d)?;
-    if s == "error" { Ok(None) } else { s.parse().map(Some).map_err(serde::de::Error::custom) }
+    if s == "error" || s == "skipped" { Ok(None) } else { s.parse().map(Some).map_err(serde::de::Error::custom) }
 }
 
 impl ScenarioResult {
-    /// The verdict as text (`error` when the scenario could not run).
+    /// The verdict as text (`skipped`, or `error` when the scenario could
+    /// not run).
     pub fn verdict_text(&self) -> String {
+        if self.skipped.is_some() {
+            return "skipped".to_string();
+        }
         self.verdict.map_or_else(|| "error".to_string(), |v| v.to_string())
     }
 
     /// A command that replays this scenario exactly.
     pub fn replay_command(&self) -> String {
-        format!("framelab run {} --seed {}", self.file, self.seed)
+        match &self.target {
+            Some(t) => format!("framelab run {} --seed {} --target {t}", self.file, self.seed),
+            None => format!("framelab run {} --seed {}", self.file, self.seed),
+        }
     }
 }
 

@@ -46,6 +46,7 @@ fn proxy_config(sc: &Scenario, p: &ProxySection, upstream: SocketAddr, seed: u64
         hold: p.hold,
         reset_after: p.up_reset_after,
         close_after: p.up_close_after,
+        sync: p.sync,
     };
     cfg.down = DirectionConfig {
         schedule: p.down.clone(),
@@ -53,6 +54,7 @@ fn proxy_config(sc: &Scenario, p: &ProxySection, upstream: SocketAddr, seed: u64
         hold: p.hold,
         reset_after: p.down_reset_after,
         close_after: p.down_close_after,
+        sync: false,
     };
     cfg
 }
@@ -116,6 +118,12 @@ impl Stage {
                 "; the proxy passed {} bytes up and {} bytes down",
                 stats.bytes_up, stats.bytes_down
             ));
+            if stats.unsynced > 0 {
+                detail.push_str(&format!(
+                    "; [proxy] sync could not see the server's reads for {} write(s): only up-pause kept them apart",
+                    stats.unsynced
+                ));
+            }
         }
         if let Some(mut t) = self.spawned {
             if let Some(status) = t.exited() {

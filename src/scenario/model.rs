@@ -51,6 +51,10 @@ pub enum Verdict {
     Hang,
     /// The peer refused bad input cleanly and kept serving.
     Rejected,
+    /// What could be observed cannot tell the cases apart (unframed echo
+    /// replies: one merged reply and two replies are the same bytes); the
+    /// detail says what would make it decidable.
+    Inconclusive,
 }
 
 /// Every verdict, in documentation order.
@@ -248,6 +252,11 @@ pub struct ProxySection {
     /// Pass this many bytes server to client, then shut that way down.
     #[serde(default)]
     pub down_close_after: Option<u64>,
+    /// After each write to the server, wait until the server has read it
+    /// (the kernel's queues), so the `up` schedule's writes reach separate
+    /// reads of the server with no pause.
+    #[serde(default)]
+    pub sync: bool,
 }
 
 fn default_hold() -> Duration {
@@ -342,8 +351,10 @@ pub struct ClientSection {
     /// Pause between writes.
     #[serde(default, with = "humantime_serde")]
     pub pause: Duration,
-    /// Wait until a reference server has read each write before the next
-    /// (makes write boundaries reach its reads on any machine).
+    /// Wait until the server has read each write before the next (makes
+    /// write boundaries reach its reads on any machine): a reference
+    /// server's read counter, or the kernel's queues for any server on
+    /// this host ([`crate::sync`]).
     #[serde(default)]
     pub sync: bool,
     /// TCP_NODELAY (Nagle off); default true.

@@ -111,7 +111,7 @@ impl Conn {
 
     /// A message was understood: record it and restart the frame clock.
     pub fn understood(&mut self, msg: Bytes) {
-        self.log.message(self.id, msg);
+        self.log.message_before(self.id, msg, self.buf.len());
         self.frame_start = if self.buf.is_empty() { None } else { Some(Instant::now()) };
     }
 

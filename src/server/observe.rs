@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -55,6 +55,24 @@ fn ser_bytes<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&String::from_utf8_lossy(b))
 }
 
+/// Most `read()`s recorded per connection ([`ConnLog::reads`]); past
+/// this only [`ConnLog::reads_dropped`] counts them, so a long connection
+/// costs bounded memory.
+pub const MAX_RECORDED_READS: usize = 10_000;
+
+/// One `read()` the server made: where in the stream it landed, how many
+/// bytes it took, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReadEvent {
+    /// Offset of its first byte in the bytes read from this peer.
+    pub offset: u64,
+    /// Bytes read.
+    pub len: u64,
+    /// When it returned.
+    #[serde(skip)]
+    pub at: Option<Instant>,
+}
+
 /// Why a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
@@ -96,6 +114,14 @@ pub struct ConnLog {
     pub bytes_read: u64,
     /// What happened, in order.
     pub events: Vec<ServerEvent>,
+    /// The first [`MAX_RECORDED_READS`] reads, in order.
+    pub reads: Vec<ReadEvent>,
+    /// Reads made past [`MAX_RECORDED_READS`] (counted, not recorded).
+    pub reads_dropped: u64,
+    /// For each message understood, in order: the offset in the bytes read
+    /// where it ended (bytes read then, less those still buffered). The
+    /// message's span over the stream runs from the previous end.
+    pub message_ends: Vec<u64>,
 }
 
 impl ConnLog {
@@ -182,7 +208,15 @@ impl ObservationLog {
         let id = g.opened;
         g.opened += 1;
         if g.keep {
-            g.obs.connections.push(ConnLog { id, peer, bytes_read: 0, events: Vec::new() });
+            g.obs.connections.push(ConnLog {
+                id,
+                peer,
+                bytes_read: 0,
+                events: Vec::new(),
+                reads: Vec::new(),
+                reads_dropped: 0,
+                message_ends: Vec::new(),
+            });
         }
         drop(g);
         self.changed.notify_waiters();
@@ -222,17 +256,33 @@ impl ObservationLog {
     pub fn read(&self, id: u64, n: usize) {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = g.obs.connections.get_mut(id as usize) {
+            if c.reads.len() < MAX_RECORDED_READS {
+                c.reads.push(ReadEvent { offset: c.bytes_read, len: n as u64, at: Some(Instant::now()) });
+            } else {
+                c.reads_dropped += 1;
+            }
             c.bytes_read += n as u64;
         }
         drop(g);
         self.changed.notify_waiters();
     }
 
-    /// Records a message, within the recording budget.
+    /// Records a message, within the recording budget; it ends where the
+    /// bytes read so far end.
     pub fn message(&self, id: u64, data: Bytes) {
+        self.message_before(id, data, 0)
+    }
+
+    /// Records a message that ends `buffered` bytes before the end of what
+    /// was read so far (bytes read past it and still in the buffer).
+    pub fn message_before(&self, id: u64, data: Bytes, buffered: usize) {
         let len = data.len();
         let keep = {
             let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = g.obs.connections.get_mut(id as usize) {
+                let end = c.bytes_read.saturating_sub(buffered as u64);
+                c.message_ends.push(end);
+            }
             if !g.keep {
                 len
             } else {

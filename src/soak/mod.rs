@@ -425,6 +425,8 @@ async fn good_client(addr: SocketAddr, spec: &FramingSpec, n: usize, seed: u64) 
         // A naive echo has no boundaries: read it raw, until the server closes.
         response: (!naive).then(|| spec.codec()),
         lockstep_after: Vec::new(),
+        tally: Default::default(),
+        lockstep_want: Vec::new(),
         reply_timeout: t,
         read_plan: Default::default(),
         hold: Duration::ZERO,

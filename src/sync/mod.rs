@@ -6,12 +6,16 @@
 //! A source of that fact implements [`PeerReads`]. The reference server's
 //! own read counter is one
 //! ([`ObservationLog`](crate::server::ObservationLog)); the kernel's
-//! receive queue of the peer's socket (any process on this host) can be
-//! another. The client waits with [`wait_read`] and knows no server type.
+//! queues of the connection (any process on this host) are another
+//! ([`KernelReads`]). The client waits with [`wait_read`] and knows no server type.
 //!
 //! A wait that does not reach its count is not a silent pause: it gives
 //! [`SyncOutcome::Stalled`] with how far the peer got, which reports show
 //! as "the peer stopped reading after N of M bytes".
+
+mod kernel;
+
+pub use kernel::KernelReads;
 
 use std::fmt;
 use std::future::Future;

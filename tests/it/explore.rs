@@ -64,7 +64,7 @@ fn correct_servers_survive_every_variation() {
             "[server]\nstrategy = \"{strategy}\"\n[client]\nmessages = [\"hello\", \"world\", \"你好中国\"]\n[expect]\nverdict = \"intact\"\n"
         );
         let ex = Explorer::new(scenario(&text), RunOptions::default());
-        let framelab::explore::Explored { found, runs } = rt().block_on(ex.explore(60, 9, 4, |_| {})).unwrap();
+        let framelab::explore::Explored { found, runs, .. } = rt().block_on(ex.explore(60, 9, 4, |_| {})).unwrap();
         assert!(found.is_none(), "{strategy}: {:?}", found.map(|f| (f.verdict, f.case)));
         assert_eq!(runs, 60);
     }

@@ -182,7 +182,7 @@ fn assert_gone(pids: &[u32], when: &str) {
     assert!(left.is_empty(), "{when}: processes {left:?} outlived the scenario");
 }
 
-const ECHO: &str = "[client]\nmessages = [\"hi\"]\n[response]\nframing = \"raw\"\nexpect = \"echo\"\n";
+const ECHO: &str = "[client]\nmessages = [\"hi\"]\n[response]\nframing = \"raw\"\nexpect = \"echo\"\nbytes = 2\n";
 
 #[cfg(unix)]
 #[test]

@@ -8,12 +8,14 @@
 //! folder holding `main.rs`); commit them with the fix.
 
 mod bench_rows;
+mod blackbox_truth;
 mod cli_docs;
 mod codec_properties;
 mod embedded_suite;
 mod explore;
 mod external;
 mod harness_faults;
+mod html_report;
 mod init;
 mod kernel_queue;
 mod plan_properties;
