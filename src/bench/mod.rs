@@ -49,6 +49,7 @@ use serde::Serialize;
 use self::codec::{Subject, Workload};
 pub use self::loopback::Ends;
 use self::loopback::{Link, Loopback, Row};
+use crate::units::Size;
 
 /// A kind of comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -236,7 +237,7 @@ fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Vec<Be
             let w = Workload::new(subject, size);
             let iters = calibrate(|| black_box(w.decode()), settings.round_time);
             cells.push((w, iters, Vec::with_capacity(rounds)));
-            step(format!("{} {}", size_label(size), subject.name()), progress);
+            step(format!("{:#} {}", Size(size), subject.name()), progress);
         }
         for round in 0..rounds {
             // Each round starts one row further on, so no row always runs
@@ -249,7 +250,7 @@ fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Vec<Be
                     black_box(w.decode());
                 }
                 samples.push(start.elapsed().as_secs_f64() / *iters as f64);
-                step(format!("{} {}", size_label(size), w.subject().name()), progress);
+                step(format!("{:#} {}", Size(size), w.subject().name()), progress);
             }
         }
         cells.sort_by_key(|(w, _, _)| Subject::ALL.iter().position(|s| *s == w.subject()));
@@ -297,7 +298,7 @@ fn run_loopback(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Res
     for &size in &settings.sizes {
         let mut cells: Vec<(Link<'_>, u64, Vec<f64>)> = Vec::new();
         for row in Row::ALL {
-            let label = format!("{} {}", size_label(size), row.name());
+            let label = format!("{:#} {}", Size(size), row.name());
             let mut link = lb.link(row, size).map_err(fail(label.clone()))?;
             let units = match row {
                 Row::Sleep => sleep_messages(settings.round_time),
@@ -312,7 +313,7 @@ fn run_loopback(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Res
                 if link.row() == Row::Sleep && samples.len() >= sleep_rounds {
                     continue;
                 }
-                let label = format!("{} {}", size_label(size), link.row().name());
+                let label = format!("{:#} {}", Size(size), link.row().name());
                 let took = link.run(*units).map_err(fail(label.clone()))?;
                 samples.push(took.as_secs_f64() / *units as f64);
                 step(label, progress);
@@ -409,15 +410,6 @@ pub fn clock_name() -> &'static str {
     if thread_cpu_time().is_some() { "thread CPU time" } else { "wall-clock time" }
 }
 
-/// `16 B`, `64 KiB`, `1 MiB`.
-pub fn size_label(size: usize) -> String {
-    match size {
-        s if s >= 1 << 20 && s % (1 << 20) == 0 => format!("{} MiB", s >> 20),
-        s if s >= 1 << 10 && s % (1 << 10) == 0 => format!("{} KiB", s >> 10),
-        s => format!("{s} B"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,11 +462,7 @@ mod tests {
     }
 
     #[test]
-    fn sizes_and_medians() {
-        assert_eq!(size_label(16), "16 B");
-        assert_eq!(size_label(65536), "64 KiB");
-        assert_eq!(size_label(1 << 20), "1 MiB");
-        assert_eq!(size_label(1500), "1500 B");
+    fn medians() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
     }

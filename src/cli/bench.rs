@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::bench::{self, BenchResult, Ends, Mode, Settings};
+use crate::units::Size;
 
 /// Options of `framelab bench`.
 #[derive(Debug, Args)]
@@ -57,9 +58,9 @@ pub struct BenchArgs {
     pub plot: Option<std::path::PathBuf>,
 }
 
-fn parse_size(text: &str) -> Result<usize, String> {
+fn parse_size(text: &str) -> anyhow::Result<usize> {
     match crate::units::parse_size(text)? {
-        0 => Err("a message size must be at least 1 byte".into()),
+        0 => anyhow::bail!("a message size must be at least 1 byte"),
         n => Ok(n),
     }
 }
@@ -189,7 +190,7 @@ fn table(rows: &[BenchResult], settings: &Settings) -> String {
             &format!("\n{:<8} {:<32} {:>10} {:>10}  {}\n", "size", "name", "frames/s", "bytes/s", "ratio to baselines");
         let mut last_size = None;
         for r in mine {
-            let size = if last_size == Some(r.size) { String::new() } else { bench::size_label(r.size) };
+            let size = if last_size == Some(r.size) { String::new() } else { format!("{:#}", Size(r.size)) };
             if last_size.is_some() && last_size != Some(r.size) {
                 out.push('\n');
             }

@@ -63,8 +63,11 @@ pub struct InitArgs {
 }
 
 /// The text as given (written to the files as is) and what it means.
-fn parse_framing(s: &str) -> Result<(String, FramingSpec), String> {
-    s.parse::<FramingSpec>().map(|f| (s.to_owned(), f)).map_err(|e| format!("{e} (see `framelab list strategies`)"))
+fn parse_framing(s: &str) -> anyhow::Result<(String, FramingSpec)> {
+    match s.parse::<FramingSpec>() {
+        Ok(spec) => Ok((s.to_owned(), spec)),
+        Err(e) => bail!("{e} (see `framelab list strategies`)"),
+    }
 }
 
 /// `target` relative to `base` (both absolute), with `..` where needed.

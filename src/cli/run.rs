@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use crate::report::{HtmlReporter, HumanReporter, JsonReporter, JunitReporter, Reporter, RunEvent};
@@ -67,12 +68,12 @@ pub struct RunArgs {
     pub jobs: usize,
 }
 
-fn parse_shard(s: &str) -> Result<(usize, usize), String> {
-    let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 1/3")?;
-    let i: usize = i.trim().parse().map_err(|_| format!("expected I/N, got {s:?}"))?;
-    let n: usize = n.trim().parse().map_err(|_| format!("expected I/N, got {s:?}"))?;
+fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
+    let (i, n) = s.split_once('/').context("expected I/N, e.g. 1/3")?;
+    let number = |x: &str| x.trim().parse::<usize>().with_context(|| format!("expected I/N, got {s:?}"));
+    let (i, n) = (number(i)?, number(n)?);
     if n == 0 || i == 0 || i > n {
-        return Err(format!("expected I/N with 1 <= I <= N, got {s:?}"));
+        anyhow::bail!("expected I/N with 1 <= I <= N, got {s:?}");
     }
     Ok((i, n))
 }

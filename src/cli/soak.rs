@@ -54,16 +54,16 @@ pub struct SoakArgs {
 }
 
 /// Checked when the command line is read, before anything starts.
-fn parse_strategy(s: &str) -> Result<String, String> {
+fn parse_strategy(s: &str) -> anyhow::Result<String> {
     match s.parse::<crate::framing::FramingSpec>() {
-        Ok(crate::framing::FramingSpec::Udp { .. }) => Err("the soak is TCP only".into()),
+        Ok(crate::framing::FramingSpec::Udp { .. }) => anyhow::bail!("the soak is TCP only"),
         Ok(_) => Ok(s.to_owned()),
-        Err(e) => Err(format!("{e} (see `framelab list strategies`)")),
+        Err(e) => anyhow::bail!("{e} (see `framelab list strategies`)"),
     }
 }
 
-fn parse_variant(s: &str) -> Result<String, String> {
-    s.parse::<crate::server::Variant>().map(|_| s.to_owned()).map_err(|e| e.to_string())
+fn parse_variant(s: &str) -> Result<String, crate::server::VariantError> {
+    s.parse::<crate::server::Variant>().map(|_| s.to_owned())
 }
 
 impl SoakArgs {

@@ -93,46 +93,74 @@ impl fmt::Display for Schedule {
     }
 }
 
-impl FromStr for Schedule {
-    type Err = String;
+/// A schedule written as text that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// A schedule without its argument, or with one that is not a number.
+    #[error("expected {form}{}", got_text(.got))]
+    Expected {
+        /// The form expected (`chunk:N`, `random:MIN-MAX`).
+        form: String,
+        /// What was given, if anything.
+        got: Option<String>,
+    },
+    /// A size of 0.
+    #[error("{0} needs a size of at least 1")]
+    Zero(String),
+    /// `random:MIN-MAX` with MIN of 0 or above MAX.
+    #[error("random:MIN-MAX needs 1 <= MIN <= MAX, got {0:?}")]
+    RandomBounds(String),
+    /// Not a schedule.
+    #[error("expected a schedule: each, coalesce[:N], chunk:N, drip, random:MIN-MAX or cuts:A,B; got {0:?}")]
+    Unknown(String),
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+fn got_text(got: &Option<String>) -> String {
+    got.as_ref().map(|g| format!(", got {g:?}")).unwrap_or_default()
+}
+
+impl FromStr for Schedule {
+    type Err = ScheduleError;
+
+    fn from_str(s: &str) -> Result<Self, ScheduleError> {
         let s = s.trim();
         let (kind, arg) = match s.split_once(':') {
             Some((k, a)) => (k.trim(), Some(a.trim())),
             None => (s, None),
         };
-        let num = |a: Option<&str>, what: &str| -> Result<usize, String> {
-            let a = a.ok_or_else(|| format!("expected {kind}:{what}"))?;
-            let n: usize = a.parse().map_err(|_| format!("expected {kind}:{what}, got {a:?}"))?;
-            if n == 0 { Err(format!("{kind} needs a size of at least 1")) } else { Ok(n) }
+        let expected = |form: &str, got: Option<&str>| ScheduleError::Expected {
+            form: form.to_owned(),
+            got: got.map(str::to_owned),
+        };
+        let num = |a: Option<&str>| -> Result<usize, ScheduleError> {
+            let form = format!("{kind}:N");
+            let a = a.ok_or_else(|| expected(&form, None))?;
+            let n: usize = a.parse().map_err(|_| expected(&form, Some(a)))?;
+            if n == 0 { Err(ScheduleError::Zero(kind.to_owned())) } else { Ok(n) }
         };
         Ok(match kind {
             "each" if arg.is_none() => Schedule::Each,
             "drip" if arg.is_none() => Schedule::Drip,
             "coalesce" if arg.is_none() || arg == Some("all") => Schedule::Coalesce(None),
-            "coalesce" => Schedule::Coalesce(Some(num(arg, "N")?)),
-            "chunk" => Schedule::Chunk(num(arg, "N")?),
+            "coalesce" => Schedule::Coalesce(Some(num(arg)?)),
+            "chunk" => Schedule::Chunk(num(arg)?),
             "random" => {
-                let a = arg.ok_or("expected random:MIN-MAX")?;
-                let (lo, hi) = a.split_once('-').ok_or_else(|| format!("expected random:MIN-MAX, got {a:?}"))?;
-                let lo: usize = lo.trim().parse().map_err(|_| format!("expected random:MIN-MAX, got {a:?}"))?;
-                let hi: usize = hi.trim().parse().map_err(|_| format!("expected random:MIN-MAX, got {a:?}"))?;
+                let form = "random:MIN-MAX";
+                let a = arg.ok_or_else(|| expected(form, None))?;
+                let bound = |b: &str| b.trim().parse::<usize>().map_err(|_| expected(form, Some(a)));
+                let (lo, hi) = a.split_once('-').ok_or_else(|| expected(form, Some(a)))?;
+                let (lo, hi) = (bound(lo)?, bound(hi)?);
                 if lo == 0 || lo > hi {
-                    return Err(format!("random:MIN-MAX needs 1 <= MIN <= MAX, got {a:?}"));
+                    return Err(ScheduleError::RandomBounds(a.to_owned()));
                 }
                 Schedule::Random(lo, hi)
             }
             "cuts" => {
-                let a = arg.ok_or("expected cuts:A,B,...")?;
+                let a = arg.ok_or_else(|| expected("cuts:A,B,...", None))?;
                 let cuts: Result<Vec<usize>, _> = a.split(',').map(|c| c.trim().parse::<usize>()).collect();
-                Schedule::Cuts(cuts.map_err(|_| format!("expected cuts:A,B,... (byte offsets), got {a:?}"))?)
+                Schedule::Cuts(cuts.map_err(|_| expected("cuts:A,B,... (byte offsets)", Some(a)))?)
             }
-            _ => {
-                return Err(format!(
-                    "expected a schedule: each, coalesce[:N], chunk:N, drip, random:MIN-MAX or cuts:A,B; got {s:?}"
-                ));
-            }
+            _ => return Err(ScheduleError::Unknown(s.to_owned())),
         })
     }
 }
@@ -275,7 +303,7 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
 /// The schedules' invariant, as a checkable property: a plan that is not
 /// meant to drop bytes writes exactly the framed input, in order.
 /// Returns what went wrong.
-pub fn check_plan(frames: &[Bytes], spec: &PlanSpec, seed: u64) -> Result<(), String> {
+pub fn check_plan(frames: &[Bytes], spec: &PlanSpec, seed: u64) -> Result<(), PlanCheckError> {
     let actions = plan(frames, spec, &mut rng(seed));
     let sent: Vec<u8> = frames.iter().flat_map(|f| f.iter().copied()).collect();
     let got = written(&actions);
@@ -284,22 +312,38 @@ pub fn check_plan(frames: &[Bytes], spec: &PlanSpec, seed: u64) -> Result<(), St
         None => &sent,
     };
     if &got[..] != want {
-        return Err(format!(
-            "{} wrote {} bytes, expected {} (lost or reordered bytes)",
-            spec.schedule,
-            got.len(),
-            want.len()
-        ));
+        return Err(PlanCheckError::Bytes { schedule: spec.schedule.to_string(), wrote: got.len(), sent: want.len() });
     }
     let again = plan(frames, spec, &mut rng(seed));
     if again != actions {
-        return Err("the same seed gave a different plan".into());
+        return Err(PlanCheckError::NotDeterministic);
     }
     match actions.last() {
         Some(Action::Shutdown) if spec.reset_after.is_none() => Ok(()),
         Some(Action::Reset) if spec.reset_after.is_some() => Ok(()),
-        other => Err(format!("a plan must end with a shutdown or its reset, not {other:?}")),
+        other => Err(PlanCheckError::End(format!("{other:?}"))),
     }
+}
+
+/// A plan that breaks the schedules' invariant ([`check_plan`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanCheckError {
+    /// The writes do not add up to the framed input, in order.
+    #[error("{schedule} wrote {wrote} bytes, expected {sent} (lost or reordered bytes)")]
+    Bytes {
+        /// The schedule.
+        schedule: String,
+        /// Bytes written.
+        wrote: usize,
+        /// Bytes that should have been.
+        sent: usize,
+    },
+    /// The same seed gave two plans.
+    #[error("the same seed gave a different plan")]
+    NotDeterministic,
+    /// The last action is not the shutdown or reset the plan asks for.
+    #[error("a plan must end with a shutdown or its reset, not {0}")]
+    End(String),
 }
 
 #[cfg(test)]
@@ -344,10 +388,12 @@ mod tests {
         for s in ["each", "coalesce", "coalesce:3", "chunk:7", "drip", "random:1-64", "cuts:2,5"] {
             assert_eq!(s.parse::<Schedule>().unwrap().to_string(), s);
         }
-        for bad in ["chunk", "chunk:0", "random:5-1", "scatter", "cuts:a"] {
-            assert!(
-                bad.parse::<Schedule>().unwrap_err().contains("expected") || bad == "chunk:0" || bad == "random:5-1"
-            );
-        }
+        let err = |s: &str| s.parse::<Schedule>().unwrap_err();
+        assert_eq!(err("chunk"), ScheduleError::Expected { form: "chunk:N".into(), got: None });
+        assert_eq!(err("chunk").to_string(), "expected chunk:N");
+        assert_eq!(err("chunk:0"), ScheduleError::Zero("chunk".into()));
+        assert_eq!(err("random:5-1"), ScheduleError::RandomBounds("5-1".into()));
+        assert_eq!(err("scatter"), ScheduleError::Unknown("scatter".into()));
+        assert_eq!(err("cuts:a").to_string(), "expected cuts:A,B,... (byte offsets), got \"a\"");
     }
 }

@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
 use crate::framing::LengthPrefix;
+use crate::units::{UnitError, parse_size};
 
 /// What generated messages are made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -36,22 +37,36 @@ pub struct SizeRange {
     pub max: usize,
 }
 
-impl FromStr for SizeRange {
-    type Err = String;
+/// A size range or forged length that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    /// One of the sizes.
+    #[error(transparent)]
+    Size(#[from] UnitError),
+    /// A range with no size in it.
+    #[error("empty size range {0:?}")]
+    EmptyRange(String),
+    /// Not a forged length.
+    #[error("expected a length, max, max+1 or width-max, got {0:?}")]
+    ForgedLength(String),
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
-        use crate::units::parse_size;
+impl FromStr for SizeRange {
+    type Err = PayloadError;
+
+    fn from_str(s: &str) -> Result<Self, PayloadError> {
+        let empty = || PayloadError::EmptyRange(s.to_owned());
         let (min, max) = if let Some((a, b)) = s.split_once("..=") {
             (parse_size(a)?, parse_size(b)?)
         } else if let Some((a, b)) = s.split_once("..") {
             let b = parse_size(b)?;
-            (parse_size(a)?, b.checked_sub(1).ok_or("an empty range")?)
+            (parse_size(a)?, b.checked_sub(1).ok_or_else(empty)?)
         } else {
             let n = parse_size(s)?;
             (n, n)
         };
         if min > max {
-            return Err(format!("empty size range {s:?}"));
+            return Err(empty());
         }
         Ok(SizeRange { min, max })
     }
@@ -118,16 +133,14 @@ pub enum ForgedLength {
 }
 
 impl FromStr for ForgedLength {
-    type Err = String;
+    type Err = PayloadError;
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, PayloadError> {
         Ok(match s.trim() {
             "max" => ForgedLength::Max,
             "max+1" => ForgedLength::MaxPlusOne,
             "width-max" => ForgedLength::WidthMax,
-            n => ForgedLength::Value(
-                n.parse().map_err(|_| format!("expected a length, max, max+1 or width-max, got {n:?}"))?,
-            ),
+            n => ForgedLength::Value(n.parse().map_err(|_| PayloadError::ForgedLength(n.to_owned()))?),
         })
     }
 }

@@ -29,7 +29,7 @@ pub enum KnobError {
     DelimiterStrategy,
     /// A delimiter that does not unescape.
     #[error("{0}")]
-    DelimiterText(String),
+    DelimiterText(super::spec::EscapeError),
     /// An empty delimiter.
     #[error("the delimiter must not be empty")]
     EmptyDelimiter,

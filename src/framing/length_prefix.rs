@@ -52,6 +52,8 @@ use std::io;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
+use crate::units::Size;
+
 /// Byte order of a length header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endian {
@@ -138,11 +140,18 @@ impl LengthPrefix {
     }
 
     /// Checks that the width is one of 1, 2, 4, 8.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), BadWidth> {
         if !matches!(self.width, 1 | 2 | 4 | 8) {
-            return Err(format!("header width must be 1, 2, 4 or 8 bytes, not {}", self.width));
+            return Err(BadWidth(self.width));
         }
         Ok(())
+    }
+
+    /// The spec text of this header (`u32be,includes-header,max=1MiB`),
+    /// with its maximum written under the key `max_key` (json-header calls
+    /// it `header-max`).
+    pub fn spec_text(&self, max_key: &'static str) -> impl fmt::Display + '_ {
+        SpecText { prefix: self, max_key }
     }
 
     /// Header width in bytes.
@@ -261,13 +270,32 @@ impl LengthPrefix {
     }
 }
 
-impl fmt::Display for LengthPrefix {
+/// A header width other than 1, 2, 4 or 8 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("header width must be 1, 2, 4 or 8 bytes, not {0}")]
+pub struct BadWidth(pub u8);
+
+/// See [`LengthPrefix::spec_text`].
+struct SpecText<'a> {
+    prefix: &'a LengthPrefix,
+    max_key: &'static str,
+}
+
+impl fmt::Display for SpecText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.shape_name())?;
-        if self.includes_header {
+        let p = self.prefix;
+        write!(f, "{}", p.shape_name())?;
+        if p.includes_header {
             write!(f, ",includes-header")?;
         }
-        write!(f, ",max={}", self.max_frame)
+        write!(f, ",{}={}", self.max_key, Size(p.max_frame))
+    }
+}
+
+/// The spec text after `length-prefix:` (`u32be,max=8MiB`).
+impl fmt::Display for LengthPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.spec_text("max").fmt(f)
     }
 }
 

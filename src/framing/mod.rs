@@ -25,7 +25,7 @@ pub use json_header::{
 };
 pub use kind::ErrorKind;
 pub use knobs::{KnobError, Knobs};
-pub use length_prefix::{Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError};
+pub use length_prefix::{BadWidth, Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError};
 pub use naive::NaiveCodec;
 pub use resp::{RespCodec, RespError, RespFormat};
-pub use spec::{FramingSpec, STRATEGIES, SpecError, StrategyInfo, escape, show, unescape};
+pub use spec::{EscapeError, FramingSpec, STRATEGIES, SpecError, SpecProblem, StrategyInfo, escape, show, unescape};

@@ -38,7 +38,7 @@ use super::json_header::{DigestKind, DigestPolicy, JsonHeaderCodec, JsonHeaderFo
 use super::length_prefix::{Endian, LengthPrefix, LengthPrefixCodec, PRESETS};
 use super::naive::{DEFAULT_READ_SIZE, NaiveCodec};
 use super::resp::{RespCodec, RespFormat};
-use crate::units::parse_size;
+use crate::units::{Size, UnitError, parse_size};
 
 /// A framing strategy with all its knobs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,12 +77,89 @@ pub enum FramingSpec {
 
 /// A framing spec that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad framing {input:?}: {message}")]
+#[error("bad framing {input:?}: {problem}")]
 pub struct SpecError {
     /// The text given.
     pub input: String,
-    /// What was expected.
-    pub message: String,
+    /// What was wrong with it.
+    pub problem: SpecProblem,
+}
+
+/// What is wrong with a framing spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecProblem {
+    /// No strategy of that name.
+    #[error("expected a strategy ({names} or raw), got {name:?}", names = strategy_names())]
+    UnknownStrategy {
+        /// The name given.
+        name: String,
+    },
+    /// Two commas with nothing between.
+    #[error("expected an item between commas, got nothing")]
+    EmptyItem,
+    /// An item the strategy does not take, or a value it does not know.
+    #[error("expected {expected}, got {got:?}")]
+    Unexpected {
+        /// The forms the strategy takes there.
+        expected: String,
+        /// The item or value given.
+        got: String,
+    },
+    /// A key written without its `=SIZE`.
+    #[error("expected {0}=SIZE")]
+    MissingSize(&'static str),
+    /// A size that does not parse.
+    #[error(transparent)]
+    Size(#[from] UnitError),
+    /// A count or size that must be positive given as 0.
+    #[error("{0} must be at least 1")]
+    Zero(&'static str),
+    /// A flag whose value is not a boolean.
+    #[error("expected {key}=true or {key}=false, got {got:?}")]
+    Bool {
+        /// The flag.
+        key: &'static str,
+        /// The value given.
+        got: String,
+    },
+    /// Quoted or escaped text that does not decode.
+    #[error(transparent)]
+    Escape(#[from] EscapeError),
+    /// An empty delimiter.
+    #[error("the delimiter must not be empty")]
+    EmptyDelimiter,
+    /// A header width other than 1, 2, 4 or 8.
+    #[error(transparent)]
+    Width(#[from] super::length_prefix::BadWidth),
+    /// A json-header item that is neither its own key nor a header one.
+    #[error("{0}; json-header also takes body-max, header-max, digest, verify")]
+    JsonHeader(Box<SpecProblem>),
+}
+
+/// Text with escapes that does not decode ([`unescape`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EscapeError {
+    /// An opening `"` with no closing one.
+    #[error("unterminated quote")]
+    UnterminatedQuote,
+    /// `\x` not followed by two hex digits.
+    #[error("expected two hex digits after \\x, got {0:?}")]
+    Hex(String),
+    /// A backslash before a character that is no escape.
+    #[error("unknown escape \\{0} (use \\n \\r \\t \\0 \\\\ \\\" \\xNN)")]
+    Unknown(char),
+    /// A backslash at the very end.
+    #[error("a trailing backslash")]
+    TrailingBackslash,
+}
+
+fn strategy_names() -> String {
+    STRATEGIES.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+}
+
+/// [`SpecProblem::Unexpected`].
+fn unexpected(expected: impl Into<String>, got: &str) -> SpecProblem {
+    SpecProblem::Unexpected { expected: expected.into(), got: got.to_owned() }
 }
 
 /// A strategy's description for `framelab list`.
@@ -242,7 +319,7 @@ impl Default for FramingSpec {
 }
 
 /// Splits on commas outside double quotes.
-fn split_items(s: &str) -> Result<Vec<String>, String> {
+fn split_items(s: &str) -> Result<Vec<String>, EscapeError> {
     let mut items = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
@@ -267,17 +344,17 @@ fn split_items(s: &str) -> Result<Vec<String>, String> {
         }
     }
     if quoted {
-        return Err("unterminated quote".into());
+        return Err(EscapeError::UnterminatedQuote);
     }
     items.push(cur);
     Ok(items)
 }
 
 /// Decodes `\n`, `\r`, `\t`, `\0`, `\\`, `\"`, `\xNN`; strips surrounding quotes.
-pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
+pub fn unescape(text: &str) -> Result<Vec<u8>, EscapeError> {
     let t = text.trim();
     let t = match t.strip_prefix('"') {
-        Some(rest) => rest.strip_suffix('"').ok_or("unterminated quote")?,
+        Some(rest) => rest.strip_suffix('"').ok_or(EscapeError::UnterminatedQuote)?,
         None => t,
     };
     let mut out = Vec::new();
@@ -297,12 +374,11 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, String> {
             Some('"') => out.push(b'"'),
             Some('x') => {
                 let h: String = chars.by_ref().take(2).collect();
-                let v =
-                    u8::from_str_radix(&h, 16).map_err(|_| format!("expected two hex digits after \\x, got {h:?}"))?;
+                let v = u8::from_str_radix(&h, 16).map_err(|_| EscapeError::Hex(h))?;
                 out.push(v);
             }
-            Some(o) => return Err(format!("unknown escape \\{o} (use \\n \\r \\t \\0 \\\\ \\\" \\xNN)")),
-            None => return Err("a trailing backslash".into()),
+            Some(o) => return Err(EscapeError::Unknown(o)),
+            None => return Err(EscapeError::TrailingBackslash),
         }
     }
     Ok(out)
@@ -345,33 +421,31 @@ pub fn escape(bytes: &[u8]) -> String {
     s
 }
 
-fn parse_bool(key: &str, v: Option<&str>) -> Result<bool, String> {
+fn parse_bool(key: &'static str, v: Option<&str>) -> Result<bool, SpecProblem> {
     match v.map(str::trim) {
         None | Some("true") | Some("yes") | Some("1") => Ok(true),
         Some("false") | Some("no") | Some("0") => Ok(false),
-        Some(o) => Err(format!("expected {key}=true or {key}=false, got {o:?}")),
+        Some(o) => Err(SpecProblem::Bool { key, got: o.to_owned() }),
     }
 }
 
-fn size_value(key: &str, v: Option<&str>) -> Result<usize, String> {
-    let v = v.ok_or_else(|| format!("expected {key}=SIZE"))?;
-    parse_size(v)
+fn size_value(key: &'static str, v: Option<&str>) -> Result<usize, SpecProblem> {
+    let v = v.ok_or(SpecProblem::MissingSize(key))?;
+    Ok(parse_size(v)?)
 }
 
-fn positive(key: &str, v: usize) -> Result<usize, String> {
-    if v == 0 { Err(format!("{key} must be at least 1")) } else { Ok(v) }
+fn positive(key: &'static str, v: usize) -> Result<usize, SpecProblem> {
+    if v == 0 { Err(SpecProblem::Zero(key)) } else { Ok(v) }
 }
 
-fn parse_spec(text: &str) -> Result<FramingSpec, String> {
+fn parse_spec(text: &str) -> Result<FramingSpec, SpecProblem> {
     let text = text.trim();
     let (name, rest) = match text.split_once(':') {
         Some((n, r)) => (n.trim(), Some(r)),
         None => (text, None),
     };
-    let mut spec = FramingSpec::default_for(name).ok_or_else(|| {
-        let names: Vec<_> = STRATEGIES.iter().map(|s| s.name).collect();
-        format!("expected a strategy ({} or raw), got {name:?}", names.join(", "))
-    })?;
+    let mut spec =
+        FramingSpec::default_for(name).ok_or_else(|| SpecProblem::UnknownStrategy { name: name.to_owned() })?;
     let items = match rest {
         Some(r) => split_items(r)?,
         None => Vec::new(),
@@ -379,80 +453,13 @@ fn parse_spec(text: &str) -> Result<FramingSpec, String> {
     for (i, item) in items.iter().enumerate() {
         let item_t = item.trim();
         if item_t.is_empty() {
-            return Err("expected an item between commas, got nothing".into());
+            return Err(SpecProblem::EmptyItem);
         }
         let (key, value) = match item_t.split_once('=') {
             Some((k, v)) if !k.trim_start().starts_with('"') => (k.trim(), Some(v.trim())),
             _ => ("", Some(item_t)),
         };
-        let positional = key.is_empty();
-        let value_str = value.unwrap_or("");
-        match &mut spec {
-            FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => match key {
-                "" | "read-size" if positional && i == 0 || key == "read-size" => {
-                    *read_size = positive("read-size", size_value("read-size", value)?)?
-                }
-                _ => return Err(format!("expected read-size=N, got {item_t:?}")),
-            },
-            FramingSpec::Delimiter { delimiter, max_length } => match key {
-                "" | "delimiter" if (positional && i == 0) || key == "delimiter" => {
-                    let d = unescape(value_str)?;
-                    if d.is_empty() {
-                        return Err("the delimiter must not be empty".into());
-                    }
-                    *delimiter = Bytes::from(d);
-                }
-                "max" => *max_length = size_value("max", value)?,
-                _ => return Err(format!("expected a delimiter or max=SIZE, got {item_t:?}")),
-            },
-            FramingSpec::LengthPrefix(p) => parse_prefix_item(p, i, key, value, item_t, "max")?,
-            FramingSpec::JsonHeader(f) => match key {
-                "body-max" | "max" => f.body_max = size_value(key, value)?,
-                "header-max" => f.prefix.max_frame = size_value(key, value)?,
-                "digest" => {
-                    f.digest = match value_str {
-                        "sha256" => DigestKind::Sha256,
-                        "md5" => DigestKind::Md5,
-                        o => return Err(format!("expected digest=sha256 or digest=md5, got {o:?}")),
-                    }
-                }
-                "verify" => {
-                    f.verify = match value_str {
-                        "require" => DigestPolicy::Require,
-                        "if-present" => DigestPolicy::IfPresent,
-                        "ignore" => DigestPolicy::Ignore,
-                        o => return Err(format!("expected verify=require, if-present or ignore, got {o:?}")),
-                    }
-                }
-                _ => parse_prefix_item(&mut f.prefix, i, key, value, item_t, "header-max")
-                    .map_err(|e| format!("{e}; json-header also takes body-max, header-max, digest, verify"))?,
-            },
-            FramingSpec::Handshake { max_length } => match key {
-                "max" => *max_length = size_value("max", value)?,
-                _ => return Err(format!("expected max=SIZE, got {item_t:?}")),
-            },
-            FramingSpec::Resp(f) => match key {
-                "max" => f.max = size_value("max", value)?,
-                "depth" => f.depth = positive("depth", size_value("depth", value)?)?,
-                _ => return Err(format!("expected max=SIZE or depth=N, got {item_t:?}")),
-            },
-            FramingSpec::Http(f) => match (key, value_str) {
-                ("" | "mode", "auto") => f.mode = HttpMode::Auto,
-                ("" | "mode", "request") => f.mode = HttpMode::Request,
-                ("" | "mode", "response") => f.mode = HttpMode::Response,
-                ("head-max", _) => f.head_max = size_value(key, value)?,
-                ("max" | "body-max", _) => f.max = size_value(key, value)?,
-                ("method", "GET") => f.method = RequestMethod::Get,
-                ("method", "HEAD") => f.method = RequestMethod::Head,
-                ("method", "CONNECT") => f.method = RequestMethod::Connect,
-                ("method", o) => return Err(format!("expected method=GET, HEAD or CONNECT, got {o:?}")),
-                _ => {
-                    return Err(format!(
-                        "expected auto, request, response, head-max=SIZE, max=SIZE or method=, got {item_t:?}"
-                    ));
-                }
-            },
-        }
+        apply_item(&mut spec, Item { index: i, key, value, text: item_t })?;
     }
     if let FramingSpec::LengthPrefix(p) = &mut spec {
         p.validate()?;
@@ -465,6 +472,105 @@ fn parse_spec(text: &str) -> Result<FramingSpec, String> {
     Ok(spec)
 }
 
+/// One comma-separated item of a spec.
+#[derive(Clone, Copy)]
+struct Item<'a> {
+    /// Its place among the items (a positional value is taken first only).
+    index: usize,
+    /// The key before `=`; empty for a positional value.
+    key: &'a str,
+    /// The value after `=`, or the whole item when positional.
+    value: Option<&'a str>,
+    /// The item as written.
+    text: &'a str,
+}
+
+impl Item<'_> {
+    fn positional_first(&self) -> bool {
+        self.key.is_empty() && self.index == 0
+    }
+
+    fn value_str(&self) -> &str {
+        self.value.unwrap_or("")
+    }
+}
+
+/// Applies one item to the strategy's settings.
+fn apply_item(spec: &mut FramingSpec, item: Item<'_>) -> Result<(), SpecProblem> {
+    let Item { key, value, text, .. } = item;
+    let value_str = item.value_str();
+    match spec {
+        FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => match key {
+            _ if item.positional_first() || key == "read-size" => {
+                *read_size = positive("read-size", size_value("read-size", value)?)?
+            }
+            _ => return Err(unexpected("read-size=N", text)),
+        },
+        FramingSpec::Delimiter { delimiter, max_length } => match key {
+            _ if item.positional_first() || key == "delimiter" => {
+                let d = unescape(value_str)?;
+                if d.is_empty() {
+                    return Err(SpecProblem::EmptyDelimiter);
+                }
+                *delimiter = Bytes::from(d);
+            }
+            "max" => *max_length = size_value("max", value)?,
+            _ => return Err(unexpected("a delimiter or max=SIZE", text)),
+        },
+        FramingSpec::LengthPrefix(p) => parse_prefix_item(p, item, "max")?,
+        FramingSpec::JsonHeader(f) => apply_json_header_item(f, item)?,
+        FramingSpec::Handshake { max_length } => match key {
+            "max" => *max_length = size_value("max", value)?,
+            _ => return Err(unexpected("max=SIZE", text)),
+        },
+        FramingSpec::Resp(f) => match key {
+            "max" => f.max = size_value("max", value)?,
+            "depth" => f.depth = positive("depth", size_value("depth", value)?)?,
+            _ => return Err(unexpected("max=SIZE or depth=N", text)),
+        },
+        FramingSpec::Http(f) => match (key, value_str) {
+            ("" | "mode", "auto") => f.mode = HttpMode::Auto,
+            ("" | "mode", "request") => f.mode = HttpMode::Request,
+            ("" | "mode", "response") => f.mode = HttpMode::Response,
+            ("head-max", _) => f.head_max = size_value("head-max", value)?,
+            ("max", _) => f.max = size_value("max", value)?,
+            ("body-max", _) => f.max = size_value("body-max", value)?,
+            ("method", "GET") => f.method = RequestMethod::Get,
+            ("method", "HEAD") => f.method = RequestMethod::Head,
+            ("method", "CONNECT") => f.method = RequestMethod::Connect,
+            ("method", o) => return Err(unexpected("method=GET, HEAD or CONNECT", o)),
+            _ => return Err(unexpected("auto, request, response, head-max=SIZE, max=SIZE or method=", text)),
+        },
+    }
+    Ok(())
+}
+
+fn apply_json_header_item(f: &mut JsonHeaderFormat, item: Item<'_>) -> Result<(), SpecProblem> {
+    let value_str = item.value_str();
+    match item.key {
+        "body-max" => f.body_max = size_value("body-max", item.value)?,
+        "max" => f.body_max = size_value("max", item.value)?,
+        "header-max" => f.prefix.max_frame = size_value("header-max", item.value)?,
+        "digest" => {
+            f.digest = match value_str {
+                "sha256" => DigestKind::Sha256,
+                "md5" => DigestKind::Md5,
+                o => return Err(unexpected("digest=sha256 or digest=md5", o)),
+            }
+        }
+        "verify" => {
+            f.verify = match value_str {
+                "require" => DigestPolicy::Require,
+                "if-present" => DigestPolicy::IfPresent,
+                "ignore" => DigestPolicy::Ignore,
+                o => return Err(unexpected("verify=require, if-present or ignore", o)),
+            }
+        }
+        _ => parse_prefix_item(&mut f.prefix, item, "header-max").map_err(|e| SpecProblem::JsonHeader(Box::new(e)))?,
+    }
+    Ok(())
+}
+
 /// A 1-byte header has no byte order, and its text form (`u8`, `i8`) names
 /// none: store it as the `u8`/`i8` presets do, so that `width=1,endian=little`
 /// prints as text that parses back to the same spec (found by `parse_framing`).
@@ -474,17 +580,11 @@ fn one_byte_has_no_byte_order(p: &mut LengthPrefix) {
     }
 }
 
-fn parse_prefix_item(
-    p: &mut LengthPrefix,
-    i: usize,
-    key: &str,
-    value: Option<&str>,
-    item: &str,
-    max_key: &str,
-) -> Result<(), String> {
+fn parse_prefix_item(p: &mut LengthPrefix, item: Item<'_>, max_key: &'static str) -> Result<(), SpecProblem> {
+    let Item { index, key, value, text } = item;
     let v = value.unwrap_or("").trim();
     match key {
-        "" if i == 0 && LengthPrefix::preset(v).is_some() => {
+        "" if index == 0 && LengthPrefix::preset(v).is_some() => {
             let max = p.max_frame;
             let inc = p.includes_header;
             *p = LengthPrefix { max_frame: max, includes_header: inc, ..LengthPrefix::preset(v).unwrap() };
@@ -496,7 +596,7 @@ fn parse_prefix_item(
         },
         "" => {
             let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
-            return Err(format!("expected a preset ({}) or KEY=VALUE, got {item:?}", names.join(", ")));
+            return Err(unexpected(format!("a preset ({}) or KEY=VALUE", names.join(", ")), text));
         }
         "width" => {
             p.width = match v {
@@ -504,38 +604,27 @@ fn parse_prefix_item(
                 "2" => 2,
                 "4" => 4,
                 "8" => 8,
-                o => return Err(format!("expected width=1, 2, 4 or 8, got {o:?}")),
+                o => return Err(unexpected("width=1, 2, 4 or 8", o)),
             }
         }
         "endian" => {
             p.endian = match v {
                 "big" | "be" => Endian::Big,
                 "little" | "le" => Endian::Little,
-                o => return Err(format!("expected endian=big or endian=little, got {o:?}")),
+                o => return Err(unexpected("endian=big or endian=little", o)),
             }
         }
-        "signed" => p.signed = parse_bool(key, value)?,
-        "includes-header" => p.includes_header = parse_bool(key, value)?,
-        k if k == max_key => p.max_frame = size_value(k, value)?,
+        "signed" => p.signed = parse_bool("signed", value)?,
+        "includes-header" => p.includes_header = parse_bool("includes-header", value)?,
+        k if k == max_key => p.max_frame = size_value(max_key, value)?,
         _ => {
-            return Err(format!(
-                "expected a preset, width=, endian=, signed=, includes-header= or {max_key}=, got {item:?}"
+            return Err(unexpected(
+                format!("a preset, width=, endian=, signed=, includes-header= or {max_key}="),
+                text,
             ));
         }
     }
     Ok(())
-}
-
-fn fmt_size(n: usize) -> String {
-    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
-        format!("{}GiB", n >> 30)
-    } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
-        format!("{}MiB", n >> 20)
-    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
-        format!("{}KiB", n >> 10)
-    } else {
-        n.to_string()
-    }
 }
 
 impl fmt::Display for FramingSpec {
@@ -544,21 +633,11 @@ impl fmt::Display for FramingSpec {
             FramingSpec::Naive { read_size } => write!(f, "naive:read-size={read_size}"),
             FramingSpec::Udp { read_size } => write!(f, "udp:read-size={read_size}"),
             FramingSpec::Delimiter { delimiter, max_length } => {
-                write!(f, "delimiter:{},max={}", escape(delimiter), fmt_size(*max_length))
+                write!(f, "delimiter:{},max={}", escape(delimiter), Size(*max_length))
             }
-            FramingSpec::LengthPrefix(p) => {
-                write!(f, "length-prefix:{}", p.shape_name())?;
-                if p.includes_header {
-                    write!(f, ",includes-header")?;
-                }
-                write!(f, ",max={}", fmt_size(p.max_frame))
-            }
+            FramingSpec::LengthPrefix(p) => write!(f, "length-prefix:{p}"),
             FramingSpec::JsonHeader(j) => {
-                write!(f, "json-header:{}", j.prefix.shape_name())?;
-                if j.prefix.includes_header {
-                    write!(f, ",includes-header")?;
-                }
-                write!(f, ",header-max={},body-max={}", fmt_size(j.prefix.max_frame), fmt_size(j.body_max))?;
+                write!(f, "json-header:{},body-max={}", j.prefix.spec_text("header-max"), Size(j.body_max))?;
                 if j.digest == DigestKind::Md5 {
                     write!(f, ",digest=md5")?;
                 }
@@ -568,15 +647,15 @@ impl fmt::Display for FramingSpec {
                     DigestPolicy::Ignore => write!(f, ",verify=ignore"),
                 }
             }
-            FramingSpec::Handshake { max_length } => write!(f, "handshake:max={}", fmt_size(*max_length)),
-            FramingSpec::Resp(r) => write!(f, "resp:max={},depth={}", fmt_size(r.max), r.depth),
+            FramingSpec::Handshake { max_length } => write!(f, "handshake:max={}", Size(*max_length)),
+            FramingSpec::Resp(r) => write!(f, "resp:max={},depth={}", Size(r.max), r.depth),
             FramingSpec::Http(h) => {
                 let mode = match h.mode {
                     HttpMode::Auto => "auto",
                     HttpMode::Request => "request",
                     HttpMode::Response => "response",
                 };
-                write!(f, "http:{mode},head-max={},max={}", fmt_size(h.head_max), fmt_size(h.max))?;
+                write!(f, "http:{mode},head-max={},max={}", Size(h.head_max), Size(h.max))?;
                 match h.method {
                     RequestMethod::Get => Ok(()),
                     RequestMethod::Head => write!(f, ",method=HEAD"),
@@ -591,7 +670,7 @@ impl FromStr for FramingSpec {
     type Err = SpecError;
 
     fn from_str(s: &str) -> Result<Self, SpecError> {
-        parse_spec(s).map_err(|message| SpecError { input: s.to_owned(), message })
+        parse_spec(s).map_err(|problem| SpecError { input: s.to_owned(), problem })
     }
 }
 

@@ -63,10 +63,8 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
-/// Line and column of the key a validation message names (`key
-/// \`table.key\`: ...`), when it is written in the file.
-fn key_line(text: &str, message: &str) -> Option<(usize, usize)> {
-    let key = message.strip_prefix("key `")?.split('`').next()?;
+/// Line and column of `key` (`table.key`), when it is written in the file.
+fn key_line(text: &str, key: &str) -> Option<(usize, usize)> {
     let (table, name) = key.rsplit_once('.').unwrap_or(("", key));
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
@@ -92,9 +90,9 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, LoadError> {
             if s.name.is_empty() {
                 s.name = file.file_stem().map_or_else(|| "scenario".into(), |f| f.to_string_lossy().into_owned());
             }
-            validate(&s).map_err(|message| {
-                let (line, column) = key_line(text, &message).unwrap_or((1, 1));
-                LoadError { file: shown, line, column, message }
+            validate(&s).map_err(|e| {
+                let (line, column) = key_line(text, e.key).unwrap_or((1, 1));
+                LoadError { file: shown, line, column, message: e.to_string() }
             })?;
             Ok(s)
         }
@@ -112,139 +110,178 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, LoadError> {
     }
 }
 
+/// A value serde read but [`validate`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("key `{key}`: {reason}")]
+struct InvalidKey {
+    /// The key, as `table.key` (its line is looked up for the error).
+    key: &'static str,
+    /// What is wrong with it.
+    reason: String,
+}
+
+impl InvalidKey {
+    fn new(key: &'static str, reason: impl Into<String>) -> Self {
+        InvalidKey { key, reason: reason.into() }
+    }
+}
+
 /// Checks what serde cannot: sizes, combinations.
-fn validate(s: &Scenario) -> Result<(), String> {
+fn validate(s: &Scenario) -> Result<(), InvalidKey> {
     if s.client.connections == 0 {
-        return Err("key `client.connections`: must be at least 1".into());
+        return Err(InvalidKey::new("client.connections", "must be at least 1"));
     }
     if s.client.connections > 1000 {
-        return Err("key `client.connections`: at most 1000".into());
+        return Err(InvalidKey::new("client.connections", "at most 1000"));
     }
     if let Some(g) = &s.client.generate {
         if g.count > 100_000 {
-            return Err("key `client.generate.count`: at most 100000 messages".into());
+            return Err(InvalidKey::new("client.generate.count", "at most 100000 messages"));
         }
         if g.size.max > 64 << 20 {
-            return Err("key `client.generate.size`: at most 64MiB per message".into());
+            return Err(InvalidKey::new("client.generate.size", "at most 64MiB per message"));
         }
         if g.count.saturating_mul(g.size.max) > 1 << 30 {
-            return Err("key `client.generate`: count times the largest size is over 1GiB".into());
+            return Err(InvalidKey::new("client.generate", "count times the largest size is over 1GiB"));
         }
     }
     if let Some(t) = &s.target {
         match (t.addr, &t.command) {
             (Some(a), _) if !crate::net::is_loopback(&a) => {
-                return Err(format!(
-                    "key `target.addr`: {a} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
+                return Err(InvalidKey::new(
+                    "target.addr",
+                    format!("{a} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"),
                 ));
             }
             (None, None) => {
-                return Err("key `target.addr`: a target needs an address, e.g. addr = \"127.0.0.1:9000\", or a command, e.g. command = [\"python3\", \"server.py\", \"{port}\"]".into());
+                return Err(InvalidKey::new(
+                    "target.addr",
+                    "a target needs an address, e.g. addr = \"127.0.0.1:9000\", or a command, e.g. command = [\"python3\", \"server.py\", \"{port}\"]",
+                ));
             }
             (_, Some(c)) if c.is_empty() || c[0].trim().is_empty() => {
-                return Err("key `target.command`: give a program and its arguments, e.g. [\"python3\", \"server.py\", \"{port}\"]".into());
+                return Err(InvalidKey::new(
+                    "target.command",
+                    "give a program and its arguments, e.g. [\"python3\", \"server.py\", \"{port}\"]",
+                ));
             }
             _ => {}
         }
         if t.startup_timeout.is_zero() {
-            return Err("key `target.startup-timeout`: must be more than 0".into());
+            return Err(InvalidKey::new("target.startup-timeout", "must be more than 0"));
         }
     }
     validate_response(s)?;
     validate_client_under_test(s)?;
     if s.proxy.is_some() && matches!(s.client.framing, Some(crate::framing::FramingSpec::Udp { .. })) {
-        return Err("key `[proxy]`: the proxy is TCP only, and this client speaks UDP".into());
+        return Err(InvalidKey::new("[proxy]", "the proxy is TCP only, and this client speaks UDP"));
     }
     if s.timeout.is_zero() {
-        return Err("key `timeout`: must be more than 0".into());
+        return Err(InvalidKey::new("timeout", "must be more than 0"));
     }
     Ok(())
 }
 
-fn validate_response(s: &Scenario) -> Result<(), String> {
+fn validate_response(s: &Scenario) -> Result<(), InvalidKey> {
     use super::model::ResponseExpect;
     let r = &s.response;
     if let Some(p) = &r.pattern {
-        regex::bytes::Regex::new(p).map_err(|e| format!("key `response.match`: not a regular expression: {e}"))?;
+        regex::bytes::Regex::new(p)
+            .map_err(|e| InvalidKey::new("response.match", format!("not a regular expression: {e}")))?;
     }
     let content = !matches!(r.expect, ResponseExpect::None | ResponseExpect::Reply);
     let given = [r.replies.is_some(), r.pattern.is_some(), content && r.bytes.is_none()];
     if given.iter().filter(|g| **g).count() > 1 {
-        return Err(
-            "key `response`: give one of `replies`, `match`, or `expect = echo|upper|ack|digest`, not several".into()
-        );
+        return Err(InvalidKey::new(
+            "response",
+            "give one of `replies`, `match`, or `expect = echo|upper|ack|digest`, not several",
+        ));
     }
     if let Some(a) = &r.answers {
         validate_answers(s, a)?;
     }
     if r.bytes.is_some() {
         if r.replies.is_some() || r.pattern.is_some() {
-            return Err("key `response.bytes`: raw replies are judged by size; drop `replies` and `match`".into());
+            return Err(InvalidKey::new(
+                "response.bytes",
+                "raw replies are judged by size; drop `replies` and `match`",
+            ));
         }
         if matches!(r.expect, ResponseExpect::Ack | ResponseExpect::Digest) {
-            return Err("key `response.bytes`: goes with expect = \"none\", \"echo\" or \"upper\"".into());
+            return Err(InvalidKey::new("response.bytes", "goes with expect = \"none\", \"echo\" or \"upper\""));
         }
         if r.framing.as_ref().is_some_and(|f| !matches!(f, crate::framing::FramingSpec::Naive { .. })) {
-            return Err("key `response.bytes`: needs raw replies (framing = \"raw\" or none)".into());
+            return Err(InvalidKey::new("response.bytes", "needs raw replies (framing = \"raw\" or none)"));
         }
     }
     Ok(())
 }
 
-fn validate_answers(s: &Scenario, answers: &[crate::judge::protocol::Answer]) -> Result<(), String> {
+fn validate_answers(s: &Scenario, answers: &[crate::judge::protocol::Answer]) -> Result<(), InvalidKey> {
     use super::model::ResponseExpect;
     use crate::framing::FramingSpec;
     use crate::judge::protocol::AnswerProtocol;
     let r = &s.response;
     if r.replies.is_some() || r.pattern.is_some() || r.bytes.is_some() || r.expect != ResponseExpect::None {
-        return Err(
-            "key `response.answers`: give `answers` alone, without `replies`, `match`, `bytes` or `expect`".into()
-        );
+        return Err(InvalidKey::new(
+            "response.answers",
+            "give `answers` alone, without `replies`, `match`, `bytes` or `expect`",
+        ));
     }
     let framing = r.framing.as_ref().or(if s.target.is_none() { Some(&s.server.strategy) } else { None });
     let proto = match framing {
         Some(FramingSpec::Resp(_)) => AnswerProtocol::Resp,
         Some(FramingSpec::Http(_)) => AnswerProtocol::Http,
         _ => {
-            return Err(
-                "key `response.answers`: answers are per request of a protocol: set `[response] framing = \"resp\"` or `\"http\"`".into(),
-            );
+            return Err(InvalidKey::new(
+                "response.answers",
+                "answers are per request of a protocol: set `[response] framing = \"resp\"` or `\"http\"`",
+            ));
         }
     };
     if let Some((i, a)) =
         answers.iter().enumerate().find(|(_, a)| !matches!(a.protocol(), AnswerProtocol::Any) && a.protocol() != proto)
     {
-        return Err(format!(
-            "key `response.answers`: answer {} `{a}` is not a {} answer (the replies are cut as {})",
-            i + 1,
-            if proto == AnswerProtocol::Resp { "RESP" } else { "HTTP" },
-            if proto == AnswerProtocol::Resp { "resp" } else { "http" },
+        return Err(InvalidKey::new(
+            "response.answers",
+            format!(
+                "answer {} `{a}` is not a {} answer (the replies are cut as {})",
+                i + 1,
+                if proto == AnswerProtocol::Resp { "RESP" } else { "HTTP" },
+                if proto == AnswerProtocol::Resp { "resp" } else { "http" },
+            ),
         ));
     }
     let requests = s.client.messages.len() + s.client.generate.as_ref().map_or(0, |g| g.count);
     if answers.len() != requests {
-        return Err(format!(
-            "key `response.answers`: {} answer(s) for {requests} request(s) in `[client]`: give one per request",
-            answers.len()
+        return Err(InvalidKey::new(
+            "response.answers",
+            format!("{} answer(s) for {requests} request(s) in `[client]`: give one per request", answers.len()),
         ));
     }
     Ok(())
 }
 
-fn validate_client_under_test(s: &Scenario) -> Result<(), String> {
+fn validate_client_under_test(s: &Scenario) -> Result<(), InvalidKey> {
     let Some(c) = &s.client_under_test else { return Ok(()) };
     if c.command.is_empty() || c.command[0].trim().is_empty() {
-        return Err("key `client-under-test.command`: give a program and its arguments, e.g. [\"python3\", \"client.py\", \"{addr}\"]".into());
+        return Err(InvalidKey::new(
+            "client-under-test.command",
+            "give a program and its arguments, e.g. [\"python3\", \"client.py\", \"{addr}\"]",
+        ));
     }
     if let Some(p) = &c.stdout_match {
         regex::Regex::new(p)
-            .map_err(|e| format!("key `client-under-test.stdout-match`: not a regular expression: {e}"))?;
+            .map_err(|e| InvalidKey::new("client-under-test.stdout-match", format!("not a regular expression: {e}")))?;
     }
     if c.timeout.is_zero() {
-        return Err("key `client-under-test.timeout`: must be more than 0".into());
+        return Err(InvalidKey::new("client-under-test.timeout", "must be more than 0"));
     }
     if !s.client.messages.is_empty() || s.client.generate.is_some() {
-        return Err("key `client.messages`: a scenario with [client-under-test] runs that program instead of framelab's client; drop the [client] messages".into());
+        return Err(InvalidKey::new(
+            "client.messages",
+            "a scenario with [client-under-test] runs that program instead of framelab's client; drop the [client] messages",
+        ));
     }
     Ok(())
 }

@@ -40,10 +40,18 @@ pub const HANDLERS: &[(&str, &str)] = &[
     ("silent", "no reply"),
 ];
 
-impl FromStr for Handler {
-    type Err = String;
+/// A handler name that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown handler {name:?}: expected one of {}", HANDLERS.iter().map(|h| h.0).collect::<Vec<_>>().join(", "))]
+pub struct UnknownHandler {
+    /// The name given.
+    pub name: String,
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FromStr for Handler {
+    type Err = UnknownHandler;
+
+    fn from_str(s: &str) -> Result<Self, UnknownHandler> {
         Ok(match s {
             "echo" => Handler::Echo,
             "upper" => Handler::Upper,
@@ -51,10 +59,7 @@ impl FromStr for Handler {
             "digest" => Handler::Digest,
             "files" => Handler::Files,
             "silent" | "none" => Handler::Silent,
-            o => {
-                let names: Vec<_> = HANDLERS.iter().map(|h| h.0).collect();
-                return Err(format!("unknown handler {o:?}: expected one of {}", names.join(", ")));
-            }
+            o => return Err(UnknownHandler { name: o.to_owned() }),
         })
     }
 }
@@ -113,30 +118,60 @@ impl Handler {
 /// Resolves `name` inside `root`, refusing anything that could leave it:
 /// absolute paths, `..`, drive prefixes, empty names, and symlinks that
 /// point outside.
-pub fn resolve_in_root(root: &Path, name: &str) -> Result<PathBuf, String> {
+pub fn resolve_in_root(root: &Path, name: &str) -> Result<PathBuf, FileRefusal> {
+    let named = |why: fn(String) -> FileRefusal| why(name.to_owned());
     if name.is_empty() {
-        return Err("empty file name".into());
+        return Err(FileRefusal::Empty);
     }
     if name.contains('\0') {
-        return Err("file name contains a NUL byte".into());
+        return Err(FileRefusal::Nul);
     }
     let rel = Path::new(name);
     for c in rel.components() {
         match c {
             Component::Normal(_) | Component::CurDir => {}
-            Component::ParentDir => return Err(format!("{name:?} contains `..`")),
-            Component::RootDir | Component::Prefix(_) => return Err(format!("{name:?} is an absolute path")),
+            Component::ParentDir => return Err(named(FileRefusal::ParentDir)),
+            Component::RootDir | Component::Prefix(_) => return Err(named(FileRefusal::Absolute)),
         }
     }
-    let root = root.canonicalize().map_err(|e| format!("root directory: {e}"))?;
-    let full = root.join(rel).canonicalize().map_err(|_| format!("no such file: {name:?}"))?;
+    let root = root.canonicalize().map_err(|e| FileRefusal::Root(e.to_string()))?;
+    let full = root.join(rel).canonicalize().map_err(|_| named(FileRefusal::NoSuchFile))?;
     if !full.starts_with(&root) {
-        return Err(format!("{name:?} leaves the root directory"));
+        return Err(named(FileRefusal::LeavesRoot));
     }
     if !full.is_file() {
-        return Err(format!("{name:?} is not a file"));
+        return Err(named(FileRefusal::NotAFile));
     }
     Ok(full)
+}
+
+/// Why the files handler refuses a name ([`resolve_in_root`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileRefusal {
+    /// No name.
+    #[error("empty file name")]
+    Empty,
+    /// A NUL byte in the name.
+    #[error("file name contains a NUL byte")]
+    Nul,
+    /// A `..` component.
+    #[error("{0:?} contains `..`")]
+    ParentDir(String),
+    /// An absolute path or drive prefix.
+    #[error("{0:?} is an absolute path")]
+    Absolute(String),
+    /// The root directory cannot be resolved.
+    #[error("root directory: {0}")]
+    Root(String),
+    /// Nothing of that name.
+    #[error("no such file: {0:?}")]
+    NoSuchFile(String),
+    /// A symlink or path that resolves outside the root.
+    #[error("{0:?} leaves the root directory")]
+    LeavesRoot(String),
+    /// A directory or other non-file.
+    #[error("{0:?} is not a file")]
+    NotAFile(String),
 }
 
 fn serve_file(msg: &[u8], root: Option<&Path>, max_file: usize) -> Reply {
@@ -150,7 +185,7 @@ fn serve_file(msg: &[u8], root: Option<&Path>, max_file: usize) -> Reply {
     let name = name.trim();
     let path = match resolve_in_root(root, name) {
         Ok(p) => p,
-        Err(e) => return Reply::Refused(e),
+        Err(e) => return Reply::Refused(e.to_string()),
     };
     match std::fs::metadata(&path) {
         Ok(m) if m.len() > max_file as u64 => {
