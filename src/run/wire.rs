@@ -53,7 +53,7 @@ pub struct Span {
     /// Bytes it covers, framing included.
     pub len: u64,
     /// The message's own bytes as text, like `sent` (bytes that are not
-    /// UTF-8 become U+FFFD; cut at [`TEXT_BYTES`] with its length:
+    /// UTF-8 become U+FFFD; cut at `TEXT_BYTES` (32) with its length:
     /// `abc... (900 bytes)`).
     pub text: String,
 }
@@ -103,9 +103,9 @@ pub struct Wire {
     pub replies: Vec<Span>,
     /// What each sync of the plan saw (the sync view).
     pub syncs: Vec<SyncPoint>,
-    /// The first [`HEAD_BYTES`] of the sent stream, hex.
+    /// The first `HEAD_BYTES` (256) of the sent stream, hex.
     pub head: String,
-    /// The last [`TAIL_BYTES`] of the sent stream after the head, hex.
+    /// The last `TAIL_BYTES` (64) of the sent stream after the head, hex.
     pub tail: String,
 }
 

@@ -217,10 +217,10 @@ fn validate_response(s: &Scenario) -> Result<(), InvalidKey> {
     Ok(())
 }
 
-fn validate_answers(s: &Scenario, answers: &[crate::judge::protocol::Answer]) -> Result<(), InvalidKey> {
+fn validate_answers(s: &Scenario, answers: &[super::answer::Answer]) -> Result<(), InvalidKey> {
+    use super::answer::AnswerProtocol;
     use super::model::ResponseExpect;
     use crate::framing::FramingSpec;
-    use crate::judge::protocol::AnswerProtocol;
     let r = &s.response;
     if r.replies.is_some() || r.pattern.is_some() || r.bytes.is_some() || r.expect != ResponseExpect::None {
         return Err(InvalidKey::new(

@@ -1,10 +1,12 @@
-//! Scenarios: the file format ([`model`]), loading with located errors
+//! Scenarios: the file format ([`model`], with the protocol replies a
+//! scenario expects in [`answer`]), loading with located errors
 //! ([`load`]), the built-in suite ([`embedded`]) and where a run's files
 //! come from ([`source`]), and a scenario made concrete from its seed
 //! ([`plan`]).
 //! Running one is [`crate::run`]'s job; judging what happened is
 //! [`crate::judge`]'s.
 
+pub mod answer;
 pub mod embedded;
 pub mod load;
 pub mod model;

@@ -464,9 +464,9 @@ pub struct ResponseSection {
     #[serde(default, rename = "match")]
     pub pattern: Option<String>,
     /// RESP or HTTP replies: what each request must be answered with, one
-    /// per message, in order ([`crate::judge::protocol`]).
+    /// per message, in order ([`super::answer`], judged by `judge::protocol`).
     #[serde(default)]
-    pub answers: Option<Vec<crate::judge::protocol::Answer>>,
+    pub answers: Option<Vec<super::answer::Answer>>,
     /// Raw replies: the total bytes that must come back.
     #[serde(default, deserialize_with = "de_opt_size")]
     pub bytes: Option<usize>,
