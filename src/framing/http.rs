@@ -572,139 +572,163 @@ fn body_headers(headers: &[httparse::Header<'_>]) -> Result<BodyHeaders, HttpErr
     Ok((length, coding))
 }
 
+/// What one step of [`HttpCodec::decode`] found.
+enum Step {
+    /// A whole message ends at this offset.
+    End(usize),
+    /// The phase moved on; go on with the bytes there are.
+    Next,
+    /// Wait for more bytes.
+    More,
+    /// A tunnel opened (`CONNECT`, `101`): hand over the head alone.
+    TunnelHead(usize),
+}
+
+impl HttpCodec {
+    /// The message ends at `end`, once that many bytes are in: reserves
+    /// only what is missing of a body known to fit.
+    fn wait_for(src: &mut BytesMut, end: usize) -> Step {
+        if src.len() < end {
+            src.reserve(end - src.len());
+            return Step::More;
+        }
+        Step::End(end)
+    }
+
+    /// Finds and parses the head, then picks how the body is read.
+    fn head_step(&mut self, src: &BytesMut) -> Result<Step, HttpError> {
+        let Some(head_len) = self.find_head_end(src)? else { return Ok(Step::More) };
+        self.head_len = head_len;
+        self.pos = head_len;
+        match self.parse_head(&src[..head_len])? {
+            Body::None => return Ok(Step::End(head_len)),
+            Body::Tunnel => {
+                self.phase = Phase::Tunnel;
+                self.pos = 0;
+                return Ok(Step::TunnelHead(head_len));
+            }
+            Body::ToEof => self.phase = Phase::ToEof,
+            Body::Chunked => self.phase = Phase::ChunkLine { start: head_len },
+            Body::Length(n) => {
+                if n > self.format.max as u64 {
+                    return Err(HttpError::BodyTooLarge { needed: n, max: self.format.max });
+                }
+                self.phase = Phase::Fixed { end: head_len + n as usize };
+            }
+        }
+        Ok(Step::Next)
+    }
+
+    /// Reads one chunk-size line starting at `start`.
+    fn chunk_line_step(&mut self, src: &BytesMut, start: usize) -> Result<Step, HttpError> {
+        let window = self.body_limit().min(start + CHUNK_LINE_MAX);
+        let limit = src.len().min(window);
+        let from = self.pos.min(limit);
+        let found = memchr::memchr(b'\n', &src[from..limit]);
+        self.scanned += (found.map_or(limit, |i| from + i + 1) - from) as u64;
+        let Some(i) = found else {
+            if src.len() < window {
+                self.pos = limit;
+                return Ok(Step::More);
+            }
+            return Err(if window == self.body_limit() {
+                self.body_past_max()
+            } else {
+                HttpError::ChunkLineTooLong { offset: start, max: CHUNK_LINE_MAX }
+            });
+        };
+        let nl = from + i;
+        if nl == start || src[nl - 1] != b'\r' {
+            return Err(HttpError::BadChunkSize { offset: start, line: shown(&src[start..nl]) });
+        }
+        let size = Self::chunk_size(&src[start..nl - 1], start)?;
+        self.pos = nl + 1;
+        if size == 0 {
+            self.phase = Phase::Trailers { section: self.pos, line: self.pos };
+            return Ok(Step::Next);
+        }
+        let needed = ((self.pos - self.head_len) as u64).saturating_add(size).saturating_add(2);
+        if needed > self.format.max as u64 {
+            return Err(HttpError::BodyTooLarge { needed, max: self.format.max });
+        }
+        self.phase = Phase::ChunkData { end: self.head_len + needed as usize };
+        Ok(Step::Next)
+    }
+
+    /// Waits for a chunk's data and checks the CRLF after it.
+    fn chunk_data_step(&mut self, src: &mut BytesMut, end: usize) -> Result<Step, HttpError> {
+        if let Step::More = Self::wait_for(src, end) {
+            return Ok(Step::More);
+        }
+        self.scanned += 2;
+        if &src[end - 2..end] != b"\r\n" {
+            return Err(HttpError::BadChunkEnd { offset: end - 2 });
+        }
+        self.pos = end;
+        self.phase = Phase::ChunkLine { start: end };
+        Ok(Step::Next)
+    }
+
+    /// Reads trailer lines up to the empty one that ends the message.
+    fn trailers_step(&mut self, src: &BytesMut, section: usize, line: usize) -> Result<Step, HttpError> {
+        let window = self.body_limit();
+        let limit = src.len().min(window);
+        let from = self.pos.min(limit);
+        let found = memchr::memchr(b'\n', &src[from..limit]);
+        self.scanned += (found.map_or(limit, |i| from + i + 1) - from) as u64;
+        let Some(i) = found else {
+            if src.len() < window {
+                self.pos = limit;
+                return Ok(Step::More);
+            }
+            return Err(self.body_past_max());
+        };
+        let nl = from + i;
+        self.pos = nl + 1;
+        if !(nl == line + 1 && src[line] == b'\r') {
+            self.phase = Phase::Trailers { section, line: nl + 1 };
+            return Ok(Step::Next);
+        }
+        // The empty line: the message ends here.
+        if line > section {
+            let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let ok = match httparse::parse_headers(&src[section..nl + 1], &mut fields) {
+                Ok(httparse::Status::Complete((n, _))) if n == nl + 1 - section => Ok(()),
+                Ok(_) => Err("not a list of fields".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(reason) = ok {
+                return Err(HttpError::BadTrailers { offset: section, reason });
+            }
+        }
+        Ok(Step::End(nl + 1))
+    }
+}
+
 impl Decoder for HttpCodec {
     type Item = BytesMut;
     type Error = HttpError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, HttpError> {
         let end = loop {
-            match self.phase {
+            let step = match self.phase {
                 Phase::Failed => return Err(HttpError::Failed),
-                Phase::Head => {
-                    let head_len = match self.find_head_end(src) {
-                        Ok(Some(n)) => n,
-                        Ok(None) => return Ok(None),
-                        Err(e) => return self.fail(e),
-                    };
-                    self.head_len = head_len;
-                    self.pos = head_len;
-                    let body = match self.parse_head(&src[..head_len]) {
-                        Ok(b) => b,
-                        Err(e) => return self.fail(e),
-                    };
-                    match body {
-                        Body::None => break head_len,
-                        Body::Tunnel => {
-                            self.phase = Phase::Tunnel;
-                            self.pos = 0;
-                            return Ok(Some(src.split_to(head_len)));
-                        }
-                        Body::ToEof => self.phase = Phase::ToEof,
-                        Body::Chunked => self.phase = Phase::ChunkLine { start: head_len },
-                        Body::Length(n) => {
-                            if n > self.format.max as u64 {
-                                return self.fail(HttpError::BodyTooLarge { needed: n, max: self.format.max });
-                            }
-                            self.phase = Phase::Fixed { end: head_len + n as usize };
-                        }
-                    }
-                }
-                Phase::Fixed { end } => {
-                    if src.len() < end {
-                        // Only what is missing of a body known to fit.
-                        src.reserve(end - src.len());
-                        return Ok(None);
-                    }
-                    break end;
-                }
-                Phase::ChunkLine { start } => {
-                    let window = self.body_limit().min(start + CHUNK_LINE_MAX);
-                    let limit = src.len().min(window);
-                    let from = self.pos.min(limit);
-                    let found = memchr::memchr(b'\n', &src[from..limit]);
-                    self.scanned += (found.map_or(limit, |i| from + i + 1) - from) as u64;
-                    let Some(i) = found else {
-                        if src.len() < window {
-                            self.pos = limit;
-                            return Ok(None);
-                        }
-                        return self.fail(if window == self.body_limit() {
-                            self.body_past_max()
-                        } else {
-                            HttpError::ChunkLineTooLong { offset: start, max: CHUNK_LINE_MAX }
-                        });
-                    };
-                    let nl = from + i;
-                    if nl == start || src[nl - 1] != b'\r' {
-                        return self.fail(HttpError::BadChunkSize { offset: start, line: shown(&src[start..nl]) });
-                    }
-                    let size = match Self::chunk_size(&src[start..nl - 1], start) {
-                        Ok(s) => s,
-                        Err(e) => return self.fail(e),
-                    };
-                    self.pos = nl + 1;
-                    if size == 0 {
-                        self.phase = Phase::Trailers { section: self.pos, line: self.pos };
-                        continue;
-                    }
-                    let needed = ((self.pos - self.head_len) as u64).saturating_add(size).saturating_add(2);
-                    if needed > self.format.max as u64 {
-                        return self.fail(HttpError::BodyTooLarge { needed, max: self.format.max });
-                    }
-                    self.phase = Phase::ChunkData { end: self.head_len + needed as usize };
-                }
-                Phase::ChunkData { end } => {
-                    if src.len() < end {
-                        src.reserve(end - src.len());
-                        return Ok(None);
-                    }
-                    self.scanned += 2;
-                    if &src[end - 2..end] != b"\r\n" {
-                        return self.fail(HttpError::BadChunkEnd { offset: end - 2 });
-                    }
-                    self.pos = end;
-                    self.phase = Phase::ChunkLine { start: end };
-                }
-                Phase::Trailers { section, line } => {
-                    let window = self.body_limit();
-                    let limit = src.len().min(window);
-                    let from = self.pos.min(limit);
-                    let found = memchr::memchr(b'\n', &src[from..limit]);
-                    self.scanned += (found.map_or(limit, |i| from + i + 1) - from) as u64;
-                    let Some(i) = found else {
-                        if src.len() < window {
-                            self.pos = limit;
-                            return Ok(None);
-                        }
-                        return self.fail(self.body_past_max());
-                    };
-                    let nl = from + i;
-                    self.pos = nl + 1;
-                    if !(nl == line + 1 && src[line] == b'\r') {
-                        self.phase = Phase::Trailers { section, line: nl + 1 };
-                        continue;
-                    }
-                    // The empty line: the message ends here.
-                    if line > section {
-                        let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-                        let ok = match httparse::parse_headers(&src[section..nl + 1], &mut fields) {
-                            Ok(httparse::Status::Complete((n, _))) if n == nl + 1 - section => Ok(()),
-                            Ok(_) => Err("not a list of fields".to_string()),
-                            Err(e) => Err(e.to_string()),
-                        };
-                        if let Err(reason) = ok {
-                            return self.fail(HttpError::BadTrailers { offset: section, reason });
-                        }
-                    }
-                    break nl + 1;
-                }
+                Phase::Head => self.head_step(src),
+                Phase::Fixed { end } => Ok(Self::wait_for(src, end)),
+                Phase::ChunkLine { start } => self.chunk_line_step(src, start),
+                Phase::ChunkData { end } => self.chunk_data_step(src, end),
+                Phase::Trailers { section, line } => self.trailers_step(src, section, line),
                 Phase::ToEof | Phase::Tunnel => {
                     let limit = if self.phase == Phase::Tunnel { self.format.max } else { self.body_limit() };
-                    if src.len() > limit {
-                        return self.fail(self.body_past_max());
-                    }
-                    return Ok(None);
+                    if src.len() > limit { Err(self.body_past_max()) } else { Ok(Step::More) }
                 }
+            };
+            match step {
+                Ok(Step::End(end)) => break end,
+                Ok(Step::Next) => {}
+                Ok(Step::More) => return Ok(None),
+                Ok(Step::TunnelHead(n)) => return Ok(Some(src.split_to(n))),
+                Err(e) => return self.fail(e),
             }
         };
         self.phase = Phase::Head;
