@@ -156,24 +156,27 @@ impl RunArgs {
         reporters
     }
 
-    /// Runs the scenarios and reports.
-    pub fn run(self) -> anyhow::Result<i32> {
-        if let Some(t) = self.target
-            && !crate::net::is_loopback(&t)
-        {
+    /// Refuses a `--target` that is not on loopback or does not accept
+    /// connections (a setup error, not a verdict of every scenario).
+    fn target_usable(&self) -> bool {
+        let Some(t) = self.target else { return true };
+        if !crate::net::is_loopback(&t) {
             eprintln!(
                 "error: --target {t} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
             );
-            return Ok(2);
+            return false;
         }
-        if let Some(t) = self.target {
-            // A target that refuses connections is a setup error, not a
-            // verdict of every scenario.
-            let probe = std::net::TcpStream::connect_timeout(&t, std::time::Duration::from_secs(2));
-            if let Err(e) = probe {
-                eprintln!("error: cannot connect to {t}: {e}");
-                return Ok(2);
-            }
+        if let Err(e) = std::net::TcpStream::connect_timeout(&t, std::time::Duration::from_secs(2)) {
+            eprintln!("error: cannot connect to {t}: {e}");
+            return false;
+        }
+        true
+    }
+
+    /// Runs the scenarios and reports.
+    pub fn run(self) -> anyhow::Result<i32> {
+        if !self.target_usable() {
+            return Ok(2);
         }
         let scenarios = match self.scenarios() {
             Ok((s, origin)) if s.is_empty() => {
@@ -198,36 +201,25 @@ impl RunArgs {
         for r in reporters.iter_mut() {
             r.event(&RunEvent::RunStarted { count })?;
         }
-        let bar = if std::io::stderr().is_terminal() {
-            let b = indicatif::ProgressBar::new(count as u64);
-            b.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} scenarios {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            Some(b)
-        } else {
-            None
-        };
+        let bar = progress_bar(count);
         let opts = RunOptions { seed: self.seed, target: self.target };
         let started = Instant::now();
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let mut io_error = None;
         let suite = run::run_suite(scenarios, opts, self.jobs, |r| {
-            if let Some(b) = &bar {
-                b.inc(1);
-                b.suspend(|| {
-                    for rep in reporters.iter_mut() {
-                        if let Err(e) = rep.event(&RunEvent::ScenarioFinished { result: r }) {
-                            io_error.get_or_insert(e);
-                        }
-                    }
-                });
-            } else {
+            let mut report = || {
                 for rep in reporters.iter_mut() {
                     if let Err(e) = rep.event(&RunEvent::ScenarioFinished { result: r }) {
                         io_error.get_or_insert(e);
                     }
                 }
+            };
+            match &bar {
+                Some(b) => {
+                    b.inc(1);
+                    b.suspend(report);
+                }
+                None => report(),
             }
         });
         // Ctrl-C (or SIGTERM): kill every spawned target and client under
@@ -263,6 +255,19 @@ impl RunArgs {
         }
         Ok(if failed == 0 { 0 } else { 1 })
     }
+}
+
+/// A progress bar on stderr when it is a terminal.
+fn progress_bar(count: usize) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new(count as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} scenarios {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(b)
 }
 
 #[cfg(test)]
