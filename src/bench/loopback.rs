@@ -84,7 +84,7 @@ use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::Decoder;
 
-use super::codec::{INITIAL_CAPACITY, MAX_MESSAGE, RAW, READ_SIZE, Subject, Workload};
+use super::codec::{INITIAL_CAPACITY, MAX_MESSAGE, READ_SIZE, Subject, Workload};
 use crate::framing::handshake::{MAX_READY_LINE, START, check_start, parse_ready, ready_line};
 use crate::framing::{DelimiterCodec, JsonHeaderCodec, LengthPrefixCodec, NaiveCodec};
 
@@ -111,10 +111,14 @@ pub const CONNECT_LIMIT: Duration = Duration::from_secs(5);
 /// The request line the handshake client sends for each message.
 const HANDSHAKE_REQUEST: &[u8] = b"m\n";
 
-/// One row of the loopback comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One row of the loopback comparison; [`Row::VARIANTS`] lists every
+/// row in table order (the ceiling, the framings, then the two
+/// workarounds), and the strum names are the row names in reports and JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::VariantArray, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Row {
-    /// The payload with no framing, read and discarded: the ceiling.
+    /// The payload with no framing, read and discarded: the ceiling
+    /// ([`RAW`](super::codec::RAW)).
     Raw,
     /// framelab's length-prefix codec, `u32be`.
     LengthPrefix,
@@ -128,31 +132,19 @@ pub enum Row {
     /// Seed 002's `Ready|N` / `Start` handshake, one message at a time.
     Handshake,
     /// Seed 001's `sleep(0.1)` between sends (B9), over a naive stream.
+    #[strum(serialize = "sleep-100ms")]
     Sleep,
 }
 
 impl Row {
-    /// Every row, in table order: the ceiling, the framings, then the two
-    /// workarounds.
-    pub const ALL: [Row; 7] =
-        [Row::Raw, Row::LengthPrefix, Row::Delimiter, Row::Naive, Row::JsonHeader, Row::Handshake, Row::Sleep];
-
     /// The row name in reports and JSON.
     pub fn name(self) -> &'static str {
-        match self {
-            Row::Raw => RAW,
-            Row::LengthPrefix => "length-prefix",
-            Row::Delimiter => "delimiter",
-            Row::Naive => "naive",
-            Row::JsonHeader => "json-header",
-            Row::Handshake => "handshake",
-            Row::Sleep => "sleep-100ms",
-        }
+        self.into()
     }
 
     /// The row named `name`, if any.
     pub fn from_name(name: &str) -> Option<Row> {
-        Row::ALL.into_iter().find(|r| r.name() == name)
+        name.parse().ok()
     }
 
     /// The rows this one is compared with: `raw` for every framing; the
@@ -634,14 +626,17 @@ async fn handshake_server(mut s: TcpStream, size: usize) {
 
 #[cfg(test)]
 mod tests {
+    use strum::VariantArray;
+
     use super::*;
+    use crate::bench::codec::RAW;
 
     #[test]
     fn every_row_carries_its_messages_at_small_and_large_sizes_on_one_or_two_threads() {
         for ends in [Ends::OneThread, Ends::TwoThreads] {
             let lb = Loopback::with_ends(ends).unwrap();
             for size in [64, 70_000] {
-                for row in Row::ALL {
+                for row in Row::VARIANTS.iter().copied() {
                     if row == Row::Sleep && size != 64 {
                         continue;
                     }
@@ -664,7 +659,7 @@ mod tests {
 
     #[test]
     fn row_names_round_trip_and_baselines_are_other_rows() {
-        for r in Row::ALL {
+        for r in Row::VARIANTS.iter().copied() {
             assert_eq!(Row::from_name(r.name()), Some(r));
             assert!(!r.baselines().contains(&r));
         }

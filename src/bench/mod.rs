@@ -50,6 +50,7 @@ use self::codec::{Subject, Workload};
 pub use self::loopback::Ends;
 use self::loopback::{Link, Loopback, Row};
 use crate::units::Size;
+use strum::VariantArray;
 
 /// A kind of comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -164,7 +165,7 @@ pub enum BenchError {
 }
 
 /// Runs one mode and returns its rows, size by size, in [`Subject::ALL`]
-/// (codec) or [`Row::ALL`] (loopback) order within a size. `progress` is
+/// (codec) or [`Row::VARIANTS`] (loopback) order within a size. `progress` is
 /// called after every timed step.
 ///
 /// # Errors
@@ -184,7 +185,7 @@ pub fn run(
 pub fn row_names(mode: Mode) -> Vec<&'static str> {
     match mode {
         Mode::Codec => Subject::ALL.iter().map(|s| s.name()).collect(),
-        Mode::Loopback => Row::ALL.iter().map(|r| r.name()).collect(),
+        Mode::Loopback => Row::VARIANTS.iter().map(|r| r.name()).collect(),
     }
 }
 
@@ -286,7 +287,7 @@ fn run_loopback(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Res
     let fail = |what: String| move |source| BenchError::Io { mode, what, source };
     let rounds = settings.rounds.max(1);
     let sleep_rounds = rounds.min(SLEEP_ROUNDS);
-    let per_size = Row::ALL.len() + (Row::ALL.len() - 1) * rounds + sleep_rounds;
+    let per_size = Row::VARIANTS.len() + (Row::VARIANTS.len() - 1) * rounds + sleep_rounds;
     let total = (settings.sizes.len() * per_size) as u64;
     let mut done = 0;
     let mut step = |label: String, progress: &mut dyn FnMut(&Progress)| {
@@ -297,7 +298,7 @@ fn run_loopback(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Res
     let mut rows = Vec::new();
     for &size in &settings.sizes {
         let mut cells: Vec<(Link<'_>, u64, Vec<f64>)> = Vec::new();
-        for row in Row::ALL {
+        for row in Row::VARIANTS.iter().copied() {
             let label = format!("{:#} {}", Size(size), row.name());
             let mut link = lb.link(row, size).map_err(fail(label.clone()))?;
             let units = match row {
@@ -319,7 +320,7 @@ fn run_loopback(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Res
                 step(label, progress);
             }
         }
-        cells.sort_by_key(|(link, _, _)| Row::ALL.iter().position(|r| *r == link.row()));
+        cells.sort_by_key(|(link, _, _)| Row::VARIANTS.iter().position(|r| *r == link.row()));
         for (link, _, samples) in cells {
             let secs = median(&samples).max(f64::MIN_POSITIVE);
             rows.push(BenchResult {
