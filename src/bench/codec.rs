@@ -27,8 +27,8 @@
 //! use framelab::bench::codec::{Subject, Workload};
 //!
 //! let w = Workload::with_stream_bytes(Subject::LengthPrefix, 64, 4096);
-//! let (frames, bytes) = w.decode();
-//! assert_eq!((frames, bytes), (w.messages(), w.payload_bytes()));
+//! let got = w.decode();
+//! assert_eq!((got.items, got.bytes), (w.messages(), w.payload_bytes()));
 //! ```
 
 use std::cell::RefCell;
@@ -90,6 +90,15 @@ pub enum Subject {
     TokioLines,
     /// tokio-util's `AnyDelimiterCodec` with `\n`.
     TokioAnyDelimiter,
+}
+
+/// What one decode of a workload's stream gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoded {
+    /// Items decoded (`raw` counts none; `naive` one per read piece).
+    pub items: usize,
+    /// Payload bytes decoded.
+    pub bytes: usize,
 }
 
 impl Subject {
@@ -243,13 +252,13 @@ impl Workload {
         &self.wire
     }
 
-    /// Decodes the whole stream in [`READ_SIZE`] reads; returns (items,
-    /// payload bytes) decoded. `raw` returns no items; `naive` returns one
+    /// Decodes the whole stream in [`READ_SIZE`] reads; returns the items
+    /// and payload bytes decoded. `raw` returns no items; `naive` returns one
     /// per `read_size` bytes or per read, whichever is shorter.
     ///
     /// # Panics
     /// If a decoder fails or leaves bytes behind (the stream is valid).
-    pub fn decode(&self) -> (usize, usize) {
+    pub fn decode(&self) -> Decoded {
         self.decode_reads(std::iter::repeat(READ_SIZE))
     }
 
@@ -258,12 +267,12 @@ impl Workload {
     ///
     /// # Panics
     /// As [`Workload::decode`], and if `plan` is empty or holds a 0.
-    pub fn decode_with(&self, plan: &[usize]) -> (usize, usize) {
+    pub fn decode_with(&self, plan: &[usize]) -> Decoded {
         assert!(!plan.is_empty() && !plan.contains(&0), "a read plan needs sizes of at least 1");
         self.decode_reads(plan.iter().copied().cycle())
     }
 
-    fn decode_reads(&self, reads: impl Iterator<Item = usize>) -> (usize, usize) {
+    fn decode_reads(&self, reads: impl Iterator<Item = usize>) -> Decoded {
         let wire = &self.wire[..];
         let buf = &mut *self.buf.borrow_mut();
         let got = match self.subject {
@@ -289,7 +298,7 @@ impl Workload {
         let exact = !matches!(self.subject, Subject::Raw | Subject::Naive);
         assert_eq!(got.1, self.payload_bytes(), "{} decoded the wrong stream", self.subject.name());
         assert!(!exact || got.0 == self.messages(), "{} decoded {} messages", self.subject.name(), got.0);
-        got
+        Decoded { items: got.0, bytes: got.1 }
     }
 
     /// Encodes every message into `dst` (appending); returns the payload

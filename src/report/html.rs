@@ -261,7 +261,7 @@ fn fx(v: f64) -> String {
 /// The stream's bytes as text: each byte on its axis position when the
 /// stream is short, else head and tail with the middle elided.
 fn byte_text(axis: &Axis, w: &Wire, y: f64) -> Markup {
-    let (head, gap, tail) = w.kept_bytes();
+    let crate::run::KeptBytes { head, left_out: gap, tail } = w.kept_bytes();
     let total = w.plan_bytes;
     let cell =
         |b: u8| if (0x20..0x7f).contains(&b) { ((b as char).to_string(), false) } else { (format!("{b:02x}"), true) };

@@ -30,7 +30,7 @@ use crate::target::TargetError;
 pub use result::ScenarioResult;
 use stage::{Stage, scenario_dir};
 use still_serving::check_still_serving;
-pub use wire::{Chunk, Span, SyncPoint, Wire};
+pub use wire::{Chunk, KeptBytes, Span, SyncPoint, Wire};
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]

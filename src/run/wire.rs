@@ -199,11 +199,22 @@ impl Wire {
     }
 
     /// The sent stream's kept bytes: head, how many are left out, tail.
-    pub fn kept_bytes(&self) -> (Vec<u8>, u64, Vec<u8>) {
+    pub fn kept_bytes(&self) -> KeptBytes {
         let head = hex::decode(&self.head).unwrap_or_default();
         let tail = hex::decode(&self.tail).unwrap_or_default();
         let total = self.plan_bytes;
-        let gap = total.saturating_sub((head.len() + tail.len()) as u64);
-        (head, gap, tail)
+        let left_out = total.saturating_sub((head.len() + tail.len()) as u64);
+        KeptBytes { head, left_out, tail }
     }
+}
+
+/// The bytes of the sent stream a [`Wire`] keeps ([`Wire::kept_bytes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptBytes {
+    /// The first bytes.
+    pub head: Vec<u8>,
+    /// How many bytes between head and tail are left out.
+    pub left_out: u64,
+    /// The last bytes.
+    pub tail: Vec<u8>,
 }
