@@ -241,6 +241,11 @@ impl Seeds {
     }
 }
 
+/// The index of every fuzz preset.
+fn presets() -> std::ops::Range<usize> {
+    0..FUZZ_PRESETS.len()
+}
+
 /// `n` bytes of `x`.
 fn filler(n: usize) -> Vec<u8> {
     vec![b'x'; n]
@@ -273,7 +278,7 @@ fn decode_delimiter_seeds(seeds: &mut Seeds) {
 
 fn decode_length_prefix_seeds(seeds: &mut Seeds) {
     let s = Strategy::LengthPrefix;
-    for p in 0..FUZZ_PRESETS.len() {
+    for p in presets() {
         for incl in [false, true] {
             let c = config(p, incl);
             let l = preset_label(c, "incl");
@@ -305,7 +310,7 @@ fn decode_length_prefix_seeds(seeds: &mut Seeds) {
 
 fn decode_json_header_seeds(seeds: &mut Seeds) {
     let s = Strategy::JsonHeader;
-    for p in 0..FUZZ_PRESETS.len() {
+    for p in presets() {
         for lax in [false, true] {
             let c = config(p, lax);
             let l = preset_label(c, "if-present");
@@ -391,7 +396,7 @@ fn roundtrip_delimiter_seeds(seeds: &mut Seeds) {
 }
 
 fn roundtrip_length_prefix_seeds(seeds: &mut Seeds) {
-    for p in 0..FUZZ_PRESETS.len() {
+    for p in presets() {
         for incl in [false, true] {
             let c = config(p, incl);
             let messages =
@@ -402,7 +407,7 @@ fn roundtrip_length_prefix_seeds(seeds: &mut Seeds) {
 }
 
 fn roundtrip_json_header_seeds(seeds: &mut Seeds) {
-    for p in 0..FUZZ_PRESETS.len() {
+    for p in presets() {
         for lax in [false, true] {
             let c = config(p, lax);
             let messages = vec![b"hello".to_vec(), vec![], filler(FUZZ_MAX), filler(FUZZ_MAX + 1)];
@@ -444,7 +449,7 @@ fn chunking_delimiter_seeds(seeds: &mut Seeds) {
 
 fn chunking_length_prefix_seeds(seeds: &mut Seeds) {
     let s = Strategy::LengthPrefix;
-    for p in 0..FUZZ_PRESETS.len() {
+    for p in presets() {
         for incl in [false, true] {
             let c = config(p, incl);
             let l = preset_label(c, "incl");
@@ -475,7 +480,7 @@ fn chunking_length_prefix_seeds(seeds: &mut Seeds) {
 
 fn chunking_json_header_seeds(seeds: &mut Seeds) {
     let s = Strategy::JsonHeader;
-    for p in 0..FUZZ_PRESETS.len() {
+    for p in presets() {
         let c = config(p, p % 2 == 1);
         let l = preset_label(c, "if-present");
         let messages = vec![b"a".to_vec(), vec![]];
