@@ -111,7 +111,7 @@ pub const CONNECT_LIMIT: Duration = Duration::from_secs(5);
 /// The request line the handshake client sends for each message.
 const HANDSHAKE_REQUEST: &[u8] = b"m\n";
 
-/// One row of the loopback comparison; [`Row::VARIANTS`] lists every
+/// One row of the loopback comparison; `Row::VARIANTS` ([`strum::VariantArray`]) lists every
 /// row in table order (the ceiling, the framings, then the two
 /// workarounds), and the strum names are the row names in reports and JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::VariantArray, strum::IntoStaticStr, strum::EnumString)]
