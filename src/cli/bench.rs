@@ -10,6 +10,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::bench::{self, BenchResult, Ends, Mode, Settings};
 use crate::units::Size;
 
+/// Set (to anything), `framelab bench`, `soak` and `explore` shrink their
+/// workload to check that a command runs and prints every row, not to
+/// measure: bench times 1 round of 1 ms per row, soak caps each strategy at
+/// 24 hostile connections and 4 good clients of 3 messages, explore tries at
+/// most 20 variations (its replays and shrinking unchanged).
+pub const SMOKE_ENV: &str = "FRAMELAB_SMOKE";
+
 /// Options of `framelab bench`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -101,6 +108,13 @@ impl BenchArgs {
             settings.rounds = usize::from(r);
         }
         settings.ends = if self.loopback_threads == 2 { Ends::TwoThreads } else { Ends::OneThread };
+        if std::env::var_os(SMOKE_ENV).is_some() {
+            // tests/it/doc_commands.rs runs every documented bench command
+            // this way: every row and table, no meaningful figure.
+            settings.rounds = 1;
+            settings.round_time = std::time::Duration::from_millis(1);
+            eprintln!("{SMOKE_ENV} is set: 1 round of 1 ms per row; the figures mean nothing");
+        }
         let modes: &[Mode] = match self.mode {
             ModeArg::Codec => &[Mode::Codec],
             ModeArg::Loopback => &[Mode::Loopback],

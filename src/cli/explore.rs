@@ -66,7 +66,7 @@ pub struct ExploreArgs {
 
 impl ExploreArgs {
     /// Explores and reports.
-    pub fn run(self) -> anyhow::Result<i32> {
+    pub fn run(mut self) -> anyhow::Result<i32> {
         if let Some(t) = self.target
             && !crate::net::is_loopback(&t)
         {
@@ -80,6 +80,12 @@ impl ExploreArgs {
                 return Ok(2);
             }
         };
+        if std::env::var_os(super::bench::SMOKE_ENV).is_some() && !self.exhaustive && self.runs > 20 {
+            // tests/it/doc_commands.rs: the command runs, shrinks and
+            // replays as written, over fewer variations.
+            self.runs = 20;
+            eprintln!("{} is set: at most 20 runs", super::bench::SMOKE_ENV);
+        }
         let explorer = Explorer::new(sc, RunOptions { seed: None, target: self.target }).writing_to(self.out.clone());
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::new(if self.exhaustive { 0 } else { self.runs as u64 });

@@ -85,6 +85,11 @@ impl SoakArgs {
             cfg.messages = self.messages;
             cfg.concurrency = self.concurrency.max(1);
             cfg.idle_timeout = self.idle_timeout;
+            if std::env::var_os(super::bench::SMOKE_ENV).is_some() {
+                cfg.hostile = cfg.hostile.min(24);
+                cfg.good = cfg.good.min(4);
+                cfg.messages = cfg.messages.min(3);
+            }
             cfg.frame_timeout = self.frame_timeout;
             if self.format == Format::Human {
                 eprintln!("soaking {s}: {} hostile + {} good connections...", cfg.hostile, cfg.good);

@@ -11,6 +11,7 @@ mod bench_rows;
 mod blackbox_truth;
 mod cli_docs;
 mod codec_properties;
+mod doc_commands;
 mod embedded_suite;
 mod explore;
 mod external;
