@@ -129,9 +129,9 @@ pub enum Row {
     Naive,
     /// framelab's json-header codec with its defaults (sha256, verified).
     JsonHeader,
-    /// Seed 002's `Ready|N` / `Start` handshake, one message at a time.
+    /// The Ready|N tutorial's `Ready|N` / `Start` handshake, one message at a time.
     Handshake,
-    /// Seed 001's `sleep(0.1)` between sends (B9), over a naive stream.
+    /// The sleep-fix tutorial's `sleep(0.1)` between sends (B9), over a naive stream.
     #[strum(serialize = "sleep-100ms")]
     Sleep,
 }

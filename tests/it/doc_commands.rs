@@ -274,7 +274,7 @@ fn plan(cmd: &str, trycmd: &BTreeSet<String>) -> Option<Plan> {
     if excluded(cmd).is_some() {
         return Some(Plan::Excluded);
     }
-    let args = shlex::split(cmd)?;
+    let args = shell_words::split(cmd).ok()?;
     match (args.first().map(String::as_str), args.get(1).map(String::as_str)) {
         (Some("framelab"), Some("serve")) => Some(Plan::Serve),
         (Some("framelab"), Some("proxy")) => Some(Plan::Proxy),
@@ -383,7 +383,7 @@ impl Session {
     }
 
     fn serve(&mut self, cmd: &str) -> Result<(), String> {
-        let mut args = shlex::split(cmd).ok_or("unbalanced quotes")?;
+        let mut args = shell_words::split(cmd).ok().ok_or("unbalanced quotes")?;
         let mut fixed = None;
         if let Some(i) = args.iter().position(|a| a == "--addr") {
             let (v, p) = self.addr_arg(&args[i + 1], true);
@@ -399,7 +399,7 @@ impl Session {
     }
 
     fn proxy(&mut self, cmd: &str) -> Result<(), String> {
-        let mut args = shlex::split(cmd).ok_or("unbalanced quotes")?;
+        let mut args = shell_words::split(cmd).ok().ok_or("unbalanced quotes")?;
         let up = args.iter().position(|a| a == "--upstream").ok_or("no --upstream")?;
         let doc_up = args[up + 1].strip_prefix("127.0.0.1:").and_then(|p| p.parse::<u16>().ok());
         let upstream = match doc_up.and_then(|p| self.ports.get(&p)) {
@@ -439,7 +439,7 @@ impl Session {
     fn client(&mut self, cmd: &str) -> Result<String, String> {
         let i = self.last_serve.ok_or("a client with no `framelab serve` before it")?;
         let port = self.servers[i].port.to_string();
-        let mut args = shlex::split(cmd).ok_or("unbalanced quotes")?;
+        let mut args = shell_words::split(cmd).ok().ok_or("unbalanced quotes")?;
         let fixed: Vec<u16> = self.ports.keys().copied().collect();
         for a in &mut args {
             *a = a.replace("PORT", &port);
@@ -458,7 +458,7 @@ impl Session {
     }
 
     fn run(&mut self, cmd: &str, smoke: bool) -> Result<String, String> {
-        let args = shlex::split(cmd).ok_or("unbalanced quotes")?;
+        let args = shell_words::split(cmd).ok().ok_or("unbalanced quotes")?;
         let mut c = if args[0] == "framelab" {
             let mut c = Command::new(exe());
             c.args(&args[1..]);
