@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use framelab::run::{self, RunOptions};
 use framelab::scenario::{self, Scenario, Verdict};
@@ -215,7 +214,6 @@ fn targets_that_refuse_close_or_hang_get_a_verdict_and_the_run_goes_on() {
     let (refused, closer, silent, task) = rt.block_on(misbehaving_targets());
     let scenarios =
         vec![target_scenario(refused, "refuses"), target_scenario(closer, "closes"), target_scenario(silent, "hangs")];
-    let started = std::time::Instant::now();
     let results = rt.block_on(run::run_suite(scenarios, RunOptions::default(), 3, |_| {}));
     let verdicts: Vec<_> = results.iter().map(|r| (r.name.as_str(), r.verdict)).collect();
     assert_eq!(
@@ -224,7 +222,13 @@ fn targets_that_refuse_close_or_hang_get_a_verdict_and_the_run_goes_on() {
         "{:#?}",
         results.iter().map(|r| &r.detail).collect::<Vec<_>>()
     );
-    assert!(started.elapsed() < Duration::from_secs(5), "a verdict must come within the timeouts");
+    // Each verdict came from the client's own timeouts, not from the
+    // scenario's 5s deadline: the silent target's `hang` is its 300ms reply
+    // timeout, and the suite went on to judge every scenario.
+    for r in &results {
+        assert!(!r.detail.contains("deadline"), "{}: {}", r.name, r.detail);
+    }
+    assert!(results[2].detail.contains("within 300ms"), "{}", results[2].detail);
     task.abort();
 }
 
