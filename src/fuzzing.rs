@@ -82,20 +82,113 @@ pub fn resp_format(config: u8) -> RespFormat {
     RespFormat { max: FUZZ_MAX, depth: 1 + config as usize % 8 }
 }
 
+/// The layout of a `decode_*` and `bare_*` input: config byte, chunk size
+/// (1 to 256), stream.
+fn decode_input(data: &[u8]) -> Option<(u8, usize, &[u8])> {
+    match data {
+        [c, k, rest @ ..] => Some((*c, 1 + *k as usize, rest)),
+        _ => None,
+    }
+}
+
 /// `decode_*`: arbitrary bytes fed in arbitrary chunks. The first byte
 /// picks the codec's knobs, the second the chunk size; the decoder must not
 /// panic, must never leave more than maximum + framing + one chunk
-/// buffered, and every frame must be within the maximum.
+/// buffered, every frame must be within the maximum, the frames must not
+/// add up to more bytes than were fed, and after an error that puts the
+/// stream out of step the codec must stay failed.
+///
+/// A streaming oracle ([`check::bounded_stream`]): frames are checked and
+/// dropped as they come, so the target runs near the speed of a bare
+/// decode loop ([`bare`]).
 pub fn decode(strategy: Strategy, data: &[u8]) {
-    let (config, chunk, data) = match data {
-        [c, k, rest @ ..] => (*c, 1 + *k as usize, rest),
-        _ => return,
-    };
-    let codec = codec(strategy, config);
-    let max = codec.max_message();
-    let bound = max + codec.max_overhead() + chunk;
-    if let Err(e) = check::bounded_buffering(codec, data, chunk, bound, max) {
-        panic!("{strategy:?} config {config}: {e}");
+    let Some((config, chunk, data)) = decode_input(data) else { return };
+    let any = codec(strategy, config);
+    let max = any.max_message();
+    let bound = max + any.max_overhead() + chunk;
+    // Dispatch once per input, not once per decode call: the enum layer
+    // costs as much as the oracle under the fuzzer's comparison tracing,
+    // and chunking_* and roundtrip_* exercise it already.
+    let check = Stream { strategy, config, chunk, bound, max };
+    match any {
+        AnyCodec::Naive(c) => check.run(c, data),
+        AnyCodec::Delimiter(c) => check.run(c, data),
+        AnyCodec::LengthPrefix(c) => check.run(c, data),
+        AnyCodec::JsonHeader(c) => check.run(c, data),
+        AnyCodec::Resp(c) => check.run(c, data),
+        AnyCodec::Http(c) => check.run(c, data),
+    }
+}
+
+/// The settings of one `decode_*` run.
+struct Stream {
+    strategy: Strategy,
+    config: u8,
+    chunk: usize,
+    bound: usize,
+    max: usize,
+}
+
+impl Stream {
+    fn run<C>(&self, mut codec: C, data: &[u8])
+    where
+        C: Decoder,
+        C::Item: AsRef<[u8]> + std::fmt::Debug,
+        C::Error: Into<crate::framing::FramingError>,
+    {
+        let Stream { strategy, config, chunk, bound, max } = *self;
+        let got = match check::bounded_stream(&mut codec, data, chunk, bound, max) {
+            Err(e) => panic!("{strategy:?} config {config}: {e}"),
+            Ok(got) => got,
+        };
+        let Some(e) = got.error else { return };
+        let e: crate::framing::FramingError = e.into();
+        // After an error that puts the stream out of step, the codec stays
+        // failed. Naive and delimiter framing keep no failed state (a
+        // delimiter codec resynchronises at the next delimiter); an error at
+        // the end of the stream ends it anyway.
+        if !got.at_eof && !matches!(strategy, Strategy::Naive | Strategy::Delimiter) && !e.is_recoverable() {
+            let mut more = BytesMut::from(&b"\x00\x00\x00\x01x\r\n"[..]);
+            let again = codec.decode(&mut more);
+            assert!(again.is_err(), "{strategy:?} config {config}: decoded {:?} after the error {e}", again.ok());
+        }
+    }
+}
+
+/// `bare_*` (yardsticks, not run in CI): the same codec, input layout and
+/// chunking as `decode_*`, in a plain loop written apart from
+/// [`check::bounded_stream`], with the concrete codec instead of
+/// [`AnyCodec`]: it asserts only the buffer and frame bounds and keeps
+/// nothing. `scripts/fuzz-speed.sh` compares each `decode_*` with it.
+pub fn bare(strategy: Strategy, data: &[u8]) {
+    let Some((config, chunk, data)) = decode_input(data) else { return };
+    let any = codec(strategy, config);
+    let (max, bound) = (any.max_message(), any.max_message() + any.max_overhead() + chunk);
+    match any {
+        AnyCodec::Naive(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::Delimiter(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::LengthPrefix(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::JsonHeader(c) => bare_loop(c, data, chunk, bound, max, |f| f.body.len()),
+        AnyCodec::Resp(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::Http(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+    }
+}
+
+fn bare_loop<C: Decoder>(mut c: C, data: &[u8], chunk: usize, bound: usize, max: usize, len: fn(&C::Item) -> usize) {
+    let mut buf = BytesMut::new();
+    for piece in data.chunks(chunk) {
+        buf.extend_from_slice(piece);
+        loop {
+            match c.decode(&mut buf) {
+                Ok(Some(f)) => assert!(len(&f) <= max),
+                Ok(None) => break,
+                Err(_) => return,
+            }
+        }
+        assert!(buf.len() <= bound);
+    }
+    while let Ok(Some(f)) = c.decode_eof(&mut buf) {
+        assert!(len(&f) <= max);
     }
 }
 
@@ -372,6 +465,12 @@ pub const TARGETS: &[(&str, TargetBody)] = &[
     ("decode_http", |d| decode(Strategy::Http, d)),
     ("roundtrip_resp", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::Resp, i))),
     ("chunking_http", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Http, i))),
+    ("bare_naive", |d| bare(Strategy::Naive, d)),
+    ("bare_delimiter", |d| bare(Strategy::Delimiter, d)),
+    ("bare_length_prefix", |d| bare(Strategy::LengthPrefix, d)),
+    ("bare_json_header", |d| bare(Strategy::JsonHeader, d)),
+    ("bare_resp", |d| bare(Strategy::Resp, d)),
+    ("bare_http", |d| bare(Strategy::Http, d)),
     ("parse_framing", parse_framing),
     ("parse_scenario", parse_scenario),
     ("plan_schedule", plan_schedule),
@@ -429,6 +528,17 @@ pub fn plan_schedule(data: &[u8]) {
     };
     if let Err(e) = check_plan(&frames, &spec, u64::from_le_bytes(seed)) {
         panic!("{e}");
+    }
+}
+
+/// The committed inputs a target starts from and replays: `fuzz/seeds/<name>`,
+/// except that a `bare_*` yardstick shares the seeds and regressions of its
+/// `decode_*` target (same input layout), so both are measured on the same
+/// inputs.
+pub fn corpus_name(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.strip_prefix("bare_") {
+        Some(subject) => format!("decode_{subject}").into(),
+        None => name.into(),
     }
 }
 

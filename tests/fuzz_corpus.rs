@@ -31,8 +31,9 @@ fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
 fn every_target_replays_its_seeds_and_regressions() {
     let mut failures = Vec::new();
     for (name, body) in TARGETS {
-        let seeds = fuzz_dir().join("seeds").join(name);
-        let regressions = fuzz_dir().join("regressions").join(name);
+        let corpus = fuzzing::corpus_name(name);
+        let seeds = fuzz_dir().join("seeds").join(&*corpus);
+        let regressions = fuzz_dir().join("regressions").join(&*corpus);
         let r = std::panic::catch_unwind(|| {
             let n = fuzzing::replay_dir(&seeds, body);
             assert!(n > 0, "no seed inputs in {}", seeds.display());
@@ -87,7 +88,7 @@ fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
 fn length_prefix_and_json_header_seeds_cover_every_preset() {
     for (name, _) in TARGETS.iter().filter(|(n, _)| n.ends_with("length_prefix") || n.ends_with("json_header")) {
         let mut presets = BTreeSet::new();
-        for e in std::fs::read_dir(fuzz_dir().join("seeds").join(name)).unwrap() {
+        for e in std::fs::read_dir(fuzz_dir().join("seeds").join(&*fuzzing::corpus_name(name))).unwrap() {
             let data = std::fs::read(e.unwrap().path()).unwrap();
             // The first byte is the config byte in every input layout.
             if let Some(c) = data.first() {
