@@ -12,8 +12,8 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::check;
 use crate::framing::{
-    AnyCodec, DelimiterCodec, DigestPolicy, HttpCodec, HttpFormat, HttpMode, JsonHeaderCodec, JsonHeaderFormat,
-    LengthPrefix, LengthPrefixCodec, NaiveCodec, RequestMethod, RespCodec, RespFormat,
+    AnyCodec, DelimiterCodec, DigestPolicy, FramingError, HttpCodec, HttpFormat, HttpMode, JsonHeaderCodec,
+    JsonHeaderFormat, LengthPrefix, LengthPrefixCodec, NaiveCodec, RequestMethod, RespCodec, RespFormat,
 };
 
 /// Which codec a target exercises.
@@ -205,18 +205,24 @@ pub struct RoundtripInput {
 /// the encoder refuses must be ones the format cannot carry (over the
 /// maximum, or containing the delimiter); naive framing, which has no
 /// boundaries, must at least give back every byte in order.
+///
+/// Everything is encoded into one buffer and decoded from it in place, each
+/// frame compared with its message as it comes: no copy of a message, no
+/// list of frames (allocations are what an ASan build pays most for).
 pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
     if strategy == Strategy::Resp {
         return roundtrip_resp(input);
     }
     let mut c = codec(strategy, input.config);
     let max = c.max_message();
-    let mut accepted: Vec<Bytes> = Vec::new();
+    let mut wire = BytesMut::with_capacity(input.messages.iter().map(|m| m.len() + 16).sum());
+    let mut accepted: Vec<&[u8]> = Vec::with_capacity(input.messages.len());
     for m in &input.messages {
-        let mut scratch = BytesMut::new();
-        match c.encode(&m[..], &mut scratch) {
-            Ok(()) => accepted.push(Bytes::copy_from_slice(m)),
+        let before = wire.len();
+        match c.encode(&m[..], &mut wire) {
+            Ok(()) => accepted.push(m),
             Err(e) => {
+                assert_eq!(wire.len(), before, "{strategy:?}: a refused message left bytes on the wire: {e}");
                 let delim_inside = match &c {
                     AnyCodec::Delimiter(d) => memchr::memmem::find(m, d.delimiter()).is_some(),
                     _ => false,
@@ -229,21 +235,40 @@ pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
             }
         }
     }
+    let config = input.config;
+    let mut d = codec(strategy, config);
     if strategy == Strategy::Naive {
-        let mut wire = BytesMut::new();
-        for m in &accepted {
-            c.encode(&m[..], &mut wire).unwrap();
+        // No boundaries: the frames, joined, are the messages joined, and
+        // each is within the maximum.
+        let mut sent = accepted.iter().flat_map(|m| m.iter());
+        while let Some(f) = d.decode_eof(&mut wire).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
+            assert!(f.len() <= max, "naive frame of {} bytes over the maximum {max}", f.len());
+            assert!(f.iter().all(|b| Some(b) == sent.next()), "naive framing lost or reordered bytes");
         }
-        let got = check::decode_chunked(&mut c, &wire, &[]);
-        let joined: Vec<u8> = got.frames.iter().flat_map(|f| f.iter().copied()).collect();
-        let sent: Vec<u8> = accepted.iter().flat_map(|m| m.iter().copied()).collect();
-        assert_eq!(joined, sent, "naive framing lost or reordered bytes");
-        assert!(got.frames.iter().all(|f| f.len() <= max));
+        assert!(sent.next().is_none(), "naive framing lost bytes");
         return;
     }
-    if let Err(e) = check::round_trip(c, &accepted) {
-        panic!("{strategy:?} config {}: {e}", input.config);
+    // As `FramedRead` does: decode until "not yet", then decode_eof.
+    let mut i = 0;
+    let mut eof = false;
+    loop {
+        let r = if eof { d.decode_eof(&mut wire) } else { d.decode(&mut wire) };
+        match r {
+            Ok(Some(f)) => {
+                let Some(m) = accepted.get(i) else {
+                    panic!("{strategy:?} config {config}: encoded {} messages, decoded more: {f:?}", accepted.len())
+                };
+                assert!(f[..] == m[..], "{strategy:?} config {config}: message {i}: encoded {m:?}, decoded {f:?}");
+                i += 1;
+            }
+            Ok(None) if !eof => eof = true,
+            Ok(None) => break,
+            Err(e) => {
+                panic!("{strategy:?} config {config}: decoding failed after {i} of {} messages: {e}", accepted.len())
+            }
+        }
     }
+    assert_eq!(i, accepted.len(), "{strategy:?} config {config}: encoded {} messages, decoded {i}", accepted.len());
 }
 
 /// A command's words as an array of bulk strings, written independently of
@@ -373,22 +398,117 @@ fn put_list(out: &mut Vec<u8>, list: &[Vec<u8>]) {
 /// arbitrary points give the same frames and the same error. For naive
 /// framing, where boundaries are the reads by definition, the bytes must
 /// come out the same and in order.
+///
+/// The two decodes run in step: the whole-stream decoder is asked for its
+/// next frame whenever the cut one gives a frame, so no list of frames is
+/// kept; cut points are taken in order (a point at or before the previous
+/// one adds no cut), as `check::chunking_invariance` does after sorting.
 pub fn chunking(strategy: Strategy, input: &ChunkingInput) {
-    let mut enc = codec(strategy, input.config);
-    let mut wire = BytesMut::new();
+    let config = input.config;
+    let mut enc = codec(strategy, config);
+    let mut wire =
+        BytesMut::with_capacity(input.messages.iter().map(|m| m.len() + 16).sum::<usize>() + input.tail.len());
     for m in &input.messages {
         let _ = enc.encode(&m[..], &mut wire);
     }
     wire.extend_from_slice(&input.tail);
-    let cuts: Vec<usize> = input.cuts.iter().map(|c| *c as usize).collect();
+    let wire = wire.freeze();
+    let len = wire.len();
+    // The end of each read: the cut points in order, then the end.
+    let mut start = 0;
+    let mut reads = input.cuts.iter().map(|c| *c as usize).chain([len]).filter_map(move |c| {
+        let end = c.min(len);
+        (end > start).then(|| {
+            let r = start..end;
+            start = end;
+            r
+        })
+    });
+    let mut cut = codec(strategy, config);
+    let mut buf = BytesMut::with_capacity(len);
     if strategy == Strategy::Naive {
-        let got = check::decode_chunked(&mut codec(strategy, input.config), &wire, &cuts);
-        let joined: Vec<u8> = got.frames.iter().flat_map(|f| f.iter().copied()).collect();
-        assert_eq!(&joined[..], &wire[..], "naive framing lost or reordered bytes");
+        let mut at = 0;
+        let mut check = |f: BytesMut| {
+            assert!(wire.get(at..at + f.len()) == Some(&f[..]), "naive framing lost or reordered bytes at {at}");
+            at += f.len();
+        };
+        for r in reads.by_ref() {
+            buf.extend_from_slice(&wire[r]);
+            while let Some(f) = cut.decode(&mut buf).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
+                check(f);
+            }
+        }
+        while let Some(f) = cut.decode_eof(&mut buf).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
+            check(f);
+        }
+        assert_eq!(at, len, "naive framing lost bytes");
         return;
     }
-    if let Err(e) = check::chunking_invariance(|| codec(strategy, input.config), &wire, &cuts) {
-        panic!("{strategy:?} config {}: {e}", input.config);
+    let mut whole = Whole { codec: codec(strategy, config), buf: BytesMut::from(&wire[..]), done: false };
+    let mut n = 0;
+    let mut compare = |got: Result<Option<BytesMut>, FramingError>| -> bool {
+        let want = whole.next();
+        let same = match (&got, &want) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(a), Err(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        };
+        assert!(
+            same,
+            "{strategy:?} config {config}: chunking changed frame {n} (cuts {:?}):\n  whole:   {want:?}\n  chunked: {got:?}",
+            input.cuts
+        );
+        n += 1;
+        matches!(got, Ok(Some(_)))
+    };
+    for r in reads.by_ref() {
+        buf.extend_from_slice(&wire[r]);
+        loop {
+            match cut.decode(&mut buf) {
+                Ok(None) => break,
+                got => {
+                    if !compare(got) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    loop {
+        match cut.decode_eof(&mut buf) {
+            Ok(None) => break,
+            got => {
+                if !compare(got) {
+                    return;
+                }
+            }
+        }
+    }
+    // The cut stream ended cleanly: so must the whole one.
+    compare(Ok(None));
+}
+
+/// The whole-stream side of [`chunking`]: every byte is already there, so
+/// each call gives the next frame, the error, or the end.
+struct Whole {
+    codec: AnyCodec,
+    buf: BytesMut,
+    done: bool,
+}
+
+impl Whole {
+    fn next(&mut self) -> Result<Option<BytesMut>, FramingError> {
+        if self.done {
+            return Ok(None);
+        }
+        let r = match self.codec.decode(&mut self.buf) {
+            Ok(None) => self.codec.decode_eof(&mut self.buf),
+            r => r,
+        };
+        if !matches!(r, Ok(Some(_))) {
+            self.done = true;
+        }
+        r
     }
 }
 
