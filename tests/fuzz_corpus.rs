@@ -76,6 +76,7 @@ fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
         let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
         let (verb, subject) = name.split_once('_').unwrap();
         match strategy_name(subject) {
+            _ if verb == "diff" => assert!(text.contains(&format!("{name}(")), "{name}.rs does not call {name}"),
             Some(s) => {
                 assert!(text.contains(s) && text.contains(&format!("{verb}(")), "{name}.rs does not call {verb}({s}")
             }
@@ -585,6 +586,63 @@ fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
                 ChunkingInput { config: 1, messages: requests, tail, cuts: vec![1, 20, 47, 60, 90, 150, 200, 260] }
                     .to_bytes(),
             );
+        }
+        "diff_length_prefix" => {
+            // [config, max index, chunk - 1, stream]: every preset, with and
+            // without includes-header, at the maximum, one over it, at the
+            // edges of a u8 and u16 header (rule L2), and cut everywhere.
+            let max_at = |m: usize| fuzzing::DIFF_MAXES.iter().position(|x| *x == m).unwrap() as u8;
+            for p in presets {
+                for incl in [false, true] {
+                    let c = config(p, incl);
+                    let l = preset_label(c, "incl");
+                    for max in [0usize, 8, 254, 255, 65534] {
+                        let prefix = match fuzzing::codec(Strategy::LengthPrefix, c) {
+                            AnyCodec::LengthPrefix(lp) => {
+                                framelab::framing::LengthPrefix { max_frame: max, ..*lp.format() }
+                            }
+                            _ => unreachable!(),
+                        };
+                        let hdr = if incl { prefix.width as i128 } else { 0 };
+                        let mut stream = Vec::new();
+                        for body in [0usize, 1, max.min(300)] {
+                            let mut h = BytesMut::new();
+                            prefix.write_raw(body as i128 + hdr, &mut h);
+                            stream.extend_from_slice(&h);
+                            stream.extend(std::iter::repeat_n(b'b', body));
+                        }
+                        let mut over = BytesMut::new();
+                        prefix.write_raw(max as i128 + hdr + 1, &mut over);
+                        let mut good = stream.clone();
+                        good.extend_from_slice(&over);
+                        add(format!("{l}-max{max}-then-over"), cat(&[&[c, max_at(max), 2], &good]));
+                        // The widest field value, and below-header values.
+                        let mut wide = BytesMut::new();
+                        prefix.write_raw(prefix.width_max() as i128, &mut wide);
+                        add(
+                            format!("{l}-max{max}-widest-field"),
+                            cat(&[&[c, max_at(max), 0], &stream, &wide, b"tail"]),
+                        );
+                    }
+                    let mut below = BytesMut::new();
+                    framelab::framing::LengthPrefix::preset(FUZZ_PRESETS[p]).unwrap().write_raw(0, &mut below);
+                    add(format!("{l}-zero-field"), cat(&[&[c, max_at(256), 255], &below, b"x"]));
+                }
+            }
+        }
+        "diff_lines" => {
+            // [max index, chunk - 1, stream].
+            for (i, max) in fuzzing::DIFF_MAXES.iter().enumerate().filter(|(_, m)| **m <= 256) {
+                let i = i as u8;
+                let at = x(*max);
+                let over = x(max + 1);
+                add(format!("max{max}-at-and-over-chunk1"), cat(&[&[i, 0], &at, b"\n", &over, b"\nnext\n"]));
+                add(format!("max{max}-over-long-then-tail-chunk7"), cat(&[&[i, 6], &over, &over, b"\nab\ntail"]));
+            }
+            add("crlf-and-lone-cr".into(), cat(&[&[8, 2], b"a\r\n\r\n\r\r\nb\n\r"]));
+            add("not-utf8".into(), cat(&[&[8, 3], b"ok\n\xff\xfe\n\xe4\xb8\xad\n\xe4\xb8\n"]));
+            add("empty-lines".into(), cat(&[&[7, 0], b"\n\n\n"]));
+            add("unterminated-utf8-tail".into(), cat(&[&[8, 255], b"line\n\xff"]));
         }
         "parse_framing" => {
             let specs = [
