@@ -936,6 +936,41 @@ mod tests {
         }
     }
 
+    /// Rule L2 of `diff_length_prefix`, shown on tokio-util alone: with a
+    /// header-inclusive `u8` length, tokio's encoder writes a 254-byte body
+    /// as the field 255, and its decoder refuses that field.
+    #[test]
+    fn tokio_length_delimited_refuses_its_own_u8_header_inclusive_frame() {
+        use tokio_util::codec::LengthDelimitedCodec;
+        let mut c = LengthDelimitedCodec::builder()
+            .length_field_length(1)
+            .length_adjustment(-1)
+            .max_frame_length(255)
+            .new_codec();
+        let mut wire = BytesMut::new();
+        c.encode(Bytes::from(vec![b'x'; 254]), &mut wire).unwrap();
+        assert_eq!(wire[0], 255);
+        assert!(c.decode(&mut wire).is_err(), "tokio-util now takes it: drop rule L2");
+        // framelab takes it, and diff_length_prefix accepts the difference.
+        let f = LengthPrefix { includes_header: true, max_frame: 254, ..LengthPrefix::preset("u8").unwrap() };
+        let mut wire = BytesMut::from(&[255u8][..]);
+        wire.extend_from_slice(&[b'x'; 254]);
+        assert_eq!(LengthPrefixCodec::new(f).decode(&mut wire).unwrap().unwrap().len(), 254);
+        let config = (0..=255u8).find(|c| FUZZ_PRESETS[*c as usize % FUZZ_PRESETS.len()] == "u8" && c & 0x80 != 0);
+        let max = DIFF_MAXES.iter().position(|m| *m == 254).unwrap() as u8;
+        let mut input = vec![config.unwrap(), max, 63, 255];
+        input.extend_from_slice(&[b'x'; 254]);
+        diff_length_prefix(&input);
+    }
+
+    #[test]
+    fn diff_lines_accepts_the_documented_differences() {
+        let max = DIFF_MAXES.iter().position(|m| *m == 8).unwrap() as u8;
+        // N1 (unterminated tail), N2 (\r), N3 (not UTF-8), an over-long line.
+        diff_lines(&[&[max, 2][..], b"a\r\n\xff\n123456789\nok\n\r"].concat());
+        diff_lines(&[&[max, 0][..], b"tail"].concat());
+    }
+
     #[test]
     fn every_target_name_is_verb_subject_and_unique() {
         let mut names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
