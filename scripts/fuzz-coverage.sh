@@ -42,7 +42,7 @@ for t in "${targets[@]}"; do
   for d in "fuzz/seeds/$t" "fuzz/regressions/$t" ${FUZZ_CORPUS:+"$FUZZ_CORPUS/$t"}; do
     [ -d "$d" ] && [ -n "$(ls -A "$d")" ] && dirs+=("$d")
   done
-  echo "-- $t: $(cat "${dirs[@]/%//*}" 2>/dev/null | wc -c) bytes in $(find "${dirs[@]}" -type f | wc -l) inputs" >&2
+  echo "-- $t: $(find "${dirs[@]}" -type f | wc -l) inputs" >&2
   cargo +nightly fuzz coverage --target-dir "$cov_dir" "$t" "${dirs[@]}" >"$cov_dir/$t.log" 2>&1 || {
     tail -n 30 "$cov_dir/$t.log" >&2
     exit 1
