@@ -48,7 +48,7 @@ for t in "${targets[@]}"; do
     exit 1
   }
   profiles+=("fuzz/coverage/$t/coverage.profdata")
-  objects+=(-object "$cov_dir/$triple/coverage/$triple/release/$t")
+  objects+=(-object "$cov_dir/$triple/release/$t")
 done
 
 merged="$cov_dir/merged.profdata"

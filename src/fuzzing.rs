@@ -12,9 +12,9 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::check;
 use crate::framing::{
-    AnyCodec, DelimiterCodec, DelimiterError, DigestPolicy, FramingError, HttpCodec, HttpFormat, HttpMode,
-    JsonHeaderCodec, JsonHeaderFormat, LengthPrefix, LengthPrefixCodec, LengthPrefixError, NaiveCodec, RequestMethod,
-    RespCodec, RespFormat,
+    AnyCodec, DelimiterCodec, DelimiterError, DigestPolicy, HttpCodec, HttpFormat, HttpMode, JsonHeaderCodec,
+    JsonHeaderFormat, LengthPrefix, LengthPrefixCodec, LengthPrefixError, NaiveCodec, RequestMethod, RespCodec,
+    RespFormat,
 };
 
 /// Which codec a target exercises.
@@ -144,6 +144,14 @@ impl Stream {
         };
         let Some(e) = got.error else { return };
         let e: crate::framing::FramingError = e.into();
+        // There is no transport here: an error before the end of the
+        // stream is the framing's own, and it has a name a report prints.
+        let kind = e.kind();
+        assert!(
+            got.at_eof || kind != crate::framing::ErrorKind::Io,
+            "{strategy:?} config {config}: an I/O error from a decoder with no I/O: {e}"
+        );
+        assert!(!kind.name().is_empty());
         // After an error that puts the stream out of step, the codec stays
         // failed. Naive and delimiter framing keep no failed state (a
         // delimiter codec resynchronises at the next delimiter); an error at
@@ -445,27 +453,67 @@ pub fn chunking(strategy: Strategy, input: &ChunkingInput) {
         assert_eq!(at, len, "naive framing lost bytes");
         return;
     }
-    let mut whole = Whole { codec: codec(strategy, config), buf: BytesMut::from(&wire[..]), done: false };
-    let mut n = 0;
-    let mut compare = |got: Result<Option<BytesMut>, FramingError>| -> bool {
-        let want = whole.next();
-        let same = match (&got, &want) {
-            (Ok(a), Ok(b)) => a == b,
-            (Err(a), Err(b)) => a.to_string() == b.to_string(),
-            _ => false,
+    // One dispatch per input: the two decoders are the concrete codec.
+    let whole = codec(strategy, config);
+    let ctx = InStep { strategy, config, cuts: &input.cuts, wire: &wire };
+    match (whole, cut) {
+        (AnyCodec::Delimiter(w), AnyCodec::Delimiter(c)) => ctx.run(w, c, reads),
+        (AnyCodec::LengthPrefix(w), AnyCodec::LengthPrefix(c)) => ctx.run(w, c, reads),
+        (AnyCodec::JsonHeader(w), AnyCodec::JsonHeader(c)) => ctx.run(w, c, reads),
+        (AnyCodec::Resp(w), AnyCodec::Resp(c)) => ctx.run(w, c, reads),
+        (AnyCodec::Http(w), AnyCodec::Http(c)) => ctx.run(w, c, reads),
+        (w, c) => ctx.run(w, c, reads),
+    }
+}
+
+/// The settings of one `chunking_*` run.
+struct InStep<'a> {
+    strategy: Strategy,
+    config: u8,
+    cuts: &'a [u16],
+    wire: &'a [u8],
+}
+
+impl InStep<'_> {
+    fn run<C>(&self, whole: C, mut cut: C, reads: impl Iterator<Item = std::ops::Range<usize>>)
+    where
+        C: Decoder,
+        C::Item: PartialEq + std::fmt::Debug,
+        C::Error: std::fmt::Display + std::fmt::Debug,
+    {
+        let InStep { strategy, config, cuts, wire } = *self;
+        let mut whole = Whole { codec: whole, buf: BytesMut::from(wire), done: false };
+        let mut buf = BytesMut::with_capacity(wire.len());
+        let mut n = 0;
+        let mut compare = |got: Result<Option<C::Item>, C::Error>| -> bool {
+            let want = whole.next();
+            let same = match (&got, &want) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(a), Err(b)) => a.to_string() == b.to_string(),
+                _ => false,
+            };
+            assert!(
+                same,
+                "{strategy:?} config {config}: chunking changed frame {n} (cuts {cuts:?}):\n  whole:   {want:?}\n  chunked: {got:?}"
+            );
+            n += 1;
+            matches!(got, Ok(Some(_)))
         };
-        assert!(
-            same,
-            "{strategy:?} config {config}: chunking changed frame {n} (cuts {:?}):\n  whole:   {want:?}\n  chunked: {got:?}",
-            input.cuts
-        );
-        n += 1;
-        matches!(got, Ok(Some(_)))
-    };
-    for r in reads.by_ref() {
-        buf.extend_from_slice(&wire[r]);
+        for r in reads {
+            buf.extend_from_slice(&wire[r]);
+            loop {
+                match cut.decode(&mut buf) {
+                    Ok(None) => break,
+                    got => {
+                        if !compare(got) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
         loop {
-            match cut.decode(&mut buf) {
+            match cut.decode_eof(&mut buf) {
                 Ok(None) => break,
                 got => {
                     if !compare(got) {
@@ -474,31 +522,21 @@ pub fn chunking(strategy: Strategy, input: &ChunkingInput) {
                 }
             }
         }
+        // The cut stream ended cleanly: so must the whole one.
+        compare(Ok(None));
     }
-    loop {
-        match cut.decode_eof(&mut buf) {
-            Ok(None) => break,
-            got => {
-                if !compare(got) {
-                    return;
-                }
-            }
-        }
-    }
-    // The cut stream ended cleanly: so must the whole one.
-    compare(Ok(None));
 }
 
 /// The whole-stream side of [`chunking`]: every byte is already there, so
 /// each call gives the next frame, the error, or the end.
-struct Whole {
-    codec: AnyCodec,
+struct Whole<C> {
+    codec: C,
     buf: BytesMut,
     done: bool,
 }
 
-impl Whole {
-    fn next(&mut self) -> Result<Option<BytesMut>, FramingError> {
+impl<C: Decoder> Whole<C> {
+    fn next(&mut self) -> Result<Option<C::Item>, C::Error> {
         if self.done {
             return Ok(None);
         }
@@ -751,8 +789,11 @@ pub fn parse_framing(data: &[u8]) {
         let again: crate::framing::FramingSpec =
             spec.to_string().parse().unwrap_or_else(|e| panic!("{spec} does not reparse: {e}"));
         assert_eq!(spec, again);
-        // A parsed spec always builds a codec.
+        // A parsed spec always builds a codec, of the spec's maximum, and
+        // prints under its strategy's name.
         let mut c = spec.codec();
+        assert_eq!(c.max_message(), spec.max_message(), "{spec}: the codec's maximum differs");
+        assert!(spec.to_string().starts_with(spec.strategy()), "{spec} does not start with {}", spec.strategy());
         let _ = c.decode(&mut BytesMut::from(&b"x"[..]));
     }
 }
