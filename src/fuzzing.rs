@@ -781,6 +781,26 @@ pub fn diff_lines(data: &[u8]) {
     }
 }
 
+/// `parse_handshake`: arbitrary bytes as a peer's `Ready|N` line and
+/// `Start` token (the handshake strategy's peer input). Input:
+/// `[max, line...]`, `max` indexing [`DIFF_MAXES`]. No panic; an accepted
+/// N is within the maximum, came from a line of at most
+/// `MAX_READY_LINE + 1` bytes, and the line framelab writes for N parses
+/// back to N; only `Start` itself starts.
+pub fn parse_handshake(data: &[u8]) {
+    use crate::framing::handshake::{MAX_READY_LINE, START, check_start, parse_ready, ready_line};
+    let [m, line @ ..] = data else { return };
+    let max = DIFF_MAXES[*m as usize % DIFF_MAXES.len()];
+    match parse_ready(line, max) {
+        Ok(n) => {
+            assert!(n <= max && line.len() <= MAX_READY_LINE + 1, "accepted {n} from {line:?} (max {max})");
+            assert_eq!(parse_ready(&ready_line(n), max), Ok(n));
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    assert_eq!(check_start(line).is_ok(), line == START, "{line:?}");
+}
+
 /// `parse_framing`: arbitrary text as a framing spec: no panic, and a spec
 /// that parses prints as text that parses back to the same spec.
 pub fn parse_framing(data: &[u8]) {
@@ -866,6 +886,7 @@ pub const TARGETS: &[(&str, TargetBody)] = &[
     ("diff_length_prefix", diff_length_prefix),
     ("diff_lines", diff_lines),
     ("parse_framing", parse_framing),
+    ("parse_handshake", parse_handshake),
     ("parse_scenario", parse_scenario),
     ("plan_schedule", plan_schedule),
 ];

@@ -644,6 +644,28 @@ fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
             add("empty-lines".into(), cat(&[&[7, 0], b"\n\n\n"]));
             add("unterminated-utf8-tail".into(), cat(&[&[8, 255], b"line\n\xff"]));
         }
+        "parse_handshake" => {
+            // [max index, line]: 6 is 254, 13 is 65536.
+            for (i, line) in [
+                &b"Ready|42\n"[..],
+                b"Ready|254",
+                b"Ready|255\n",
+                b" Ready|7 \n",
+                b"Ready|-1",
+                b"Ready|18446744073709551616",
+                b"Ready|",
+                b"Ready|0000000000000000000000000000001",
+                b"Start",
+                b"Start\n",
+                b"\xffReady|1",
+                b"",
+            ]
+            .iter()
+            .enumerate()
+            {
+                add(format!("line-{i:02}"), cat(&[&[if i % 2 == 0 { 6 } else { 13 }], line]));
+            }
+        }
         "parse_framing" => {
             let specs = [
                 "naive",
