@@ -6,7 +6,9 @@
 #   CAMPAIGN_DIR=fuzz/campaign bash scripts/fuzz-cmin.sh
 #   FUZZ_TARGETS="diff_lines" bash scripts/fuzz-cmin.sh
 #
-#   MAX_FILES  refuse to add more than this many files to one target (300)
+#   MAX_FILES  add at most this many files to one target (300): when cmin
+#              leaves more, the smallest ones are added (the rest of the
+#              campaign corpus stays in CAMPAIGN_DIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,12 +30,13 @@ for t in "${targets[@]}"; do
     sha=$(sha1sum "$f" | cut -d' ' -f1)
     grep -qx "$sha" <<<"$known" || new+=("$f:$sha")
   done
+  note=""
   if [ "${#new[@]}" -gt "$max" ]; then
-    echo "$t: $after inputs after cmin, ${#new[@]} new: more than $max, not added" >&2
-    continue
+    note=" (the $max smallest of ${#new[@]})"
+    mapfile -t new < <(for n in "${new[@]}"; do echo "$(wc -c <"${n%%:*}") $n"; done | sort -n | head -n "$max" | cut -d' ' -f2)
   fi
   for n in "${new[@]}"; do
     cp "${n%%:*}" "fuzz/seeds/$t/campaign-${n##*:}"
   done
-  printf '%-22s %6s inputs, %5s after cmin, %4s added to fuzz/seeds/%s\n' "$t" "$before" "$after" "${#new[@]}" "$t"
+  printf '%-22s %6s inputs, %5s after cmin, %4s added to fuzz/seeds/%s%s\n' "$t" "$before" "$after" "${#new[@]}" "$t" "$note"
 done
