@@ -820,6 +820,31 @@ pub fn parse_framing(data: &[u8]) {
         if let crate::framing::FramingSpec::LengthPrefix(p) = &spec {
             assert!(p.to_string().starts_with(&p.shape_name()), "{p} does not start with {}", p.shape_name());
         }
+        // The CLI's knobs (--read-size, --delimiter, --preset, --max-frame)
+        // that restate the spec change nothing; one that does not apply to
+        // the strategy is refused.
+        use crate::framing::{FramingSpec as F, KnobError, Knobs};
+        let restate = match &spec {
+            F::Naive { read_size } | F::Udp { read_size } => Knobs { read_size: Some(*read_size), ..Knobs::default() },
+            F::Delimiter { delimiter, max_length } => Knobs {
+                delimiter: Some(crate::framing::escape(delimiter)),
+                max_frame: Some(*max_length),
+                ..Knobs::default()
+            },
+            F::Handshake { max_length } => Knobs { max_frame: Some(*max_length), ..Knobs::default() },
+            F::LengthPrefix(p) => {
+                Knobs { preset: Some(p.shape_name()), max_frame: Some(p.max_frame), ..Knobs::default() }
+            }
+            F::JsonHeader(j) => {
+                Knobs { preset: Some(j.prefix.shape_name()), max_frame: Some(j.body_max), ..Knobs::default() }
+            }
+            F::Resp(r) => Knobs { max_frame: Some(r.max), ..Knobs::default() },
+            F::Http(h) => Knobs { max_frame: Some(h.max), ..Knobs::default() },
+        };
+        assert_eq!(restate.apply(spec.clone()).as_ref(), Ok(&spec), "{spec}: knobs {restate:?} changed it");
+        if !matches!(spec, F::Naive { .. } | F::Udp { .. }) {
+            assert_eq!(Knobs { read_size: Some(1), ..Knobs::default() }.apply(spec.clone()), Err(KnobError::ReadSize));
+        }
         let _ = c.decode(&mut BytesMut::from(&b"x"[..]));
     }
 }
