@@ -8,6 +8,8 @@
 //! - [`bounded_buffering`]: under hostile input the decoder never leaves
 //!   more than a bound of bytes waiting in its buffer, and never returns a
 //!   frame over the maximum.
+//! - [`bounded_stream`]: the same as a stream, frames dropped as they come
+//!   (what framelab's `decode_*` fuzz targets run).
 //!
 //! ```
 //! use bytes::Bytes;
@@ -184,6 +186,122 @@ where
     Ok(got)
 }
 
+/// What [`bounded_stream`] saw. Frames are dropped as they come: only
+/// their count and total size are kept.
+#[derive(Debug)]
+pub struct Streamed<E> {
+    /// Frames decoded.
+    pub frames: usize,
+    /// Their total length in bytes.
+    pub frame_bytes: usize,
+    /// The most bytes left waiting in the buffer after a decode loop.
+    pub max_held: usize,
+    /// The error that ended the stream, if any.
+    pub error: Option<E>,
+    /// Whether that error came from `decode_eof` (the stream's end) rather
+    /// than from `decode`.
+    pub at_eof: bool,
+}
+
+/// [`bounded_buffering`] as a stream: feeds `input` in chunks of `chunk`
+/// bytes to `codec`, checks after every decode loop that at most `bound`
+/// bytes wait in the buffer and as each frame comes that it is at most
+/// `max_frame` bytes, then drops it. It keeps no frame and no cut list, so
+/// a fuzz target spends its time in the decoder, not in the oracle.
+///
+/// It also checks that the decoder makes up no bytes: the frames plus what
+/// is still buffered never exceed what was fed. That holds for every
+/// decoder whose frames are bytes of its input (all of framelab's, and
+/// tokio-util's); a decoder that expands its input (a decompressor) should
+/// use [`bounded_buffering`] instead.
+///
+/// The first error ends the stream, as it ends a `FramedRead`, and is
+/// returned (not formatted) in [`Streamed::error`].
+pub fn bounded_stream<C>(
+    codec: &mut C,
+    input: &[u8],
+    chunk: usize,
+    bound: usize,
+    max_frame: usize,
+) -> Result<Streamed<C::Error>, CheckError>
+where
+    C: Decoder,
+    C::Item: AsRef<[u8]>,
+{
+    let chunk = chunk.max(1);
+    let mut got = Streamed { frames: 0, frame_bytes: 0, max_held: 0, error: None, at_eof: false };
+    let mut buf = BytesMut::new();
+    let mut fed = 0;
+    // Per frame only the maximum is checked (the loop the fuzzer spends its
+    // time in); the bound and the byte count once per read.
+    let over = |got: &Streamed<C::Error>, len: usize| {
+        CheckError(format!("frame {} is {len} bytes, over the maximum of {max_frame}", got.frames))
+    };
+    for piece in input.chunks(chunk) {
+        buf.extend_from_slice(piece);
+        fed += piece.len();
+        loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(f)) => {
+                    let len = f.as_ref().len();
+                    if len > max_frame {
+                        return Err(over(&got, len));
+                    }
+                    got.frames += 1;
+                    got.frame_bytes += len;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    got.error = Some(e);
+                    break;
+                }
+            }
+        }
+        made_up(&got, buf.len(), fed)?;
+        if got.error.is_some() {
+            // The stream ends here: what is left is dropped with it.
+            return Ok(got);
+        }
+        got.max_held = got.max_held.max(buf.len());
+        if buf.len() > bound {
+            return Err(CheckError(format!(
+                "decoder left {} bytes buffered after {fed} bytes, more than the bound of {bound}",
+                buf.len()
+            )));
+        }
+    }
+    loop {
+        match codec.decode_eof(&mut buf) {
+            Ok(Some(f)) => {
+                let len = f.as_ref().len();
+                if len > max_frame {
+                    return Err(over(&got, len));
+                }
+                got.frames += 1;
+                got.frame_bytes += len;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                got.error = Some(e);
+                got.at_eof = true;
+                break;
+            }
+        }
+    }
+    made_up(&got, buf.len(), fed)?;
+    Ok(got)
+}
+
+fn made_up<E>(got: &Streamed<E>, held: usize, fed: usize) -> Result<(), CheckError> {
+    if got.frame_bytes + held > fed {
+        return Err(CheckError(format!(
+            "after {} frames the decoder returned {} bytes and holds {held}, but only {fed} were fed",
+            got.frames, got.frame_bytes
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +411,42 @@ mod tests {
         let ours = LengthPrefixCodec::new(LengthPrefix { max_frame: 1024, ..LengthPrefix::default() });
         let got = bounded_buffering(ours, &hostile, 512, bound, 1024).unwrap();
         assert!(got.error.unwrap().contains("exceeds the maximum"));
+    }
+
+    #[test]
+    fn bounded_stream_catches_a_decoder_that_trusts_the_header() {
+        let mut hostile = vec![0x7f, 0xff, 0xff, 0xff];
+        hostile.extend(std::iter::repeat_n(b'x', 100_000));
+        let bound = 1024 + 4 + 512;
+        let err = bounded_stream(&mut Trusting, &hostile, 512, bound, 1024).unwrap_err();
+        assert!(err.0.contains("more than the bound"), "{err}");
+        let mut ours = LengthPrefixCodec::new(LengthPrefix { max_frame: 1024, ..LengthPrefix::default() });
+        let got = bounded_stream(&mut ours, &hostile, 512, bound, 1024).unwrap();
+        assert!(got.error.unwrap().to_string().contains("exceeds the maximum"));
+        // A frame over the maximum is caught as it comes.
+        let wire = frames(&[&b"abc"[..], &[b'y'; 40][..]]);
+        let err = bounded_stream(&mut Trusting, &wire, 7, 1000, 39).unwrap_err();
+        assert!(err.0.contains("frame 1 is 40 bytes"), "{err}");
+    }
+
+    /// A decoder that makes up bytes: it returns the body twice.
+    struct Inventing;
+    impl Decoder for Inventing {
+        type Item = Vec<u8>;
+        type Error = std::io::Error;
+        fn decode(&mut self, src: &mut BytesMut) -> std::io::Result<Option<Vec<u8>>> {
+            let Some(f) = Trusting.decode(src)? else { return Ok(None) };
+            Ok(Some([&f[..], &f[..]].concat()))
+        }
+    }
+
+    #[test]
+    fn bounded_stream_catches_a_decoder_that_makes_up_bytes() {
+        let wire = frames(&[b"abc", b"abcdefgh"]);
+        let err = bounded_stream(&mut Inventing, &wire, 3, 1000, 100).unwrap_err();
+        assert!(err.0.contains("only 19 were fed"), "{err}");
+        let got = bounded_stream(&mut Trusting, &wire, 3, 1000, 100).unwrap();
+        assert_eq!((got.frames, got.frame_bytes, got.error.is_none()), (2, 11, true));
     }
 
     #[test]

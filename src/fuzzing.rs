@@ -20,8 +20,9 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::check;
 use crate::framing::{
-    AnyCodec, DelimiterCodec, DigestPolicy, HttpCodec, HttpFormat, HttpMode, JsonHeaderCodec, JsonHeaderFormat,
-    LengthPrefix, LengthPrefixCodec, NaiveCodec, RequestMethod, RespCodec, RespFormat,
+    AnyCodec, DelimiterCodec, DelimiterError, DigestPolicy, HttpCodec, HttpFormat, HttpMode, JsonHeaderCodec,
+    JsonHeaderFormat, LengthPrefix, LengthPrefixCodec, LengthPrefixError, NaiveCodec, RequestMethod, RespCodec,
+    RespFormat,
 };
 
 /// Which codec a target exercises.
@@ -90,20 +91,126 @@ pub fn resp_format(config: u8) -> RespFormat {
     RespFormat { max: FUZZ_MAX, depth: 1 + config as usize % 8 }
 }
 
+/// The layout of a `decode_*` and `bare_*` input: config byte, chunk size
+/// (1 to 256), stream.
+fn decode_input(data: &[u8]) -> Option<(u8, usize, &[u8])> {
+    match data {
+        [c, k, rest @ ..] => Some((*c, 1 + *k as usize, rest)),
+        _ => None,
+    }
+}
+
 /// `decode_*`: arbitrary bytes fed in arbitrary chunks. The first byte
 /// picks the codec's knobs, the second the chunk size; the decoder must not
 /// panic, must never leave more than maximum + framing + one chunk
-/// buffered, and every frame must be within the maximum.
+/// buffered, every frame must be within the maximum, the frames must not
+/// add up to more bytes than were fed, and after an error that puts the
+/// stream out of step the codec must stay failed.
+///
+/// A streaming oracle ([`check::bounded_stream`]): frames are checked and
+/// dropped as they come, so the target runs near the speed of a bare
+/// decode loop ([`bare`]).
 pub fn decode(strategy: Strategy, data: &[u8]) {
-    let (config, chunk, data) = match data {
-        [c, k, rest @ ..] => (*c, 1 + *k as usize, rest),
-        _ => return,
-    };
-    let codec = codec(strategy, config);
-    let max = codec.max_message();
-    let bound = max + codec.max_overhead() + chunk;
-    if let Err(e) = check::bounded_buffering(codec, data, chunk, bound, max) {
-        panic!("{strategy:?} config {config}: {e}");
+    let Some((config, chunk, data)) = decode_input(data) else { return };
+    let any = codec(strategy, config);
+    let max = any.max_message();
+    let bound = max + any.max_overhead() + chunk;
+    // Dispatch once per input, not once per decode call: the enum layer
+    // costs as much as the oracle under the fuzzer's comparison tracing,
+    // and chunking_* and roundtrip_* exercise it already.
+    let check = Stream { strategy, config, chunk, bound, max };
+    match any {
+        AnyCodec::Naive(c) => check.run(c, data),
+        AnyCodec::Delimiter(c) => check.run(c, data),
+        AnyCodec::LengthPrefix(c) => check.run(c, data),
+        AnyCodec::JsonHeader(c) => check.run(c, data),
+        AnyCodec::Resp(c) => check.run(c, data),
+        AnyCodec::Http(c) => check.run(c, data),
+    }
+}
+
+/// The settings of one `decode_*` run.
+struct Stream {
+    strategy: Strategy,
+    config: u8,
+    chunk: usize,
+    bound: usize,
+    max: usize,
+}
+
+impl Stream {
+    fn run<C>(&self, mut codec: C, data: &[u8])
+    where
+        C: Decoder,
+        C::Item: AsRef<[u8]> + std::fmt::Debug,
+        C::Error: Into<crate::framing::FramingError>,
+    {
+        let Stream { strategy, config, chunk, bound, max } = *self;
+        let got = match check::bounded_stream(&mut codec, data, chunk, bound, max) {
+            Err(e) => panic!("{strategy:?} config {config}: {e}"),
+            Ok(got) => got,
+        };
+        let Some(e) = got.error else { return };
+        let e: crate::framing::FramingError = e.into();
+        // There is no transport here: an error before the end of the
+        // stream is the framing's own, and it has a name a report prints.
+        let kind = e.kind();
+        assert!(
+            got.at_eof || kind != crate::framing::ErrorKind::Io,
+            "{strategy:?} config {config}: an I/O error from a decoder with no I/O: {e}"
+        );
+        assert!(!kind.name().is_empty() && kind == kind.name());
+        // Before the end, these codecs' errors are clean refusals (what a
+        // server records as `rejected`); json-header adds digest verdicts.
+        if !got.at_eof && !matches!(strategy, Strategy::JsonHeader | Strategy::Naive) {
+            assert!(kind.is_rejection(), "{strategy:?} config {config}: {e} ({}) is not a rejection", kind.name());
+        }
+        // After an error that puts the stream out of step, the codec stays
+        // failed. Naive and delimiter framing keep no failed state (a
+        // delimiter codec resynchronises at the next delimiter); an error at
+        // the end of the stream ends it anyway.
+        if !got.at_eof && !matches!(strategy, Strategy::Naive | Strategy::Delimiter) && !e.is_recoverable() {
+            let mut more = BytesMut::from(&b"\x00\x00\x00\x01x\r\n"[..]);
+            let again = codec.decode(&mut more);
+            assert!(again.is_err(), "{strategy:?} config {config}: decoded {:?} after the error {e}", again.ok());
+        }
+    }
+}
+
+/// `bare_*` (yardsticks, not run in CI): the same codec, input layout and
+/// chunking as `decode_*`, in a plain loop written apart from
+/// [`check::bounded_stream`], with the concrete codec instead of
+/// [`AnyCodec`]: it asserts only the buffer and frame bounds and keeps
+/// nothing. `scripts/fuzz-speed.sh` compares each `decode_*` with it.
+pub fn bare(strategy: Strategy, data: &[u8]) {
+    let Some((config, chunk, data)) = decode_input(data) else { return };
+    let any = codec(strategy, config);
+    let (max, bound) = (any.max_message(), any.max_message() + any.max_overhead() + chunk);
+    match any {
+        AnyCodec::Naive(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::Delimiter(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::LengthPrefix(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::JsonHeader(c) => bare_loop(c, data, chunk, bound, max, |f| f.body.len()),
+        AnyCodec::Resp(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::Http(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+    }
+}
+
+fn bare_loop<C: Decoder>(mut c: C, data: &[u8], chunk: usize, bound: usize, max: usize, len: fn(&C::Item) -> usize) {
+    let mut buf = BytesMut::new();
+    for piece in data.chunks(chunk) {
+        buf.extend_from_slice(piece);
+        loop {
+            match c.decode(&mut buf) {
+                Ok(Some(f)) => assert!(len(&f) <= max),
+                Ok(None) => break,
+                Err(_) => return,
+            }
+        }
+        assert!(buf.len() <= bound);
+    }
+    while let Ok(Some(f)) = c.decode_eof(&mut buf) {
+        assert!(len(&f) <= max);
     }
 }
 
@@ -121,18 +228,31 @@ pub struct RoundtripInput {
 /// the encoder refuses must be ones the format cannot carry (over the
 /// maximum, or containing the delimiter); naive framing, which has no
 /// boundaries, must at least give back every byte in order.
+///
+/// Everything is encoded into one buffer and decoded from it in place, each
+/// frame compared with its message as it comes: no copy of a message, no
+/// list of frames (allocations are what an ASan build pays most for).
 pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
     if strategy == Strategy::Resp {
         return roundtrip_resp(input);
     }
     let mut c = codec(strategy, input.config);
     let max = c.max_message();
-    let mut accepted: Vec<Bytes> = Vec::new();
-    for m in &input.messages {
-        let mut scratch = BytesMut::new();
-        match c.encode(&m[..], &mut scratch) {
-            Ok(()) => accepted.push(Bytes::copy_from_slice(m)),
+    let mut wire = BytesMut::with_capacity(input.messages.iter().map(|m| m.len() + 16).sum());
+    let mut accepted: Vec<&[u8]> = Vec::with_capacity(input.messages.len());
+    for (i, m) in input.messages.iter().enumerate() {
+        let before = wire.len();
+        // Every other message goes through `Encoder<Bytes>`: both encoder
+        // paths must frame alike.
+        let r = if i % 2 == 1 {
+            encode_bytes(&mut c, Bytes::copy_from_slice(m), &mut wire)
+        } else {
+            c.encode(&m[..], &mut wire)
+        };
+        match r {
+            Ok(()) => accepted.push(m),
             Err(e) => {
+                assert_eq!(wire.len(), before, "{strategy:?}: a refused message left bytes on the wire: {e}");
                 let delim_inside = match &c {
                     AnyCodec::Delimiter(d) => memchr::memmem::find(m, d.delimiter()).is_some(),
                     _ => false,
@@ -145,21 +265,53 @@ pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
             }
         }
     }
+    let config = input.config;
+    let mut d = codec(strategy, config);
     if strategy == Strategy::Naive {
-        let mut wire = BytesMut::new();
-        for m in &accepted {
-            c.encode(&m[..], &mut wire).unwrap();
+        // No boundaries: the frames, joined, are the messages joined, and
+        // each is within the maximum.
+        let mut sent = accepted.iter().flat_map(|m| m.iter());
+        while let Some(f) = d.decode_eof(&mut wire).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
+            assert!(f.len() <= max, "naive frame of {} bytes over the maximum {max}", f.len());
+            assert!(f.iter().all(|b| Some(b) == sent.next()), "naive framing lost or reordered bytes");
         }
-        let got = check::decode_chunked(&mut c, &wire, &[]);
-        let joined: Vec<u8> = got.frames.iter().flat_map(|f| f.iter().copied()).collect();
-        let sent: Vec<u8> = accepted.iter().flat_map(|m| m.iter().copied()).collect();
-        assert_eq!(joined, sent, "naive framing lost or reordered bytes");
-        assert!(got.frames.iter().all(|f| f.len() <= max));
+        assert!(sent.next().is_none(), "naive framing lost bytes");
         return;
     }
-    if let Err(e) = check::round_trip(c, &accepted) {
-        panic!("{strategy:?} config {}: {e}", input.config);
+    // As `FramedRead` does: decode until "not yet", then decode_eof.
+    let mut i = 0;
+    let mut eof = false;
+    loop {
+        let r = if eof { d.decode_eof(&mut wire) } else { d.decode(&mut wire) };
+        match r {
+            Ok(Some(f)) => {
+                let Some(m) = accepted.get(i) else {
+                    panic!("{strategy:?} config {config}: encoded {} messages, decoded more: {f:?}", accepted.len())
+                };
+                assert!(f[..] == m[..], "{strategy:?} config {config}: message {i}: encoded {m:?}, decoded {f:?}");
+                i += 1;
+            }
+            Ok(None) if !eof => eof = true,
+            Ok(None) => break,
+            Err(e) => {
+                panic!("{strategy:?} config {config}: decoding failed after {i} of {} messages: {e}", accepted.len())
+            }
+        }
     }
+    assert_eq!(i, accepted.len(), "{strategy:?} config {config}: encoded {} messages, decoded {i}", accepted.len());
+}
+
+/// `m` through the concrete codec's own `Encoder<Bytes>`.
+fn encode_bytes(c: &mut AnyCodec, m: Bytes, dst: &mut BytesMut) -> Result<(), crate::framing::FramingError> {
+    match c {
+        AnyCodec::Naive(x) => x.encode(m, dst)?,
+        AnyCodec::Delimiter(x) => x.encode(m, dst)?,
+        AnyCodec::LengthPrefix(x) => x.encode(m, dst)?,
+        AnyCodec::JsonHeader(x) => x.encode(m, dst)?,
+        AnyCodec::Resp(x) => x.encode(m, dst)?,
+        AnyCodec::Http(x) => x.encode(m, dst)?,
+    }
+    Ok(())
 }
 
 /// A command's words as an array of bulk strings, written independently of
@@ -290,23 +442,398 @@ fn put_list(out: &mut Vec<u8>, list: &[Vec<u8>]) {
 /// arbitrary points give the same frames and the same error. For naive
 /// framing, where boundaries are the reads by definition, the bytes must
 /// come out the same and in order.
+///
+/// The two decodes run in step: the whole-stream decoder is asked for its
+/// next frame whenever the cut one gives a frame, so no list of frames is
+/// kept; cut points are taken in order (a point at or before the previous
+/// one adds no cut), as `check::chunking_invariance` does after sorting.
 pub fn chunking(strategy: Strategy, input: &ChunkingInput) {
-    let mut enc = codec(strategy, input.config);
-    let mut wire = BytesMut::new();
+    let config = input.config;
+    let mut enc = codec(strategy, config);
+    let mut wire =
+        BytesMut::with_capacity(input.messages.iter().map(|m| m.len() + 16).sum::<usize>() + input.tail.len());
     for m in &input.messages {
         let _ = enc.encode(&m[..], &mut wire);
     }
     wire.extend_from_slice(&input.tail);
-    let cuts: Vec<usize> = input.cuts.iter().map(|c| *c as usize).collect();
+    let wire = wire.freeze();
+    let len = wire.len();
+    // The end of each read: the cut points in order, then the end.
+    let mut start = 0;
+    let mut reads = input.cuts.iter().map(|c| *c as usize).chain([len]).filter_map(move |c| {
+        let end = c.min(len);
+        (end > start).then(|| {
+            let r = start..end;
+            start = end;
+            r
+        })
+    });
+    let mut cut = codec(strategy, config);
+    let mut buf = BytesMut::with_capacity(len);
     if strategy == Strategy::Naive {
-        let got = check::decode_chunked(&mut codec(strategy, input.config), &wire, &cuts);
-        let joined: Vec<u8> = got.frames.iter().flat_map(|f| f.iter().copied()).collect();
-        assert_eq!(&joined[..], &wire[..], "naive framing lost or reordered bytes");
+        let mut at = 0;
+        let mut check = |f: BytesMut| {
+            assert!(wire.get(at..at + f.len()) == Some(&f[..]), "naive framing lost or reordered bytes at {at}");
+            at += f.len();
+        };
+        for r in reads.by_ref() {
+            buf.extend_from_slice(&wire[r]);
+            while let Some(f) = cut.decode(&mut buf).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
+                check(f);
+            }
+        }
+        while let Some(f) = cut.decode_eof(&mut buf).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
+            check(f);
+        }
+        assert_eq!(at, len, "naive framing lost bytes");
         return;
     }
-    if let Err(e) = check::chunking_invariance(|| codec(strategy, input.config), &wire, &cuts) {
-        panic!("{strategy:?} config {}: {e}", input.config);
+    // One dispatch per input: the two decoders are the concrete codec.
+    let whole = codec(strategy, config);
+    let ctx = InStep { strategy, config, cuts: &input.cuts, wire: &wire };
+    match (whole, cut) {
+        (AnyCodec::Delimiter(w), AnyCodec::Delimiter(c)) => ctx.run(w, c, reads),
+        (AnyCodec::LengthPrefix(w), AnyCodec::LengthPrefix(c)) => ctx.run(w, c, reads),
+        (AnyCodec::JsonHeader(w), AnyCodec::JsonHeader(c)) => ctx.run(w, c, reads),
+        (AnyCodec::Resp(w), AnyCodec::Resp(c)) => ctx.run(w, c, reads),
+        (AnyCodec::Http(w), AnyCodec::Http(c)) => ctx.run(w, c, reads),
+        (w, c) => ctx.run(w, c, reads),
     }
+}
+
+/// The settings of one `chunking_*` run.
+struct InStep<'a> {
+    strategy: Strategy,
+    config: u8,
+    cuts: &'a [u16],
+    wire: &'a [u8],
+}
+
+impl InStep<'_> {
+    fn run<C>(&self, whole: C, mut cut: C, reads: impl Iterator<Item = std::ops::Range<usize>>)
+    where
+        C: Decoder,
+        C::Item: PartialEq + std::fmt::Debug,
+        C::Error: std::fmt::Display + std::fmt::Debug,
+    {
+        let InStep { strategy, config, cuts, wire } = *self;
+        let mut whole = Whole { codec: whole, buf: BytesMut::from(wire), done: false };
+        let mut buf = BytesMut::with_capacity(wire.len());
+        let mut n = 0;
+        let mut compare = |got: Result<Option<C::Item>, C::Error>| -> bool {
+            let want = whole.next();
+            let same = match (&got, &want) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(a), Err(b)) => a.to_string() == b.to_string(),
+                _ => false,
+            };
+            assert!(
+                same,
+                "{strategy:?} config {config}: chunking changed frame {n} (cuts {cuts:?}):\n  whole:   {want:?}\n  chunked: {got:?}"
+            );
+            n += 1;
+            matches!(got, Ok(Some(_)))
+        };
+        for r in reads {
+            buf.extend_from_slice(&wire[r]);
+            loop {
+                match cut.decode(&mut buf) {
+                    Ok(None) => break,
+                    got => {
+                        if !compare(got) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        loop {
+            match cut.decode_eof(&mut buf) {
+                Ok(None) => break,
+                got => {
+                    if !compare(got) {
+                        return;
+                    }
+                }
+            }
+        }
+        // The cut stream ended cleanly: so must the whole one.
+        compare(Ok(None));
+    }
+}
+
+/// The whole-stream side of [`chunking`]: every byte is already there, so
+/// each call gives the next frame, the error, or the end.
+struct Whole<C> {
+    codec: C,
+    buf: BytesMut,
+    done: bool,
+}
+
+impl<C: Decoder> Whole<C> {
+    fn next(&mut self) -> Result<Option<C::Item>, C::Error> {
+        if self.done {
+            return Ok(None);
+        }
+        let r = match self.codec.decode(&mut self.buf) {
+            Ok(None) => self.codec.decode_eof(&mut self.buf),
+            r => r,
+        };
+        if !matches!(r, Ok(Some(_))) {
+            self.done = true;
+        }
+        r
+    }
+}
+
+/// Maximums the `diff_*` targets pick from: the small edges, and the
+/// edges of a `u8` and a `u16` header.
+pub const DIFF_MAXES: &[usize] = &[0, 1, 2, 7, 8, 9, 254, 255, 256, 257, 65533, 65534, 65535, 65536];
+
+/// `diff_length_prefix`: framelab's [`LengthPrefixCodec`] against
+/// tokio-util's `LengthDelimitedCodec` configured identically (width,
+/// endianness, length adjustment `-width` for header-inclusive lengths,
+/// maximum), fed the same bytes in the same chunks, decode call by decode
+/// call. Both give the same frame, or both need more bytes, or both fail;
+/// the first failure ends the stream.
+///
+/// Input: `[config, max, chunk, stream...]`: `config` picks the preset and
+/// `includes-header` as in `decode_length_prefix`, `max` indexes
+/// [`DIFF_MAXES`], `chunk` is the read size minus one.
+///
+/// The documented differences, each a rule here and in docs/fuzzing.md:
+///
+/// - **L1 maximum on the body.** framelab bounds the body, tokio the raw
+///   length field (before the adjustment): tokio is given
+///   `max + width` when the length counts the header, so both bound the
+///   body by `max`.
+/// - **L2 tokio's clamp.** tokio lowers its maximum to the largest field
+///   value plus the adjustment and then compares the *raw field* with it:
+///   with a header-inclusive length, the raw values in
+///   `(field_max - width, field_max]` are refused although their body is
+///   within the maximum (a `u8` field of 255, body 254: tokio's own encoder
+///   writes it and its decoder refuses it). framelab takes that frame; the
+///   comparison ends there, with tokio's error.
+/// - **L3 signed lengths.** tokio reads every field as unsigned. A negative
+///   signed field is, unsigned, at least 2^(8 width - 1), over every
+///   maximum in [`DIFF_MAXES`]: both fail, framelab with
+///   `NegativeLength`, tokio with its frame-too-large error.
+/// - **L4 error kinds.** framelab's `FrameTooLarge` and `NegativeLength`
+///   are tokio's `InvalidData`, `LengthBelowHeader` its `InvalidInput`
+///   ("would overflow after adjustment"); at the end of the stream both
+///   report leftover bytes the same way.
+/// - **L5 reservation.** tokio reserves the declared length (up to the
+///   maximum) as soon as it reads a header; framelab reserves only what is
+///   missing of a frame it accepted. Capacity is not compared.
+pub fn diff_length_prefix(data: &[u8]) {
+    use tokio_util::codec::LengthDelimitedCodec;
+    let [config, max, chunk, stream @ ..] = data else { return };
+    let (config, chunk) = (*config, 1 + *chunk as usize);
+    let max = DIFF_MAXES[*max as usize % DIFF_MAXES.len()];
+    let AnyCodec::LengthPrefix(lp) = codec(Strategy::LengthPrefix, config) else { unreachable!() };
+    let p = LengthPrefix { max_frame: max, ..*lp.format() };
+    let width = p.header_len();
+    let mut ours = LengthPrefixCodec::new(p);
+    let mut builder = LengthDelimitedCodec::builder();
+    builder.length_field_length(width).max_frame_length(if p.includes_header { max + width } else { max });
+    if p.endian == crate::framing::Endian::Little {
+        builder.little_endian();
+    } else {
+        builder.big_endian();
+    }
+    if p.includes_header {
+        builder.length_adjustment(-(width as isize));
+    }
+    let mut theirs = builder.new_codec();
+    // L2: the raw values tokio refuses although framelab takes them.
+    let field_max = if width == 8 { u64::MAX } else { (1u64 << (8 * width)) - 1 };
+    let tokio_clamp = field_max.saturating_sub(width as u64);
+    let clamped = |raw: u64| p.includes_header && raw > tokio_clamp && raw <= (max + width) as u64;
+    let (mut a, mut b) = (BytesMut::new(), BytesMut::new());
+    let mut head = 0; // where the next header starts in `stream`
+    let mut fed = 0;
+    let mut reads = stream.chunks(chunk);
+    loop {
+        let eof = match reads.next() {
+            Some(piece) => {
+                a.extend_from_slice(piece);
+                b.extend_from_slice(piece);
+                fed += piece.len();
+                false
+            }
+            None => true,
+        };
+        loop {
+            let (x, y) = if eof {
+                (ours.decode_eof(&mut a), theirs.decode_eof(&mut b))
+            } else {
+                (ours.decode(&mut a), theirs.decode(&mut b))
+            };
+            let raw = stream.get(head..head + width).map(|h| p.read_raw(h) as u64);
+            let why = || {
+                format!(
+                    "{p} (tokio: max {}, adjustment {}), chunk {chunk}, {fed} bytes fed, header at {head}: framelab {x:?}, tokio {y:?}",
+                    theirs.max_frame_length(),
+                    if p.includes_header { -(width as i64) } else { 0 }
+                )
+            };
+            match (&x, &y) {
+                (Ok(Some(f)), Ok(Some(g))) => {
+                    assert!(f == g, "diff_length_prefix: different frames: {}", why());
+                    head += width + f.len();
+                }
+                (Ok(None), Ok(None)) => break,
+                (Err(e), Err(t)) => {
+                    use LengthPrefixError as L;
+                    let kind_ok = match e {
+                        L::FrameTooLarge { .. } | L::NegativeLength { .. } => {
+                            t.kind() == std::io::ErrorKind::InvalidData
+                        }
+                        L::LengthBelowHeader { .. } => t.kind() == std::io::ErrorKind::InvalidInput,
+                        L::Io(io) => io.kind() == t.kind() && io.to_string() == t.to_string(),
+                        _ => false,
+                    };
+                    assert!(kind_ok, "diff_length_prefix: different errors: {}", why());
+                    return;
+                }
+                (Ok(_), Err(_)) if raw.is_some_and(clamped) => return, // L2
+                _ => panic!("diff_length_prefix: the codecs disagree: {}", why()),
+            }
+        }
+        if eof {
+            return;
+        }
+    }
+}
+
+/// `diff_lines`: framelab's [`DelimiterCodec`] with `\n` against
+/// tokio-util's `AnyDelimiterCodec` (`\n` to seek, the same maximum) and
+/// `LinesCodec` (the same maximum), fed the same bytes in the same chunks,
+/// decode call by decode call. All three claim the same maximum (a line of
+/// more than `max` bytes before its `\n` is an error, raised as soon as
+/// `max + 1` bytes hold no `\n`) and the same discard behaviour (the error
+/// once, then the rest of that line up to its `\n` is dropped and decoding
+/// resumes after it), so decoding goes on after that error here.
+///
+/// Input: `[max, chunk, stream...]`, `max` indexing [`DIFF_MAXES`].
+///
+/// The documented differences, each a rule here and in docs/fuzzing.md:
+///
+/// - **N1 unterminated tail.** At the end of the stream, bytes with no
+///   final `\n` are framelab's `Unterminated { len }` error; both tokio
+///   codecs return them as a last line.
+/// - **N2 `\r`.** `LinesCodec` strips one `\r` before the `\n` (and a lone
+///   `\r` left at the end of the stream is no line); framelab's `\n`
+///   codec and `AnyDelimiterCodec` keep it. Both still count it against the
+///   maximum.
+/// - **N3 UTF-8.** `LinesCodec` returns `String`s: a line that is not
+///   UTF-8 is its `InvalidData` error where the others give the bytes; the
+///   line is consumed and decoding goes on.
+/// - **N4 error kinds.** framelab's `MaxLengthExceeded` is tokio's
+///   `MaxChunkLengthExceeded` / `MaxLineLengthExceeded`.
+pub fn diff_lines(data: &[u8]) {
+    use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, LinesCodec, LinesCodecError};
+    let [max, chunk, stream @ ..] = data else { return };
+    let (max, chunk) = (DIFF_MAXES[*max as usize % DIFF_MAXES.len()], 1 + *chunk as usize);
+    let mut ours = DelimiterCodec::new(&b"\n"[..], max);
+    let mut any = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), b"\n".to_vec(), max);
+    let mut lines = LinesCodec::new_with_max_length(max);
+    let (mut a, mut b, mut c) = (BytesMut::new(), BytesMut::new(), BytesMut::new());
+    let mut fed = 0;
+    let mut reads = stream.chunks(chunk);
+    loop {
+        let eof = match reads.next() {
+            Some(piece) => {
+                a.extend_from_slice(piece);
+                b.extend_from_slice(piece);
+                c.extend_from_slice(piece);
+                fed += piece.len();
+                false
+            }
+            None => true,
+        };
+        loop {
+            let (x, y, z) = if eof {
+                (ours.decode_eof(&mut a), any.decode_eof(&mut b), lines.decode_eof(&mut c))
+            } else {
+                (ours.decode(&mut a), any.decode(&mut b), lines.decode(&mut c))
+            };
+            let why = || {
+                format!(
+                    "max {max}, chunk {chunk}, {fed} bytes fed: framelab {x:?}, AnyDelimiterCodec {y:?}, LinesCodec {z:?}"
+                )
+            };
+            // What the tokio codecs should say, from framelab's answer.
+            let (line, done): (Option<&[u8]>, bool) = match &x {
+                Ok(Some(f)) => (Some(&f[..]), false),
+                Ok(None) => (None, true),
+                Err(DelimiterError::MaxLengthExceeded { .. }) => {
+                    let ok = matches!(y, Err(AnyDelimiterCodecError::MaxChunkLengthExceeded))
+                        && matches!(z, Err(LinesCodecError::MaxLineLengthExceeded));
+                    assert!(ok, "diff_lines: different errors: {}", why());
+                    continue;
+                }
+                // N1: the tail is a last line for tokio.
+                Err(DelimiterError::Unterminated { len }) if eof => {
+                    let Ok(Some(t)) = &y else { panic!("diff_lines: N1: {}", why()) };
+                    assert_eq!(t.len(), *len, "diff_lines: N1: {}", why());
+                    (Some(&t[..]), true)
+                }
+                Err(_) => panic!("diff_lines: unexpected framelab error: {}", why()),
+            };
+            match line {
+                None => assert!(
+                    matches!((&y, &z), (Ok(None), Ok(None))),
+                    "diff_lines: framelab needs more bytes, tokio does not: {}",
+                    why()
+                ),
+                Some(l) => {
+                    if x.is_ok() {
+                        assert!(
+                            matches!(&y, Ok(Some(t)) if t[..] == l[..]),
+                            "diff_lines: AnyDelimiterCodec differs: {}",
+                            why()
+                        );
+                    }
+                    // N2, N3.
+                    let stripped = l.strip_suffix(b"\r").unwrap_or(l);
+                    let lone_cr_at_eof = eof && l == b"\r" && x.is_err();
+                    match (&z, std::str::from_utf8(stripped)) {
+                        (Ok(None), _) if lone_cr_at_eof => {}
+                        (Ok(Some(s)), Ok(want)) if s == want => {}
+                        (Err(LinesCodecError::Io(e)), Err(_)) if e.kind() == std::io::ErrorKind::InvalidData => {}
+                        _ => panic!("diff_lines: LinesCodec differs (rules N2, N3): {}", why()),
+                    }
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        if eof {
+            return;
+        }
+    }
+}
+
+/// `parse_handshake`: arbitrary bytes as a peer's `Ready|N` line and
+/// `Start` token (the handshake strategy's peer input). Input:
+/// `[max, line...]`, `max` indexing [`DIFF_MAXES`]. No panic; an accepted
+/// N is within the maximum, came from a line of at most
+/// `MAX_READY_LINE + 1` bytes, and the line framelab writes for N parses
+/// back to N; only `Start` itself starts.
+pub fn parse_handshake(data: &[u8]) {
+    use crate::framing::handshake::{MAX_READY_LINE, START, check_start, parse_ready, ready_line};
+    let [m, line @ ..] = data else { return };
+    let max = DIFF_MAXES[*m as usize % DIFF_MAXES.len()];
+    match parse_ready(line, max) {
+        Ok(n) => {
+            assert!(n <= max && line.len() <= MAX_READY_LINE + 1, "accepted {n} from {line:?} (max {max})");
+            assert_eq!(parse_ready(&ready_line(n), max), Ok(n));
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    assert_eq!(check_start(line).is_ok(), line == START, "{line:?}");
 }
 
 /// `parse_framing`: arbitrary text as a framing spec: no panic, and a spec
@@ -317,8 +844,39 @@ pub fn parse_framing(data: &[u8]) {
         let again: crate::framing::FramingSpec =
             spec.to_string().parse().unwrap_or_else(|e| panic!("{spec} does not reparse: {e}"));
         assert_eq!(spec, again);
-        // A parsed spec always builds a codec.
+        // A parsed spec always builds a codec, of the spec's maximum, and
+        // prints under its strategy's name.
         let mut c = spec.codec();
+        assert_eq!(c.max_message(), spec.max_message(), "{spec}: the codec's maximum differs");
+        assert!(spec.to_string().starts_with(spec.strategy()), "{spec} does not start with {}", spec.strategy());
+        if let crate::framing::FramingSpec::LengthPrefix(p) = &spec {
+            assert!(p.to_string().starts_with(&p.shape_name()), "{p} does not start with {}", p.shape_name());
+        }
+        // The CLI's knobs (--read-size, --delimiter, --preset, --max-frame)
+        // that restate the spec change nothing; one that does not apply to
+        // the strategy is refused.
+        use crate::framing::{FramingSpec as F, KnobError, Knobs};
+        let restate = match &spec {
+            F::Naive { read_size } | F::Udp { read_size } => Knobs { read_size: Some(*read_size), ..Knobs::default() },
+            F::Delimiter { delimiter, max_length } => Knobs {
+                delimiter: Some(crate::framing::escape(delimiter)),
+                max_frame: Some(*max_length),
+                ..Knobs::default()
+            },
+            F::Handshake { max_length } => Knobs { max_frame: Some(*max_length), ..Knobs::default() },
+            F::LengthPrefix(p) => {
+                Knobs { preset: Some(p.shape_name()), max_frame: Some(p.max_frame), ..Knobs::default() }
+            }
+            F::JsonHeader(j) => {
+                Knobs { preset: Some(j.prefix.shape_name()), max_frame: Some(j.body_max), ..Knobs::default() }
+            }
+            F::Resp(r) => Knobs { max_frame: Some(r.max), ..Knobs::default() },
+            F::Http(h) => Knobs { max_frame: Some(h.max), ..Knobs::default() },
+        };
+        assert_eq!(restate.apply(spec.clone()).as_ref(), Ok(&spec), "{spec}: knobs {restate:?} changed it");
+        if !matches!(spec, F::Naive { .. } | F::Udp { .. }) {
+            assert_eq!(Knobs { read_size: Some(1), ..Knobs::default() }.apply(spec.clone()), Err(KnobError::ReadSize));
+        }
         let _ = c.decode(&mut BytesMut::from(&b"x"[..]));
     }
 }
@@ -385,7 +943,16 @@ pub const TARGETS: &[(&str, TargetBody)] = &[
     ("decode_http", |d| decode(Strategy::Http, d)),
     ("roundtrip_resp", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::Resp, i))),
     ("chunking_http", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Http, i))),
+    ("bare_naive", |d| bare(Strategy::Naive, d)),
+    ("bare_delimiter", |d| bare(Strategy::Delimiter, d)),
+    ("bare_length_prefix", |d| bare(Strategy::LengthPrefix, d)),
+    ("bare_json_header", |d| bare(Strategy::JsonHeader, d)),
+    ("bare_resp", |d| bare(Strategy::Resp, d)),
+    ("bare_http", |d| bare(Strategy::Http, d)),
+    ("diff_length_prefix", diff_length_prefix),
+    ("diff_lines", diff_lines),
     ("parse_framing", parse_framing),
+    ("parse_handshake", parse_handshake),
     ("parse_scenario", parse_scenario),
     ("plan_schedule", plan_schedule),
 ];
@@ -445,6 +1012,17 @@ pub fn plan_schedule(data: &[u8]) {
     }
 }
 
+/// The committed inputs a target starts from and replays: `fuzz/seeds/<name>`,
+/// except that a `bare_*` yardstick shares the seeds and regressions of its
+/// `decode_*` target (same input layout), so both are measured on the same
+/// inputs.
+pub fn corpus_name(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.strip_prefix("bare_") {
+        Some(subject) => format!("decode_{subject}").into(),
+        None => name.into(),
+    }
+}
+
 /// The body of the target called `name`, if there is one.
 #[cfg(any(test, feature = "fuzzing"))]
 pub fn target(name: &str) -> Option<TargetBody> {
@@ -488,6 +1066,41 @@ mod tests {
         ] {
             assert_eq!(parse::<ChunkingInput>(&input.to_bytes()), input);
         }
+    }
+
+    /// Rule L2 of `diff_length_prefix`, shown on tokio-util alone: with a
+    /// header-inclusive `u8` length, tokio's encoder writes a 254-byte body
+    /// as the field 255, and its decoder refuses that field.
+    #[test]
+    fn tokio_length_delimited_refuses_its_own_u8_header_inclusive_frame() {
+        use tokio_util::codec::LengthDelimitedCodec;
+        let mut c = LengthDelimitedCodec::builder()
+            .length_field_length(1)
+            .length_adjustment(-1)
+            .max_frame_length(255)
+            .new_codec();
+        let mut wire = BytesMut::new();
+        c.encode(Bytes::from(vec![b'x'; 254]), &mut wire).unwrap();
+        assert_eq!(wire[0], 255);
+        assert!(c.decode(&mut wire).is_err(), "tokio-util now takes it: drop rule L2");
+        // framelab takes it, and diff_length_prefix accepts the difference.
+        let f = LengthPrefix { includes_header: true, max_frame: 254, ..LengthPrefix::preset("u8").unwrap() };
+        let mut wire = BytesMut::from(&[255u8][..]);
+        wire.extend_from_slice(&[b'x'; 254]);
+        assert_eq!(LengthPrefixCodec::new(f).decode(&mut wire).unwrap().unwrap().len(), 254);
+        let config = (0..=255u8).find(|c| FUZZ_PRESETS[*c as usize % FUZZ_PRESETS.len()] == "u8" && c & 0x80 != 0);
+        let max = DIFF_MAXES.iter().position(|m| *m == 254).unwrap() as u8;
+        let mut input = vec![config.unwrap(), max, 63, 255];
+        input.extend_from_slice(&[b'x'; 254]);
+        diff_length_prefix(&input);
+    }
+
+    #[test]
+    fn diff_lines_accepts_the_documented_differences() {
+        let max = DIFF_MAXES.iter().position(|m| *m == 8).unwrap() as u8;
+        // N1 (unterminated tail), N2 (\r), N3 (not UTF-8), an over-long line.
+        diff_lines(&[&[max, 2][..], b"a\r\n\xff\n123456789\nok\n\r"].concat());
+        diff_lines(&[&[max, 0][..], b"tail"].concat());
     }
 
     #[test]

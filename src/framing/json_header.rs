@@ -142,6 +142,13 @@ pub struct JsonFrame {
     pub body: BytesMut,
 }
 
+/// The body: what the frame carries (so `check` can bound it).
+impl AsRef<[u8]> for JsonFrame {
+    fn as_ref(&self) -> &[u8] {
+        &self.body
+    }
+}
+
 /// What can go wrong decoding or encoding json-header frames.
 #[derive(Debug, thiserror::Error)]
 pub enum JsonHeaderError {

@@ -36,8 +36,9 @@ fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
 fn every_target_replays_its_seeds_and_regressions() {
     let mut failures = Vec::new();
     for (name, body) in TARGETS {
-        let seeds = fuzz_dir().join("seeds").join(name);
-        let regressions = fuzz_dir().join("regressions").join(name);
+        let corpus = fuzzing::corpus_name(name);
+        let seeds = fuzz_dir().join("seeds").join(&*corpus);
+        let regressions = fuzz_dir().join("regressions").join(&*corpus);
         let r = std::panic::catch_unwind(|| {
             let n = fuzzing::replay_dir(&seeds, body);
             assert!(n > 0, "no seed inputs in {}", seeds.display());
@@ -80,6 +81,7 @@ fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
         let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
         let (verb, subject) = name.split_once('_').unwrap();
         match strategy_name(subject) {
+            _ if verb == "diff" => assert!(text.contains(&format!("{name}(")), "{name}.rs does not call {name}"),
             Some(s) => {
                 assert!(text.contains(s) && text.contains(&format!("{verb}(")), "{name}.rs does not call {verb}({s}")
             }
@@ -92,7 +94,7 @@ fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
 fn length_prefix_and_json_header_seeds_cover_every_preset() {
     for (name, _) in TARGETS.iter().filter(|(n, _)| n.ends_with("length_prefix") || n.ends_with("json_header")) {
         let mut presets = BTreeSet::new();
-        for e in std::fs::read_dir(fuzz_dir().join("seeds").join(name)).unwrap() {
+        for e in std::fs::read_dir(fuzz_dir().join("seeds").join(&*fuzzing::corpus_name(name))).unwrap() {
             let data = std::fs::read(e.unwrap().path()).unwrap();
             // The first byte is the config byte in every input layout.
             if let Some(c) = data.first() {
@@ -225,6 +227,9 @@ fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
         "parse_framing" => parse_framing_seeds,
         "parse_scenario" => parse_scenario_seeds,
         "plan_schedule" => plan_schedule_seeds,
+        "diff_length_prefix" => diff_length_prefix_seeds,
+        "diff_lines" => diff_lines_seeds,
+        "parse_handshake" => parse_handshake_seeds,
         _ => |_| {},
     };
     add_seeds(&mut seeds);
@@ -727,4 +732,86 @@ fn plan_schedule_seeds(seeds: &mut Seeds) {
         }
     }
     seeds.add("empty".into(), Vec::new());
+}
+
+fn diff_length_prefix_seeds(seeds: &mut Seeds) {
+    // [config, max index, chunk - 1, stream]: every preset, with and
+    // without includes-header, at the maximum, one over it, at the
+    // edges of a u8 and u16 header (rule L2), and cut everywhere.
+    let max_at = |m: usize| fuzzing::DIFF_MAXES.iter().position(|x| *x == m).unwrap() as u8;
+    for p in presets() {
+        for incl in [false, true] {
+            let c = config(p, incl);
+            let l = preset_label(c, "incl");
+            for max in [0usize, 8, 254, 255, 65534] {
+                let prefix = match fuzzing::codec(Strategy::LengthPrefix, c) {
+                    AnyCodec::LengthPrefix(lp) => {
+                        crate::framing::LengthPrefix { max_frame: max, ..*lp.format() }
+                    }
+                    _ => unreachable!(),
+                };
+                let hdr = if incl { prefix.width as i128 } else { 0 };
+                let mut stream = Vec::new();
+                for body in [0usize, 1, max.min(300)] {
+                    let mut h = BytesMut::new();
+                    prefix.write_raw(body as i128 + hdr, &mut h);
+                    stream.extend_from_slice(&h);
+                    stream.extend(std::iter::repeat_n(b'b', body));
+                }
+                let mut over = BytesMut::new();
+                prefix.write_raw(max as i128 + hdr + 1, &mut over);
+                let mut good = stream.clone();
+                good.extend_from_slice(&over);
+                seeds.add(format!("{l}-max{max}-then-over"), cat(&[&[c, max_at(max), 2], &good]));
+                // The widest field value, and below-header values.
+                let mut wide = BytesMut::new();
+                prefix.write_raw(prefix.width_max() as i128, &mut wide);
+                seeds.add(
+                    format!("{l}-max{max}-widest-field"),
+                    cat(&[&[c, max_at(max), 0], &stream, &wide, b"tail"]),
+                );
+            }
+            let mut below = BytesMut::new();
+            crate::framing::LengthPrefix::preset(FUZZ_PRESETS[p]).unwrap().write_raw(0, &mut below);
+            seeds.add(format!("{l}-zero-field"), cat(&[&[c, max_at(256), 255], &below, b"x"]));
+        }
+    }
+}
+
+fn diff_lines_seeds(seeds: &mut Seeds) {
+    // [max index, chunk - 1, stream].
+    for (i, max) in fuzzing::DIFF_MAXES.iter().enumerate().filter(|(_, m)| **m <= 256) {
+        let i = i as u8;
+        let at = filler(*max);
+        let over = filler(max + 1);
+        seeds.add(format!("max{max}-at-and-over-chunk1"), cat(&[&[i, 0], &at, b"\n", &over, b"\nnext\n"]));
+        seeds.add(format!("max{max}-over-long-then-tail-chunk7"), cat(&[&[i, 6], &over, &over, b"\nab\ntail"]));
+    }
+    seeds.add("crlf-and-lone-cr".into(), cat(&[&[8, 2], b"a\r\n\r\n\r\r\nb\n\r"]));
+    seeds.add("not-utf8".into(), cat(&[&[8, 3], b"ok\n\xff\xfe\n\xe4\xb8\xad\n\xe4\xb8\n"]));
+    seeds.add("empty-lines".into(), cat(&[&[7, 0], b"\n\n\n"]));
+    seeds.add("unterminated-utf8-tail".into(), cat(&[&[8, 255], b"line\n\xff"]));
+}
+
+fn parse_handshake_seeds(seeds: &mut Seeds) {
+    // [max index, line]: 6 is 254, 13 is 65536.
+    for (i, line) in [
+        &b"Ready|42\n"[..],
+        b"Ready|254",
+        b"Ready|255\n",
+        b" Ready|7 \n",
+        b"Ready|-1",
+        b"Ready|18446744073709551616",
+        b"Ready|",
+        b"Ready|0000000000000000000000000000001",
+        b"Start",
+        b"Start\n",
+        b"\xffReady|1",
+        b"",
+    ]
+    .iter()
+    .enumerate()
+    {
+        seeds.add(format!("line-{i:02}"), cat(&[&[if i % 2 == 0 { 6 } else { 13 }], line]));
+    }
 }
