@@ -13,6 +13,12 @@
 #
 #   OLD_BIN_DIR=/tmp/old TARGETS="chunking_length_prefix roundtrip_delimiter" bash scripts/fuzz-speed.sh
 #
+# With OLD_ASAN_OPTIONS, it compares each of TARGETS with the same binary
+# run under those ASAN_OPTIONS ("old"), e.g. the ASan defaults before
+# fuzz/asan_options.rs:
+#
+#   OLD_ASAN_OPTIONS=detect_stack_use_after_return=1 TARGETS="chunking_naive" bash scripts/fuzz-speed.sh
+#
 #   SECONDS_EACH     seconds per run (30)
 #   RUNS             runs per target (3)
 #   STRATEGIES       subjects to measure
@@ -35,11 +41,13 @@ else
   export RUSTC_BOOTSTRAP=1
   fuzz=(cargo fuzz)
 fi
-if [ -n "${OLD_BIN_DIR:-}" ]; then
+compare=
+[ -n "${OLD_BIN_DIR:-}${OLD_ASAN_OPTIONS:-}" ] && compare=1
+if [ -n "$compare" ]; then
   read -r -a strategies <<<"${TARGETS:?TARGETS lists the targets to compare}"
 fi
 for s in "${strategies[@]}"; do
-  if [ -n "${OLD_BIN_DIR:-}" ]; then
+  if [ -n "$compare" ]; then
     "${fuzz[@]}" build --target-dir "$target_dir" "$s" >/dev/null 2>&1 || "${fuzz[@]}" build --target-dir "$target_dir" "$s"
     continue
   fi
@@ -51,27 +59,35 @@ bin_dir="$target_dir/$triple/release"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# One run of binary $1 from the seeds of target $2: prints exec/s.
+# One run of binary $1 from the seeds of target $2 (ASAN_OPTIONS $3):
+# prints exec/s, and on stderr the share of one core the run got (user +
+# sys over wall time): on a loaded machine exec/s falls with it.
 run() {
   local bin="$1" seeds="$2" corpus="$work/corpus"
   rm -rf "$corpus" && mkdir -p "$corpus"
   cp "fuzz/seeds/$seeds"/* "$corpus"/
-  "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 \
+  ASAN_OPTIONS="${3:-${ASAN_OPTIONS:-}}" /usr/bin/time -f 'cpu %U %S %e' -o "$work/time" \
+    "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 \
     -print_final_stats=1 "$corpus" 2>"$work/log" >/dev/null || { tail -n 30 "$work/log" >&2; exit 1; }
+  awk '/^cpu/ { printf "   (%s: %.0f%% of a core)\n", b, 100 * ($2 + $3) / $4 }' b="$(basename "$bin")" "$work/time" >&2
   sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -n1
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 rows=()
-if [ -n "${OLD_BIN_DIR:-}" ]; then first=new second=old label=target; else first=decode second=bare label=strategy; fi
+if [ -n "$compare" ]; then first=new second=old label=target; else first=decode second=bare label=strategy; fi
 for s in "${strategies[@]}"; do
   d=() b=()
   for i in $(seq "$runs"); do
     echo "[$s run $i] $(uptime | sed 's/.*load/load/')" >&2
-    if [ -n "${OLD_BIN_DIR:-}" ]; then
+    if [ -n "$compare" ]; then
       d+=("$(run "$bin_dir/$s" "$s")")
-      b+=("$(run "$OLD_BIN_DIR/$s" "$s")")
+      if [ -n "${OLD_BIN_DIR:-}" ]; then
+        b+=("$(run "$OLD_BIN_DIR/$s" "$s")")
+      else
+        b+=("$(run "$bin_dir/$s" "$s" "$OLD_ASAN_OPTIONS")")
+      fi
       echo "   new ${d[-1]} exec/s, old ${b[-1]} exec/s" >&2
       continue
     fi

@@ -228,18 +228,40 @@ where
     C: Decoder,
     C::Item: AsRef<[u8]>,
 {
-    let chunk = chunk.max(1);
+    bounded_reads(codec, input.chunks(chunk.max(1)), |_| bound, max_frame)
+}
+
+/// [`bounded_stream`] with the reads given one by one (`reads`), and the
+/// bound as a function of the largest read so far: `bound(largest)` bytes
+/// may wait in the buffer after a decode loop. framelab's `decode_*` fuzz
+/// targets feed a stream's first 256 bytes in small reads and the rest in
+/// larger ones (`fuzzing::reads`), with `maximum + framing + largest read` as the
+/// bound.
+pub fn bounded_reads<'a, C, I, B>(
+    codec: &mut C,
+    reads: I,
+    bound: B,
+    max_frame: usize,
+) -> Result<Streamed<C::Error>, CheckError>
+where
+    C: Decoder,
+    C::Item: AsRef<[u8]>,
+    I: IntoIterator<Item = &'a [u8]>,
+    B: Fn(usize) -> usize,
+{
     let mut got = Streamed { frames: 0, frame_bytes: 0, max_held: 0, error: None, at_eof: false };
     let mut buf = BytesMut::new();
     let mut fed = 0;
+    let mut largest = 0;
     // Per frame only the maximum is checked (the loop the fuzzer spends its
     // time in); the bound and the byte count once per read.
     let over = |got: &Streamed<C::Error>, len: usize| {
         CheckError(format!("frame {} is {len} bytes, over the maximum of {max_frame}", got.frames))
     };
-    for piece in input.chunks(chunk) {
+    for piece in reads {
         buf.extend_from_slice(piece);
         fed += piece.len();
+        largest = largest.max(piece.len());
         loop {
             match codec.decode(&mut buf) {
                 Ok(Some(f)) => {
@@ -263,6 +285,7 @@ where
             return Ok(got);
         }
         got.max_held = got.max_held.max(buf.len());
+        let bound = bound(largest);
         if buf.len() > bound {
             return Err(CheckError(format!(
                 "decoder left {} bytes buffered after {fed} bytes, more than the bound of {bound}",

@@ -100,9 +100,32 @@ fn decode_input(data: &[u8]) -> Option<(u8, usize, &[u8])> {
     }
 }
 
+/// How many bytes of a stream the `decode_*`, `bare_*` and `diff_*`
+/// targets feed in reads of the input's own chunk size; see [`reads`].
+pub const SMALL_SPAN: usize = FUZZ_MAX;
+
+/// The reads a `decode_*`, `bare_*` or `diff_*` target feeds its codec:
+/// the first [`SMALL_SPAN`] bytes of `stream` in pieces of `chunk` (1 to
+/// 256, from the input), the rest in pieces of [`FUZZ_MAX`] (or `chunk`,
+/// if larger).
+///
+/// The first 256 bytes hold a frame of the fuzz maximum save its last
+/// bytes, or many smaller frames, so every state of a decoder (a header cut
+/// anywhere, a body cut anywhere, a delimiter split across reads) is
+/// reached in small reads. Feeding all of a 3 KiB input one byte at a time
+/// only repeated those states thousands of times per input, and (with the
+/// comparison tracing of every decode call and of `extend_from_slice`) was
+/// what bounded the targets' speed: the fuzzer keeps such inputs because
+/// more decode calls reach new hit counts (docs/fuzzing.md).
+pub fn reads(stream: &[u8], chunk: usize) -> impl Iterator<Item = &[u8]> {
+    let chunk = chunk.max(1);
+    let (head, tail) = stream.split_at(stream.len().min(SMALL_SPAN));
+    head.chunks(chunk).chain(tail.chunks(chunk.max(FUZZ_MAX)))
+}
+
 /// `decode_*`: arbitrary bytes fed in arbitrary chunks. The first byte
 /// picks the codec's knobs, the second the chunk size; the decoder must not
-/// panic, must never leave more than maximum + framing + one chunk
+/// panic, must never leave more than maximum + framing + the largest read
 /// buffered, every frame must be within the maximum, the frames must not
 /// add up to more bytes than were fed, and after an error that puts the
 /// stream out of step the codec must stay failed.
@@ -114,11 +137,11 @@ pub fn decode(strategy: Strategy, data: &[u8]) {
     let Some((config, chunk, data)) = decode_input(data) else { return };
     let any = codec(strategy, config);
     let max = any.max_message();
-    let bound = max + any.max_overhead() + chunk;
+    let slack = max + any.max_overhead();
     // Dispatch once per input, not once per decode call: the enum layer
     // costs as much as the oracle under the fuzzer's comparison tracing,
     // and chunking_* and roundtrip_* exercise it already.
-    let check = Stream { strategy, config, chunk, bound, max };
+    let check = Stream { strategy, config, chunk, slack, max };
     match any {
         AnyCodec::Naive(c) => check.run(c, data),
         AnyCodec::Delimiter(c) => check.run(c, data),
@@ -134,7 +157,9 @@ struct Stream {
     strategy: Strategy,
     config: u8,
     chunk: usize,
-    bound: usize,
+    /// What may wait in the buffer besides the largest read so far:
+    /// maximum + framing.
+    slack: usize,
     max: usize,
 }
 
@@ -145,8 +170,8 @@ impl Stream {
         C::Item: AsRef<[u8]> + std::fmt::Debug,
         C::Error: Into<crate::framing::FramingError>,
     {
-        let Stream { strategy, config, chunk, bound, max } = *self;
-        let got = match check::bounded_stream(&mut codec, data, chunk, bound, max) {
+        let Stream { strategy, config, chunk, slack, max } = *self;
+        let got = match check::bounded_reads(&mut codec, reads(data, chunk), |largest| slack + largest, max) {
             Err(e) => panic!("{strategy:?} config {config}: {e}"),
             Ok(got) => got,
         };
@@ -185,21 +210,23 @@ impl Stream {
 pub fn bare(strategy: Strategy, data: &[u8]) {
     let Some((config, chunk, data)) = decode_input(data) else { return };
     let any = codec(strategy, config);
-    let (max, bound) = (any.max_message(), any.max_message() + any.max_overhead() + chunk);
+    let (max, slack) = (any.max_message(), any.max_message() + any.max_overhead());
     match any {
-        AnyCodec::Naive(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
-        AnyCodec::Delimiter(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
-        AnyCodec::LengthPrefix(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
-        AnyCodec::JsonHeader(c) => bare_loop(c, data, chunk, bound, max, |f| f.body.len()),
-        AnyCodec::Resp(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
-        AnyCodec::Http(c) => bare_loop(c, data, chunk, bound, max, |f| f.len()),
+        AnyCodec::Naive(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
+        AnyCodec::Delimiter(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
+        AnyCodec::LengthPrefix(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
+        AnyCodec::JsonHeader(c) => bare_loop(c, data, chunk, slack, max, |f| f.body.len()),
+        AnyCodec::Resp(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
+        AnyCodec::Http(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
     }
 }
 
-fn bare_loop<C: Decoder>(mut c: C, data: &[u8], chunk: usize, bound: usize, max: usize, len: fn(&C::Item) -> usize) {
+fn bare_loop<C: Decoder>(mut c: C, data: &[u8], chunk: usize, slack: usize, max: usize, len: fn(&C::Item) -> usize) {
     let mut buf = BytesMut::new();
-    for piece in data.chunks(chunk) {
+    let mut largest = 0;
+    for piece in reads(data, chunk) {
         buf.extend_from_slice(piece);
+        largest = largest.max(piece.len());
         loop {
             match c.decode(&mut buf) {
                 Ok(Some(f)) => assert!(len(&f) <= max),
@@ -207,7 +234,7 @@ fn bare_loop<C: Decoder>(mut c: C, data: &[u8], chunk: usize, bound: usize, max:
                 Err(_) => return,
             }
         }
-        assert!(buf.len() <= bound);
+        assert!(buf.len() <= slack + largest);
     }
     while let Ok(Some(f)) = c.decode_eof(&mut buf) {
         assert!(len(&f) <= max);
@@ -599,7 +626,8 @@ pub const DIFF_MAXES: &[usize] = &[0, 1, 2, 7, 8, 9, 254, 255, 256, 257, 65533, 
 ///
 /// Input: `[config, max, chunk, stream...]`: `config` picks the preset and
 /// `includes-header` as in `decode_length_prefix`, `max` indexes
-/// [`DIFF_MAXES`], `chunk` is the read size minus one.
+/// [`DIFF_MAXES`], `chunk` is the size of the first [`SMALL_SPAN`] bytes' reads minus one
+/// ([`reads`]).
 ///
 /// The documented differences, each a rule here and in docs/fuzzing.md:
 ///
@@ -652,7 +680,7 @@ pub fn diff_length_prefix(data: &[u8]) {
     let (mut a, mut b) = (BytesMut::new(), BytesMut::new());
     let mut head = 0; // where the next header starts in `stream`
     let mut fed = 0;
-    let mut reads = stream.chunks(chunk);
+    let mut reads = reads(stream, chunk);
     loop {
         let eof = match reads.next() {
             Some(piece) => {
@@ -740,7 +768,7 @@ pub fn diff_lines(data: &[u8]) {
     let mut lines = LinesCodec::new_with_max_length(max);
     let (mut a, mut b, mut c) = (BytesMut::new(), BytesMut::new(), BytesMut::new());
     let mut fed = 0;
-    let mut reads = stream.chunks(chunk);
+    let mut reads = reads(stream, chunk);
     loop {
         let eof = match reads.next() {
             Some(piece) => {
@@ -1051,6 +1079,20 @@ mod tests {
         ] {
             assert_eq!(parse::<RoundtripInput>(&input.to_bytes()), input);
         }
+    }
+
+    #[test]
+    fn reads_feed_the_first_256_bytes_in_small_pieces_and_the_rest_in_larger_ones() {
+        let stream: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+        let sizes: Vec<usize> = reads(&stream, 3).map(<[u8]>::len).collect();
+        assert_eq!(reads(&stream, 3).flatten().copied().collect::<Vec<u8>>(), stream);
+        // 256 = 85 x 3 + 1, then 2744 = 10 x 256 + 184.
+        assert_eq!(SMALL_SPAN, 256);
+        assert_eq!(sizes.len(), 86 + 11);
+        assert!(sizes[..85].iter().all(|&n| n == 3) && sizes[85] == 1);
+        assert!(sizes[86..96].iter().all(|&n| n == FUZZ_MAX) && sizes[96] == 184);
+        assert_eq!(reads(&stream[..10], 1).count(), 10);
+        assert!(reads(&stream, 256).all(|p| p.len() == 256 || p.len() == 3000 % 256));
     }
 
     #[test]

@@ -7,4 +7,6 @@
 use framelab::fuzzing::{Strategy, bare};
 use libfuzzer_sys::fuzz_target;
 
+include!("../asan_options.rs");
+
 fuzz_target!(|data: &[u8]| bare(Strategy::JsonHeader, data));

@@ -7,4 +7,6 @@
 use framelab::fuzzing::{ChunkingInput, Strategy, chunking, with_arbitrary};
 use libfuzzer_sys::fuzz_target;
 
+include!("../asan_options.rs");
+
 fuzz_target!(|data: &[u8]| with_arbitrary::<ChunkingInput>(data, |i| chunking(Strategy::Http, i)));

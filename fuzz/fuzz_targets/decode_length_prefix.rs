@@ -6,4 +6,6 @@
 use framelab::fuzzing::{Strategy, decode};
 use libfuzzer_sys::fuzz_target;
 
+include!("../asan_options.rs");
+
 fuzz_target!(|data: &[u8]| decode(Strategy::LengthPrefix, data));

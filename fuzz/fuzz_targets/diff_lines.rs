@@ -8,4 +8,6 @@
 use framelab::fuzzing::diff_lines;
 use libfuzzer_sys::fuzz_target;
 
+include!("../asan_options.rs");
+
 fuzz_target!(|data: &[u8]| diff_lines(data));

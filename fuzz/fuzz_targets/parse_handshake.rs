@@ -6,4 +6,6 @@
 use framelab::fuzzing::parse_handshake;
 use libfuzzer_sys::fuzz_target;
 
+include!("../asan_options.rs");
+
 fuzz_target!(|data: &[u8]| parse_handshake(data));

@@ -4,4 +4,6 @@
 
 use libfuzzer_sys::fuzz_target;
 
+include!("../asan_options.rs");
+
 fuzz_target!(|data: &[u8]| framelab::fuzzing::plan_schedule(data));

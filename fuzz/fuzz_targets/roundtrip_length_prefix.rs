@@ -6,4 +6,6 @@
 use framelab::fuzzing::{RoundtripInput, Strategy, roundtrip, with_arbitrary};
 use libfuzzer_sys::fuzz_target;
 
+include!("../asan_options.rs");
+
 fuzz_target!(|data: &[u8]| with_arbitrary::<RoundtripInput>(data, |i| roundtrip(Strategy::LengthPrefix, i)));

@@ -79,6 +79,7 @@ fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
         assert!(manifest.contains(&format!("name = \"{name}\"")), "fuzz/Cargo.toml has no [[bin]] {name}");
         // Guard against a copy-pasted target that runs another body.
         let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
+        assert!(text.contains("include!(\"../asan_options.rs\");"), "{name}.rs does not include asan_options.rs");
         let (verb, subject) = name.split_once('_').unwrap();
         match strategy_name(subject) {
             _ if verb == "diff" => assert!(text.contains(&format!("{name}(")), "{name}.rs does not call {name}"),
@@ -745,9 +746,7 @@ fn diff_length_prefix_seeds(seeds: &mut Seeds) {
             let l = preset_label(c, "incl");
             for max in [0usize, 8, 254, 255, 65534] {
                 let prefix = match fuzzing::codec(Strategy::LengthPrefix, c) {
-                    AnyCodec::LengthPrefix(lp) => {
-                        crate::framing::LengthPrefix { max_frame: max, ..*lp.format() }
-                    }
+                    AnyCodec::LengthPrefix(lp) => crate::framing::LengthPrefix { max_frame: max, ..*lp.format() },
                     _ => unreachable!(),
                 };
                 let hdr = if incl { prefix.width as i128 } else { 0 };
@@ -766,10 +765,7 @@ fn diff_length_prefix_seeds(seeds: &mut Seeds) {
                 // The widest field value, and below-header values.
                 let mut wide = BytesMut::new();
                 prefix.write_raw(prefix.width_max() as i128, &mut wide);
-                seeds.add(
-                    format!("{l}-max{max}-widest-field"),
-                    cat(&[&[c, max_at(max), 0], &stream, &wide, b"tail"]),
-                );
+                seeds.add(format!("{l}-max{max}-widest-field"), cat(&[&[c, max_at(max), 0], &stream, &wide, b"tail"]));
             }
             let mut below = BytesMut::new();
             crate::framing::LengthPrefix::preset(FUZZ_PRESETS[p]).unwrap().write_raw(0, &mut below);
