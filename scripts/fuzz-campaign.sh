@@ -18,8 +18,17 @@ dir="${CAMPAIGN_DIR:-fuzz/campaign}"
 target_dir="${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/framelab/fuzz-target}"
 read -r -a targets <<<"${FUZZ_TARGETS:-decode_naive decode_delimiter decode_length_prefix decode_json_header decode_resp decode_http diff_length_prefix diff_lines}"
 
+# nightly where installed (as .ci/fuzz), else, or when RUSTC_BOOTSTRAP=1 is
+# set, stable with RUSTC_BOOTSTRAP=1 (a build dir made by one is rebuilt
+# from scratch by the other).
+if [ "${RUSTC_BOOTSTRAP:-}" != 1 ] && rustup toolchain list 2>/dev/null | grep -q nightly; then
+  fuzz=(cargo +nightly fuzz)
+else
+  export RUSTC_BOOTSTRAP=1
+  fuzz=(cargo fuzz)
+fi
 for t in "${targets[@]}"; do
-  cargo +nightly fuzz build --target-dir "$target_dir" "$t" >/dev/null 2>&1 || cargo +nightly fuzz build --target-dir "$target_dir" "$t"
+  "${fuzz[@]}" build --target-dir "$target_dir" "$t" >/dev/null 2>&1 || "${fuzz[@]}" build --target-dir "$target_dir" "$t"
 done
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 bin_dir="$target_dir/$triple/release"

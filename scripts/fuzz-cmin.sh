@@ -17,10 +17,20 @@ max="${MAX_FILES:-300}"
 target_dir="${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/framelab/fuzz-target}"
 read -r -a targets <<<"${FUZZ_TARGETS:-decode_naive decode_delimiter decode_length_prefix decode_json_header decode_resp decode_http diff_length_prefix diff_lines}"
 
+# nightly where installed (as .ci/fuzz), else, or when RUSTC_BOOTSTRAP=1 is
+# set, stable with RUSTC_BOOTSTRAP=1 (a build dir made by one is rebuilt
+# from scratch by the other).
+if [ "${RUSTC_BOOTSTRAP:-}" != 1 ] && rustup toolchain list 2>/dev/null | grep -q nightly; then
+  fuzz=(cargo +nightly fuzz)
+else
+  export RUSTC_BOOTSTRAP=1
+  fuzz=(cargo fuzz)
+fi
+
 for t in "${targets[@]}"; do
   [ -d "$dir/$t" ] || { echo "$t: no corpus in $dir/$t" >&2; continue; }
   before=$(find "$dir/$t" -type f | wc -l)
-  cargo +nightly fuzz cmin --target-dir "$target_dir" "$t" "$dir/$t" >"$dir/$t.cmin.log" 2>&1 \
+  "${fuzz[@]}" cmin --target-dir "$target_dir" "$t" "$dir/$t" >"$dir/$t.cmin.log" 2>&1 \
     || { tail -n 20 "$dir/$t.cmin.log" >&2; exit 1; }
   after=$(find "$dir/$t" -type f | wc -l)
   mkdir -p "fuzz/seeds/$t"
