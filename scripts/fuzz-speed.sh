@@ -35,7 +35,9 @@ runs="${RUNS:-3}"
 read -r -a strategies <<<"${STRATEGIES:-naive delimiter length_prefix json_header}"
 target_dir="${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/framelab/fuzz-target}"
 
-if rustup toolchain list 2>/dev/null | grep -q nightly; then
+# nightly where installed (as .ci/fuzz), else, or when RUSTC_BOOTSTRAP=1 is
+# set, stable with RUSTC_BOOTSTRAP=1.
+if [ "${RUSTC_BOOTSTRAP:-}" != 1 ] && rustup toolchain list 2>/dev/null | grep -q nightly; then
   fuzz=(cargo +nightly fuzz)
 else
   export RUSTC_BOOTSTRAP=1
