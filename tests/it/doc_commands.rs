@@ -52,7 +52,6 @@ const EXCLUDED: &[(&str, &str)] = &[
     ("cargo install --path .", "installs into ~/.cargo; embedded_suite.rs runs the binary from an empty folder"),
     ("cargo install cargo-fuzz --locked", "installs a tool from crates.io into ~/.cargo"),
     ("cargo test", "the command running this test"),
-    ("* bash scripts/fuzz-*.sh", "fuzz scripts: nightly, cargo-fuzz and an ASan build, minutes each"),
     ("rustup component add *", "installs a toolchain component"),
     (
         "framelab run examples/scenarios/",
