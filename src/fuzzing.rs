@@ -1188,7 +1188,7 @@ mod tests {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    if x % 3 == 0 { x as u8 } else { (x as u8) | 1 }
+                    if x.is_multiple_of(3) { x as u8 } else { (x as u8) | 1 }
                 })
                 .collect();
             let mut u = Unstructured::new(&data);
