@@ -91,6 +91,26 @@ where
     out
 }
 
+/// Decodes `stream` in one piece, the way `FramedRead` would: the frames as
+/// bytes, or the first error as the codec's own type (for unit tests that
+/// match on the error, where [`decode_chunked`] keeps only its text).
+#[cfg(test)]
+pub(crate) fn decode_whole<C>(codec: &mut C, stream: &[u8]) -> Result<Vec<Vec<u8>>, C::Error>
+where
+    C: Decoder,
+    C::Item: AsRef<[u8]>,
+{
+    let mut buf = BytesMut::from(stream);
+    let mut out = Vec::new();
+    while let Some(f) = codec.decode(&mut buf)? {
+        out.push(f.as_ref().to_vec());
+    }
+    while let Some(f) = codec.decode_eof(&mut buf)? {
+        out.push(f.as_ref().to_vec());
+    }
+    Ok(out)
+}
+
 /// Encodes `messages` into one buffer, decodes it, and checks that the
 /// same messages come back, with no error and nothing left over.
 pub fn round_trip<C, M>(mut codec: C, messages: &[M]) -> Result<(), CheckError>

@@ -820,15 +820,7 @@ mod tests {
     }
 
     fn frames(c: &mut HttpCodec, stream: &[u8]) -> Result<Vec<Vec<u8>>, HttpError> {
-        let mut buf = BytesMut::from(stream);
-        let mut out = Vec::new();
-        while let Some(f) = c.decode(&mut buf)? {
-            out.push(f.to_vec());
-        }
-        while let Some(f) = c.decode_eof(&mut buf)? {
-            out.push(f.to_vec());
-        }
-        Ok(out)
+        crate::check::decode_whole(c, stream)
     }
 
     fn error(c: &mut HttpCodec, stream: &[u8]) -> HttpError {

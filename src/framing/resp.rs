@@ -577,15 +577,7 @@ mod tests {
 
     /// Every frame of `stream`, fed in one piece, then `decode_eof`.
     fn frames(c: &mut RespCodec, stream: &[u8]) -> Result<Vec<Vec<u8>>, RespError> {
-        let mut buf = BytesMut::from(stream);
-        let mut out = Vec::new();
-        while let Some(f) = c.decode(&mut buf)? {
-            out.push(f.to_vec());
-        }
-        while let Some(f) = c.decode_eof(&mut buf)? {
-            out.push(f.to_vec());
-        }
-        Ok(out)
+        crate::check::decode_whole(c, stream)
     }
 
     /// The first error decoding `stream` in one piece.

@@ -641,10 +641,32 @@ fn check_bench(args: &[String], json: Option<&serde_json::Value>, stdout: &str) 
     Ok(())
 }
 
-fn run_session(cmds: &[(Doc, Plan)]) -> Vec<String> {
+/// Whether `cmd` gives the same result in any session: a `framelab` bench,
+/// soak, explore or run that writes no file and reads only the repository's
+/// linked folders. Such a command documented in several places runs once.
+fn stateless(cmd: &str) -> bool {
+    let Ok(args) = shell_words::split(cmd) else { return false };
+    let writes = ["--out", "--html", "--junit", "--plot", "-o"];
+    args.first().map(String::as_str) == Some("framelab")
+        && matches!(args.get(1).map(String::as_str), Some("bench" | "soak" | "explore" | "run"))
+        && !args.iter().any(|a| writes.contains(&a.as_str()) || a.contains("9000") || a.contains("PORT"))
+        && args[2..]
+            .iter()
+            .filter(|a| !a.starts_with('-') && a.contains('/'))
+            .all(|a| a.starts_with("scenarios/") || a.starts_with("examples/") || a.starts_with("fuzz/seeds/"))
+}
+
+fn run_session(cmds: &[(Doc, Plan)], once: &std::sync::Mutex<BTreeSet<String>>) -> Vec<String> {
     let mut s = Session::new();
     let mut failures = Vec::new();
     for (doc, plan) in cmds {
+        if matches!(plan, Plan::Run | Plan::Smoke)
+            && stateless(&doc.line)
+            && !once.lock().unwrap().insert(doc.line.clone())
+        {
+            eprintln!("once  {}: {}  (run where another doc shows it)", doc.source, doc.line);
+            continue;
+        }
         let started = std::time::Instant::now();
         let got = match plan {
             Plan::Serve => s.serve(&doc.line).map(|()| "listening".to_owned()),
@@ -695,11 +717,12 @@ fn every_documented_command_runs_or_is_excluded_with_a_reason() {
     // Two sessions at a time: the scenarios they run have deadlines, and
     // the machine (2 cores in CI) runs other tests beside this one.
     let queue = std::sync::Mutex::new(sessions.values().collect::<Vec<_>>());
+    let once = std::sync::Mutex::new(BTreeSet::new());
     let failures: Vec<String> = std::thread::scope(|scope| {
         let worker = || {
             let mut failed = Vec::new();
             while let Some(cmds) = { queue.lock().unwrap().pop() } {
-                failed.extend(run_session(cmds));
+                failed.extend(run_session(cmds, &once));
             }
             failed
         };
@@ -718,4 +741,16 @@ fn help_examples_are_read_up_to_two_spaces_with_then_and_clients() {
     assert_eq!(normalise("framelab serve x --addr 127.0.0.1:9000 &"), "framelab serve x --addr 127.0.0.1:9000");
     assert_eq!(normalise("python3 -c \"a # b\""), "python3 -c \"a # b\"");
     assert!(plan("framelab frobnicate", &BTreeSet::new()).is_none(), "an unknown command is not handled");
+}
+
+#[test]
+fn only_commands_that_write_nothing_and_read_the_repository_run_once() {
+    assert!(stateless("framelab bench --quick --format json"));
+    assert!(stateless("framelab soak length-prefix:i32le --hostile 5000"));
+    assert!(stateless("framelab explore examples/explore/resp-naive.toml"));
+    assert!(!stateless("framelab bench --quick --plot bench.svg"), "writes a file");
+    assert!(!stateless("framelab explore examples/explore/naive-tutorial.toml --out min.toml"), "writes a file");
+    assert!(!stateless("framelab run framelab-scenarios/"), "reads what an earlier command of its session made");
+    assert!(!stateless("framelab run --target 127.0.0.1:9000"), "needs its session's server");
+    assert!(!stateless("framelab serve delimiter"), "a server");
 }
