@@ -14,6 +14,7 @@ mod knobs;
 pub mod length_prefix;
 pub mod naive;
 pub mod resp;
+pub mod slices;
 mod spec;
 pub mod udp;
 
@@ -28,4 +29,5 @@ pub use knobs::{KnobError, Knobs};
 pub use length_prefix::{BadWidth, Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError};
 pub use naive::NaiveCodec;
 pub use resp::{RespCodec, RespError, RespFormat};
+pub use slices::FrameSlices;
 pub use spec::{EscapeError, FramingSpec, STRATEGIES, SpecError, SpecProblem, StrategyInfo, escape, show, unescape};

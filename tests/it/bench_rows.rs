@@ -9,21 +9,33 @@ use std::time::Duration;
 
 use framelab::bench::{self, Mode, Settings};
 
-const CODEC_ROWS: [&str; 10] = [
+const CODEC_ROWS: [&str; 13] = [
     "raw",
     "length-prefix",
+    "length-prefix slices",
     "tokio-util LengthDelimitedCodec",
     "delimiter",
+    "delimiter slices",
     "tokio-util LinesCodec",
     "tokio-util AnyDelimiterCodec",
     "naive",
+    "naive slices",
     "json-header",
     "resp",
     "http",
 ];
 
-const LOOPBACK_ROWS: [&str; 7] =
-    ["raw", "length-prefix", "delimiter", "naive", "json-header", "handshake", "sleep-100ms"];
+const LOOPBACK_ROWS: [&str; 9] = [
+    "raw",
+    "length-prefix",
+    "length-prefix slices",
+    "delimiter",
+    "delimiter slices",
+    "naive",
+    "json-header",
+    "handshake",
+    "sleep-100ms",
+];
 
 fn expected(mode: &str) -> &'static [&'static str] {
     match mode {
