@@ -53,7 +53,8 @@ fn panel(
     let (lo_y, hi_y) = bounds(mine.iter().map(|r| r.bytes_per_sec));
     let caption = match mode {
         Mode::Codec => "codec mode: decode, payload bytes/s (in memory, 64 KiB reads)",
-        Mode::Loopback => "loopback mode: payload bytes/s end to end over 127.0.0.1",
+        Mode::Loopback => "loopback mode: payload bytes/s end to end over 127.0.0.1, one core (CPU time)",
+        Mode::LoopbackTwoThreads => "loopback-2threads mode: payload bytes/s over 127.0.0.1, two threads (wall clock)",
     };
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 20))
