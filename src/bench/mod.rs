@@ -19,7 +19,7 @@
 //! use std::time::Duration;
 //! use framelab::bench::{self, Mode, Settings};
 //!
-//! let settings = Settings { rounds: 1, round_time: Duration::from_millis(1), sizes: vec![64], ..Settings::quick() };
+//! let settings = Settings { rounds: 1, max_rounds: 1, round_time: Duration::from_millis(1), sizes: vec![64], ..Settings::quick() };
 //! let rows = bench::run(Mode::Codec, &settings, &mut |_| {}).unwrap();
 //! let lp = rows.iter().find(|r| r.name == "length-prefix").unwrap();
 //! assert!(bench::ratio(&rows, lp, "tokio-util LengthDelimitedCodec").is_some());
@@ -629,8 +629,13 @@ mod tests {
 
     #[test]
     fn codec_mode_reports_every_subject_at_every_size() {
-        let settings =
-            Settings { rounds: 1, round_time: Duration::from_micros(100), sizes: vec![16, 4096], ..Settings::quick() };
+        let settings = Settings {
+            rounds: 1,
+            max_rounds: 1,
+            round_time: Duration::from_micros(100),
+            sizes: vec![16, 4096],
+            ..Settings::quick()
+        };
         let mut steps = Vec::new();
         let rows = run(Mode::Codec, &settings, &mut |p| steps.push(p.done)).unwrap();
         assert_eq!(rows.len(), 2 * Subject::ALL.len());
@@ -645,8 +650,13 @@ mod tests {
 
     #[test]
     fn loopback_mode_reports_every_row_with_its_baselines() {
-        let settings =
-            Settings { rounds: 2, round_time: Duration::from_millis(1), sizes: vec![64], ..Settings::quick() };
+        let settings = Settings {
+            rounds: 2,
+            max_rounds: 2,
+            round_time: Duration::from_millis(1),
+            sizes: vec![64],
+            ..Settings::quick()
+        };
         let mut steps = Vec::new();
         let rows = run(Mode::Loopback, &settings, &mut |p| steps.push((p.done, p.total))).unwrap();
         let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
@@ -672,6 +682,38 @@ mod tests {
             assert!(keys.contains(&k), "{keys:?}");
         }
         assert_eq!(v["mode"], "codec");
+    }
+
+    #[test]
+    fn rounds_stop_once_ratios_settle_and_go_on_to_the_maximum_while_they_drift() {
+        let settings = Settings { rounds: 3, max_rounds: 20, ..Settings::quick() };
+        let steady = |i: usize| Ok::<f64, ()>(if i == 0 { 1.0 } else { 2.0 });
+        let mut r = Rounds::new(vec!["raw", "naive"], vec![1.0, 1.0], vec![None, None]);
+        r.run(Mode::Codec, &settings, steady).unwrap();
+        assert_eq!(r.samples[1].len(), 3);
+        let stats = r.stats(Mode::Codec, 64);
+        assert_eq!(stats.len(), 1);
+        assert!(stats[0].stable && (stats[0].ratio - 0.5).abs() < 1e-9 && stats[0].spread() == 0.0, "{stats:?}");
+
+        // The row gets 10% slower every round: its ratio never settles.
+        let mut slower = 1.0;
+        let mut r = Rounds::new(vec!["raw", "naive"], vec![1.0, 1.0], vec![None, None]);
+        r.run(Mode::Codec, &settings, |i| {
+            if i == 1 {
+                slower *= 1.1;
+            }
+            Ok::<f64, ()>(if i == 0 { 1.0 } else { slower })
+        })
+        .unwrap();
+        assert_eq!(r.samples[1].len(), 20);
+        let stats = r.stats(Mode::Codec, 64);
+        assert!(!stats[0].stable && stats[0].low < stats[0].ratio && stats[0].ratio < stats[0].high, "{stats:?}");
+    }
+
+    #[test]
+    fn quantiles() {
+        assert_eq!(quantile(&[4.0, 1.0, 3.0, 2.0, 5.0], 0.25), 2.0);
+        assert_eq!(quantile(&[1.0, 2.0], 0.5), 1.5);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! use framelab::bench::{self, Mode, Settings};
 //!
 //! let sizes = vec![64, 65536];
-//! let settings = Settings { rounds: 3, round_time: Duration::from_millis(10), sizes, ..Settings::quick() };
+//! let settings = Settings { rounds: 3, max_rounds: 3, round_time: Duration::from_millis(10), sizes, ..Settings::quick() };
 //! let rows = bench::run(Mode::Codec, &settings, &mut |_| {}).unwrap();
 //! bench::plot::svg(&rows, std::path::Path::new("codec.svg")).unwrap();
 //! ```

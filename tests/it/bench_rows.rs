@@ -61,8 +61,13 @@ fn expected(mode: &str) -> &'static [&'static str] {
 
 #[test]
 fn library_run_gives_every_row_and_baseline_at_every_size_in_both_modes() {
-    let settings =
-        Settings { rounds: 1, round_time: Duration::from_millis(1), sizes: vec![16, 4096], ..Settings::quick() };
+    let settings = Settings {
+        rounds: 1,
+        max_rounds: 1,
+        round_time: Duration::from_millis(1),
+        sizes: vec![16, 4096],
+        ..Settings::quick()
+    };
     for mode in Mode::ALL {
         let rows = bench::run(mode, &settings, &mut |_| {}).unwrap();
         assert_eq!(bench::row_names(mode), expected(mode.name()));
