@@ -2,7 +2,9 @@
 //!
 //! One file per strategy; [`FramingSpec`] is the text syntax that names a
 //! strategy and its knobs, and [`AnyCodec`] decodes messages of whichever
-//! strategy a spec names.
+//! strategy a spec names. Every codec also hands out complete frames as
+//! `&[u8]` through [`FrameSlices`] (see [`slices`]): no per-frame split,
+//! the same limits and errors as its `Decoder`.
 
 mod any;
 pub mod delimiter;
