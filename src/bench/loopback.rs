@@ -122,12 +122,12 @@ pub enum Row {
     Raw,
     /// framelab's length-prefix codec, `u32be`.
     LengthPrefix,
-    /// The same codec through [`FrameSlices`](crate::framing::FrameSlices).
+    /// The same codec through [`FrameSlices`].
     #[strum(serialize = "length-prefix slices")]
     LengthPrefixSlices,
     /// framelab's delimiter codec, `\n`.
     Delimiter,
-    /// The same codec through [`FrameSlices`](crate::framing::FrameSlices).
+    /// The same codec through [`FrameSlices`].
     #[strum(serialize = "delimiter slices")]
     DelimiterSlices,
     /// framelab's naive codec (`read_size` = the message size): frames
