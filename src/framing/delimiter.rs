@@ -243,6 +243,64 @@ impl Decoder for DelimiterCodec {
     }
 }
 
+impl super::FrameSlices for DelimiterCodec {
+    type Error = DelimiterError;
+
+    /// `decode`'s steps on offsets into `buf`: the same searches, the same
+    /// `next_index` and discarding state, so the same lines and errors.
+    fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, mut frame: F) -> Result<usize, DelimiterError> {
+        let data = &buf[..];
+        let dlen = self.delimiter.len();
+        let limit = self.max_length.saturating_add(dlen);
+        // Bytes consumed so far; `buf` is advanced past them at the end.
+        let mut pos = 0;
+        let mut count = 0;
+        let got = loop {
+            if self.discarding {
+                let rest = &data[pos..];
+                let start = self.next_index.min(rest.len());
+                self.scanned += (rest.len() - start) as u64;
+                self.next_index = 0;
+                match self.find(&rest[start..]) {
+                    Some(at) => {
+                        pos += start + at + dlen;
+                        self.discarding = false;
+                    }
+                    None => {
+                        pos = data.len() - (dlen - 1).min(rest.len());
+                        break Ok(());
+                    }
+                }
+            }
+            let rest = &data[pos..];
+            let end = rest.len().min(limit);
+            let start = self.next_index.min(end);
+            self.scanned += (end - start) as u64;
+            match self.find(&rest[start..end]) {
+                Some(p) => {
+                    let at = start + p;
+                    self.next_index = 0;
+                    frame(&rest[..at]);
+                    count += 1;
+                    pos += at + dlen;
+                }
+                None if end == limit => {
+                    pos += end - (dlen - 1);
+                    self.next_index = 0;
+                    self.discarding = true;
+                    break Err(DelimiterError::MaxLengthExceeded { max: self.max_length });
+                }
+                None => {
+                    self.next_index = end.saturating_sub(dlen - 1).max(start);
+                    break Ok(());
+                }
+            }
+        };
+        buf.advance(pos);
+        got.map(|()| count)
+    }
+}
+
 impl Encoder<&[u8]> for DelimiterCodec {
     type Error = DelimiterError;
 

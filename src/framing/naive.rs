@@ -76,6 +76,18 @@ impl Decoder for NaiveCodec {
     }
 }
 
+impl super::FrameSlices for NaiveCodec {
+    type Error = io::Error;
+
+    fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, mut frame: F) -> io::Result<usize> {
+        let chunks = buf.chunks(self.read_size);
+        let count = chunks.len();
+        chunks.for_each(&mut frame);
+        buf.clear();
+        Ok(count)
+    }
+}
+
 impl Encoder<&[u8]> for NaiveCodec {
     type Error = io::Error;
 

@@ -433,6 +433,16 @@ fn parse_len(line: &[u8]) -> Result<i64, IntError> {
     parse_i64(line)
 }
 
+/// Through `decode` (the frame is the whole value or message): the same results as the
+/// `Decoder`, no speed-up.
+impl super::FrameSlices for RespCodec {
+    type Error = RespError;
+
+    fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, frame: F) -> Result<usize, RespError> {
+        super::slices::via_decoder(self, buf, frame, |m| &m[..])
+    }
+}
+
 impl Decoder for RespCodec {
     type Item = BytesMut;
     type Error = RespError;

@@ -65,6 +65,10 @@ const EXCLUDED: &[(&str, &str)] = &[
     ("cargo build --profile profiling", "a second optimised build of everything: minutes and a large target/"),
     ("perf record *", "needs perf and the profiling build; the same `bench --quick --mode codec` runs here"),
     ("open *", "opens a browser"),
+    (
+        "scripts/bench-ratios.sh*",
+        "three full `framelab bench --quick` runs, minutes; bench_rows.rs checks the JSON it reads",
+    ),
     ("cargo +nightly fuzz *", "needs a nightly toolchain and cargo-fuzz; CI runs .ci/fuzz"),
     ("cargo fuzz *", "needs cargo-fuzz (not a dependency); CI runs .ci/fuzz"),
     ("FUZZ_*", "runs .ci/fuzz: nightly and cargo-fuzz, minutes; it is CI's fuzz job"),
@@ -588,17 +592,22 @@ fn check_soak(args: &[String], json: Option<&serde_json::Value>, stdout: &str) -
 }
 
 fn check_bench(args: &[String], json: Option<&serde_json::Value>, stdout: &str) -> Result<(), String> {
-    let mode = args.windows(2).find(|w| w[0] == "--mode").map(|w| w[1].as_str()).unwrap_or("all");
-    let modes: &[&str] = match mode {
-        "all" => &["codec", "loopback"],
-        "codec" => &["codec"],
-        _ => &["loopback"],
+    let flag = |name: &str| args.windows(2).find(|w| w[0] == name).map(|w| w[1].as_str());
+    let loopback: &[&str] = match flag("--loopback-threads") {
+        Some("1") => &["loopback"],
+        Some(_) => &["loopback-2threads"],
+        None => &["loopback", "loopback-2threads"],
+    };
+    let modes: Vec<&str> = match flag("--mode").unwrap_or("all") {
+        "all" => [&["codec"][..], loopback].concat(),
+        "codec" => vec!["codec"],
+        _ => loopback.to_vec(),
     };
     let names = ["naive", "delimiter", "length-prefix", "json-header", "raw"];
     match json {
         Some(v) => {
             let rows = v["results"].as_array().ok_or("no `results` array")?;
-            for m in modes {
+            for m in &modes {
                 for n in names {
                     let found =
                         rows.iter().any(|r| r["mode"] == *m && r["name"] == n && r["bytes_per_sec"].is_number());
@@ -609,7 +618,7 @@ fn check_bench(args: &[String], json: Option<&serde_json::Value>, stdout: &str) 
             }
         }
         None => {
-            for m in modes {
+            for m in &modes {
                 // From `codec mode: ...` to the next `... mode: ` line.
                 let mut current = None;
                 let block: Vec<&str> = stdout
