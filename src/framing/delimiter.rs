@@ -162,12 +162,13 @@ impl DelimiterCodec {
     #[cold]
     fn discard(&mut self, src: &mut BytesMut) -> bool {
         let dlen = self.delimiter.len();
-        let start = self.next_index.min(src.len());
-        self.scanned += (src.len() - start) as u64;
+        // The search starts at the buffer's start: the bytes `too_long` or
+        // the previous call kept (at most dlen - 1) may begin a delimiter.
+        self.scanned += src.len() as u64;
         self.next_index = 0;
-        match self.find(&src[start..]) {
+        match self.find(src) {
             Some(pos) => {
-                src.advance(start + pos + dlen);
+                src.advance(pos + dlen);
                 self.discarding = false;
                 true
             }

@@ -326,3 +326,67 @@ fn long_and_short_haystacks_find_the_same_delimiters() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// knobs
+
+#[test]
+fn a_preset_knob_keeps_the_maximum_and_the_header_counting() {
+    let knobs = Knobs { preset: Some("i16le".into()), ..Knobs::default() };
+    let spec: FramingSpec = "length-prefix:u32be,includes-header,max=100".parse().unwrap();
+    assert_eq!(knobs.apply(spec).unwrap().to_string(), "length-prefix:i16le,includes-header,max=100");
+    let spec: FramingSpec = "json-header:header-max=100,body-max=1KiB".parse().unwrap();
+    let FramingSpec::JsonHeader(j) = knobs.apply(spec).unwrap() else { panic!("not json-header") };
+    assert_eq!(j.prefix, LengthPrefix { max_frame: 100, ..LengthPrefix::preset("i16le").unwrap() });
+    assert_eq!(j.body_max, 1024);
+}
+
+#[test]
+fn knobs_override_the_spec_or_say_why_they_do_not_apply() {
+    let apply = |k: Knobs, spec: &str| k.apply(spec.parse().unwrap()).map(|s| s.to_string());
+    let max = |m: usize| Knobs { max_frame: Some(m), ..Knobs::default() };
+    assert_eq!(apply(max(0), "naive"), Ok("naive:read-size=1".into()));
+    assert_eq!(apply(max(7), "udp"), Ok("udp:read-size=7".into()));
+    assert_eq!(apply(max(7), "delimiter"), Ok("delimiter:\"\\n\",max=7".into()));
+    assert_eq!(apply(max(7), "handshake"), Ok("handshake:max=7".into()));
+    assert_eq!(apply(max(7), "length-prefix"), Ok("length-prefix:u32be,max=7".into()));
+    assert_eq!(apply(max(7), "json-header"), Ok("json-header:u32be,header-max=64KiB,body-max=7".into()));
+    assert_eq!(apply(max(7), "resp"), Ok("resp:max=7,depth=128".into()));
+    assert_eq!(apply(max(7), "http"), Ok("http:auto,head-max=64KiB,max=7".into()));
+    let read = |r: usize| Knobs { read_size: Some(r), ..Knobs::default() };
+    assert_eq!(apply(read(9), "naive"), Ok("naive:read-size=9".into()));
+    assert_eq!(apply(read(9), "udp"), Ok("udp:read-size=9".into()));
+    assert_eq!(apply(read(0), "naive"), Err(KnobError::ReadSize));
+    assert_eq!(apply(read(9), "delimiter"), Err(KnobError::ReadSize));
+    let delim = |d: &str| Knobs { delimiter: Some(d.into()), ..Knobs::default() };
+    assert_eq!(apply(delim("\\r\\n"), "delimiter"), Ok("delimiter:\"\\r\\n\",max=64KiB".into()));
+    assert_eq!(apply(delim("\"\""), "delimiter"), Err(KnobError::EmptyDelimiter));
+    assert_eq!(apply(delim("\\q"), "delimiter"), Err(KnobError::DelimiterText(EscapeError::Unknown('q'))));
+    assert_eq!(apply(delim("x"), "naive"), Err(KnobError::DelimiterStrategy));
+    let preset = |p: &str| Knobs { preset: Some(p.into()), ..Knobs::default() };
+    assert_eq!(apply(preset("u24"), "length-prefix"), Err(KnobError::UnknownPreset("u24".into())));
+    assert_eq!(apply(preset("u8"), "delimiter"), Err(KnobError::PresetStrategy));
+    assert_eq!(KnobError::ReadSize.to_string(), "read-size applies to naive and udp, and must be at least 1");
+    assert_eq!(
+        KnobError::UnknownPreset("u24".into()).to_string(),
+        "unknown preset \"u24\" (see framelab list presets)"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// http
+
+#[test]
+fn an_http_codec_of_one_mode_encodes_messages_of_the_other() {
+    // A client's codec reads responses and writes requests: the encoder
+    // checks a message whatever the decoding mode.
+    let req = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    for (mode, msg) in [(HttpMode::Response, &req[..]), (HttpMode::Request, &resp[..])] {
+        let mut c = HttpCodec::new(HttpFormat { mode, ..HttpFormat::default() });
+        let mut wire = BytesMut::new();
+        c.encode(msg, &mut wire).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        c.encode(Bytes::copy_from_slice(msg), &mut wire).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        assert_eq!(&wire[..], [msg, msg].concat());
+    }
+}
