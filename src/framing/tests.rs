@@ -390,3 +390,15 @@ fn an_http_codec_of_one_mode_encodes_messages_of_the_other() {
         assert_eq!(&wire[..], [msg, msg].concat());
     }
 }
+
+// ---------------------------------------------------------------------------
+// spec
+
+#[test]
+fn a_json_header_preset_keeps_the_64_kib_header_maximum() {
+    let FramingSpec::JsonHeader(j) = "json-header:i32le".parse().unwrap() else { panic!("not json-header") };
+    assert_eq!(j.prefix, LengthPrefix { max_frame: 65_536, ..LengthPrefix::preset("i32le").unwrap() });
+    let FramingSpec::LengthPrefix(p) = "length-prefix:i8,includes-header".parse().unwrap() else { panic!() };
+    assert_eq!(p, LengthPrefix { includes_header: true, ..LengthPrefix::preset("i8").unwrap() });
+    assert_eq!(p.max_frame, 8_388_608);
+}
