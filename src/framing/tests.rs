@@ -402,3 +402,125 @@ fn a_json_header_preset_keeps_the_64_kib_header_maximum() {
     assert_eq!(p, LengthPrefix { includes_header: true, ..LengthPrefix::preset("i8").unwrap() });
     assert_eq!(p.max_frame, 8_388_608);
 }
+
+#[test]
+fn a_delimiter_codec_reports_its_settings() {
+    let c = DelimiterCodec::new(&b"<END>"[..], 12);
+    assert_eq!(c.delimiter(), b"<END>");
+    assert_eq!(c.max_length(), 12);
+    assert_eq!(c.scanned_bytes(), 0);
+    let c = DelimiterCodec::default();
+    assert_eq!((c.delimiter(), c.max_length()), (&b"\n"[..], 65_536));
+    let c = DelimiterCodec::lines(3);
+    assert_eq!((c.delimiter(), c.max_length()), (&b"\n"[..], 3));
+    let c = LengthPrefixCodec::new(LengthPrefix::preset("i64le").unwrap());
+    assert_eq!(*c.format(), LengthPrefix::preset("i64le").unwrap());
+    assert_eq!(*LengthPrefixCodec::default().format(), LengthPrefix::default());
+}
+
+// ---------------------------------------------------------------------------
+// naive
+
+#[test]
+fn naive_codecs_pass_bytes_through_in_reads_of_their_size() {
+    let mut c = NaiveCodec::new(3);
+    assert_eq!(c.read_size(), 3);
+    assert_eq!(NaiveCodec::default().read_size(), 1024);
+    let mut wire = BytesMut::new();
+    c.encode(Bytes::from_static(b"ab"), &mut wire).unwrap();
+    c.encode(&b"cde"[..], &mut wire).unwrap();
+    assert_eq!(&wire[..], b"abcde");
+    let got = drain(&mut c, &mut wire, 10);
+    let got: Vec<Vec<u8>> = got.into_iter().map(Result::unwrap).collect();
+    assert_eq!(got, [b"abc".to_vec(), b"de".to_vec()]);
+    assert!(c.decode_eof(&mut wire).unwrap().is_none());
+}
+
+// ---------------------------------------------------------------------------
+// kind and any
+
+#[test]
+fn rejections_are_exactly_the_refusals_of_bad_input() {
+    use strum::VariantArray;
+    let rejections: Vec<&str> = ErrorKind::VARIANTS.iter().filter(|k| k.is_rejection()).map(|k| k.name()).collect();
+    assert_eq!(
+        rejections,
+        [
+            "frame-too-large",
+            "negative-length",
+            "length-below-header",
+            "overflow",
+            "line-too-long",
+            "bad-header",
+            "bad-length",
+            "too-many-connections",
+            "too-deep",
+            "bad-type",
+            "bad-line",
+            "bad-payload",
+            "head-too-large",
+            "bad-head",
+            "bad-content-length",
+            "ambiguous-length",
+            "bad-chunk",
+        ]
+    );
+    assert!(ErrorKind::BadChunk == "bad-chunk");
+    assert!(ErrorKind::BadChunk != "bad-head");
+}
+
+#[test]
+fn any_codec_maxima_and_overheads() {
+    let any = |s: &str| s.parse::<FramingSpec>().unwrap().codec();
+    let both = |s: &str| (any(s).max_message(), any(s).max_overhead());
+    assert_eq!(both("naive:7"), (7, 0));
+    assert_eq!(both("udp:9"), (9, 0));
+    assert_eq!(both("delimiter:<END>,max=10"), (10, 5));
+    assert_eq!(both("handshake:max=10"), (10, 1));
+    assert_eq!(both("length-prefix:u16be,max=1MiB"), (65_535, 2));
+    assert_eq!(both("length-prefix:u8,includes-header,max=10"), (10, 1));
+    assert_eq!(both("json-header:u16le,header-max=100,body-max=1000"), (1000, 102));
+    assert_eq!(both("resp:max=50"), (50, 0));
+    assert_eq!(both("http:head-max=10,max=20"), (30, 0));
+}
+
+#[test]
+fn any_codec_encodes_and_decodes_through_its_strategy() {
+    for (spec, msg, wire) in [
+        ("naive", &b"ab"[..], &b"ab"[..]),
+        ("delimiter", b"ab", b"ab\n"),
+        ("length-prefix:u8", b"ab", b"\x02ab"),
+        ("resp", b"+OK\r\n", b"+OK\r\n"),
+        ("http", b"GET / HTTP/1.1\r\n\r\n", b"GET / HTTP/1.1\r\n\r\n"),
+    ] {
+        let mut c = spec.parse::<FramingSpec>().unwrap().codec();
+        let mut buf = BytesMut::new();
+        c.encode(msg, &mut buf).unwrap();
+        c.encode(Bytes::copy_from_slice(msg), &mut buf).unwrap();
+        assert_eq!(&buf[..], [wire, wire].concat(), "{spec}");
+        for _ in 0..2 {
+            let f = c.decode_eof(&mut buf).unwrap_or_else(|e| panic!("{spec}: {e}"));
+            let want = if spec == "naive" { [msg, msg].concat() } else { msg.to_vec() };
+            assert_eq!(f.as_deref(), Some(&want[..]), "{spec}");
+            if spec == "naive" {
+                break;
+            }
+        }
+        assert!(c.decode_eof(&mut buf).unwrap().is_none(), "{spec}");
+    }
+    // json-header: the item is the body.
+    let mut c = "json-header".parse::<FramingSpec>().unwrap().codec();
+    let mut buf = BytesMut::new();
+    c.encode(&b"body"[..], &mut buf).unwrap();
+    assert_eq!(&c.decode(&mut buf).unwrap().unwrap()[..], b"body");
+    assert!(c.decode_eof(&mut buf).unwrap().is_none());
+}
+
+#[test]
+fn only_line_too_long_and_digest_errors_are_recoverable() {
+    let e = FramingError::from(DelimiterError::MaxLengthExceeded { max: 1 });
+    assert!(e.is_recoverable());
+    assert!(!FramingError::from(DelimiterError::Unterminated { len: 1 }).is_recoverable());
+    assert!(!FramingError::from(LengthPrefixError::Failed).is_recoverable());
+    assert!(!FramingError::from(LengthPrefixError::FrameTooLarge { declared: 2, max: 1 }).is_recoverable());
+}
