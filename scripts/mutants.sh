@@ -30,6 +30,10 @@ fi
 
 mkdir -p target/mutants
 summary=target/mutants/summary.txt
+# One target directory for every file's run: cargo-mutants copies the tree
+# to a scratch directory per run, and would otherwise rebuild every
+# dependency each time.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/mutants-build}"
 status=0
 for f in "${files[@]}"; do
   out="target/mutants/$(echo "$f" | tr / _)"
