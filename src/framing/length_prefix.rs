@@ -669,7 +669,16 @@ mod tests {
                 let mut buf = BytesMut::new();
                 c.encode(&vec![0u8; want][..], &mut buf).unwrap();
                 assert_eq!(c.decode(&mut buf).unwrap().unwrap().len(), want);
-                assert!(c.encode(&vec![0u8; want + 1][..], &mut buf).is_err(), "{f}");
+                // One byte more: too large for the maximum, or for the header.
+                let e = c.encode(&vec![0u8; want + 1][..], &mut buf).unwrap_err();
+                if want < f.max_frame {
+                    assert!(
+                        matches!(e, LengthPrefixError::DoesNotFitHeader { len, .. } if len == want + 1),
+                        "{f}: {e}"
+                    );
+                } else {
+                    assert!(matches!(e, LengthPrefixError::FrameTooLarge { max: 256, .. }), "{f}: {e}");
+                }
             }
         }
     }

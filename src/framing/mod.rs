@@ -20,6 +20,9 @@ pub mod slices;
 mod spec;
 pub mod udp;
 
+#[cfg(test)]
+mod tests;
+
 pub use any::{AnyCodec, FramingError};
 pub use delimiter::{DelimiterCodec, DelimiterError};
 pub use http::{HttpCodec, HttpError, HttpFormat, HttpMode, RequestMethod};
