@@ -61,6 +61,11 @@ const EXCLUDED: &[(&str, &str)] = &[
         "FRAMELAB_SCREENSHOTS=docs cargo test *",
         "a test of this suite (html_report.rs) that also writes PNGs into docs/",
     ),
+    ("cargo install cargo-mutants --locked", "installs a tool from crates.io into ~/.cargo"),
+    (
+        "scripts/mutants.sh*",
+        "cargo-mutants over whole files: a rebuild and a test run per mutant, hours; CI runs .ci/mutants on the change",
+    ),
     ("cargo bench*", "criterion timing, minutes per bench; the same bodies run in `framelab bench` here"),
     ("cargo build --profile profiling", "a second optimised build of everything: minutes and a large target/"),
     ("perf record *", "needs perf and the profiling build; the same `bench --quick --mode codec` runs here"),
