@@ -137,6 +137,7 @@ where
 /// Decodes `stream` in one piece, the way `FramedRead` would: the frames as
 /// bytes, or the first error as the codec's own type (for unit tests that
 /// match on the error, where [`decode_chunked`] keeps only its text).
+/// Panics, as [`decode_chunked`] does, on a decoder that makes no progress.
 #[cfg(test)]
 pub(crate) fn decode_whole<C>(codec: &mut C, stream: &[u8]) -> Result<Vec<Vec<u8>>, C::Error>
 where
@@ -145,11 +146,18 @@ where
 {
     let mut buf = BytesMut::from(stream);
     let mut out = Vec::new();
+    let mut progress = Progress { stalled: 0 };
+    let mut before = buf.len();
     while let Some(f) = codec.decode(&mut buf)? {
         out.push(f.as_ref().to_vec());
+        progress.frame(before, buf.len(), "decode");
+        before = buf.len();
     }
+    progress.stalled = 0;
     while let Some(f) = codec.decode_eof(&mut buf)? {
         out.push(f.as_ref().to_vec());
+        progress.frame(before, buf.len(), "decode_eof");
+        before = buf.len();
     }
     Ok(out)
 }
@@ -385,6 +393,14 @@ mod tests {
     )]
     fn a_decoder_that_never_consumes_fails_instead_of_hanging() {
         decode_chunked(&mut Stuck, b"abc", &[]);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "the decoder made no progress: 1000 frames in a row from decode without consuming a byte (3 bytes buffered)"
+    )]
+    fn the_unit_tests_decode_loop_fails_too_instead_of_hanging() {
+        let _ = decode_whole(&mut Stuck, b"abc");
     }
 
     #[test]
