@@ -28,7 +28,10 @@
 //! Decoding follows `FramedRead`: after each chunk is appended, `decode` is
 //! called until it returns `Ok(None)` or an error; the first error ends the
 //! stream (as it ends a `FramedRead`); at the end `decode_eof` is called
-//! until it returns `Ok(None)` or an error.
+//! until it returns `Ok(None)` or an error. A decoder that returns
+//! [`STALL_LIMIT`] frames in a row without consuming a byte would make that
+//! loop spin forever (as it would a `FramedRead`): the checks panic with a
+//! message saying so instead of hanging.
 
 use std::fmt::{Debug, Display};
 
@@ -51,8 +54,39 @@ pub struct Decoded<T> {
     pub max_held: usize,
 }
 
+/// Frames in a row that a decoder may return without consuming a byte
+/// before [`decode_chunked`] gives up on it: a correct decoder consumes
+/// at least a delimiter or a header per frame, so even a stream of empty
+/// frames makes progress on every call.
+pub const STALL_LIMIT: usize = 1000;
+
+/// Counts frames returned without consuming anything, and panics at
+/// [`STALL_LIMIT`] in a row.
+struct Progress {
+    stalled: usize,
+}
+
+impl Progress {
+    fn frame(&mut self, before: usize, after: usize, call: &str) {
+        if after < before {
+            self.stalled = 0;
+            return;
+        }
+        self.stalled += 1;
+        assert!(
+            self.stalled < STALL_LIMIT,
+            "the decoder made no progress: {STALL_LIMIT} frames in a row from {call} without consuming a byte \
+             ({after} bytes buffered); a FramedRead would loop forever"
+        );
+    }
+}
+
 /// Decodes `stream` cut at `cuts` (offsets into the stream; unsorted and
 /// out-of-range cuts are tolerated), the way `FramedRead` would.
+///
+/// # Panics
+/// When the decoder returns [`STALL_LIMIT`] frames in a row without
+/// consuming a byte (it would never return `Ok(None)`).
 pub fn decode_chunked<C>(codec: &mut C, stream: &[u8], cuts: &[usize]) -> Decoded<C::Item>
 where
     C: Decoder,
@@ -64,13 +98,18 @@ where
     points.dedup();
     let mut out = Decoded { frames: Vec::new(), error: None, max_held: 0 };
     let mut buf = BytesMut::new();
+    let mut progress = Progress { stalled: 0 };
     let mut start = 0;
     for end in points {
         buf.extend_from_slice(&stream[start..end]);
         start = end;
         loop {
+            let before = buf.len();
             match codec.decode(&mut buf) {
-                Ok(Some(f)) => out.frames.push(f),
+                Ok(Some(f)) => {
+                    progress.frame(before, buf.len(), "decode");
+                    out.frames.push(f)
+                }
                 Ok(None) => break,
                 Err(e) => {
                     out.error = Some(e.to_string());
@@ -81,8 +120,12 @@ where
         out.max_held = out.max_held.max(buf.len());
     }
     loop {
+        let before = buf.len();
         match codec.decode_eof(&mut buf) {
-            Ok(Some(f)) => out.frames.push(f),
+            Ok(Some(f)) => {
+                progress.frame(before, buf.len(), "decode_eof");
+                out.frames.push(f)
+            }
             Ok(None) => break,
             Err(e) => {
                 out.error = Some(e.to_string());
@@ -91,6 +134,34 @@ where
         }
     }
     out
+}
+
+/// Decodes `stream` in one piece, the way `FramedRead` would: the frames as
+/// bytes, or the first error as the codec's own type (for unit tests that
+/// match on the error, where [`decode_chunked`] keeps only its text).
+/// Panics, as [`decode_chunked`] does, on a decoder that makes no progress.
+#[cfg(test)]
+pub(crate) fn decode_whole<C>(codec: &mut C, stream: &[u8]) -> Result<Vec<Vec<u8>>, C::Error>
+where
+    C: Decoder,
+    C::Item: AsRef<[u8]>,
+{
+    let mut buf = BytesMut::from(stream);
+    let mut out = Vec::new();
+    let mut progress = Progress { stalled: 0 };
+    let mut before = buf.len();
+    while let Some(f) = codec.decode(&mut buf)? {
+        out.push(f.as_ref().to_vec());
+        progress.frame(before, buf.len(), "decode");
+        before = buf.len();
+    }
+    progress.stalled = 0;
+    while let Some(f) = codec.decode_eof(&mut buf)? {
+        out.push(f.as_ref().to_vec());
+        progress.frame(before, buf.len(), "decode_eof");
+        before = buf.len();
+    }
+    Ok(out)
 }
 
 /// Encodes `messages` into one buffer, decodes it, and checks that the
@@ -480,5 +551,40 @@ mod tests {
         let cuts: Vec<usize> = (0..wire.len()).collect();
         let got = chunking_invariance(LengthPrefixCodec::default, &wire, &cuts).unwrap();
         assert_eq!(got.frames.len(), 3);
+    }
+
+    /// A decoder that returns an empty frame forever without consuming:
+    /// the loop must fail with a message, not hang.
+    struct Stuck;
+    impl Decoder for Stuck {
+        type Item = BytesMut;
+        type Error = std::io::Error;
+        fn decode(&mut self, _: &mut BytesMut) -> std::io::Result<Option<BytesMut>> {
+            Ok(Some(BytesMut::new()))
+        }
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "the decoder made no progress: 1000 frames in a row from decode without consuming a byte (3 bytes buffered)"
+    )]
+    fn a_decoder_that_never_consumes_fails_instead_of_hanging() {
+        decode_chunked(&mut Stuck, b"abc", &[]);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "the decoder made no progress: 1000 frames in a row from decode without consuming a byte (3 bytes buffered)"
+    )]
+    fn the_unit_tests_decode_loop_fails_too_instead_of_hanging() {
+        let _ = decode_whole(&mut Stuck, b"abc");
+    }
+
+    #[test]
+    fn many_empty_frames_that_each_consume_a_byte_are_progress() {
+        let wire = vec![0u8; 4 * 5000];
+        let got = decode_chunked(&mut LengthPrefixCodec::default(), &wire, &[]);
+        assert_eq!(got.frames.len(), 5000);
+        assert_eq!(got.error, None);
     }
 }

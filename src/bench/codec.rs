@@ -40,7 +40,8 @@ use rand_chacha::ChaCha8Rng;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder, LengthDelimitedCodec, LinesCodec};
 
 use crate::framing::{
-    DelimiterCodec, HttpCodec, JsonHeaderCodec, JsonMessage, LengthPrefixCodec, NaiveCodec, RespCodec,
+    DelimiterCodec, FrameSlices, HttpCodec, JsonHeaderCodec, JsonMessage, LengthPrefixCodec, NaiveCodec, RespCodec,
+    slices,
 };
 
 /// Message sizes compared by default: 16 B, 64 B, 1 KiB, 64 KiB, 1 MiB.
@@ -76,6 +77,13 @@ pub enum Subject {
     Delimiter,
     /// framelab's length-prefix codec, `u32be`.
     LengthPrefix,
+    /// The same codec through [`FrameSlices`]: each frame a `&[u8]`, the
+    /// buffer consumed once per read.
+    LengthPrefixSlices,
+    /// framelab's delimiter codec, `\n`, through [`FrameSlices`].
+    DelimiterSlices,
+    /// framelab's naive codec through [`FrameSlices`].
+    NaiveSlices,
     /// framelab's json-header codec with its defaults (sha256, verified).
     JsonHeader,
     /// framelab's RESP codec: each message a one-word command, sent as an
@@ -104,14 +112,17 @@ pub struct Decoded {
 impl Subject {
     /// Every subject, in table order: the ceiling, then each framelab
     /// strategy followed by its tokio-util counterpart.
-    pub const ALL: [Subject; 10] = [
+    pub const ALL: [Subject; 13] = [
         Subject::Raw,
         Subject::LengthPrefix,
+        Subject::LengthPrefixSlices,
         Subject::TokioLengthDelimited,
         Subject::Delimiter,
+        Subject::DelimiterSlices,
         Subject::TokioLines,
         Subject::TokioAnyDelimiter,
         Subject::Naive,
+        Subject::NaiveSlices,
         Subject::JsonHeader,
         Subject::Resp,
         Subject::Http,
@@ -125,6 +136,9 @@ impl Subject {
             Subject::Naive => "naive",
             Subject::Delimiter => "delimiter",
             Subject::LengthPrefix => "length-prefix",
+            Subject::LengthPrefixSlices => "length-prefix slices",
+            Subject::DelimiterSlices => "delimiter slices",
+            Subject::NaiveSlices => "naive slices",
             Subject::JsonHeader => "json-header",
             Subject::Resp => "resp",
             Subject::Http => "http",
@@ -147,14 +161,20 @@ impl Subject {
 
     /// The rows this one is compared with: its tokio-util counterparts
     /// (json-header is a length-prefixed header, so `LengthDelimitedCodec`;
+    /// a `slices` row has its `Decoder` row's;
     /// tokio-util has no RESP or HTTP codec), then `raw`. Empty for `raw`
     /// itself.
     pub fn baselines(self) -> &'static [Subject] {
         match self {
             Subject::Raw => &[],
-            Subject::LengthPrefix | Subject::JsonHeader => &[Subject::TokioLengthDelimited, Subject::Raw],
-            Subject::Delimiter => &[Subject::TokioLines, Subject::TokioAnyDelimiter, Subject::Raw],
+            Subject::LengthPrefix | Subject::LengthPrefixSlices | Subject::JsonHeader => {
+                &[Subject::TokioLengthDelimited, Subject::Raw]
+            }
+            Subject::Delimiter | Subject::DelimiterSlices => {
+                &[Subject::TokioLines, Subject::TokioAnyDelimiter, Subject::Raw]
+            }
             Subject::Naive
+            | Subject::NaiveSlices
             | Subject::Resp
             | Subject::Http
             | Subject::TokioLengthDelimited
@@ -280,6 +300,9 @@ impl Workload {
             Subject::Naive => feed(NaiveCodec::new(self.size), buf, wire, reads, |m| m.len()),
             Subject::Delimiter => feed(DelimiterCodec::lines(MAX_MESSAGE), buf, wire, reads, |m| m.len()),
             Subject::LengthPrefix => feed(LengthPrefixCodec::default(), buf, wire, reads, |m| m.len()),
+            Subject::LengthPrefixSlices => feed_slices(LengthPrefixCodec::default(), buf, wire, reads),
+            Subject::DelimiterSlices => feed_slices(DelimiterCodec::lines(MAX_MESSAGE), buf, wire, reads),
+            Subject::NaiveSlices => feed_slices(NaiveCodec::new(self.size), buf, wire, reads),
             Subject::JsonHeader => feed(JsonHeaderCodec::default(), buf, wire, reads, |f| f.body.len()),
             Subject::Resp => feed(RespCodec::default(), buf, wire, reads, |m| m.len() - self.overhead),
             Subject::Http => feed(HttpCodec::default(), buf, wire, reads, |m| m.len() - self.overhead),
@@ -295,7 +318,7 @@ impl Workload {
         };
         // naive returns whatever one read brought (that is its bug), raw
         // counts no messages: only their bytes must add up.
-        let exact = !matches!(self.subject, Subject::Raw | Subject::Naive);
+        let exact = !matches!(self.subject, Subject::Raw | Subject::Naive | Subject::NaiveSlices);
         assert_eq!(got.1, self.payload_bytes(), "{} decoded the wrong stream", self.subject.name());
         assert!(!exact || got.0 == self.messages(), "{} decoded {} messages", self.subject.name(), got.0);
         Decoded { items: got.0, bytes: got.1 }
@@ -310,9 +333,15 @@ impl Workload {
         let ms = &self.messages;
         match self.subject {
             Subject::Raw => ms.iter().for_each(|m| dst.put_slice(m)),
-            Subject::Naive => encode_all(&mut NaiveCodec::new(self.size), ms.iter().map(|m| &m[..]), dst),
-            Subject::Delimiter => encode_all(&mut DelimiterCodec::lines(MAX_MESSAGE), ms.iter().map(|m| &m[..]), dst),
-            Subject::LengthPrefix => encode_all(&mut LengthPrefixCodec::default(), ms.iter().map(|m| &m[..]), dst),
+            Subject::Naive | Subject::NaiveSlices => {
+                encode_all(&mut NaiveCodec::new(self.size), ms.iter().map(|m| &m[..]), dst)
+            }
+            Subject::Delimiter | Subject::DelimiterSlices => {
+                encode_all(&mut DelimiterCodec::lines(MAX_MESSAGE), ms.iter().map(|m| &m[..]), dst)
+            }
+            Subject::LengthPrefix | Subject::LengthPrefixSlices => {
+                encode_all(&mut LengthPrefixCodec::default(), ms.iter().map(|m| &m[..]), dst)
+            }
             Subject::JsonHeader => encode_all(
                 &mut JsonHeaderCodec::default(),
                 ms.iter().map(|m| JsonMessage::new("m.bin", m.clone())),
@@ -363,6 +392,36 @@ where
             bytes += len(&item);
             black_box(item);
         }
+    }
+    assert!(buf.is_empty(), "{} bytes left undecoded", buf.len());
+    (items, bytes)
+}
+
+/// [`feed`] through [`FrameSlices`]: each read appended after
+/// [`slices::reserve_read`], then every complete frame handed out as a
+/// slice and the buffer advanced once.
+fn feed_slices<D>(mut codec: D, buf: &mut BytesMut, wire: &[u8], reads: impl Iterator<Item = usize>) -> (usize, usize)
+where
+    D: FrameSlices,
+    D::Error: std::fmt::Debug,
+{
+    let (mut items, mut bytes) = (0, 0);
+    let mut rest = wire;
+    for n in reads {
+        if rest.is_empty() {
+            break;
+        }
+        let (read, tail) = rest.split_at(n.min(rest.len()));
+        rest = tail;
+        slices::reserve_read(buf, read.len());
+        buf.extend_from_slice(read);
+        codec
+            .frames(buf, |m| {
+                items += 1;
+                bytes += m.len();
+                black_box(m);
+            })
+            .expect("a valid stream decodes");
     }
     assert!(buf.is_empty(), "{} bytes left undecoded", buf.len());
     (items, bytes)

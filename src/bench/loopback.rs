@@ -86,7 +86,7 @@ use tokio_util::codec::Decoder;
 
 use super::codec::{INITIAL_CAPACITY, MAX_MESSAGE, READ_SIZE, Subject, Workload};
 use crate::framing::handshake::{MAX_READY_LINE, START, check_start, parse_ready, ready_line};
-use crate::framing::{DelimiterCodec, JsonHeaderCodec, LengthPrefixCodec, NaiveCodec};
+use crate::framing::{DelimiterCodec, FrameSlices, JsonHeaderCodec, LengthPrefixCodec, NaiveCodec, slices};
 
 /// The pause of the sleep row, as in the sleep-fix tutorial (`time.sleep(0.1)`).
 pub const SLEEP: Duration = Duration::from_millis(100);
@@ -122,8 +122,14 @@ pub enum Row {
     Raw,
     /// framelab's length-prefix codec, `u32be`.
     LengthPrefix,
+    /// The same codec through [`FrameSlices`].
+    #[strum(serialize = "length-prefix slices")]
+    LengthPrefixSlices,
     /// framelab's delimiter codec, `\n`.
     Delimiter,
+    /// The same codec through [`FrameSlices`].
+    #[strum(serialize = "delimiter slices")]
+    DelimiterSlices,
     /// framelab's naive codec (`read_size` = the message size): frames
     /// nothing, so it is raw plus one split per piece.
     Naive,
@@ -155,7 +161,12 @@ impl Row {
             Row::Raw => &[],
             Row::Handshake => &[Row::LengthPrefix, Row::Raw],
             Row::Sleep => &[Row::Naive, Row::Raw],
-            Row::LengthPrefix | Row::Delimiter | Row::Naive | Row::JsonHeader => &[Row::Raw],
+            Row::LengthPrefix
+            | Row::LengthPrefixSlices
+            | Row::Delimiter
+            | Row::DelimiterSlices
+            | Row::Naive
+            | Row::JsonHeader => &[Row::Raw],
         }
     }
 
@@ -165,7 +176,9 @@ impl Row {
         match self {
             Row::Raw => Some(Subject::Raw),
             Row::LengthPrefix => Some(Subject::LengthPrefix),
+            Row::LengthPrefixSlices => Some(Subject::LengthPrefixSlices),
             Row::Delimiter => Some(Subject::Delimiter),
+            Row::DelimiterSlices => Some(Subject::DelimiterSlices),
             Row::Naive => Some(Subject::Naive),
             Row::JsonHeader => Some(Subject::JsonHeader),
             Row::Handshake | Row::Sleep => None,
@@ -502,15 +515,19 @@ async fn sink(stream: TcpStream, subject: Subject, size: usize, cmds: mpsc::Unbo
         Subject::Naive => framed_sink(stream, NaiveCodec::new(size), cmds, |m| m.len()).await,
         Subject::Delimiter => framed_sink(stream, DelimiterCodec::lines(MAX_MESSAGE), cmds, |m| m.len()).await,
         Subject::LengthPrefix => framed_sink(stream, LengthPrefixCodec::default(), cmds, |m| m.len()).await,
+        Subject::LengthPrefixSlices => slices_sink(stream, LengthPrefixCodec::default(), cmds).await,
+        Subject::DelimiterSlices => slices_sink(stream, DelimiterCodec::lines(MAX_MESSAGE), cmds).await,
         Subject::JsonHeader => framed_sink(stream, JsonHeaderCodec::default(), cmds, |f| f.body.len()).await,
         other => unreachable!("{} is not a loopback row", other.name()),
     }
 }
 
-/// One read of at most [`READ_SIZE`] bytes appended to `buf`; an error at
-/// EOF (the client never closes in the middle of a run).
+/// One read of at most [`READ_SIZE`] bytes appended to `buf`, room made
+/// by [`slices::reserve_read`] (a few reads' worth, so a partial frame is
+/// not moved to the front on every read); an error at EOF (the client
+/// never closes in the middle of a run).
 async fn read_some(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<usize> {
-    buf.reserve(READ_SIZE);
+    slices::reserve_read(buf, READ_SIZE);
     match stream.read_buf(&mut (&mut *buf).limit(READ_SIZE)).await? {
         0 => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the peer closed in the middle of a run")),
         n => Ok(n),
@@ -559,6 +576,38 @@ where
                     counts.bytes += len(&item) as u64;
                     black_box(item);
                 }
+            }
+            Ok(counts)
+        }
+        .await;
+        let failed = got.is_err();
+        let _ = cmd.done.send(got);
+        if failed {
+            return;
+        }
+    }
+}
+
+/// [`framed_sink`] through [`FrameSlices`]: every complete frame of a
+/// read handed out as a slice, the buffer advanced once per read.
+async fn slices_sink<D>(mut stream: TcpStream, mut codec: D, mut cmds: mpsc::UnboundedReceiver<Cmd>)
+where
+    D: FrameSlices,
+    D::Error: std::fmt::Display,
+{
+    let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
+    while let Some(cmd) = cmds.recv().await {
+        let mut counts = Counts::default();
+        let got = async {
+            while counts.bytes < cmd.bytes {
+                read_some(&mut stream, &mut buf).await?;
+                codec
+                    .frames(&mut buf, |m| {
+                        counts.frames += 1;
+                        counts.bytes += m.len() as u64;
+                        black_box(m);
+                    })
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
             }
             Ok(counts)
         }

@@ -19,7 +19,7 @@
 //! use std::time::Duration;
 //! use framelab::bench::{self, Mode, Settings};
 //!
-//! let settings = Settings { rounds: 1, round_time: Duration::from_millis(1), sizes: vec![64], ..Settings::quick() };
+//! let settings = Settings { rounds: 1, max_rounds: 1, round_time: Duration::from_millis(1), sizes: vec![64], ..Settings::quick() };
 //! let rows = bench::run(Mode::Codec, &settings, &mut |_| {}).unwrap();
 //! let lp = rows.iter().find(|r| r.name == "length-prefix").unwrap();
 //! assert!(bench::ratio(&rows, lp, "tokio-util LengthDelimitedCodec").is_some());
@@ -58,19 +58,25 @@ use strum::VariantArray;
 pub enum Mode {
     /// Decoders fed in memory, as `FramedRead` feeds them.
     Codec,
-    /// End to end over 127.0.0.1, a client and a server thread.
+    /// End to end over 127.0.0.1, timed as [`Settings::ends`] says (by
+    /// default both ends on one thread, its CPU clock: the one-core cost).
     Loopback,
+    /// End to end over 127.0.0.1, client and receiver on two threads,
+    /// timed with the wall clock: two-thread throughput. No sleep row.
+    #[serde(rename = "loopback-2threads")]
+    LoopbackTwoThreads,
 }
 
 impl Mode {
     /// Every mode, in report order.
-    pub const ALL: [Mode; 2] = [Mode::Codec, Mode::Loopback];
+    pub const ALL: [Mode; 3] = [Mode::Codec, Mode::Loopback, Mode::LoopbackTwoThreads];
 
     /// The mode's name in reports and JSON.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Codec => "codec",
             Mode::Loopback => "loopback",
+            Mode::LoopbackTwoThreads => "loopback-2threads",
         }
     }
 }
@@ -100,8 +106,12 @@ pub struct BenchResult {
 /// How long and how often to measure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// Timed rounds per row; the median is reported.
+    /// Timed rounds per row at least; the median is reported.
     pub rounds: usize,
+    /// Rounds per row at most: rounds go on past `rounds` until every
+    /// row's ratio to its baselines is stable ([`STABLE_WITHIN`]) or this
+    /// many have run.
+    pub max_rounds: usize,
     /// Target duration of one round of one row.
     pub round_time: Duration,
     /// Message sizes, in bytes.
@@ -111,22 +121,24 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// `--quick`: 7 rounds of 40 ms per row, about 15 s for codec mode and
-    /// 15 s for loopback mode on 2 cores.
+    /// `--quick`: 7 to 15 rounds of 40 ms per row, about 20-40 s for codec
+    /// mode and as much for each loopback mode on 2 cores.
     pub fn quick() -> Settings {
         Settings {
             rounds: 7,
+            max_rounds: 15,
             round_time: Duration::from_millis(40),
             sizes: codec::SIZES.to_vec(),
             ends: Ends::default(),
         }
     }
 
-    /// The default: 11 rounds of 100 ms per row, about 45 s for codec mode
-    /// and 50 s for loopback mode.
+    /// The default: 11 to 31 rounds of 100 ms per row, one to three
+    /// minutes per mode.
     pub fn full() -> Settings {
         Settings {
             rounds: 11,
+            max_rounds: 31,
             round_time: Duration::from_millis(100),
             sizes: codec::SIZES.to_vec(),
             ends: Ends::default(),
@@ -175,9 +187,71 @@ pub fn run(
     settings: &Settings,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Vec<BenchResult>, BenchError> {
+    run_report(mode, settings, progress).map(|r| r.rows)
+}
+
+/// [`run`], with every row's ratio to each of its baselines over the
+/// rounds ([`RatioStat`]).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_report(mode: Mode, settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Result<Report, BenchError> {
     match mode {
         Mode::Codec => Ok(run_codec(settings, progress)),
-        Mode::Loopback => run_loopback(settings, progress),
+        Mode::Loopback => run_loopback(mode, settings.ends, settings, progress),
+        Mode::LoopbackTwoThreads => run_loopback(mode, Ends::TwoThreads, settings, progress),
+    }
+}
+
+/// What [`run_report`] measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// One row per subject and size, as [`run`] returns.
+    pub rows: Vec<BenchResult>,
+    /// Every row's ratio to each of its baselines, size by size.
+    pub ratios: Vec<RatioStat>,
+}
+
+/// How far the median of a ratio may move when the last
+/// [`STABLE_LAST`] rounds are added for it to count as stable: 3%.
+pub const STABLE_WITHIN: f64 = 0.03;
+
+/// Rounds whose addition must not move a ratio's median by more than
+/// [`STABLE_WITHIN`].
+pub const STABLE_LAST: usize = 2;
+
+/// One row's throughput over one baseline's, round by round: each round
+/// times every row of a size once, interleaved, so the two figures of a
+/// round share the machine's state, and their ratio is steadier than
+/// either. The JSON shape of `"ratios"` in `framelab bench --format json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RatioStat {
+    /// The mode.
+    pub mode: Mode,
+    /// Message payload size in bytes.
+    pub size: usize,
+    /// The row.
+    pub name: String,
+    /// The baseline row.
+    pub baseline: String,
+    /// Median over rounds of (row bytes/s ÷ baseline bytes/s).
+    pub ratio: f64,
+    /// Lower quartile of the per-round ratios.
+    pub low: f64,
+    /// Upper quartile of the per-round ratios.
+    pub high: f64,
+    /// Rounds paired.
+    pub rounds: usize,
+    /// Whether adding the last [`STABLE_LAST`] rounds moved the median by
+    /// less than [`STABLE_WITHIN`].
+    pub stable: bool,
+}
+
+impl RatioStat {
+    /// Half the interquartile range, as a fraction of the ratio: the
+    /// spread printed as `±`.
+    pub fn spread(&self) -> f64 {
+        if self.ratio > 0.0 { (self.high - self.low) / 2.0 / self.ratio } else { 0.0 }
     }
 }
 
@@ -186,7 +260,14 @@ pub fn row_names(mode: Mode) -> Vec<&'static str> {
     match mode {
         Mode::Codec => Subject::ALL.iter().map(|s| s.name()).collect(),
         Mode::Loopback => Row::VARIANTS.iter().map(|r| r.name()).collect(),
+        Mode::LoopbackTwoThreads => two_thread_rows().map(|r| r.name()).collect(),
     }
+}
+
+/// The rows of [`Mode::LoopbackTwoThreads`]: all but the sleep row, which
+/// is wall-clock time in either mode and the same figure.
+fn two_thread_rows() -> impl Iterator<Item = Row> {
+    Row::VARIANTS.iter().copied().filter(|r| *r != Row::Sleep)
 }
 
 /// The rows a row is compared with, in a mode: in codec mode its
@@ -196,7 +277,9 @@ pub fn row_names(mode: Mode) -> Vec<&'static str> {
 pub fn baselines(mode: Mode, name: &str) -> Vec<&'static str> {
     match mode {
         Mode::Codec => Subject::from_name(name).map(|s| s.baselines().iter().map(|b| b.name()).collect()),
-        Mode::Loopback => Row::from_name(name).map(|r| r.baselines().iter().map(|b| b.name()).collect()),
+        Mode::Loopback | Mode::LoopbackTwoThreads => {
+            Row::from_name(name).map(|r| r.baselines().iter().map(|b| b.name()).collect())
+        }
     }
     .unwrap_or_default()
 }
@@ -222,51 +305,149 @@ pub fn median(samples: &[f64]) -> f64 {
     if s.len() % 2 == 1 { s[m] } else { (s[m - 1] + s[m]) / 2.0 }
 }
 
+/// The rows of one size, measured round after round, interleaved.
+struct Rounds {
+    /// Row names, in report order.
+    names: Vec<&'static str>,
+    /// Seconds per unit, one per round, for each row.
+    samples: Vec<Vec<f64>>,
+    /// Payload bytes per unit, for each row (the handshake's unit is one
+    /// message, a stream row's a whole stream).
+    payload: Vec<f64>,
+    /// Rows measured in at most this many rounds (the sleep row).
+    capped: Vec<Option<usize>>,
+}
+
+impl Rounds {
+    fn new(names: Vec<&'static str>, payload: Vec<f64>, capped: Vec<Option<usize>>) -> Rounds {
+        Rounds { samples: vec![Vec::new(); names.len()], names, payload, capped }
+    }
+
+    /// Runs rounds with `measure(row index)` until at least
+    /// `settings.rounds` and every ratio is stable, or `max_rounds`.
+    /// Each round starts one row further on, so no row always runs right
+    /// after the same neighbour (whose leftovers in the caches and the
+    /// heap would always fall on it).
+    fn run<E>(
+        &mut self,
+        mode: Mode,
+        settings: &Settings,
+        mut measure: impl FnMut(usize) -> Result<f64, E>,
+    ) -> Result<(), E> {
+        let min = settings.rounds.max(1);
+        let max = settings.max_rounds.max(min);
+        let n = self.names.len();
+        for round in 0..max {
+            for k in 0..n {
+                let i = (k + round) % n;
+                if self.capped[i].is_some_and(|c| self.samples[i].len() >= c) {
+                    continue;
+                }
+                let secs = measure(i)?;
+                self.samples[i].push(secs);
+            }
+            if round + 1 >= min && self.stats(mode, 0).iter().all(|r| r.stable) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The ratio statistics of every row to each of its baselines.
+    fn stats(&self, mode: Mode, size: usize) -> Vec<RatioStat> {
+        let mut out = Vec::new();
+        for (i, name) in self.names.iter().enumerate() {
+            for b in baselines(mode, name) {
+                let Some(j) = self.names.iter().position(|n| *n == b) else { continue };
+                let paired = self.samples[i].len().min(self.samples[j].len());
+                if paired == 0 {
+                    continue;
+                }
+                let bps = |k: usize, r: usize| self.payload[k] / self.samples[k][r].max(f64::MIN_POSITIVE);
+                let per_round: Vec<f64> = (0..paired).map(|r| bps(i, r) / bps(j, r).max(f64::MIN_POSITIVE)).collect();
+                let ratio = median(&per_round);
+                let capped = self.capped[i].is_some() || self.capped[j].is_some();
+                let stable = capped
+                    || (paired > STABLE_LAST && {
+                        let before = median(&per_round[..paired - STABLE_LAST]);
+                        (ratio / before - 1.0).abs() < STABLE_WITHIN
+                    });
+                out.push(RatioStat {
+                    mode,
+                    size,
+                    name: name.to_string(),
+                    baseline: b.to_string(),
+                    ratio,
+                    low: quantile(&per_round, 0.25),
+                    high: quantile(&per_round, 0.75),
+                    rounds: paired,
+                    stable,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The `q` quantile of `samples` (linear between closest ranks).
+///
+/// # Panics
+/// If `samples` is empty.
+pub fn quantile(samples: &[f64], q: f64) -> f64 {
+    assert!(!samples.is_empty(), "quantile of nothing");
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    let at = q.clamp(0.0, 1.0) * (s.len() - 1) as f64;
+    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+    s[lo] + (s[hi] - s[lo]) * (at - lo as f64)
+}
+
 /// Codec mode: every [`Subject`] at every size, decoding [`Workload`]s.
-fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Vec<BenchResult> {
-    let rounds = settings.rounds.max(1);
-    let total = (settings.sizes.len() * Subject::ALL.len() * (rounds + 1)) as u64;
+fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Report {
+    let mode = Mode::Codec;
+    let total = (settings.sizes.len() * Subject::ALL.len() * (settings.rounds.max(1) + 1)) as u64;
     let mut done = 0;
     let mut step = |label: String, progress: &mut dyn FnMut(&Progress)| {
         done += 1;
-        progress(&Progress { mode: Mode::Codec, done, total, label });
+        progress(&Progress { mode, done, total: total.max(done), label });
     };
-    let mut rows = Vec::new();
+    let mut report = Report { rows: Vec::new(), ratios: Vec::new() };
     for &size in &settings.sizes {
-        let mut cells: Vec<(Workload, u64, Vec<f64>)> = Vec::new();
+        let mut cells: Vec<(Workload, u64)> = Vec::new();
         for subject in Subject::ALL {
             let w = Workload::new(subject, size);
             let iters = calibrate(|| black_box(w.decode()), settings.round_time);
-            cells.push((w, iters, Vec::with_capacity(rounds)));
+            cells.push((w, iters));
             step(format!("{:#} {}", Size(size), subject.name()), progress);
         }
-        for round in 0..rounds {
-            // Each round starts one row further on, so no row always runs
-            // right after the same neighbour (whose leftovers in the caches
-            // and the heap would always fall on it).
-            cells.rotate_left(usize::from(round > 0));
-            for (w, iters, samples) in &mut cells {
-                let start = Stopwatch::start();
-                for _ in 0..*iters {
-                    black_box(w.decode());
-                }
-                samples.push(start.elapsed().as_secs_f64() / *iters as f64);
-                step(format!("{:#} {}", Size(size), w.subject().name()), progress);
+        let mut rounds = Rounds::new(
+            Subject::ALL.iter().map(|s| s.name()).collect(),
+            cells.iter().map(|(w, _)| w.payload_bytes() as f64).collect(),
+            vec![None; cells.len()],
+        );
+        let _ = rounds.run(mode, settings, |i| {
+            let (w, iters) = &cells[i];
+            let start = Stopwatch::start();
+            for _ in 0..*iters {
+                black_box(w.decode());
             }
-        }
-        cells.sort_by_key(|(w, _, _)| Subject::ALL.iter().position(|s| *s == w.subject()));
-        for (w, _, samples) in cells {
-            let secs = median(&samples).max(f64::MIN_POSITIVE);
-            rows.push(BenchResult {
+            let secs = start.elapsed().as_secs_f64() / *iters as f64;
+            step(format!("{:#} {}", Size(size), w.subject().name()), progress);
+            Ok::<f64, std::convert::Infallible>(secs)
+        });
+        for ((w, _), samples) in cells.iter().zip(&rounds.samples) {
+            let secs = median(samples).max(f64::MIN_POSITIVE);
+            report.rows.push(BenchResult {
                 name: w.subject().name().to_string(),
-                mode: Mode::Codec,
+                mode,
                 size,
                 frames_per_sec: w.messages() as f64 / secs,
                 bytes_per_sec: w.payload_bytes() as f64 / secs,
             });
         }
+        report.ratios.extend(rounds.stats(mode, size));
     }
-    rows
+    report
 }
 
 /// Rounds of the sleep row per size, at most: each is whole tenths of a
@@ -280,50 +461,54 @@ pub fn sleep_messages(round_time: Duration) -> u64 {
     (round_time.as_millis() / 10).clamp(1, 10) as u64
 }
 
-/// Loopback mode: every [`Row`] at every size, each over its own
-/// connection, rounds interleaved as in codec mode.
-fn run_loopback(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Result<Vec<BenchResult>, BenchError> {
-    let mode = Mode::Loopback;
+/// Loopback mode: every [`Row`] at every size (no sleep row on two
+/// threads), each over its own connection, rounds interleaved as in codec
+/// mode.
+fn run_loopback(
+    mode: Mode,
+    ends: Ends,
+    settings: &Settings,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Report, BenchError> {
     let fail = |what: String| move |source| BenchError::Io { mode, what, source };
-    let rounds = settings.rounds.max(1);
-    let sleep_rounds = rounds.min(SLEEP_ROUNDS);
-    let per_size = Row::VARIANTS.len() + (Row::VARIANTS.len() - 1) * rounds + sleep_rounds;
+    let rows: Vec<Row> =
+        if mode == Mode::LoopbackTwoThreads { two_thread_rows().collect() } else { Row::VARIANTS.to_vec() };
+    let rounds_min = settings.rounds.max(1);
+    let sleep_rounds = rounds_min.min(SLEEP_ROUNDS);
+    let per_size = rows.len() * (rounds_min + 1);
     let total = (settings.sizes.len() * per_size) as u64;
     let mut done = 0;
     let mut step = |label: String, progress: &mut dyn FnMut(&Progress)| {
         done += 1;
-        progress(&Progress { mode, done, total, label });
+        progress(&Progress { mode, done, total: total.max(done), label });
     };
-    let lb = Loopback::with_ends(settings.ends).map_err(fail("start the client and server ends".into()))?;
-    let mut rows = Vec::new();
+    let lb = Loopback::with_ends(ends).map_err(fail("start the client and server ends".into()))?;
+    let mut report = Report { rows: Vec::new(), ratios: Vec::new() };
     for &size in &settings.sizes {
-        let mut cells: Vec<(Link<'_>, u64, Vec<f64>)> = Vec::new();
-        for row in Row::VARIANTS.iter().copied() {
+        let mut cells: Vec<(Link<'_>, u64)> = Vec::new();
+        for &row in &rows {
             let label = format!("{:#} {}", Size(size), row.name());
             let mut link = lb.link(row, size).map_err(fail(label.clone()))?;
             let units = match row {
                 Row::Sleep => sleep_messages(settings.round_time),
                 _ => calibrate_link(&mut link, settings.round_time).map_err(fail(label.clone()))?,
             };
-            cells.push((link, units, Vec::with_capacity(rounds)));
+            cells.push((link, units));
             step(label, progress);
         }
-        for round in 0..rounds {
-            cells.rotate_left(usize::from(round > 0));
-            for (link, units, samples) in &mut cells {
-                if link.row() == Row::Sleep && samples.len() >= sleep_rounds {
-                    continue;
-                }
-                let label = format!("{:#} {}", Size(size), link.row().name());
-                let took = link.run(*units).map_err(fail(label.clone()))?;
-                samples.push(took.as_secs_f64() / *units as f64);
-                step(label, progress);
-            }
-        }
-        cells.sort_by_key(|(link, _, _)| Row::VARIANTS.iter().position(|r| *r == link.row()));
-        for (link, _, samples) in cells {
-            let secs = median(&samples).max(f64::MIN_POSITIVE);
-            rows.push(BenchResult {
+        let capped = rows.iter().map(|r| (*r == Row::Sleep).then_some(sleep_rounds)).collect();
+        let payload = cells.iter().map(|(l, _)| l.payload_per_unit() as f64).collect();
+        let mut rounds = Rounds::new(rows.iter().map(|r| r.name()).collect(), payload, capped);
+        rounds.run(mode, settings, |i| {
+            let (link, units) = &mut cells[i];
+            let label = format!("{:#} {}", Size(size), link.row().name());
+            let took = link.run(*units).map_err(fail(label.clone()))?;
+            step(label, progress);
+            Ok(took.as_secs_f64() / *units as f64)
+        })?;
+        for ((link, _), samples) in cells.iter().zip(&rounds.samples) {
+            let secs = median(samples).max(f64::MIN_POSITIVE);
+            report.rows.push(BenchResult {
                 name: link.row().name().to_string(),
                 mode,
                 size,
@@ -331,8 +516,9 @@ fn run_loopback(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Res
                 bytes_per_sec: link.payload_per_unit() as f64 / secs,
             });
         }
+        report.ratios.extend(rounds.stats(mode, size));
     }
-    Ok(rows)
+    Ok(report)
 }
 
 /// [`calibrate`] for a loopback link, by the wall clock its runs report.
@@ -411,14 +597,45 @@ pub fn clock_name() -> &'static str {
     if thread_cpu_time().is_some() { "thread CPU time" } else { "wall-clock time" }
 }
 
+/// The clock a mode's rounds are timed with (loopback: where `ends` puts
+/// the two ends), and why that one.
+pub fn clock(mode: Mode, ends: Ends) -> (&'static str, &'static str) {
+    let cpu = thread_cpu_time().is_some();
+    match (mode, ends) {
+        (Mode::Codec, _) if cpu => (
+            "thread CPU time",
+            "decoding runs on this one thread and never blocks, so its CPU time is its cost; \
+             time spent descheduled while other processes run is not counted",
+        ),
+        (Mode::Loopback, Ends::OneThread) if cpu => (
+            "thread CPU time",
+            "client, kernel TCP and receiver all run on this thread: its CPU time is what the whole path \
+             costs on one core, whatever else the machine is doing (the sleep row: wall clock)",
+        ),
+        (Mode::Codec, _) | (Mode::Loopback, Ends::OneThread) => {
+            ("wall-clock time", "this platform has no thread CPU clock")
+        }
+        (Mode::LoopbackTwoThreads, _) | (Mode::Loopback, Ends::TwoThreads) => (
+            "wall-clock time",
+            "the two ends overlap on two threads, and one thread's CPU time would miss the other's work; \
+             means something only with two idle cores",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn codec_mode_reports_every_subject_at_every_size() {
-        let settings =
-            Settings { rounds: 1, round_time: Duration::from_micros(100), sizes: vec![16, 4096], ..Settings::quick() };
+        let settings = Settings {
+            rounds: 1,
+            max_rounds: 1,
+            round_time: Duration::from_micros(100),
+            sizes: vec![16, 4096],
+            ..Settings::quick()
+        };
         let mut steps = Vec::new();
         let rows = run(Mode::Codec, &settings, &mut |p| steps.push(p.done)).unwrap();
         assert_eq!(rows.len(), 2 * Subject::ALL.len());
@@ -433,8 +650,13 @@ mod tests {
 
     #[test]
     fn loopback_mode_reports_every_row_with_its_baselines() {
-        let settings =
-            Settings { rounds: 2, round_time: Duration::from_millis(1), sizes: vec![64], ..Settings::quick() };
+        let settings = Settings {
+            rounds: 2,
+            max_rounds: 2,
+            round_time: Duration::from_millis(1),
+            sizes: vec![64],
+            ..Settings::quick()
+        };
         let mut steps = Vec::new();
         let rows = run(Mode::Loopback, &settings, &mut |p| steps.push((p.done, p.total))).unwrap();
         let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
@@ -460,6 +682,38 @@ mod tests {
             assert!(keys.contains(&k), "{keys:?}");
         }
         assert_eq!(v["mode"], "codec");
+    }
+
+    #[test]
+    fn rounds_stop_once_ratios_settle_and_go_on_to_the_maximum_while_they_drift() {
+        let settings = Settings { rounds: 3, max_rounds: 20, ..Settings::quick() };
+        let steady = |i: usize| Ok::<f64, ()>(if i == 0 { 1.0 } else { 2.0 });
+        let mut r = Rounds::new(vec!["raw", "naive"], vec![1.0, 1.0], vec![None, None]);
+        r.run(Mode::Codec, &settings, steady).unwrap();
+        assert_eq!(r.samples[1].len(), 3);
+        let stats = r.stats(Mode::Codec, 64);
+        assert_eq!(stats.len(), 1);
+        assert!(stats[0].stable && (stats[0].ratio - 0.5).abs() < 1e-9 && stats[0].spread() == 0.0, "{stats:?}");
+
+        // The row gets 10% slower every round: its ratio never settles.
+        let mut slower = 1.0;
+        let mut r = Rounds::new(vec!["raw", "naive"], vec![1.0, 1.0], vec![None, None]);
+        r.run(Mode::Codec, &settings, |i| {
+            if i == 1 {
+                slower *= 1.1;
+            }
+            Ok::<f64, ()>(if i == 0 { 1.0 } else { slower })
+        })
+        .unwrap();
+        assert_eq!(r.samples[1].len(), 20);
+        let stats = r.stats(Mode::Codec, 64);
+        assert!(!stats[0].stable && stats[0].low < stats[0].ratio && stats[0].ratio < stats[0].high, "{stats:?}");
+    }
+
+    #[test]
+    fn quantiles() {
+        assert_eq!(quantile(&[4.0, 1.0, 3.0, 2.0, 5.0], 0.25), 2.0);
+        assert_eq!(quantile(&[1.0, 2.0], 0.5), 1.5);
     }
 
     #[test]

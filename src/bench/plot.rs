@@ -7,7 +7,7 @@
 //! use framelab::bench::{self, Mode, Settings};
 //!
 //! let sizes = vec![64, 65536];
-//! let settings = Settings { rounds: 3, round_time: Duration::from_millis(10), sizes, ..Settings::quick() };
+//! let settings = Settings { rounds: 3, max_rounds: 3, round_time: Duration::from_millis(10), sizes, ..Settings::quick() };
 //! let rows = bench::run(Mode::Codec, &settings, &mut |_| {}).unwrap();
 //! bench::plot::svg(&rows, std::path::Path::new("codec.svg")).unwrap();
 //! ```
@@ -53,7 +53,8 @@ fn panel(
     let (lo_y, hi_y) = bounds(mine.iter().map(|r| r.bytes_per_sec));
     let caption = match mode {
         Mode::Codec => "codec mode: decode, payload bytes/s (in memory, 64 KiB reads)",
-        Mode::Loopback => "loopback mode: payload bytes/s end to end over 127.0.0.1",
+        Mode::Loopback => "loopback mode: payload bytes/s end to end over 127.0.0.1, one core (CPU time)",
+        Mode::LoopbackTwoThreads => "loopback-2threads mode: payload bytes/s over 127.0.0.1, two threads (wall clock)",
     };
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 20))

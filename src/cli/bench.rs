@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::bench::{self, BenchResult, Ends, Mode, Settings};
+use crate::bench::{self, BenchResult, Ends, Mode, RatioStat, Settings};
 use crate::units::Size;
 
 /// Set (to anything), `framelab bench`, `soak` and `explore` shrink their
@@ -21,7 +21,7 @@ pub const SMOKE_ENV: &str = "FRAMELAB_SMOKE";
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
-  framelab bench --quick                    codec and loopback tables with ratios, about 30 s
+  framelab bench --quick                    codec and loopback tables with ratios, 1-2 min
   framelab bench --quick --format json      {\"results\": [{\"name\", \"mode\", \"size\", ...}]}
   framelab bench --mode loopback --sizes 64,64KiB   end to end over 127.0.0.1 only
   framelab bench --quick --plot bench.svg   also draw bytes/s against message size
@@ -30,12 +30,19 @@ Codec mode feeds each decoder 64 KiB reads appended to a BytesMut, decoding
 until None after each read, as tokio-util's FramedRead does. `raw` consumes the
 same reads with no framing: the ceiling. Loopback mode sends each strategy's
 stream over 127.0.0.1 (the client writes ~512 KiB per write_all, the receiver
-reads 64 KiB at a time and decodes every frame; both on one thread by default,
---loopback-threads 2 for two) beside a `raw` stream of the same payload;
+reads 64 KiB at a time and decodes every frame) beside a `raw` stream of the
+same payload, twice: `loopback`, both ends on one thread timed with its CPU
+clock (the one-core cost), and `loopback-2threads`, a thread per end timed
+with the wall clock (two-thread throughput);
 `handshake` is the file-transfer tutorial's Ready|N / Start per message and
 `sleep-100ms` the end-marker tutorial's sleep between sends. Bytes are message payload bytes.
-Ratios compare rows of the same run; on a shared machine trust them more
-than the absolute numbers. Exit 2 when a mode fails to run (a socket error).")]
+Rounds go on (from --rounds up to --max-rounds) until the median of each
+row's per-round ratio to its baselines moves less than 3% when the last two
+rounds are added; `±` is half the interquartile range of those ratios, and `?`
+marks a ratio that did not settle. Ratios compare rows of the same run; on a
+shared machine trust them more than the absolute numbers. `*slices` rows
+decode through the frames-as-slices API (FrameSlices). Exit 2 when a mode
+fails to run (a socket error).")]
 pub struct BenchArgs {
     /// Fewer, shorter rounds: finishes well under a minute.
     #[arg(long)]
@@ -50,15 +57,19 @@ pub struct BenchArgs {
     /// 16,64,1KiB,64KiB,1MiB).
     #[arg(long, value_delimiter = ',', value_parser = parse_size)]
     pub sizes: Option<Vec<usize>>,
-    /// Timed rounds per row (the median is reported); default 7 with
-    /// --quick, 11 without.
+    /// Timed rounds per row at least (the median is reported); default 7
+    /// with --quick, 11 without.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub rounds: Option<u16>,
-    /// Loopback mode: 1 runs both ends on one thread, timed with its CPU
-    /// clock (steady on a busy machine); 2 puts the receiver on a second
-    /// thread, timed with the wall clock (needs two idle cores).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
-    pub loopback_threads: u8,
+    /// Rounds per row at most, while ratios have not settled; default 15
+    /// with --quick, 31 without (never below --rounds).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_rounds: Option<u16>,
+    /// Loopback only one way: 1, both ends on one thread timed with its CPU
+    /// clock (the one-core cost, steady on a busy machine); 2, a thread per
+    /// end timed with the wall clock (needs two idle cores). Default: both.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub loopback_threads: Option<u8>,
     /// Also draw bytes/s against message size, one panel per mode, to this
     /// SVG file.
     #[arg(long, value_name = "FILE.svg")]
@@ -95,6 +106,17 @@ pub enum ModeArg {
 #[derive(serde::Serialize)]
 struct JsonReport<'a> {
     results: &'a [BenchResult],
+    /// Every row's ratio to its baselines: median, quartiles, stability.
+    ratios: &'a [RatioStat],
+    /// The clock of each mode run, and why.
+    clocks: Vec<JsonClock>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonClock {
+    mode: Mode,
+    clock: &'static str,
+    why: &'static str,
 }
 
 impl BenchArgs {
@@ -107,18 +129,27 @@ impl BenchArgs {
         if let Some(r) = self.rounds {
             settings.rounds = usize::from(r);
         }
-        settings.ends = if self.loopback_threads == 2 { Ends::TwoThreads } else { Ends::OneThread };
+        if let Some(r) = self.max_rounds {
+            settings.max_rounds = usize::from(r);
+        }
+        settings.max_rounds = settings.max_rounds.max(settings.rounds);
         if std::env::var_os(SMOKE_ENV).is_some() {
             // tests/it/doc_commands.rs runs every documented bench command
             // this way: every row and table, no meaningful figure.
             settings.rounds = 1;
+            settings.max_rounds = 1;
             settings.round_time = std::time::Duration::from_millis(1);
             eprintln!("{SMOKE_ENV} is set: 1 round of 1 ms per row; the figures mean nothing");
         }
-        let modes: &[Mode] = match self.mode {
-            ModeArg::Codec => &[Mode::Codec],
-            ModeArg::Loopback => &[Mode::Loopback],
-            ModeArg::All => &Mode::ALL,
+        let loopback: &[Mode] = match self.loopback_threads {
+            Some(1) => &[Mode::Loopback],
+            Some(_) => &[Mode::LoopbackTwoThreads],
+            None => &[Mode::Loopback, Mode::LoopbackTwoThreads],
+        };
+        let modes: Vec<Mode> = match self.mode {
+            ModeArg::Codec => vec![Mode::Codec],
+            ModeArg::Loopback => loopback.to_vec(),
+            ModeArg::All => [&[Mode::Codec][..], loopback].concat(),
         };
         let bar = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -132,16 +163,20 @@ impl BenchArgs {
             ProgressBar::hidden()
         };
         let mut rows = Vec::new();
-        for &mode in modes {
+        let mut ratios = Vec::new();
+        for &mode in &modes {
             bar.set_prefix(mode.name());
             bar.set_position(0);
-            let got = bench::run(mode, &settings, &mut |p| {
+            let got = bench::run_report(mode, &settings, &mut |p| {
                 bar.set_length(p.total);
                 bar.set_position(p.done);
                 bar.set_message(p.label.clone());
             });
             match got {
-                Ok(r) => rows.extend(r),
+                Ok(r) => {
+                    rows.extend(r.rows);
+                    ratios.extend(r.ratios);
+                }
                 Err(e) => {
                     bar.finish_and_clear();
                     return Err(e).context(format!("framelab bench --mode {}", mode.name()));
@@ -154,9 +189,17 @@ impl BenchArgs {
         }
         match self.format {
             Format::Json => {
-                println!("{}", serde_json::to_string_pretty(&JsonReport { results: &rows })?);
+                let clocks = modes
+                    .iter()
+                    .map(|&mode| {
+                        let (clock, why) = bench::clock(mode, settings.ends);
+                        JsonClock { mode, clock, why }
+                    })
+                    .collect();
+                let report = JsonReport { results: &rows, ratios: &ratios, clocks };
+                println!("{}", serde_json::to_string_pretty(&report)?);
             }
-            Format::Human => print!("{}", table(&rows, &settings)),
+            Format::Human => print!("{}", table(&rows, &ratios, &settings)),
         }
         if let Some(path) = &self.plot {
             eprintln!("plot written to {}", path.display());
@@ -166,42 +209,50 @@ impl BenchArgs {
 }
 
 /// The human table: one block per mode, one line per row, sizes grouped.
-fn table(rows: &[BenchResult], settings: &Settings) -> String {
+fn table(rows: &[BenchResult], ratios: &[RatioStat], settings: &Settings) -> String {
     let mut out = String::new();
     for mode in Mode::ALL {
         let mine: Vec<&BenchResult> = rows.iter().filter(|r| r.mode == mode).collect();
         if mine.is_empty() {
             continue;
         }
-        let clock = match (mode, settings.ends) {
-            (Mode::Codec, _) | (Mode::Loopback, Ends::OneThread) => bench::clock_name(),
-            (Mode::Loopback, Ends::TwoThreads) => "wall-clock time",
-        };
+        let (clock, why) = bench::clock(mode, settings.ends);
+        let stats: Vec<&RatioStat> = ratios.iter().filter(|r| r.mode == mode).collect();
+        let most = stats.iter().map(|r| r.rounds).max().unwrap_or(settings.rounds);
         out += &format!(
-            "{mode} mode: median of {} rounds of ~{} ms per row ({clock}); bytes = message payload bytes\n",
+            "{mode} mode: median of {}-{most} rounds of ~{} ms per row; bytes = message payload bytes\n",
             settings.rounds,
             settings.round_time.as_millis(),
         );
+        out += &format!("clock: {clock}, because {why}\n");
         match mode {
             Mode::Codec => {
-                out += "decode only; 64 KiB reads appended to a BytesMut, decode until None (as FramedRead)\n"
+                out += "decode only; 64 KiB reads appended to a BytesMut, decode until None (as FramedRead); \
+                        slices: FrameSlices on the same reads\n"
             }
-            Mode::Loopback => {
-                out += match settings.ends {
-                    Ends::OneThread => "127.0.0.1, client and receiver on one thread (their CPU, kernel included)",
-                    Ends::TwoThreads => "127.0.0.1, client and receiver on two threads",
+            Mode::Loopback | Mode::LoopbackTwoThreads => {
+                out += match (mode, settings.ends) {
+                    (Mode::Loopback, Ends::OneThread) => {
+                        "ONE-CORE COST: 127.0.0.1, client and receiver on one thread (their CPU, kernel included)"
+                    }
+                    _ => "TWO-THREAD THROUGHPUT: 127.0.0.1, client and receiver on two threads (wall clock)",
                 };
                 out += "; ~512 KiB per write_all, 64 KiB reads decoded until None\n";
-                out += &format!(
-                    "handshake: Ready|N / Start per message; \
-                     sleep-100ms: {} rounds of {} messages, 100 ms after each (wall clock)\n",
-                    settings.rounds.clamp(1, bench::SLEEP_ROUNDS),
-                    bench::sleep_messages(settings.round_time)
-                );
+                out += "handshake: Ready|N / Start per message";
+                if mode == Mode::Loopback {
+                    out += &format!(
+                        "; sleep-100ms: {} rounds of {} messages, 100 ms after each (wall clock)",
+                        settings.rounds.clamp(1, bench::SLEEP_ROUNDS),
+                        bench::sleep_messages(settings.round_time)
+                    );
+                }
+                out.push('\n');
             }
         }
-        out +=
-            &format!("\n{:<8} {:<32} {:>10} {:>10}  {}\n", "size", "name", "frames/s", "bytes/s", "ratio to baselines");
+        out += &format!(
+            "\n{:<8} {:<32} {:>10} {:>10}  {}\n",
+            "size", "name", "frames/s", "bytes/s", "ratio to baselines (± half the IQR of per-round ratios)"
+        );
         let mut last_size = None;
         for r in mine {
             let size = if last_size == Some(r.size) { String::new() } else { format!("{:#}", Size(r.size)) };
@@ -209,16 +260,43 @@ fn table(rows: &[BenchResult], settings: &Settings) -> String {
                 out.push('\n');
             }
             last_size = Some(r.size);
-            let ratios: Vec<String> = bench::baselines(r.mode, &r.name)
+            let cells: Vec<String> = bench::baselines(r.mode, &r.name)
                 .into_iter()
-                .filter_map(|b| bench::ratio(rows, r, b).map(|x| format!("{}x {}", ratio_text(x), short(b))))
+                .filter_map(|b| {
+                    let stat = stats.iter().find(|s| s.size == r.size && s.name == r.name && s.baseline == b);
+                    match stat {
+                        Some(s) => Some(format!(
+                            "{}x{} {} ±{:.0}%",
+                            ratio_text(s.ratio),
+                            if s.stable { "" } else { "?" },
+                            short(b),
+                            s.spread() * 100.0
+                        )),
+                        None => bench::ratio(rows, r, b).map(|x| format!("{}x {}", ratio_text(x), short(b))),
+                    }
+                })
                 .collect();
             let frames = if r.name == bench::codec::RAW { "-".to_string() } else { si(r.frames_per_sec, "") };
             out += &format!(
                 "{size:<8} {:<32} {frames:>10} {:>10}  {}\n",
                 r.name,
                 si(r.bytes_per_sec, "B"),
-                ratios.join("  ")
+                cells.join("  ")
+            );
+        }
+        let unsettled = stats.iter().filter(|s| !s.stable).count();
+        if unsettled == 0 {
+            out += &format!(
+                "\nevery ratio settled: its median moved < {:.0}% when the last {} rounds were added\n",
+                bench::STABLE_WITHIN * 100.0,
+                bench::STABLE_LAST
+            );
+        } else {
+            out += &format!(
+                "\n{unsettled} ratio(s) marked ? did not settle within {} rounds \
+                 (median still moving >= {:.0}%): the machine was too noisy for them\n",
+                settings.max_rounds,
+                bench::STABLE_WITHIN * 100.0
             );
         }
         out.push('\n');
@@ -265,7 +343,7 @@ mod tests {
     fn table_shows_each_rows_ratio_to_its_baselines() {
         let rows =
             vec![row("raw", 64, 30e9), row("length-prefix", 64, 4e9), row("tokio-util LengthDelimitedCodec", 64, 2e9)];
-        let t = table(&rows, &Settings::quick());
+        let t = table(&rows, &[], &Settings::quick());
         let lp = t.lines().find(|l| l.contains("length-prefix")).unwrap();
         assert!(lp.contains("2.00x LengthDelimited") && lp.contains("0.13x raw"), "{lp}");
         assert!(t.contains("64 B"), "{t}");

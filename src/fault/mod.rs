@@ -28,6 +28,9 @@ pub mod payload;
 pub mod random;
 pub mod read;
 
+#[cfg(test)]
+mod pinned_tests;
+
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;

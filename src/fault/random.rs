@@ -11,7 +11,13 @@ pub fn writes(stream: &Bytes, min: usize, max: usize, rng: &mut ChaCha8Rng) -> V
     let max = max.max(min);
     let mut out = Vec::new();
     let mut i = 0;
-    while i < stream.len() {
+    // At most one write per byte: bounded, so that the loop ends even if
+    // `i` stopped moving (a mutated condition would otherwise spin, filling
+    // memory with empty writes, until cargo-mutants' timeout).
+    for _ in 0..stream.len() {
+        if i == stream.len() {
+            break;
+        }
         let n = rng.random_range(min..=max);
         let end = (i + n).min(stream.len());
         out.push(stream.slice(i..end));

@@ -185,6 +185,23 @@ impl Decoder for AnyCodec {
     }
 }
 
+impl super::FrameSlices for AnyCodec {
+    type Error = FramingError;
+
+    /// length-prefix, delimiter and naive scan in place; json-header (the
+    /// body), RESP and HTTP go through their `Decoder`.
+    fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, frame: F) -> Result<usize, FramingError> {
+        Ok(match self {
+            AnyCodec::Naive(c) => c.frames(buf, frame)?,
+            AnyCodec::Delimiter(c) => c.frames(buf, frame)?,
+            AnyCodec::LengthPrefix(c) => c.frames(buf, frame)?,
+            AnyCodec::JsonHeader(c) => c.frames(buf, frame)?,
+            AnyCodec::Resp(c) => c.frames(buf, frame)?,
+            AnyCodec::Http(c) => c.frames(buf, frame)?,
+        })
+    }
+}
+
 impl Encoder<&[u8]> for AnyCodec {
     type Error = FramingError;
 

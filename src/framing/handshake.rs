@@ -96,11 +96,25 @@ mod tests {
     fn ready_line_rejects_garbage_negative_and_oversized() {
         assert_eq!(parse_ready(b"Ready|0\n", 10), Ok(0));
         assert!(matches!(parse_ready(b"Ready|11", 10), Err(HandshakeError::TooLarge { size: 11, max: 10 })));
-        assert!(parse_ready(b"Ready|", 10).is_err());
-        assert!(parse_ready(b"Ready|99999999999999999999999", 10).is_err());
-        assert!(parse_ready(b"Steady|1", 10).is_err());
-        assert!(parse_ready(&[b'9'; 100], 10).is_err());
-        assert!(check_start(b"Start").is_ok());
-        assert!(check_start(b"Startnext").is_err());
+        let not_ready = |s: &str| Err(HandshakeError::NotReady(s.into()));
+        assert_eq!(parse_ready(b"Ready|", 10), not_ready("Ready|"));
+        assert_eq!(parse_ready(b"Ready|99999999999999999999999", 10), not_ready("Ready|99999999999999999999999"));
+        assert_eq!(parse_ready(b"Steady|1", 10), not_ready("Steady|1"));
+        assert_eq!(parse_ready(&[b'9'; 100], 10), not_ready(&"9".repeat(32)));
+        assert_eq!(parse_ready(&[b'9'; 34], 10), not_ready(&"9".repeat(32)));
+        assert_eq!(parse_ready(b"Ready|-1", 10), not_ready("Ready|-1"));
+        assert_eq!(parse_ready(b"Ready|\xff", 10), not_ready("Ready|\u{fffd}"));
+        assert_eq!(parse_ready(b" Ready|10 \n", 10), Ok(10));
+        // 32 bytes and a newline is the longest line.
+        assert_eq!(parse_ready(format!("Ready|{}\n", "0".repeat(26)).as_bytes(), 10), Ok(0));
+        assert_eq!(
+            parse_ready(b"Ready|11", 10).unwrap_err().to_string(),
+            "announced size 11 exceeds the maximum of 10 bytes"
+        );
+        assert_eq!(check_start(b"Start"), Ok(()));
+        assert_eq!(check_start(b"Startnext"), Err(HandshakeError::NotStart("Startnext".into())));
+        assert_eq!(check_start(&[b'x'; 40]), Err(HandshakeError::NotStart("x".repeat(32))));
+        assert_eq!(check_start(b"Star").unwrap_err().to_string(), "expected `Start`, got \"Star\"");
+        assert_eq!(ready_line(42), bytes::Bytes::from_static(b"Ready|42\n"));
     }
 }

@@ -435,6 +435,57 @@ impl Decoder for LengthPrefixCodec {
     }
 }
 
+impl super::FrameSlices for LengthPrefixCodec {
+    type Error = LengthPrefixError;
+
+    fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, mut frame: F) -> Result<usize, LengthPrefixError> {
+        let data = &buf[..];
+        let h = self.format.header_len();
+        // Bytes of `data` already handed out (or, in `Data`, whose header
+        // was read): `buf` is advanced past them once, at the end.
+        let mut pos = 0;
+        let mut count = 0;
+        let got = loop {
+            let body = match self.state {
+                DecodeState::Head => {
+                    let Some(head) = data.get(pos..pos + h) else { break Ok(()) };
+                    match self.format.body_len(self.format.read_raw(head)) {
+                        Ok(n) => {
+                            pos += h;
+                            n
+                        }
+                        Err(e) => {
+                            self.state = DecodeState::Failed;
+                            break Err(e);
+                        }
+                    }
+                }
+                DecodeState::Data(n) => n,
+                DecodeState::Failed => break Err(LengthPrefixError::Failed),
+            };
+            match data.get(pos..pos + body) {
+                Some(f) => {
+                    frame(f);
+                    count += 1;
+                    pos += body;
+                    self.state = DecodeState::Head;
+                }
+                None => {
+                    self.state = DecodeState::Data(body);
+                    break Ok(());
+                }
+            }
+        };
+        buf.advance(pos);
+        if let DecodeState::Data(n) = self.state {
+            // As `decode`: room only for what is missing of a frame already
+            // checked against the maximum.
+            buf.reserve(n.saturating_sub(buf.len()));
+        }
+        got.map(|()| count)
+    }
+}
+
 impl Encoder<&[u8]> for LengthPrefixCodec {
     type Error = LengthPrefixError;
 
@@ -618,7 +669,16 @@ mod tests {
                 let mut buf = BytesMut::new();
                 c.encode(&vec![0u8; want][..], &mut buf).unwrap();
                 assert_eq!(c.decode(&mut buf).unwrap().unwrap().len(), want);
-                assert!(c.encode(&vec![0u8; want + 1][..], &mut buf).is_err(), "{f}");
+                // One byte more: too large for the maximum, or for the header.
+                let e = c.encode(&vec![0u8; want + 1][..], &mut buf).unwrap_err();
+                if want < f.max_frame {
+                    assert!(
+                        matches!(e, LengthPrefixError::DoesNotFitHeader { len, .. } if len == want + 1),
+                        "{f}: {e}"
+                    );
+                } else {
+                    assert!(matches!(e, LengthPrefixError::FrameTooLarge { max: 256, .. }), "{f}: {e}");
+                }
             }
         }
     }

@@ -2,7 +2,9 @@
 //!
 //! One file per strategy; [`FramingSpec`] is the text syntax that names a
 //! strategy and its knobs, and [`AnyCodec`] decodes messages of whichever
-//! strategy a spec names.
+//! strategy a spec names. Every codec also hands out complete frames as
+//! `&[u8]` through [`FrameSlices`] (see [`slices`]): no per-frame split,
+//! the same limits and errors as its `Decoder`.
 
 mod any;
 pub mod delimiter;
@@ -14,8 +16,12 @@ mod knobs;
 pub mod length_prefix;
 pub mod naive;
 pub mod resp;
+pub mod slices;
 mod spec;
 pub mod udp;
+
+#[cfg(test)]
+mod tests;
 
 pub use any::{AnyCodec, FramingError};
 pub use delimiter::{DelimiterCodec, DelimiterError};
@@ -28,4 +34,5 @@ pub use knobs::{KnobError, Knobs};
 pub use length_prefix::{BadWidth, Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError};
 pub use naive::NaiveCodec;
 pub use resp::{RespCodec, RespError, RespFormat};
+pub use slices::FrameSlices;
 pub use spec::{EscapeError, FramingSpec, STRATEGIES, SpecError, SpecProblem, StrategyInfo, escape, show, unescape};

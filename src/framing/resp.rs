@@ -433,6 +433,16 @@ fn parse_len(line: &[u8]) -> Result<i64, IntError> {
     parse_i64(line)
 }
 
+/// Through `decode` (the frame is the whole value or message): the same results as the
+/// `Decoder`, no speed-up.
+impl super::FrameSlices for RespCodec {
+    type Error = RespError;
+
+    fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, frame: F) -> Result<usize, RespError> {
+        super::slices::via_decoder(self, buf, frame, |m| &m[..])
+    }
+}
+
 impl Decoder for RespCodec {
     type Item = BytesMut;
     type Error = RespError;
@@ -577,15 +587,7 @@ mod tests {
 
     /// Every frame of `stream`, fed in one piece, then `decode_eof`.
     fn frames(c: &mut RespCodec, stream: &[u8]) -> Result<Vec<Vec<u8>>, RespError> {
-        let mut buf = BytesMut::from(stream);
-        let mut out = Vec::new();
-        while let Some(f) = c.decode(&mut buf)? {
-            out.push(f.to_vec());
-        }
-        while let Some(f) = c.decode_eof(&mut buf)? {
-            out.push(f.to_vec());
-        }
-        Ok(out)
+        crate::check::decode_whole(c, stream)
     }
 
     /// The first error decoding `stream` in one piece.

@@ -585,9 +585,9 @@ fn parse_prefix_item(p: &mut LengthPrefix, item: Item<'_>, max_key: &'static str
     let v = value.unwrap_or("").trim();
     match key {
         "" if index == 0 && LengthPrefix::preset(v).is_some() => {
-            let max = p.max_frame;
-            let inc = p.includes_header;
-            *p = LengthPrefix { max_frame: max, includes_header: inc, ..LengthPrefix::preset(v).unwrap() };
+            // The first item: the header is still the strategy's default,
+            // whose maximum (json-header's is 64 KiB) the preset keeps.
+            *p = LengthPrefix { max_frame: p.max_frame, ..LengthPrefix::preset(v).unwrap() };
         }
         "" if v == "signed" || v == "includes-header" || v == "unsigned" => match v {
             "signed" => p.signed = true,

@@ -14,6 +14,8 @@ mod classify;
 pub mod client;
 pub mod protocol;
 pub mod reference;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 

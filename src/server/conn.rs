@@ -77,7 +77,10 @@ impl Conn {
     /// the idle and frame timeouts.
     pub async fn fill(&mut self, max: usize) -> Fill {
         let (deadline, why) = self.read_deadline();
-        self.buf.reserve(max.min(READ_CHUNK));
+        // A few reads of room at once (bounded by the read size, never by
+        // a declared length), so that a partial frame is not moved to the
+        // front of the buffer on every read: see docs/receive-path.md.
+        crate::framing::slices::reserve_read(&mut self.buf, max.min(READ_CHUNK));
         let mut limited = (&mut self.buf).limit(max);
         let r = tokio::time::timeout_at(deadline, self.stream.read_buf(&mut limited)).await;
         match r {

@@ -9,34 +9,65 @@ use std::time::Duration;
 
 use framelab::bench::{self, Mode, Settings};
 
-const CODEC_ROWS: [&str; 10] = [
+const CODEC_ROWS: [&str; 13] = [
     "raw",
     "length-prefix",
+    "length-prefix slices",
     "tokio-util LengthDelimitedCodec",
     "delimiter",
+    "delimiter slices",
     "tokio-util LinesCodec",
     "tokio-util AnyDelimiterCodec",
     "naive",
+    "naive slices",
     "json-header",
     "resp",
     "http",
 ];
 
-const LOOPBACK_ROWS: [&str; 7] =
-    ["raw", "length-prefix", "delimiter", "naive", "json-header", "handshake", "sleep-100ms"];
+const LOOPBACK_ROWS: [&str; 9] = [
+    "raw",
+    "length-prefix",
+    "length-prefix slices",
+    "delimiter",
+    "delimiter slices",
+    "naive",
+    "json-header",
+    "handshake",
+    "sleep-100ms",
+];
+
+/// Two-thread loopback: the same rows but the sleep row (wall clock in
+/// either mode).
+const LOOPBACK_2THREADS_ROWS: [&str; 8] = [
+    "raw",
+    "length-prefix",
+    "length-prefix slices",
+    "delimiter",
+    "delimiter slices",
+    "naive",
+    "json-header",
+    "handshake",
+];
 
 fn expected(mode: &str) -> &'static [&'static str] {
     match mode {
         "codec" => &CODEC_ROWS,
         "loopback" => &LOOPBACK_ROWS,
+        "loopback-2threads" => &LOOPBACK_2THREADS_ROWS,
         other => panic!("unexpected mode {other:?}"),
     }
 }
 
 #[test]
 fn library_run_gives_every_row_and_baseline_at_every_size_in_both_modes() {
-    let settings =
-        Settings { rounds: 1, round_time: Duration::from_millis(1), sizes: vec![16, 4096], ..Settings::quick() };
+    let settings = Settings {
+        rounds: 1,
+        max_rounds: 1,
+        round_time: Duration::from_millis(1),
+        sizes: vec![16, 4096],
+        ..Settings::quick()
+    };
     for mode in Mode::ALL {
         let rows = bench::run(mode, &settings, &mut |_| {}).unwrap();
         assert_eq!(bench::row_names(mode), expected(mode.name()));
@@ -60,7 +91,7 @@ fn library_run_gives_every_row_and_baseline_at_every_size_in_both_modes() {
 #[test]
 fn bench_quick_json_has_every_row_of_both_modes_with_the_documented_keys() {
     let out = Command::new(env!("CARGO_BIN_EXE_framelab"))
-        .args(["bench", "--quick", "--format", "json", "--sizes", "64", "--rounds", "1"])
+        .args(["bench", "--quick", "--format", "json", "--sizes", "64", "--rounds", "1", "--max-rounds", "1"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -78,7 +109,27 @@ fn bench_quick_json_has_every_row_of_both_modes_with_the_documented_keys() {
         assert!(expected(&mode).contains(&name.as_str()), "unexpected row {name:?} in {mode}");
         assert!(seen.insert((mode, name)), "duplicate row {r}");
     }
-    assert_eq!(seen.len(), CODEC_ROWS.len() + LOOPBACK_ROWS.len(), "{seen:?}");
+    assert_eq!(seen.len(), CODEC_ROWS.len() + LOOPBACK_ROWS.len() + LOOPBACK_2THREADS_ROWS.len(), "{seen:?}");
+    // Every ratio of every row to each of its baselines, with its spread.
+    let ratios = v["ratios"].as_array().expect("a ratios array");
+    for (mode, name) in &seen {
+        for b in framelab::bench::baselines(mode_of(mode), name) {
+            let found = ratios.iter().any(|r| {
+                r["mode"] == mode.as_str()
+                    && r["name"] == name.as_str()
+                    && r["baseline"] == b
+                    && r["low"].as_f64().unwrap() <= r["ratio"].as_f64().unwrap()
+                    && r["ratio"].as_f64().unwrap() <= r["high"].as_f64().unwrap()
+                    && r["stable"].is_boolean()
+            });
+            assert!(found, "no ratio of {name} to {b} in {mode}: {ratios:?}");
+        }
+    }
+    assert_eq!(v["clocks"].as_array().map(|c| c.len()), Some(3), "{}", v["clocks"]);
+}
+
+fn mode_of(name: &str) -> Mode {
+    Mode::ALL.into_iter().find(|m| m.name() == name).unwrap()
 }
 
 #[test]

@@ -62,10 +62,19 @@ const EXCLUDED: &[(&str, &str)] = &[
         "FRAMELAB_SCREENSHOTS=docs cargo test *",
         "a test of this suite (html_report.rs) that also writes PNGs into docs/",
     ),
+    ("cargo install cargo-mutants --locked", "installs a tool from crates.io into ~/.cargo"),
+    (
+        "scripts/mutants.sh*",
+        "cargo-mutants over whole files: a rebuild and a test run per mutant, hours; CI runs .ci/mutants on the change",
+    ),
     ("cargo bench*", "criterion timing, minutes per bench; the same bodies run in `framelab bench` here"),
     ("cargo build --profile profiling", "a second optimised build of everything: minutes and a large target/"),
     ("perf record *", "needs perf and the profiling build; the same `bench --quick --mode codec` runs here"),
     ("open *", "opens a browser"),
+    (
+        "scripts/bench-ratios.sh*",
+        "three full `framelab bench --quick` runs, minutes; bench_rows.rs checks the JSON it reads",
+    ),
     ("cargo +nightly fuzz *", "needs a nightly toolchain and cargo-fuzz; CI runs .ci/fuzz"),
     ("cargo fuzz *", "needs cargo-fuzz (not a dependency); CI runs .ci/fuzz"),
     ("FUZZ_*", "runs .ci/fuzz: nightly and cargo-fuzz, minutes; it is CI's fuzz job"),
@@ -589,17 +598,22 @@ fn check_soak(args: &[String], json: Option<&serde_json::Value>, stdout: &str) -
 }
 
 fn check_bench(args: &[String], json: Option<&serde_json::Value>, stdout: &str) -> Result<(), String> {
-    let mode = args.windows(2).find(|w| w[0] == "--mode").map(|w| w[1].as_str()).unwrap_or("all");
-    let modes: &[&str] = match mode {
-        "all" => &["codec", "loopback"],
-        "codec" => &["codec"],
-        _ => &["loopback"],
+    let flag = |name: &str| args.windows(2).find(|w| w[0] == name).map(|w| w[1].as_str());
+    let loopback: &[&str] = match flag("--loopback-threads") {
+        Some("1") => &["loopback"],
+        Some(_) => &["loopback-2threads"],
+        None => &["loopback", "loopback-2threads"],
+    };
+    let modes: Vec<&str> = match flag("--mode").unwrap_or("all") {
+        "all" => [&["codec"][..], loopback].concat(),
+        "codec" => vec!["codec"],
+        _ => loopback.to_vec(),
     };
     let names = ["naive", "delimiter", "length-prefix", "json-header", "raw"];
     match json {
         Some(v) => {
             let rows = v["results"].as_array().ok_or("no `results` array")?;
-            for m in modes {
+            for m in &modes {
                 for n in names {
                     let found =
                         rows.iter().any(|r| r["mode"] == *m && r["name"] == n && r["bytes_per_sec"].is_number());
@@ -610,7 +624,7 @@ fn check_bench(args: &[String], json: Option<&serde_json::Value>, stdout: &str) 
             }
         }
         None => {
-            for m in modes {
+            for m in &modes {
                 // From `codec mode: ...` to the next `... mode: ` line.
                 let mut current = None;
                 let block: Vec<&str> = stdout
@@ -642,10 +656,32 @@ fn check_bench(args: &[String], json: Option<&serde_json::Value>, stdout: &str) 
     Ok(())
 }
 
-fn run_session(cmds: &[(Doc, Plan)]) -> Vec<String> {
+/// Whether `cmd` gives the same result in any session: a `framelab` bench,
+/// soak, explore or run that writes no file and reads only the repository's
+/// linked folders. Such a command documented in several places runs once.
+fn stateless(cmd: &str) -> bool {
+    let Ok(args) = shell_words::split(cmd) else { return false };
+    let writes = ["--out", "--html", "--junit", "--plot", "-o"];
+    args.first().map(String::as_str) == Some("framelab")
+        && matches!(args.get(1).map(String::as_str), Some("bench" | "soak" | "explore" | "run"))
+        && !args.iter().any(|a| writes.contains(&a.as_str()) || a.contains("9000") || a.contains("PORT"))
+        && args[2..]
+            .iter()
+            .filter(|a| !a.starts_with('-') && a.contains('/'))
+            .all(|a| a.starts_with("scenarios/") || a.starts_with("examples/") || a.starts_with("fuzz/seeds/"))
+}
+
+fn run_session(cmds: &[(Doc, Plan)], once: &std::sync::Mutex<BTreeSet<String>>) -> Vec<String> {
     let mut s = Session::new();
     let mut failures = Vec::new();
     for (doc, plan) in cmds {
+        if matches!(plan, Plan::Run | Plan::Smoke)
+            && stateless(&doc.line)
+            && !once.lock().unwrap().insert(doc.line.clone())
+        {
+            eprintln!("once  {}: {}  (run where another doc shows it)", doc.source, doc.line);
+            continue;
+        }
         let started = std::time::Instant::now();
         let got = match plan {
             Plan::Serve => s.serve(&doc.line).map(|()| "listening".to_owned()),
@@ -696,11 +732,12 @@ fn every_documented_command_runs_or_is_excluded_with_a_reason() {
     // Two sessions at a time: the scenarios they run have deadlines, and
     // the machine (2 cores in CI) runs other tests beside this one.
     let queue = std::sync::Mutex::new(sessions.values().collect::<Vec<_>>());
+    let once = std::sync::Mutex::new(BTreeSet::new());
     let failures: Vec<String> = std::thread::scope(|scope| {
         let worker = || {
             let mut failed = Vec::new();
             while let Some(cmds) = { queue.lock().unwrap().pop() } {
-                failed.extend(run_session(cmds));
+                failed.extend(run_session(cmds, &once));
             }
             failed
         };
@@ -719,4 +756,16 @@ fn help_examples_are_read_up_to_two_spaces_with_then_and_clients() {
     assert_eq!(normalise("framelab serve x --addr 127.0.0.1:9000 &"), "framelab serve x --addr 127.0.0.1:9000");
     assert_eq!(normalise("python3 -c \"a # b\""), "python3 -c \"a # b\"");
     assert!(plan("framelab frobnicate", &BTreeSet::new()).is_none(), "an unknown command is not handled");
+}
+
+#[test]
+fn only_commands_that_write_nothing_and_read_the_repository_run_once() {
+    assert!(stateless("framelab bench --quick --format json"));
+    assert!(stateless("framelab soak length-prefix:i32le --hostile 5000"));
+    assert!(stateless("framelab explore examples/explore/resp-naive.toml"));
+    assert!(!stateless("framelab bench --quick --plot bench.svg"), "writes a file");
+    assert!(!stateless("framelab explore examples/explore/naive-tutorial.toml --out min.toml"), "writes a file");
+    assert!(!stateless("framelab run framelab-scenarios/"), "reads what an earlier command of its session made");
+    assert!(!stateless("framelab run --target 127.0.0.1:9000"), "needs its session's server");
+    assert!(!stateless("framelab serve delimiter"), "a server");
 }

@@ -24,4 +24,5 @@ mod proxy;
 mod real_protocols;
 mod scenarios;
 mod servers;
+mod slices_properties;
 mod soak;
