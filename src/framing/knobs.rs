@@ -67,7 +67,13 @@ impl Knobs {
                 FramingSpec::LengthPrefix(lp) => {
                     *lp = LengthPrefix { max_frame: lp.max_frame, includes_header: lp.includes_header, ..preset }
                 }
-                FramingSpec::JsonHeader(j) => j.prefix = LengthPrefix { max_frame: j.prefix.max_frame, ..preset },
+                FramingSpec::JsonHeader(j) => {
+                    j.prefix = LengthPrefix {
+                        max_frame: j.prefix.max_frame,
+                        includes_header: j.prefix.includes_header,
+                        ..preset
+                    }
+                }
                 _ => return Err(KnobError::PresetStrategy),
             }
         }

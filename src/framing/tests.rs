@@ -339,6 +339,14 @@ fn a_preset_knob_keeps_the_maximum_and_the_header_counting() {
     let FramingSpec::JsonHeader(j) = knobs.apply(spec).unwrap() else { panic!("not json-header") };
     assert_eq!(j.prefix, LengthPrefix { max_frame: 100, ..LengthPrefix::preset("i16le").unwrap() });
     assert_eq!(j.body_max, 1024);
+    // json-header's header counting is kept too (found by the spec property
+    // against fuzzing::parse_framing: the preset knob reset it).
+    let spec: FramingSpec = "json-header:u32le,includes-header,header-max=100".parse().unwrap();
+    let FramingSpec::JsonHeader(j) = knobs.apply(spec).unwrap() else { panic!("not json-header") };
+    assert_eq!(
+        j.prefix,
+        LengthPrefix { max_frame: 100, includes_header: true, ..LengthPrefix::preset("i16le").unwrap() }
+    );
 }
 
 #[test]
