@@ -83,19 +83,10 @@ pub fn judge_client(cut: &ClientUnderTestSection, out: &CommandOutcome) -> Judge
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::tests::cut;
 
     fn outcome(code: Option<i32>, stdout: &str) -> CommandOutcome {
-        CommandOutcome { command: "c".into(), code, stdout: stdout.as_bytes().to_vec(), ..Default::default() }
-    }
-
-    fn cut(exit: i32, stdout: Option<&str>, pattern: Option<&str>) -> ClientUnderTestSection {
-        ClientUnderTestSection {
-            command: vec!["c".into()],
-            expect_exit: exit,
-            expect_stdout: stdout.map(String::from),
-            stdout_match: pattern.map(String::from),
-            timeout: std::time::Duration::from_secs(1),
-        }
+        crate::judge::tests::outcome(code, None, stdout)
     }
 
     #[test]

@@ -50,11 +50,13 @@ fn classify_tells_extra_and_missing_empty_messages_apart() {
     assert_eq!(classify(&b(&["a", "b", "c"]), &b(&["a", "b", "c"])), Verdict::Intact);
 }
 
-fn outcome(code: Option<i32>, signal: Option<i32>, stdout: &str) -> CommandOutcome {
+/// A finished client under test (shared with `client.rs`'s tests).
+pub(super) fn outcome(code: Option<i32>, signal: Option<i32>, stdout: &str) -> CommandOutcome {
     CommandOutcome { command: "c".into(), code, signal, stdout: stdout.as_bytes().to_vec(), ..Default::default() }
 }
 
-fn cut(exit: i32, stdout: Option<&str>, pattern: Option<&str>) -> ClientUnderTestSection {
+/// A `[client_under_test]` section (shared with `client.rs`'s tests).
+pub(super) fn cut(exit: i32, stdout: Option<&str>, pattern: Option<&str>) -> ClientUnderTestSection {
     ClientUnderTestSection {
         command: vec!["c".into()],
         expect_exit: exit,
