@@ -228,16 +228,23 @@ fn bare_loop<C: Decoder>(mut c: C, data: &[u8], chunk: usize, slack: usize, max:
         buf.extend_from_slice(piece);
         largest = largest.max(piece.len());
         loop {
+            let before = buf.len();
             match c.decode(&mut buf) {
-                Ok(Some(f)) => assert!(len(&f) <= max),
+                // Every frame consumes at least its framing bytes: one that
+                // did not would loop a FramedRead (and this loop) forever.
+                Ok(Some(f)) => assert!(len(&f) <= max && buf.len() < before),
                 Ok(None) => break,
                 Err(_) => return,
             }
         }
         assert!(buf.len() <= slack + largest);
     }
-    while let Ok(Some(f)) = c.decode_eof(&mut buf) {
-        assert!(len(&f) <= max);
+    loop {
+        let before = buf.len();
+        match c.decode_eof(&mut buf) {
+            Ok(Some(f)) => assert!(len(&f) <= max && buf.len() < before),
+            _ => break,
+        }
     }
 }
 
@@ -298,6 +305,8 @@ pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
         // each is within the maximum.
         let mut sent = accepted.iter().flat_map(|m| m.iter());
         while let Some(f) = d.decode_eof(&mut wire).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
+            // An empty frame would make a FramedRead loop forever.
+            assert!(!f.is_empty(), "naive framing returned an empty frame");
             assert!(f.len() <= max, "naive frame of {} bytes over the maximum {max}", f.len());
             assert!(f.iter().all(|b| Some(b) == sent.next()), "naive framing lost or reordered bytes");
         }
@@ -580,6 +589,8 @@ pub fn chunking(strategy: Strategy, input: &ChunkingInput) {
     if strategy == Strategy::Naive {
         let mut at = 0;
         let mut check = |f: BytesMut| {
+            // An empty frame would make a FramedRead loop forever.
+            assert!(!f.is_empty(), "naive framing returned an empty frame at {at}");
             assert!(wire.get(at..at + f.len()) == Some(&f[..]), "naive framing lost or reordered bytes at {at}");
             at += f.len();
         };

@@ -114,7 +114,12 @@ where
     F: FnMut(&[u8]),
 {
     let mut count = 0;
+    let mut left = buf.len();
     while let Some(item) = codec.decode(buf)? {
+        // Every frame consumes at least its framing bytes; a decoder that
+        // returned one without consuming would loop here forever.
+        debug_assert!(buf.len() < left, "the decoder returned a frame without consuming a byte");
+        left = buf.len();
         frame(bytes(&item));
         count += 1;
     }

@@ -532,3 +532,130 @@ fn only_line_too_long_and_digest_errors_are_recoverable() {
     assert!(!FramingError::from(LengthPrefixError::Failed).is_recoverable());
     assert!(!FramingError::from(LengthPrefixError::FrameTooLarge { declared: 2, max: 1 }).is_recoverable());
 }
+
+// ---------------------------------------------------------------------------
+// frames as slices: the same frames, errors and counts as the Decoder
+
+/// What a codec made of a stream: each frame, or an error's text.
+type Events = Vec<Result<Vec<u8>, String>>;
+
+/// Fixed streams per spec: valid frames, empty frames, a frame over the
+/// maximum, hostile headers; each is cut at every offset below.
+const SLICE_CASES: &[(&str, &[u8])] = &[
+    ("naive:read-size=3", b"abcdefgh"),
+    ("delimiter:max=4", b"ab\n\nabcd\nmuch too long\nnext\ntail"),
+    ("delimiter:\"\\r\\n\",max=5", b"a\r\n\r\nx\ry\r\n123456789\r\nz\r\n"),
+    ("length-prefix:u8,max=4", b"\x02ab\x00\x04abcd\x03xyz\x05abcde"),
+    ("length-prefix:u16le,includes-header,max=8", b"\x04\x00hi\x02\x00\x05\x00x\x01\x00"),
+    (
+        "json-header",
+        b"\0\0\0j{\"total_size\":2,\"filename\":\"\",\"sha256\":\"8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4\"}hi\
+          \0\0\0j{\"total_size\":0,\"filename\":\"\",\"sha256\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}\
+          \0\0\0\x02{}",
+    ),
+    ("resp", b"+OK\r\n:12\r\n$3\r\nabc\r\n*2\r\n+a\r\n$-1\r\n-ERR x\r\n"),
+    ("http", b"GET / HTTP/1.1\r\n\r\nPOST /p HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"),
+];
+
+/// The Decoder's events for `wire` cut into `reads`, as `FramedRead` sees
+/// them; fails instead of spinning on a decoder that never says "not yet".
+fn decoder_events(spec: &str, reads: &[&[u8]]) -> Events {
+    let mut c = spec.parse::<FramingSpec>().unwrap().codec();
+    let mut buf = BytesMut::new();
+    let mut events = Vec::new();
+    for read in reads {
+        buf.extend_from_slice(read);
+        for steps in 0.. {
+            assert!(steps < 1000, "{spec}: decode made no progress");
+            match c.decode(&mut buf) {
+                Ok(Some(f)) => events.push(Ok(f.to_vec())),
+                Ok(None) => break,
+                Err(e) if e.is_recoverable() => events.push(Err(e.to_string())),
+                Err(e) => {
+                    events.push(Err(e.to_string()));
+                    return events;
+                }
+            }
+        }
+    }
+    events
+}
+
+/// The same reads through `frames`, which must also count what it hands
+/// out, and leave in the buffer only what the Decoder would.
+fn slice_events(spec: &str, reads: &[&[u8]]) -> (Events, usize) {
+    let mut c = spec.parse::<FramingSpec>().unwrap().codec();
+    let mut buf = BytesMut::new();
+    let mut events = Vec::new();
+    let mut counted = 0;
+    for read in reads {
+        slices::reserve_read(&mut buf, read.len());
+        buf.extend_from_slice(read);
+        for steps in 0.. {
+            assert!(steps < 1000, "{spec}: frames made no progress");
+            let before = events.len();
+            match c.frames(&mut buf, |f| events.push(Ok(f.to_vec()))) {
+                Ok(n) => {
+                    assert_eq!(
+                        n,
+                        events.len() - before,
+                        "{spec}: frames counted {n}, handed out {}",
+                        events.len() - before
+                    );
+                    counted += n;
+                    break;
+                }
+                Err(e) if e.is_recoverable() => events.push(Err(e.to_string())),
+                Err(e) => {
+                    events.push(Err(e.to_string()));
+                    return (events, counted);
+                }
+            }
+        }
+    }
+    (events, counted)
+}
+
+#[test]
+fn slices_give_the_decoders_frames_errors_and_counts_wherever_the_stream_is_cut() {
+    for &(spec, wire) in SLICE_CASES {
+        let whole = decoder_events(spec, &[wire]);
+        assert!(whole.iter().filter(|e| e.is_ok()).count() >= 2, "{spec}: {whole:?}");
+        for at in 0..=wire.len() {
+            let reads = [&wire[..at], &wire[at..]];
+            let want = decoder_events(spec, &reads);
+            let (got, counted) = slice_events(spec, &reads);
+            assert_eq!(got, want, "{spec} cut at {at}");
+            // Frames handed out before an error are not in a count.
+            assert!(counted <= got.iter().filter(|e| e.is_ok()).count(), "{spec} cut at {at}: counted {counted}");
+        }
+        let bytes: Vec<&[u8]> = wire.chunks(1).collect();
+        assert_eq!(slice_events(spec, &bytes).0, decoder_events(spec, &bytes), "{spec} a byte at a time");
+    }
+}
+
+#[test]
+fn slices_hand_out_these_frames() {
+    let frames = |spec: &str, wire: &[u8]| -> Vec<Result<Vec<u8>, String>> { slice_events(spec, &[wire]).0 };
+    let ok = |s: &[u8]| Ok(s.to_vec());
+    assert_eq!(frames("naive:read-size=3", b"abcdefgh"), [ok(b"abc"), ok(b"def"), ok(b"gh")]);
+    assert_eq!(
+        frames("delimiter:max=4", b"ab\n\nabcd\nmuch too long\nnext\ntail"),
+        [
+            ok(b"ab"),
+            ok(b""),
+            ok(b"abcd"),
+            Err("no delimiter within the maximum message length of 4 bytes; discarding up to the next delimiter"
+                .to_string()),
+            ok(b"next")
+        ]
+    );
+    let lp = frames("length-prefix:u8,max=4", b"\x02ab\x00\x04abcd\x03xyz\x05abcde");
+    assert_eq!(lp[..4], [ok(b"ab"), ok(b""), ok(b"abcd"), ok(b"xyz")]);
+    assert_eq!(lp.len(), 5);
+    assert!(lp[4].as_ref().unwrap_err().contains("exceeds the maximum"), "{lp:?}");
+    assert_eq!(
+        frames("json-header", SLICE_CASES[5].1),
+        [ok(b"hi"), ok(b""), Err("invalid JSON header: missing field `total_size` at line 1 column 2".to_string())]
+    );
+}
