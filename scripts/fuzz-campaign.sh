@@ -15,18 +15,12 @@ runs="${RUNS:-10000000}"
 seconds="${SECONDS_EACH:-600}"
 jobs="${JOBS:-2}"
 dir="${CAMPAIGN_DIR:-fuzz/campaign}"
-target_dir="${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/framelab/fuzz-target}"
 read -r -a targets <<<"${FUZZ_TARGETS:-decode_naive decode_delimiter decode_length_prefix decode_json_header decode_resp decode_http diff_length_prefix diff_lines}"
 
-# nightly where installed (as .ci/fuzz), else, or when RUSTC_BOOTSTRAP=1 is
-# set, stable with RUSTC_BOOTSTRAP=1 (a build dir made by one is rebuilt
-# from scratch by the other).
-if [ "${RUSTC_BOOTSTRAP:-}" != 1 ] && rustup toolchain list 2>/dev/null | grep -q nightly; then
-  fuzz=(cargo +nightly fuzz)
-else
-  export RUSTC_BOOTSTRAP=1
-  fuzz=(cargo fuzz)
-fi
+# target_dir and the toolchain, as .ci/fuzz: nightly where installed, else
+# (or when RUSTC_BOOTSTRAP=1 is set) stable with RUSTC_BOOTSTRAP=1.
+# shellcheck source=.ci/fuzz-toolchain
+source .ci/fuzz-toolchain
 for t in "${targets[@]}"; do
   "${fuzz[@]}" build --target-dir "$target_dir" "$t" >/dev/null 2>&1 || "${fuzz[@]}" build --target-dir "$target_dir" "$t"
 done

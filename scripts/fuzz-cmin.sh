@@ -14,18 +14,12 @@ cd "$(dirname "$0")/.."
 
 dir="${CAMPAIGN_DIR:-fuzz/campaign}"
 max="${MAX_FILES:-300}"
-target_dir="${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/framelab/fuzz-target}"
 read -r -a targets <<<"${FUZZ_TARGETS:-decode_naive decode_delimiter decode_length_prefix decode_json_header decode_resp decode_http diff_length_prefix diff_lines}"
 
-# nightly where installed (as .ci/fuzz), else, or when RUSTC_BOOTSTRAP=1 is
-# set, stable with RUSTC_BOOTSTRAP=1 (a build dir made by one is rebuilt
-# from scratch by the other).
-if [ "${RUSTC_BOOTSTRAP:-}" != 1 ] && rustup toolchain list 2>/dev/null | grep -q nightly; then
-  fuzz=(cargo +nightly fuzz)
-else
-  export RUSTC_BOOTSTRAP=1
-  fuzz=(cargo fuzz)
-fi
+# target_dir and the toolchain, as .ci/fuzz: nightly where installed, else
+# (or when RUSTC_BOOTSTRAP=1 is set) stable with RUSTC_BOOTSTRAP=1.
+# shellcheck source=.ci/fuzz-toolchain
+source .ci/fuzz-toolchain
 
 for t in "${targets[@]}"; do
   [ -d "$dir/$t" ] || { echo "$t: no corpus in $dir/$t" >&2; continue; }

@@ -33,16 +33,11 @@ cd "$(dirname "$0")/.."
 seconds="${SECONDS_EACH:-30}"
 runs="${RUNS:-3}"
 read -r -a strategies <<<"${STRATEGIES:-naive delimiter length_prefix json_header}"
-target_dir="${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/framelab/fuzz-target}"
 
-# nightly where installed (as .ci/fuzz), else, or when RUSTC_BOOTSTRAP=1 is
-# set, stable with RUSTC_BOOTSTRAP=1.
-if [ "${RUSTC_BOOTSTRAP:-}" != 1 ] && rustup toolchain list 2>/dev/null | grep -q nightly; then
-  fuzz=(cargo +nightly fuzz)
-else
-  export RUSTC_BOOTSTRAP=1
-  fuzz=(cargo fuzz)
-fi
+# target_dir and the toolchain, as .ci/fuzz: nightly where installed, else
+# (or when RUSTC_BOOTSTRAP=1 is set) stable with RUSTC_BOOTSTRAP=1.
+# shellcheck source=.ci/fuzz-toolchain
+source .ci/fuzz-toolchain
 compare=
 [ -n "${OLD_BIN_DIR:-}${OLD_ASAN_OPTIONS:-}" ] && compare=1
 if [ -n "$compare" ]; then

@@ -308,6 +308,10 @@ where
 /// targets feed a stream's first 256 bytes in small reads and the rest in
 /// larger ones (`fuzzing::reads`), with `maximum + framing + largest read` as the
 /// bound.
+///
+/// # Panics
+/// When the decoder returns [`STALL_LIMIT`] frames in a row without
+/// consuming a byte (it would never return `Ok(None)`).
 pub fn bounded_reads<'a, C, I, B>(
     codec: &mut C,
     reads: I,
@@ -324,6 +328,7 @@ where
     let mut buf = BytesMut::new();
     let mut fed = 0;
     let mut largest = 0;
+    let mut progress = Progress { stalled: 0 };
     // Per frame only the maximum is checked (the loop the fuzzer spends its
     // time in); the bound and the byte count once per read.
     let over = |got: &Streamed<C::Error>, len: usize| {
@@ -334,8 +339,10 @@ where
         fed += piece.len();
         largest = largest.max(piece.len());
         loop {
+            let before = buf.len();
             match codec.decode(&mut buf) {
                 Ok(Some(f)) => {
+                    progress.frame(before, buf.len(), "decode");
                     let len = f.as_ref().len();
                     if len > max_frame {
                         return Err(over(&got, len));
@@ -365,8 +372,10 @@ where
         }
     }
     loop {
+        let before = buf.len();
         match codec.decode_eof(&mut buf) {
             Ok(Some(f)) => {
+                progress.frame(before, buf.len(), "decode_eof");
                 let len = f.as_ref().len();
                 if len > max_frame {
                     return Err(over(&got, len));
