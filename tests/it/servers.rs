@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use framelab::framing::{FramingSpec, JsonHeaderCodec, LengthPrefix, LengthPrefixCodec};
+use framelab::kernel_queue::{Drained, wait_drained};
 use framelab::server::{CloseReason, Handler, Observation, Server, ServerConfig, Variant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
@@ -53,6 +54,13 @@ async fn settle(s: &Server, conns: usize) -> Observation {
         s.log().wait_until(T, |o| o.connections.iter().filter(|c| c.closed().is_some()).count() >= conns).await;
     assert!(ok, "server did not close {conns} connections: {obs:?}");
     obs
+}
+
+/// Waits until the server has read every byte written on `c` so far (the
+/// kernel's view of both queues: no sleep), so that the next write reaches
+/// a separate `read()` of the server.
+async fn read_by_server(c: &TcpStream) {
+    assert_eq!(wait_drained(c, T).await, Drained::Empty, "the server did not read what was written");
 }
 
 fn frame(spec: &str, msgs: &[&[u8]]) -> Vec<u8> {
@@ -134,7 +142,7 @@ async fn utf8_variant_drops_the_connection_on_a_split_character_and_delimiter_ke
     let s = start("naive", Variant::Utf8, Handler::Ack).await;
     let mut c = connect(&s).await;
     c.write_all(&text[..4]).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    read_by_server(&c).await;
     let _ = c.write_all(&text[4..]).await;
     let obs = settle(&s, 1).await;
     assert_eq!(obs.connections[0].closed(), Some(CloseReason::Error));
@@ -144,7 +152,7 @@ async fn utf8_variant_drops_the_connection_on_a_split_character_and_delimiter_ke
     let mut c = connect(&s).await;
     let wire = frame("delimiter", &[text]);
     c.write_all(&wire[..4]).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    read_by_server(&c).await;
     c.write_all(&wire[4..]).await.unwrap();
     assert_eq!(read_replies(&mut c, "delimiter", 1).await, vec![text.to_vec()]);
 }
@@ -156,7 +164,7 @@ async fn single_read_length_prefix_desyncs_on_a_split_header_and_correct_reassem
         let s = start("length-prefix", variant, Handler::Silent).await;
         let mut c = connect(&s).await;
         c.write_all(&wire[..2]).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        read_by_server(&c).await;
         c.write_all(&wire[2..]).await.unwrap();
         drop(c);
         let obs = settle(&s, 1).await;
@@ -171,7 +179,7 @@ async fn single_read_length_prefix_takes_a_short_body_and_reads_the_rest_as_a_he
     let s = start("length-prefix", Variant::Seed, Handler::Silent).await;
     let mut c = connect(&s).await;
     c.write_all(&wire[..7]).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    read_by_server(&c).await;
     c.write_all(&wire[7..]).await.unwrap();
     drop(c);
     let obs = settle(&s, 1).await;
@@ -184,7 +192,7 @@ async fn decimal_length_server_reads_length_and_data_together_wrongly() {
     let s = start("length-prefix", Variant::Decimal, Handler::Silent).await;
     let mut c = connect(&s).await;
     c.write_all(b"5hello").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    read_by_server(&c).await;
     c.write_all(b"5world").await.unwrap();
     drop(c);
     let obs = settle(&s, 1).await;
@@ -204,7 +212,7 @@ async fn seed_handshake_loses_a_request_coalesced_with_start_and_correct_keeps_i
         let mut body = [0u8; 5];
         c.read_exact(&mut body).await.unwrap();
         assert_eq!(&body, b"first");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        read_by_server(&c).await;
         drop(c);
         let obs = settle(&s, 1).await;
         assert_eq!(obs.messages().len(), want, "{variant}: {:?}", obs.messages());
