@@ -79,6 +79,10 @@ fn library_run_gives_every_row_and_baseline_at_every_size_in_both_modes() {
             assert_eq!(r.mode, mode);
             assert!(r.frames_per_sec.is_finite() && r.frames_per_sec > 0.0, "{r:?}");
             assert!(r.bytes_per_sec.is_finite() && r.bytes_per_sec > 0.0, "{r:?}");
+            // Both come from the same median time: bytes are frames times
+            // the message size.
+            let per_frame = r.bytes_per_sec / r.frames_per_sec;
+            assert!((per_frame - r.size as f64).abs() < 1e-6 * r.size as f64, "{per_frame} B per frame: {r:?}");
             let baselines = bench::baselines(mode, &r.name);
             assert_eq!(baselines.is_empty(), r.name == "raw", "{} in {mode}", r.name);
             for b in baselines {
