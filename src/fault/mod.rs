@@ -306,10 +306,28 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
 /// The schedules' invariant, as a checkable property: a plan that is not
 /// meant to drop bytes writes exactly the framed input, in order.
 /// Returns what went wrong.
+///
+/// Plans `frames` twice from `seed` and gives both to [`check_actions`],
+/// which holds the checks (and is tested with broken plans: a correct
+/// [`plan`] never fails them).
 pub fn check_plan(frames: &[Bytes], spec: &PlanSpec, seed: u64) -> Result<(), PlanCheckError> {
     let actions = plan(frames, spec, &mut rng(seed));
+    let again = plan(frames, spec, &mut rng(seed));
+    check_actions(frames, spec, &actions, &again)
+}
+
+/// [`check_plan`]'s checks on a given plan (`actions`) and a second plan
+/// made from the same seed (`again`): the bytes written are the framed
+/// input (up to `reset_after`, if set), in order; both plans are the same;
+/// the plan ends with the shutdown, or the reset `reset_after` asks for.
+pub fn check_actions(
+    frames: &[Bytes],
+    spec: &PlanSpec,
+    actions: &[Action],
+    again: &[Action],
+) -> Result<(), PlanCheckError> {
     let sent: Vec<u8> = frames.iter().flat_map(|f| f.iter().copied()).collect();
-    let got = written(&actions);
+    let got = written(actions);
     let want: &[u8] = match spec.reset_after {
         Some(n) => &sent[..n.min(sent.len())],
         None => &sent,
@@ -317,7 +335,6 @@ pub fn check_plan(frames: &[Bytes], spec: &PlanSpec, seed: u64) -> Result<(), Pl
     if &got[..] != want {
         return Err(PlanCheckError::Bytes { schedule: spec.schedule.to_string(), wrote: got.len(), sent: want.len() });
     }
-    let again = plan(frames, spec, &mut rng(seed));
     if again != actions {
         return Err(PlanCheckError::NotDeterministic);
     }

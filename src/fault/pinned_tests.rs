@@ -142,6 +142,47 @@ fn check_plan_accepts_good_plans_and_says_what_broke() {
 }
 
 #[test]
+fn check_actions_names_what_a_broken_plan_got_wrong() {
+    let f = frames(&["ab", "c"]);
+    let w = |b: &'static [u8]| Action::Write(Bytes::from_static(b));
+    let each = PlanSpec::default();
+    let good = [w(b"ab"), w(b"c"), Action::Shutdown];
+    assert_eq!(check_actions(&f, &each, &good, &good), Ok(()));
+    // A lost byte, and bytes out of order.
+    let lost = [w(b"ab"), Action::Shutdown];
+    assert_eq!(
+        check_actions(&f, &each, &lost, &lost),
+        Err(PlanCheckError::Bytes { schedule: "each".into(), wrote: 2, sent: 3 })
+    );
+    let swapped = [w(b"c"), w(b"ab"), Action::Shutdown];
+    assert_eq!(
+        check_actions(&f, &each, &swapped, &swapped),
+        Err(PlanCheckError::Bytes { schedule: "each".into(), wrote: 3, sent: 3 })
+    );
+    // The same seed, another plan.
+    let other = [w(b"a"), w(b"bc"), Action::Shutdown];
+    assert_eq!(check_actions(&f, &each, &good, &other), Err(PlanCheckError::NotDeterministic));
+    // The end: a shutdown without reset_after, the reset with it.
+    let reset = [w(b"ab"), w(b"c"), Action::Reset];
+    assert_eq!(check_actions(&f, &each, &reset, &reset), Err(PlanCheckError::End("Some(Reset)".into())));
+    let unended = [w(b"ab"), w(b"c")];
+    assert!(
+        matches!(check_actions(&f, &each, &unended, &unended), Err(PlanCheckError::End(e)) if e.starts_with("Some(Write"))
+    );
+    let cut = PlanSpec { reset_after: Some(2), ..PlanSpec::default() };
+    let cut_good = [w(b"ab"), Action::Reset];
+    assert_eq!(check_actions(&f, &cut, &cut_good, &cut_good), Ok(()));
+    let cut_shut = [w(b"ab"), Action::Shutdown];
+    assert_eq!(check_actions(&f, &cut, &cut_shut, &cut_shut), Err(PlanCheckError::End("Some(Shutdown)".into())));
+    let cut_late = [w(b"ab"), w(b"c"), Action::Reset];
+    assert_eq!(
+        check_actions(&f, &cut, &cut_late, &cut_late),
+        Err(PlanCheckError::Bytes { schedule: "each".into(), wrote: 3, sent: 2 })
+    );
+    assert_eq!(check_actions(&[], &each, &[], &[]), Err(PlanCheckError::End("None".into())));
+}
+
+#[test]
 fn schedules_print_as_their_text_and_tables_parse() {
     assert_eq!(Schedule::Cuts(vec![]).to_string(), "coalesce");
     assert_eq!(Schedule::Cuts(vec![3, 1]).to_string(), "cuts:3,1");
