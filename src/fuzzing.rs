@@ -652,12 +652,24 @@ impl InStep<'_> {
             n += 1;
             matches!(got, Ok(Some(_)))
         };
+        // A decoder that returns frames without consuming would make both
+        // sides agree forever: frames in a row that consumed nothing.
+        let mut stalled = 0;
+        let mut progress = |before: usize, after: usize| {
+            stalled = if after < before { 0 } else { stalled + 1 };
+            assert!(
+                stalled < check::STALL_LIMIT,
+                "{strategy:?} config {config}: {stalled} frames in a row without consuming a byte"
+            );
+        };
         for r in reads {
             buf.extend_from_slice(&wire[r]);
             loop {
+                let before = buf.len();
                 match cut.decode(&mut buf) {
                     Ok(None) => break,
                     got => {
+                        progress(before, buf.len());
                         if !compare(got) {
                             return;
                         }
@@ -666,9 +678,11 @@ impl InStep<'_> {
             }
         }
         loop {
+            let before = buf.len();
             match cut.decode_eof(&mut buf) {
                 Ok(None) => break,
                 got => {
+                    progress(before, buf.len());
                     if !compare(got) {
                         return;
                     }

@@ -659,3 +659,36 @@ fn slices_hand_out_these_frames() {
         [ok(b"hi"), ok(b""), Err("invalid JSON header: missing field `total_size` at line 1 column 2".to_string())]
     );
 }
+
+#[test]
+fn delimiter_slices_scan_count_and_keep_the_bytes_the_decoder_does() {
+    // Lines, an over-long line cut across reads (discarded up to its
+    // delimiter), a multi-byte delimiter split across reads.
+    for (delim, max, wire) in [
+        (&b"\n"[..], 4, &b"ab\nabcdefghij\nxy\nlongerthanmax"[..]),
+        (b"<END>", 5, b"a<END>0123456789<EN<END>z<END>tail<E"),
+    ] {
+        for at in 0..=wire.len() {
+            let mut d = DelimiterCodec::new(delim, max);
+            let mut s = DelimiterCodec::new(delim, max);
+            let (mut dbuf, mut sbuf) = (BytesMut::new(), BytesMut::new());
+            for read in [&wire[..at], &wire[at..]] {
+                dbuf.extend_from_slice(read);
+                drain(&mut d, &mut dbuf, 100);
+                sbuf.extend_from_slice(read);
+                for _ in 0..100 {
+                    if s.frames(&mut sbuf, |_| {}).is_ok() {
+                        break;
+                    }
+                }
+                assert_eq!(sbuf, dbuf, "{:?} cut at {at}: bytes kept", std::str::from_utf8(delim));
+                assert_eq!(
+                    s.scanned_bytes(),
+                    d.scanned_bytes(),
+                    "{:?} cut at {at}: bytes scanned",
+                    std::str::from_utf8(delim)
+                );
+            }
+        }
+    }
+}
