@@ -501,7 +501,19 @@ fn run_loopback(
         let mut rounds = Rounds::new(rows.iter().map(|r| r.name()).collect(), payload, capped);
         rounds.run(mode, settings, |i| {
             let (link, units) = &mut cells[i];
-            let label = format!("{:#} {}", Size(size), link.row().name());
+            let row = link.row();
+            let label = format!("{:#} {}", Size(size), row.name());
+            if row != Row::Sleep {
+                // A fresh connection each round, warmed up by one untimed
+                // unit. A connection kept from round to round keeps the
+                // TCP state it fell into at its start for the whole run:
+                // the same code then measured 0.94x raw in one run and
+                // 1.32x in the next at 64 KiB (docs/benchmarks.md). A new
+                // connection per round samples that state anew, and the
+                // median over rounds no longer depends on one draw.
+                *link = lb.link(row, size).map_err(fail(label.clone()))?;
+                link.run(1).map_err(fail(label.clone()))?;
+            }
             let took = link.run(*units).map_err(fail(label.clone()))?;
             step(label, progress);
             Ok(took.as_secs_f64() / *units as f64)
