@@ -258,13 +258,14 @@ impl super::FrameSlices for DelimiterCodec {
         let mut count = 0;
         let got = loop {
             if self.discarding {
+                // As `discard`: the search starts at the rest's start
+                // (`next_index` is 0 while discarding).
                 let rest = &data[pos..];
-                let start = self.next_index.min(rest.len());
-                self.scanned += (rest.len() - start) as u64;
+                self.scanned += rest.len() as u64;
                 self.next_index = 0;
-                match self.find(&rest[start..]) {
+                match self.find(rest) {
                     Some(at) => {
-                        pos += start + at + dlen;
+                        pos += at + dlen;
                         self.discarding = false;
                     }
                     None => {
