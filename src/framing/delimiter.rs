@@ -284,7 +284,11 @@ impl super::FrameSlices for DelimiterCodec {
                     self.next_index = 0;
                     frame(&rest[..at]);
                     count += 1;
+                    let before = pos;
                     pos += at + dlen;
+                    // A line consumes at least its delimiter: otherwise this
+                    // loop would hand out the same line forever.
+                    debug_assert!(pos > before, "frames made no progress");
                 }
                 None if end == limit => {
                     pos += end - (dlen - 1);

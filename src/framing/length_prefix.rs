@@ -446,6 +446,7 @@ impl super::FrameSlices for LengthPrefixCodec {
         let mut pos = 0;
         let mut count = 0;
         let got = loop {
+            let from = pos;
             let body = match self.state {
                 DecodeState::Head => {
                     let Some(head) = data.get(pos..pos + h) else { break Ok(()) };
@@ -469,6 +470,10 @@ impl super::FrameSlices for LengthPrefixCodec {
                     count += 1;
                     pos += body;
                     self.state = DecodeState::Head;
+                    // A frame consumes its header, or the rest of a body
+                    // (never empty): otherwise this loop would hand out the
+                    // same frame forever.
+                    debug_assert!(pos > from, "frames made no progress");
                 }
                 None => {
                     self.state = DecodeState::Data(body);

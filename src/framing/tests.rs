@@ -692,3 +692,22 @@ fn delimiter_slices_scan_count_and_keep_the_bytes_the_decoder_does() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// http
+
+#[test]
+fn http_defaults_methods_and_scan_count_are_exact() {
+    assert_eq!(http::DEFAULT_HEAD_MAX, 65_536);
+    assert_eq!(http::DEFAULT_MAX, 67_108_864);
+    assert_eq!(RequestMethod::of("CONNECT"), RequestMethod::Connect);
+    assert_eq!(RequestMethod::of("HEAD"), RequestMethod::Head);
+    assert_eq!(RequestMethod::of("connect"), RequestMethod::Get);
+    // A head fed whole is scanned once: the 25 bytes of its two lines
+    // (the search stops where the blank line starts).
+    let head = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut c = HttpCodec::default();
+    let mut buf = BytesMut::from(&head[..]);
+    assert_eq!(c.decode(&mut buf).unwrap().as_deref(), Some(&head[..]));
+    assert_eq!(c.scanned_bytes(), 25);
+}
