@@ -147,14 +147,48 @@ pub async fn interrupted() {
     ctrl_c.await;
 }
 
-/// A free port on `ip` (TCP or UDP): bound to port 0, then released.
+/// A free port on `ip` (TCP or UDP), for a target that binds it itself.
+///
+/// Picked below the kernel's ephemeral range where the kernel says what it
+/// is (Linux: `ip_local_port_range`): a port from `bind(0)` is an
+/// ephemeral one, which the kernel may hand to any outgoing connection
+/// (another client on the machine) between the moment it is released here
+/// and the moment the target binds it, and the target then dies with
+/// "Address already in use". Ports below the range are never handed out
+/// that way. Starts at a place that differs from call to call, and checks
+/// each candidate by binding it; falls back to `bind(0)`.
 pub fn free_port(ip: IpAddr, udp: bool) -> Result<u16, TargetError> {
-    let r = if udp {
-        std::net::UdpSocket::bind((ip, 0)).and_then(|s| s.local_addr())
-    } else {
-        std::net::TcpListener::bind((ip, 0)).and_then(|s| s.local_addr())
+    let bind = |port: u16| -> std::io::Result<u16> {
+        if udp {
+            std::net::UdpSocket::bind((ip, port)).and_then(|s| s.local_addr())
+        } else {
+            std::net::TcpListener::bind((ip, port)).and_then(|s| s.local_addr())
+        }
+        .map(|a| a.port())
     };
-    r.map(|a| a.port()).map_err(|source| TargetError::NoPort { ip, source })
+    if let Some(low) = ephemeral_low().filter(|low| *low > PORT_FLOOR + 1000) {
+        let span = u32::from(low - PORT_FLOOR);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let start = (nanos ^ (std::process::id() << 12)) % span;
+        for i in 0..64u32 {
+            // A prime stride, so that two callers that start close
+            // together do not try the same ports in the same order.
+            let port = PORT_FLOOR + ((start + i * 7919) % span) as u16;
+            if let Ok(port) = bind(port) {
+                return Ok(port);
+            }
+        }
+    }
+    bind(0).map_err(|source| TargetError::NoPort { ip, source })
+}
+
+/// Lowest port [`free_port`] picks below the ephemeral range.
+const PORT_FLOOR: u16 = 10_000;
+
+/// The first port of the kernel's ephemeral range, where the kernel says.
+fn ephemeral_low() -> Option<u16> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    text.split_whitespace().next()?.parse().ok()
 }
 
 /// Replaces `{port}`, `{host}` and `{addr}` in every argument.
@@ -176,6 +210,23 @@ mod tests {
         let argv: Vec<String> = ["srv", "{port}", "--bind={host}", "{addr}"].map(String::from).into();
         let got = substitute(&argv, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(got, ["srv", "9000", "--bind=127.0.0.1", "127.0.0.1:9000"]);
+    }
+
+    #[test]
+    fn free_ports_are_below_the_ephemeral_range_and_free() {
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        for udp in [false, true] {
+            let port = free_port(ip, udp).unwrap();
+            if let Some(low) = ephemeral_low().filter(|low| *low > PORT_FLOOR + 1000) {
+                assert!((PORT_FLOOR..low).contains(&port), "{port} is not in {PORT_FLOOR}..{low}");
+            }
+            // Free: it binds again.
+            if udp {
+                std::net::UdpSocket::bind((ip, port)).unwrap();
+            } else {
+                std::net::TcpListener::bind((ip, port)).unwrap();
+            }
+        }
     }
 
     #[test]
