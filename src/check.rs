@@ -62,12 +62,13 @@ pub const STALL_LIMIT: usize = 1000;
 
 /// Counts frames returned without consuming anything, and panics at
 /// [`STALL_LIMIT`] in a row.
-struct Progress {
+#[derive(Default)]
+pub(crate) struct Progress {
     stalled: usize,
 }
 
 impl Progress {
-    fn frame(&mut self, before: usize, after: usize, call: &str) {
+    pub(crate) fn frame(&mut self, before: usize, after: usize, call: &str) {
         if after < before {
             self.stalled = 0;
             return;

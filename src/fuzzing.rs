@@ -654,14 +654,7 @@ impl InStep<'_> {
         };
         // A decoder that returns frames without consuming would make both
         // sides agree forever: frames in a row that consumed nothing.
-        let mut stalled = 0;
-        let mut progress = |before: usize, after: usize| {
-            stalled = if after < before { 0 } else { stalled + 1 };
-            assert!(
-                stalled < check::STALL_LIMIT,
-                "{strategy:?} config {config}: {stalled} frames in a row without consuming a byte"
-            );
-        };
+        let mut progress = check::Progress::default();
         for r in reads {
             buf.extend_from_slice(&wire[r]);
             loop {
@@ -669,7 +662,7 @@ impl InStep<'_> {
                 match cut.decode(&mut buf) {
                     Ok(None) => break,
                     got => {
-                        progress(before, buf.len());
+                        progress.frame(before, buf.len(), "decode");
                         if !compare(got) {
                             return;
                         }
@@ -682,7 +675,7 @@ impl InStep<'_> {
             match cut.decode_eof(&mut buf) {
                 Ok(None) => break,
                 got => {
-                    progress(before, buf.len());
+                    progress.frame(before, buf.len(), "decode_eof");
                     if !compare(got) {
                         return;
                     }
