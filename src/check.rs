@@ -10,6 +10,9 @@
 //!   frame over the maximum.
 //! - [`bounded_stream`]: the same as a stream, frames dropped as they come
 //!   (what framelab's `decode_*` fuzz targets run).
+//! - [`slices_match_decoder`]: a codec's [`FrameSlices`] gives the frames,
+//!   errors and counts its `Decoder` gives, and leaves the same bytes
+//!   buffered, read by read.
 //!
 //! ```
 //! use bytes::Bytes;
@@ -37,6 +40,8 @@ use std::fmt::{Debug, Display};
 
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
+
+use crate::framing::{FrameSlices, slices};
 
 /// A failed check, with what was seen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -396,6 +401,129 @@ where
     Ok(got)
 }
 
+/// Feeds the same reads to `by_decoder` through its `Decoder` (decoding
+/// until `Ok(None)` after each read, as `FramedRead` does) and to
+/// `by_slices`, a fresh copy of the same codec, through
+/// [`FrameSlices::frames`] (room made by [`slices::reserve_read`], as
+/// framelab's receive loops do). After an error `recoverable` says `true`
+/// for, both go on; any other error ends the stream. Returns how many
+/// frames were compared.
+///
+/// # Errors
+/// The first difference: a frame's bytes, an error's text, the count
+/// `frames` returns against the frames it handed out, a stream one side
+/// ended and the other did not, or the bytes left buffered after a read.
+///
+/// # Panics
+/// When the decoder returns [`STALL_LIMIT`] frames or errors in a row
+/// without consuming a byte.
+pub fn slices_match_decoder<'a, C, I, R>(
+    by_decoder: &mut C,
+    by_slices: &mut C,
+    reads: I,
+    recoverable: R,
+) -> Result<usize, CheckError>
+where
+    C: Decoder + FrameSlices<Error = <C as Decoder>::Error>,
+    C::Item: AsRef<[u8]>,
+    <C as Decoder>::Error: Display,
+    I: IntoIterator<Item = &'a [u8]>,
+    R: Fn(&<C as Decoder>::Error) -> bool,
+{
+    let (mut dbuf, mut sbuf) = (BytesMut::new(), BytesMut::new());
+    let mut progress = Progress::default();
+    // What the Decoder gave for the current read, compared one by one with
+    // what `frames` gives for it.
+    let mut want: Vec<Result<C::Item, String>> = Vec::new();
+    let mut n = 0usize;
+    for read in reads {
+        dbuf.extend_from_slice(read);
+        want.clear();
+        let mut fatal = false;
+        loop {
+            let before = dbuf.len();
+            match by_decoder.decode(&mut dbuf) {
+                Ok(Some(f)) => want.push(Ok(f)),
+                Ok(None) => break,
+                Err(e) => {
+                    fatal = !recoverable(&e);
+                    want.push(Err(e.to_string()));
+                    if fatal {
+                        break;
+                    }
+                }
+            }
+            progress.frame(before, dbuf.len(), "decode");
+        }
+        slices::reserve_read(&mut sbuf, read.len());
+        sbuf.extend_from_slice(read);
+        let mut at = 0;
+        let mut differs = None;
+        loop {
+            let mut handed = 0;
+            let r = by_slices.frames(&mut sbuf, |f| {
+                if differs.is_none() {
+                    match want.get(at) {
+                        Some(Ok(w)) if w.as_ref() == f => {}
+                        other => {
+                            let other = other.map(event);
+                            differs = Some(format!("frame {n}: the decoder gave {other:?}, frames gave {f:?}"));
+                        }
+                    }
+                }
+                at += 1;
+                n += 1;
+                handed += 1;
+            });
+            if let Some(d) = differs {
+                return Err(CheckError(d));
+            }
+            match r {
+                Ok(count) if count != handed => {
+                    return Err(CheckError(format!("frames counted {count}, handed out {handed}")));
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    let e = e.to_string();
+                    match want.get(at) {
+                        Some(Err(w)) if *w == e => {}
+                        other => {
+                            let other = other.map(event);
+                            return Err(CheckError(format!(
+                                "after frame {n} the decoder gave {other:?}, frames failed: {e}"
+                            )));
+                        }
+                    }
+                    at += 1;
+                    if fatal && at == want.len() {
+                        return Ok(n);
+                    }
+                }
+            }
+        }
+        if at != want.len() {
+            let rest: Vec<_> = want[at..].iter().map(event).collect();
+            return Err(CheckError(format!("frames stopped after frame {n}; the decoder went on: {rest:?}")));
+        }
+        if fatal {
+            return Err(CheckError(format!("the decoder failed after frame {n}, frames did not")));
+        }
+        if sbuf[..] != dbuf[..] {
+            return Err(CheckError(format!(
+                "after frame {n}: {} bytes left buffered by frames, {} by the decoder",
+                sbuf.len(),
+                dbuf.len()
+            )));
+        }
+    }
+    Ok(n)
+}
+
+/// A frame's bytes or an error's text, for a message.
+fn event<T: AsRef<[u8]>>(e: &Result<T, String>) -> Result<&[u8], &str> {
+    e.as_ref().map(AsRef::as_ref).map_err(String::as_str)
+}
+
 fn made_up<E>(got: &Streamed<E>, held: usize, fed: usize) -> Result<(), CheckError> {
     if got.frame_bytes + held > fed {
         return Err(CheckError(format!(
@@ -596,5 +724,50 @@ mod tests {
         let got = decode_chunked(&mut LengthPrefixCodec::default(), &wire, &[]);
         assert_eq!(got.frames.len(), 5000);
         assert_eq!(got.error, None);
+    }
+
+    /// The default length-prefix codec, its `frames` wrong in one way.
+    struct BrokenSlices {
+        codec: LengthPrefixCodec,
+        fault: u8,
+    }
+    impl Decoder for BrokenSlices {
+        type Item = BytesMut;
+        type Error = crate::framing::LengthPrefixError;
+        fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, Self::Error> {
+            self.codec.decode(src)
+        }
+    }
+    impl FrameSlices for BrokenSlices {
+        type Error = crate::framing::LengthPrefixError;
+        fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, mut frame: F) -> Result<usize, Self::Error> {
+            match self.fault {
+                0 => self.codec.frames(buf, frame),
+                1 => self.codec.frames(buf, |f| frame(&f[..f.len() - 1])),
+                2 => self.codec.frames(buf, frame).map(|n| n + 1),
+                _ => {
+                    let r = self.codec.frames(buf, frame);
+                    buf.clear();
+                    r
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn slices_match_decoder_names_each_difference() {
+        let wire = b"\0\0\0\x02hi\0\0\0\x03abc";
+        // The second frame's header is cut across the reads.
+        let reads = [&wire[..8], &wire[8..]];
+        let run = |fault| {
+            let mut d = BrokenSlices { codec: LengthPrefixCodec::default(), fault };
+            let mut s = BrokenSlices { codec: LengthPrefixCodec::default(), fault };
+            slices_match_decoder(&mut d, &mut s, reads, |_| false)
+        };
+        assert_eq!(run(0), Ok(2));
+        let e = run(1).unwrap_err().0;
+        assert!(e.starts_with("frame 0: the decoder gave Some(Ok([104, 105])), frames gave [104]"), "{e}");
+        assert_eq!(run(2).unwrap_err().0, "frames counted 2, handed out 1");
+        assert_eq!(run(3).unwrap_err().0, "after frame 1: 0 bytes left buffered by frames, 2 by the decoder");
     }
 }

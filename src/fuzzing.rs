@@ -20,9 +20,9 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::check;
 use crate::framing::{
-    AnyCodec, DelimiterCodec, DelimiterError, DigestPolicy, FrameSlices, HttpCodec, HttpFormat, HttpMode,
-    JsonHeaderCodec, JsonHeaderFormat, LengthPrefix, LengthPrefixCodec, LengthPrefixError, NaiveCodec, RequestMethod,
-    RespCodec, RespFormat,
+    AnyCodec, DelimiterCodec, DelimiterError, DigestPolicy, HttpCodec, HttpFormat, HttpMode, JsonHeaderCodec,
+    JsonHeaderFormat, LengthPrefix, LengthPrefixCodec, LengthPrefixError, NaiveCodec, RequestMethod, RespCodec,
+    RespFormat,
 };
 
 /// Which codec a target exercises.
@@ -711,7 +711,7 @@ impl<C: Decoder> Whole<C> {
     }
 }
 
-/// `diff_slices`: the frames-as-slices API ([`FrameSlices`]) against the
+/// `diff_slices`: the frames-as-slices API ([`crate::framing::FrameSlices`]) against the
 /// `Decoder` of the same codec, over the same bytes in the same reads.
 /// Input: `[strategy, config, chunk, stream...]`, the first byte picking
 /// the strategy (of the six, in [`Strategy`]'s order), the rest laid out
@@ -735,79 +735,15 @@ pub fn diff_slices(data: &[u8]) {
     let [which, rest @ ..] = data else { return };
     let Some((config, chunk, stream)) = decode_input(rest) else { return };
     let strategy = ALL[*which as usize % ALL.len()];
-    let mut by_decoder = codec(strategy, config);
-    let mut by_slices = codec(strategy, config);
-    let (mut dbuf, mut sbuf) = (BytesMut::new(), BytesMut::new());
-    // What the Decoder gave since the last read, compared with what
-    // `frames` gives for the same read.
-    let mut want: Vec<Result<BytesMut, String>> = Vec::new();
-    let mut n = 0usize;
-    for read in reads(stream, chunk) {
-        dbuf.extend_from_slice(read);
-        want.clear();
-        let mut fatal = false;
-        loop {
-            let before = dbuf.len();
-            match by_decoder.decode(&mut dbuf) {
-                Ok(Some(f)) => {
-                    assert!(dbuf.len() < before, "{strategy:?} config {config}: a frame that consumed nothing");
-                    want.push(Ok(f));
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    fatal = !e.is_recoverable();
-                    want.push(Err(e.to_string()));
-                    if fatal {
-                        break;
-                    }
-                }
-            }
-        }
-        crate::framing::slices::reserve_read(&mut sbuf, read.len());
-        sbuf.extend_from_slice(read);
-        let mut at = 0;
-        loop {
-            let mut handed = 0;
-            let r = by_slices.frames(&mut sbuf, |f| {
-                match want.get(at) {
-                    Some(Ok(w)) => assert!(
-                        w[..] == *f,
-                        "{strategy:?} config {config}: frame {n}: the decoder gave {w:?}, frames gave {f:?}"
-                    ),
-                    other => {
-                        panic!("{strategy:?} config {config}: frame {n}: the decoder gave {other:?}, frames gave {f:?}")
-                    }
-                }
-                at += 1;
-                n += 1;
-                handed += 1;
-            });
-            match r {
-                Ok(count) => {
-                    assert_eq!(
-                        count, handed,
-                        "{strategy:?} config {config}: frames counted {count}, handed out {handed}"
-                    );
-                    break;
-                }
-                Err(e) => {
-                    let e = e.to_string();
-                    match want.get(at) {
-                        Some(Err(w)) => assert_eq!(*w, e, "{strategy:?} config {config}: the error after frame {n}"),
-                        other => panic!(
-                            "{strategy:?} config {config}: after frame {n} the decoder gave {other:?}, frames failed: {e}"
-                        ),
-                    }
-                    at += 1;
-                    if fatal && at == want.len() {
-                        return;
-                    }
-                }
-            }
-        }
-        assert_eq!(at, want.len(), "{strategy:?} config {config}: frames stopped early: {:?}", &want[at..]);
-        assert!(!fatal, "{strategy:?} config {config}: the decoder failed, frames did not");
-        assert_eq!(sbuf[..], dbuf[..], "{strategy:?} config {config}: different bytes left buffered after frame {n}");
+    let (mut by_decoder, mut by_slices) = (codec(strategy, config), codec(strategy, config));
+    let same = crate::check::slices_match_decoder(
+        &mut by_decoder,
+        &mut by_slices,
+        reads(stream, chunk),
+        crate::framing::FramingError::is_recoverable,
+    );
+    if let Err(e) = same {
+        panic!("{strategy:?} config {config}: {e}");
     }
 }
 

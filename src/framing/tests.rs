@@ -557,19 +557,19 @@ const SLICE_CASES: &[(&str, &[u8])] = &[
     ("http", b"GET / HTTP/1.1\r\n\r\nPOST /p HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"),
 ];
 
-/// The Decoder's events for `wire` cut into `reads`, as `FramedRead` sees
-/// them; fails instead of spinning on a decoder that never says "not yet".
-fn decoder_events(spec: &str, reads: &[&[u8]]) -> Events {
+/// What `frames` hands out for `reads`: each frame, or an error's text;
+/// fails instead of spinning on a codec that keeps failing.
+fn slice_events(spec: &str, reads: &[&[u8]]) -> Events {
     let mut c = spec.parse::<FramingSpec>().unwrap().codec();
     let mut buf = BytesMut::new();
     let mut events = Vec::new();
     for read in reads {
+        slices::reserve_read(&mut buf, read.len());
         buf.extend_from_slice(read);
         for steps in 0.. {
-            assert!(steps < 1000, "{spec}: decode made no progress");
-            match c.decode(&mut buf) {
-                Ok(Some(f)) => events.push(Ok(f.to_vec())),
-                Ok(None) => break,
+            assert!(steps < 1000, "{spec}: frames made no progress");
+            match c.frames(&mut buf, |f| events.push(Ok(f.to_vec()))) {
+                Ok(_) => break,
                 Err(e) if e.is_recoverable() => events.push(Err(e.to_string())),
                 Err(e) => {
                     events.push(Err(e.to_string()));
@@ -581,62 +581,29 @@ fn decoder_events(spec: &str, reads: &[&[u8]]) -> Events {
     events
 }
 
-/// The same reads through `frames`, which must also count what it hands
-/// out, and leave in the buffer only what the Decoder would.
-fn slice_events(spec: &str, reads: &[&[u8]]) -> (Events, usize) {
-    let mut c = spec.parse::<FramingSpec>().unwrap().codec();
-    let mut buf = BytesMut::new();
-    let mut events = Vec::new();
-    let mut counted = 0;
-    for read in reads {
-        slices::reserve_read(&mut buf, read.len());
-        buf.extend_from_slice(read);
-        for steps in 0.. {
-            assert!(steps < 1000, "{spec}: frames made no progress");
-            let before = events.len();
-            match c.frames(&mut buf, |f| events.push(Ok(f.to_vec()))) {
-                Ok(n) => {
-                    assert_eq!(
-                        n,
-                        events.len() - before,
-                        "{spec}: frames counted {n}, handed out {}",
-                        events.len() - before
-                    );
-                    counted += n;
-                    break;
-                }
-                Err(e) if e.is_recoverable() => events.push(Err(e.to_string())),
-                Err(e) => {
-                    events.push(Err(e.to_string()));
-                    return (events, counted);
-                }
-            }
-        }
-    }
-    (events, counted)
+/// `check::slices_match_decoder` over `reads` of `spec`'s codec.
+fn slices_match(spec: &str, reads: &[&[u8]]) -> Result<usize, crate::check::CheckError> {
+    let spec = spec.parse::<FramingSpec>().unwrap();
+    let (mut d, mut s) = (spec.codec(), spec.codec());
+    crate::check::slices_match_decoder(&mut d, &mut s, reads.iter().copied(), FramingError::is_recoverable)
 }
 
 #[test]
 fn slices_give_the_decoders_frames_errors_and_counts_wherever_the_stream_is_cut() {
     for &(spec, wire) in SLICE_CASES {
-        let whole = decoder_events(spec, &[wire]);
-        assert!(whole.iter().filter(|e| e.is_ok()).count() >= 2, "{spec}: {whole:?}");
+        let whole = slices_match(spec, &[wire]).unwrap();
+        assert!(whole >= 2, "{spec}: {whole} frames");
         for at in 0..=wire.len() {
-            let reads = [&wire[..at], &wire[at..]];
-            let want = decoder_events(spec, &reads);
-            let (got, counted) = slice_events(spec, &reads);
-            assert_eq!(got, want, "{spec} cut at {at}");
-            // Frames handed out before an error are not in a count.
-            assert!(counted <= got.iter().filter(|e| e.is_ok()).count(), "{spec} cut at {at}: counted {counted}");
+            slices_match(spec, &[&wire[..at], &wire[at..]]).unwrap_or_else(|e| panic!("{spec} cut at {at}: {e}"));
         }
         let bytes: Vec<&[u8]> = wire.chunks(1).collect();
-        assert_eq!(slice_events(spec, &bytes).0, decoder_events(spec, &bytes), "{spec} a byte at a time");
+        slices_match(spec, &bytes).unwrap_or_else(|e| panic!("{spec} a byte at a time: {e}"));
     }
 }
 
 #[test]
 fn slices_hand_out_these_frames() {
-    let frames = |spec: &str, wire: &[u8]| -> Vec<Result<Vec<u8>, String>> { slice_events(spec, &[wire]).0 };
+    let frames = |spec: &str, wire: &[u8]| -> Events { slice_events(spec, &[wire]) };
     let ok = |s: &[u8]| Ok(s.to_vec());
     assert_eq!(frames("naive:read-size=3", b"abcdefgh"), [ok(b"abc"), ok(b"def"), ok(b"gh")]);
     assert_eq!(
