@@ -414,6 +414,7 @@ impl HttpCodec {
     fn find_head_end(&mut self, src: &[u8]) -> Result<Option<usize>, HttpError> {
         let max = self.format.head_max;
         loop {
+            let from = self.pos;
             let Some(nl) = self.next_line_break(src, src.len().min(max)) else {
                 if src.len() >= max {
                     return Err(HttpError::HeadTooLarge { max });
@@ -432,7 +433,11 @@ impl HttpCodec {
                     }
                     return Ok(None);
                 }
-                _ => continue,
+                _ => {
+                    // Not the end: the next turn must start further on.
+                    debug_assert!(self.pos > from, "head scan stuck at {from}");
+                    continue;
+                }
             };
             if end > max {
                 return Err(HttpError::HeadTooLarge { max });
@@ -710,6 +715,7 @@ impl Decoder for HttpCodec {
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, HttpError> {
         let end = loop {
+            let before = (self.phase, self.pos);
             let step = match self.phase {
                 Phase::Failed => return Err(HttpError::Failed),
                 Phase::Head => self.head_step(src),
@@ -724,7 +730,8 @@ impl Decoder for HttpCodec {
             };
             match step {
                 Ok(Step::End(end)) => break end,
-                Ok(Step::Next) => {}
+                // Every step that goes on moves the phase or the scan.
+                Ok(Step::Next) => debug_assert!((self.phase, self.pos) != before, "decode stuck at {before:?}"),
                 Ok(Step::More) => return Ok(None),
                 Ok(Step::TunnelHead(n)) => return Ok(Some(src.split_to(n))),
                 Err(e) => return self.fail(e),
