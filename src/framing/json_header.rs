@@ -512,4 +512,51 @@ mod tests {
         let mut wire = BytesMut::from(&257u32.to_be_bytes()[..]);
         assert!(matches!(c.decode(&mut wire), Err(JsonHeaderError::Prefix(LengthPrefixError::FrameTooLarge { .. }))));
     }
+
+    #[test]
+    fn default_maxima_and_the_frame_as_bytes_are_exact() {
+        assert_eq!(DEFAULT_HEADER_MAX, 65_536);
+        assert_eq!(DEFAULT_BODY_MAX, 67_108_864);
+        let mut c = JsonHeaderCodec::new(small());
+        let mut wire = BytesMut::new();
+        // Through the `Encoder<JsonMessage>`: a frame of that name and body.
+        c.encode(JsonMessage::new("n.txt", Bytes::from_static(b"hi")), &mut wire).unwrap();
+        let f = c.decode(&mut wire).unwrap().unwrap();
+        assert_eq!(f.header.filename, "n.txt");
+        // What `check` and the slices API see of a frame: its body.
+        assert_eq!(f.as_ref(), b"hi");
+    }
+
+    #[test]
+    fn reservations_are_the_frame_and_only_what_is_missing() {
+        let c = JsonHeaderCodec::new(small());
+        // encode_raw reserves exactly the frame: prefix, header, body.
+        let mut wire = BytesMut::new();
+        let header = JsonHeader { total_size: 3, filename: "r".into(), ..Default::default() };
+        c.encode_raw(&header, b"abc", &mut wire).unwrap();
+        assert_eq!(wire.capacity(), wire.len());
+        // A header, then a body, that are partly in: room for the rest, not more.
+        let mut c = JsonHeaderCodec::new(JsonHeaderFormat {
+            prefix: LengthPrefix { max_frame: 4096, ..LengthPrefix::default() },
+            body_max: 4096,
+            ..JsonHeaderFormat::default()
+        });
+        let mut full = BytesMut::new();
+        c.encode_named("big", &[7; 2000], &mut full).unwrap();
+        let header_len = u32::from_be_bytes(full[..4].try_into().unwrap()) as usize;
+        let padded = JsonHeader { filename: "x".repeat(1000), ..Default::default() };
+        let mut long = BytesMut::new();
+        c.encode_raw(&padded, b"", &mut long).unwrap();
+        let long_len = long.len() - 4;
+        let mut buf = BytesMut::with_capacity(64);
+        buf.extend_from_slice(&long[..14]);
+        assert!(c.decode(&mut buf).unwrap().is_none());
+        assert!(buf.capacity() >= long_len && buf.capacity() < long_len + buf.len(), "header: {}", buf.capacity());
+        let mut c = JsonHeaderCodec::new(*c.format());
+        let mut buf = BytesMut::with_capacity(64);
+        buf.extend_from_slice(&full[..4 + header_len + 10]);
+        assert!(c.decode(&mut buf).unwrap().is_none());
+        assert_eq!(buf.len(), 10);
+        assert!(buf.capacity() >= 2000 && buf.capacity() < 2000 + buf.len(), "body: {}", buf.capacity());
+    }
 }
