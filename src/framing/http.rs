@@ -81,6 +81,8 @@ use std::io;
 use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
+use super::error_text;
+
 /// Default largest head: 64 KiB.
 pub const DEFAULT_HEAD_MAX: usize = 64 * 1024;
 
@@ -505,7 +507,7 @@ impl HttpCodec {
 
     /// Parses a chunk-size line (without its `\r\n`) at `offset`.
     fn chunk_size(line: &[u8], offset: usize) -> Result<u64, HttpError> {
-        let bad = || HttpError::BadChunkSize { offset, line: shown(line) };
+        let bad = || HttpError::BadChunkSize { offset, line: error_text(line) };
         let hex = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
         if hex == 0 {
             return Err(bad());
@@ -530,16 +532,6 @@ impl Default for HttpCodec {
     }
 }
 
-/// Text for an error message.
-fn shown(bytes: &[u8]) -> String {
-    let cut = &bytes[..bytes.len().min(40)];
-    let mut s = String::from_utf8_lossy(cut).into_owned();
-    if bytes.len() > cut.len() {
-        s.push_str("...");
-    }
-    s
-}
-
 /// The `Content-Length`, and the transfer coding as (ends in chunked, the
 /// codings), refusing duplicates, conflicts and both together.
 type BodyHeaders = (Option<u64>, Option<(bool, String)>);
@@ -553,10 +545,10 @@ fn body_headers(headers: &[httparse::Header<'_>]) -> Result<BodyHeaders, HttpErr
             for v in h.value.split(|b| *b == b',') {
                 let v = v.trim_ascii();
                 if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
-                    return Err(HttpError::BadContentLength { value: shown(h.value) });
+                    return Err(HttpError::BadContentLength { value: error_text(h.value) });
                 }
                 let n = v.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')));
-                let n = n.ok_or_else(|| HttpError::ContentLengthOverflow { value: shown(v) })?;
+                let n = n.ok_or_else(|| HttpError::ContentLengthOverflow { value: error_text(v) })?;
                 match length {
                     None => length = Some(n),
                     Some(first) if first == n => return Err(HttpError::DuplicateContentLength { value: n }),
@@ -575,7 +567,7 @@ fn body_headers(headers: &[httparse::Header<'_>]) -> Result<BodyHeaders, HttpErr
             let chunked = |c: &[u8]| c.eq_ignore_ascii_case(b"chunked");
             // `chunked` must be last, and only there.
             let last = list.last().is_some_and(|c| chunked(c)) && list.iter().filter(|c| chunked(c)).count() == 1;
-            Some((last, shown(&list.join(&b", "[..]))))
+            Some((last, error_text(&list.join(&b", "[..]))))
         }
     };
     Ok((length, coding))
@@ -642,7 +634,7 @@ impl HttpCodec {
             });
         };
         if nl == start || src[nl - 1] != b'\r' {
-            return Err(HttpError::BadChunkSize { offset: start, line: shown(&src[start..nl]) });
+            return Err(HttpError::BadChunkSize { offset: start, line: error_text(&src[start..nl]) });
         }
         let size = Self::chunk_size(&src[start..nl - 1], start)?;
         if size == 0 {

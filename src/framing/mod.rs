@@ -36,3 +36,14 @@ pub use naive::NaiveCodec;
 pub use resp::{RespCodec, RespError, RespFormat};
 pub use slices::FrameSlices;
 pub use spec::{EscapeError, FramingSpec, STRATEGIES, SpecError, SpecProblem, StrategyInfo, escape, show, unescape};
+
+/// Bytes of a peer's line as text for an error message: lossy UTF-8, cut
+/// at 40 bytes and then marked `...` (the HTTP and RESP codecs' errors).
+pub(crate) fn error_text(bytes: &[u8]) -> String {
+    let cut = &bytes[..bytes.len().min(40)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if bytes.len() > cut.len() {
+        s.push_str("...");
+    }
+    s
+}

@@ -78,6 +78,8 @@ use std::io;
 use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
+use super::error_text;
+
 /// Default largest frame: 64 MiB.
 pub const DEFAULT_MAX: usize = 64 * 1024 * 1024;
 
@@ -287,7 +289,7 @@ impl RespCodec {
     /// A complete line of type `kind` at `at`, text `line`. Returns whether
     /// the top-level value is now complete.
     fn line_done(&mut self, kind: u8, at: usize, line: &[u8]) -> Result<bool, RespError> {
-        let bad = |what| RespError::BadLine { what, offset: at, text: shown(line) };
+        let bad = |what| RespError::BadLine { what, offset: at, text: error_text(line) };
         match kind {
             b'+' | b'-' => {}
             b':' => {
@@ -378,16 +380,6 @@ impl Default for RespCodec {
     }
 }
 
-/// A line's text for an error message.
-fn shown(line: &[u8]) -> String {
-    let cut = &line[..line.len().min(40)];
-    let mut s = String::from_utf8_lossy(cut).into_owned();
-    if line.len() > cut.len() {
-        s.push_str("...");
-    }
-    s
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum IntError {
     Bad,
@@ -397,7 +389,7 @@ enum IntError {
 impl IntError {
     fn into_error(self, what: &'static str, offset: usize, line: &[u8]) -> RespError {
         match self {
-            IntError::Bad => RespError::BadLine { what, offset, text: shown(line) },
+            IntError::Bad => RespError::BadLine { what, offset, text: error_text(line) },
             IntError::Overflow => RespError::Overflow { what, offset },
         }
     }
@@ -449,6 +441,7 @@ impl Decoder for RespCodec {
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, RespError> {
         loop {
+            let before = (self.phase, self.pos);
             match self.phase {
                 Phase::Failed => return Err(RespError::Failed),
                 Phase::Type => {
@@ -510,6 +503,9 @@ impl Decoder for RespCodec {
                     }
                 }
             }
+            // Each turn reads a type byte, a line or a payload: the next
+            // starts further on (a turn that does not would spin forever).
+            debug_assert!((self.phase, self.pos) != before, "decode stuck at {before:?}");
         }
         let frame = src.split_to(self.pos);
         self.pos = 0;
@@ -669,6 +665,27 @@ mod tests {
     }
 
     #[test]
+    fn every_byte_but_payloads_is_scanned_once_and_the_default_max_is_exact() {
+        assert_eq!(DEFAULT_MAX, 67_108_864);
+        // Type bytes and lines are scanned; a payload is skipped by its
+        // length, its `\r\n` checked.
+        for (v, payload) in [(&b"+OK\r\n"[..], 0), (b"$5\r\nhello\r\n", 5), (b"*2\r\n$3\r\nGET\r\n:1\r\n", 3)] {
+            let mut c = RespCodec::default();
+            assert_eq!(frames(&mut c, v).unwrap(), vec![v.to_vec()]);
+            assert_eq!(c.scanned_bytes(), (v.len() - payload) as u64, "{:?}", std::str::from_utf8(v));
+        }
+    }
+
+    #[test]
+    fn an_aggregate_whose_least_size_is_max_passes() {
+        // `*1\r\n` then at least 3 bytes: 7 bytes at the least.
+        let v = b"*1\r\n_\r\n";
+        assert_eq!(frames(&mut codec(7, 4), v).unwrap(), vec![v.to_vec()]);
+        let e = error(&mut codec(6, 4), v);
+        assert!(matches!(e, RespError::FrameTooLarge { needed: 7, max: 6 }), "{e}");
+    }
+
+    #[test]
     fn declared_lengths_past_i64_overflow_without_reserving() {
         for (stream, what) in [
             (&b"$9223372036854775808\r\n"[..], "length"),
@@ -739,7 +756,11 @@ mod tests {
             assert!(matches!(&e, RespError::BadLine { what: w, offset: 0, .. } if *w == what), "{e}");
         }
         let e = error(&mut RespCodec::default(), b"_x\r\n");
-        assert!(matches!(e, RespError::BadLine { .. }));
+        assert!(matches!(e, RespError::BadLine { what: "null (RESP3 nulls are _\\r\\n)", offset: 0, .. }), "{e}");
+        // The line as text: cut at 40 bytes.
+        let long = format!("#{}\r\n", "y".repeat(41));
+        let e = error(&mut RespCodec::default(), long.as_bytes());
+        assert!(matches!(&e, RespError::BadLine { text, .. } if *text == format!("{}...", "y".repeat(40))), "{e}");
         let e = error(&mut RespCodec::default(), b"+OK\n");
         assert!(matches!(e, RespError::BareLineFeed { offset: 3 }));
         let e = error(&mut RespCodec::default(), b"$-2\r\n");
