@@ -673,6 +673,15 @@ mod tests {
             let mut c = RespCodec::default();
             assert_eq!(frames(&mut c, v).unwrap(), vec![v.to_vec()]);
             assert_eq!(c.scanned_bytes(), (v.len() - payload) as u64, "{:?}", std::str::from_utf8(v));
+            // Cut anywhere, the second read goes on where the first stopped.
+            for cut in 1..v.len() {
+                let mut c = RespCodec::default();
+                let mut buf = BytesMut::from(&v[..cut]);
+                assert!(c.decode(&mut buf).unwrap().is_none());
+                buf.extend_from_slice(&v[cut..]);
+                assert_eq!(c.decode(&mut buf).unwrap().as_deref(), Some(v));
+                assert_eq!(c.scanned_bytes(), (v.len() - payload) as u64, "cut at {cut}");
+            }
         }
     }
 
@@ -683,6 +692,9 @@ mod tests {
         assert_eq!(frames(&mut codec(7, 4), v).unwrap(), vec![v.to_vec()]);
         let e = error(&mut codec(6, 4), v);
         assert!(matches!(e, RespError::FrameTooLarge { needed: 7, max: 6 }), "{e}");
+        // A member's type byte where max is reached.
+        let e = error(&mut codec(10, 4), b"*2\r\n+aaa\r\n+b\r\n");
+        assert!(matches!(e, RespError::FrameTooLarge { needed: 11, max: 10 }), "{e}");
     }
 
     #[test]
