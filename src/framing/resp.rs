@@ -471,7 +471,9 @@ impl Decoder for RespCodec {
                         return Ok(None);
                     };
                     let nl = from + i;
-                    if nl == at + 1 || src[nl - 1] != b'\r' {
+                    // (A line break right after the type byte has the
+                    // type byte before it, which is never `\r`.)
+                    if src[nl - 1] != b'\r' {
                         return self.fail(RespError::BareLineFeed { offset: nl });
                     }
                     self.pos = nl + 1;
@@ -686,12 +688,18 @@ mod tests {
     }
 
     #[test]
-    fn an_aggregate_whose_least_size_is_max_passes() {
+    fn least_sizes_at_max_pass_and_payloads_reserve_only_what_is_missing() {
         // `*1\r\n` then at least 3 bytes: 7 bytes at the least.
         let v = b"*1\r\n_\r\n";
         assert_eq!(frames(&mut codec(7, 4), v).unwrap(), vec![v.to_vec()]);
         let e = error(&mut codec(6, 4), v);
         assert!(matches!(e, RespError::FrameTooLarge { needed: 7, max: 6 }), "{e}");
+        // A payload partly in: room for the rest of it, not more.
+        let mut buf = BytesMut::with_capacity(64);
+        buf.extend_from_slice(b"$1000\r\n0123456789");
+        assert!(RespCodec::default().decode(&mut buf).unwrap().is_none());
+        let end = 7 + 1000 + 2;
+        assert!(buf.capacity() >= end && buf.capacity() < end + buf.len(), "reserved {}", buf.capacity());
         // A member's type byte where max is reached.
         let e = error(&mut codec(10, 4), b"*2\r\n+aaa\r\n+b\r\n");
         assert!(matches!(e, RespError::FrameTooLarge { needed: 11, max: 10 }), "{e}");
