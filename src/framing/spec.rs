@@ -767,4 +767,54 @@ mod tests {
             assert_eq!(spec, again, "{s} -> {spec}");
         }
     }
+
+    #[test]
+    fn names_quotes_escapes_and_flags_are_exact() {
+        // Every strategy knows its name; an unknown one is told them all.
+        for info in STRATEGIES {
+            assert_eq!(FramingSpec::default_for(info.name).unwrap().strategy(), info.name);
+        }
+        let e = "pigeon".parse::<FramingSpec>().unwrap_err().to_string();
+        let names: Vec<&str> = STRATEGIES.iter().map(|s| s.name).collect();
+        assert!(e.contains(&format!("expected a strategy ({} or raw)", names.join(", "))), "{e}");
+        // A backslash escapes a quote, which then neither opens nor closes.
+        let s: FramingSpec = r#"delimiter:"\"",max=5"#.parse().unwrap();
+        assert_eq!(s, FramingSpec::Delimiter { delimiter: Bytes::from_static(b"\""), max_length: 5 });
+        // An `=` inside a quoted delimiter is not a key.
+        let s: FramingSpec = r#"delimiter:"a=b""#.parse().unwrap();
+        assert_eq!(s, FramingSpec::Delimiter { delimiter: Bytes::from_static(b"a=b"), max_length: DEFAULT_MAX_LENGTH });
+        // Shown bytes: cut only past the maximum; control bytes escaped.
+        assert_eq!(show(b"abc", 3), r#""abc""#);
+        assert_eq!(show(b"abcd", 3), r#""abc"... (4 bytes)"#);
+        assert_eq!(escape(b"\x01\x7f"), r#""\x01\x7f""#);
+        // Flags: true and false in every spelling.
+        for (v, want) in [
+            ("", true),
+            ("=true", true),
+            ("=yes", true),
+            ("=1", true),
+            ("=false", false),
+            ("=no", false),
+            ("=0", false),
+        ] {
+            let s: FramingSpec = format!("length-prefix:u16be,signed{v},includes-header{v}").parse().unwrap();
+            let FramingSpec::LengthPrefix(p) = s else { panic!() };
+            assert_eq!((p.signed, p.includes_header), (want, want), "{v}");
+        }
+        // A naive spec takes a read size and nothing else.
+        let e = "naive:max=5".parse::<FramingSpec>().unwrap_err().to_string();
+        assert!(e.contains("expected read-size=N"), "{e}");
+        // Every method HTTP responses may answer.
+        for (m, want) in
+            [("GET", RequestMethod::Get), ("HEAD", RequestMethod::Head), ("CONNECT", RequestMethod::Connect)]
+        {
+            let s: FramingSpec = format!("http:method=HEAD,method={m}").parse().unwrap();
+            let FramingSpec::Http(f) = s else { panic!() };
+            assert_eq!(f.method, want, "{m}");
+        }
+        // A word that is no preset: the presets are listed.
+        let e = "length-prefix:bogus".parse::<FramingSpec>().unwrap_err().to_string();
+        let presets: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+        assert!(e.contains(&format!("expected a preset ({}) or KEY=VALUE", presets.join(", "))), "{e}");
+    }
 }
