@@ -613,6 +613,7 @@ mod tests {
         b"(3492890328409238509324850943850943825024385\r\n",
         b"!21\r\nSYNTAX invalid syntax\r\n",
         b"=15\r\ntxt:Some string\r\n",
+        b"=4\r\ntxt:\r\n",
         b"%2\r\n+first\r\n:1\r\n+second\r\n:2\r\n",
         b"~2\r\n+a\r\n+b\r\n",
         b"|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.19\r\n*1\r\n:2\r\n",
