@@ -129,7 +129,7 @@ impl Wire {
     /// start), in order.
     fn starts(&self, cursor: usize, len_only: bool) -> Vec<usize> {
         let mut v: Vec<usize> = Vec::new();
-        if self.spans.iter().any(|(_, s, e)| *s < cursor && cursor < *e) {
+        if self.spans.iter().any(|(_, s, e)| (*s..*e).contains(&cursor)) {
             v.push(cursor);
         }
         for (f, s, _) in &self.spans {
@@ -205,7 +205,8 @@ pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
             );
         };
         let end = o + len;
-        let (mut full, mut part) = (0, 0);
+        // Whole messages the reply covers, and whether it covers part of one.
+        let (mut full, mut part) = (0usize, false);
         for (k, (_, s, e)) in wire.spans.iter().enumerate() {
             if s == e {
                 continue;
@@ -215,12 +216,12 @@ pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
                 full += 1;
                 covered[k] = true;
             } else if overlap > 0 {
-                part += 1;
+                part = true;
                 covered[k] = true;
             }
         }
         pieces.push(match (full, part) {
-            (1, 0) => Piece::Exact,
+            (1, false) => Piece::Exact,
             (f, _) if f >= 2 => Piece::Merged,
             _ => Piece::Part,
         });
@@ -234,8 +235,10 @@ pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
     let verdict = match (merged, parts, missing) {
         (0, 0, 0) => Verdict::Intact,
         (0, 0, _) => Verdict::Lost,
-        (_, 0, _) => Verdict::Coalesced,
         (0, _, _) => Verdict::Split,
+        // Merged replies (and perhaps parts): fewer replies than messages
+        // is coalesced. With no parts there always are fewer: each merged
+        // reply covers two messages or more, every other reply one.
         _ if claims.len() < messages => Verdict::Coalesced,
         _ if claims.len() > messages => Verdict::Split,
         _ => Verdict::Desync,

@@ -235,3 +235,387 @@ fn content_upper_and_length_claims_match_their_bytes() {
     // A digest of other bytes of the right length does not match.
     assert_eq!(map_claims(&w, &[Claim::parse_digest(good.as_bytes()).unwrap()]).verdict, Verdict::Desync);
 }
+
+// ---------------------------------------------------------------------------
+// judge_replies: every way of reading replies, from a scenario against a
+// target and a client outcome made up for it.
+
+use super::blackbox::judge_replies;
+use crate::client::{ClientOutcome, ReplyError};
+use crate::scenario::{Prepared, Scenario};
+
+/// A scenario against a target: `client` and `response` are the lines of
+/// those sections (`messages` included).
+fn target(client: &str, response: &str) -> (Scenario, Prepared) {
+    let text = format!("[target]\naddr = \"127.0.0.1:9\"\n[client]\n{client}\n[response]\n{response}\n");
+    let sc = crate::scenario::parse(&text, std::path::Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let prep = crate::scenario::prepare(&sc, 7, true).unwrap_or_else(|e| panic!("{e}"));
+    (sc, prep)
+}
+
+/// Framed replies, nothing else seen.
+fn framed(replies: &[&str]) -> ClientOutcome {
+    ClientOutcome { replies: b(replies), ..Default::default() }
+}
+
+/// An unframed reply stream.
+fn unframed(stream: &str) -> ClientOutcome {
+    ClientOutcome { replies: b(&[stream]), unframed: true, ..Default::default() }
+}
+
+fn judged((sc, prep): &(Scenario, Prepared), out: &ClientOutcome) -> (Verdict, String) {
+    let j = judge_replies(sc, prep, out, &prep.expected);
+    (j.verdict, j.detail)
+}
+
+fn v(verdict: Verdict, detail: &str) -> (Verdict, String) {
+    (verdict, detail.to_string())
+}
+
+fn digest_text(s: &str) -> String {
+    String::from_utf8(crate::server::handler::digest_reply(s.as_bytes()).to_vec()).unwrap()
+}
+
+#[test]
+fn framed_echo_upper_and_digest_replies_are_located_in_the_stream() {
+    let echo = target("framing = \"delimiter\"\nmessages = [\"ab\", \"cd\"]", "expect = \"echo\"");
+    let head = "sent 2 message(s); ";
+    assert_eq!(
+        judged(&echo, &framed(&["ab", "cd"])),
+        v(Verdict::Intact, &format!("{head}2 repl(ies) came back: each reply is one of the 2 message(s)"))
+    );
+    // A server that keeps the first delimiter inside a merged message.
+    assert_eq!(
+        judged(&echo, &framed(&["ab\ncd"])),
+        v(
+            Verdict::Coalesced,
+            &format!("{head}1 repl(ies) came back: 1 repl(ies) cover several messages: messages merged")
+        )
+    );
+    assert_eq!(
+        judged(&echo, &framed(&["a", "b", "cd"])),
+        v(
+            Verdict::Split,
+            &format!("{head}3 repl(ies) came back: 2 repl(ies) cover part of a message: messages taken in pieces")
+        )
+    );
+    assert_eq!(
+        judged(&echo, &framed(&["cd"])),
+        v(Verdict::Lost, &format!("{head}1 repl(ies) came back: 1 message(s) got no reply"))
+    );
+    assert_eq!(
+        judged(&echo, &framed(&[])),
+        v(Verdict::Hang, &format!("{head}0 repl(ies) came back: 2 message(s) got no reply"))
+    );
+    assert_eq!(
+        judged(&echo, &framed(&["zz"])),
+        v(
+            Verdict::Desync,
+            &format!("{head}1 repl(ies) came back: reply 1 (\"zz\") matches no message boundary of what was sent")
+        )
+    );
+    // A reply may not start where the last one ended between two frames.
+    assert_eq!(judged(&echo, &framed(&["ab", "\ncd"])).0, Verdict::Desync);
+    let upper = target("framing = \"delimiter\"\nmessages = [\"ab\", \"cd\"]", "expect = \"upper\"");
+    assert_eq!(
+        judged(&upper, &framed(&["AB", "CD"])),
+        v(Verdict::Intact, &format!("{head}2 repl(ies) came back: each reply is one of the 2 message(s)"))
+    );
+    let digest = target("framing = \"delimiter\"\nmessages = [\"ab\", \"cd\"]", "expect = \"digest\"");
+    assert_eq!(
+        judged(&digest, &framed(&[&digest_text("ab"), &digest_text("cd")])),
+        v(Verdict::Intact, &format!("{head}2 repl(ies) came back: each reply is one of the 2 message(s)"))
+    );
+    // Only the messages expected count: after a reset, the first two of three.
+    let three = target("framing = \"delimiter\"\nmessages = [\"ab\", \"cd\", \"ef\"]", "expect = \"echo\"");
+    let j = judge_replies(&three.0, &three.1, &framed(&["ab", "cd"]), &b(&["ab", "cd"]));
+    assert_eq!(j.verdict, Verdict::Intact, "{}", j.detail);
+}
+
+#[test]
+fn replies_may_start_at_a_frame_and_never_before_the_last_one() {
+    // A length-prefix server that echoes header and payload: each reply
+    // starts where a frame starts.
+    let lp = target("framing = \"length-prefix:u16be\"\nmessages = [\"ab\", \"ab\"]", "expect = \"echo\"");
+    let frame = "\0\u{2}ab";
+    assert_eq!(judged(&lp, &framed(&[frame, frame])).0, Verdict::Intact);
+    assert_eq!(judged(&lp, &framed(&["ab", "ab"])).0, Verdict::Intact);
+    // An empty reply first, when the first message is not empty.
+    let empty = target("framing = \"length-prefix:u16be\"\nmessages = [\"a\", \"\", \"b\"]", "expect = \"digest\"");
+    assert_eq!(
+        judged(&empty, &framed(&[&digest_text("")])),
+        v(
+            Verdict::Desync,
+            "sent 3 message(s); 1 repl(ies) came back: reply 1 is for an empty message, and the next message sent is not empty"
+        )
+    );
+    assert_eq!(judged(&empty, &framed(&[&digest_text("a"), &digest_text(""), &digest_text("b")])).0, Verdict::Intact);
+}
+
+#[test]
+fn acks_and_any_replies_are_counted() {
+    let ack = target("messages = [\"a\", \"b\"]", "expect = \"ack\"");
+    let a = "Receive your message!";
+    let head = "sent 2 message(s); ";
+    assert_eq!(judged(&ack, &framed(&[a, a])), v(Verdict::Intact, &format!("{head}2 repl(ies) came back")));
+    assert_eq!(judged(&ack, &framed(&[a])).0, Verdict::Coalesced);
+    assert_eq!(judged(&ack, &framed(&[a, a, a])).0, Verdict::Split);
+    assert_eq!(judged(&ack, &framed(&[])).0, Verdict::Hang);
+    assert_eq!(judged(&ack, &framed(&[a, "nope"])).0, Verdict::Desync);
+    let any = target("messages = [\"a\", \"b\"]", "expect = \"reply\"");
+    assert_eq!(judged(&any, &framed(&["x", "y"])).0, Verdict::Intact);
+    assert_eq!(judged(&any, &framed(&["x"])).0, Verdict::Coalesced);
+}
+
+#[test]
+fn listed_replies_and_patterns() {
+    let head = "sent 2 message(s); ";
+    // The same reply to every message tells only a count.
+    let same = target("messages = [\"a\", \"b\"]", "replies = [\"ok\", \"ok\"]");
+    assert_eq!(judged(&same, &framed(&["ok"])).0, Verdict::Coalesced);
+    let list = target("messages = [\"a\", \"b\"]", "replies = [\"one\", \"two\"]");
+    assert_eq!(judged(&list, &framed(&["one", "two"])).0, Verdict::Intact);
+    assert_eq!(judged(&list, &framed(&["one", "xxx"])).0, Verdict::Desync);
+    assert_eq!(judged(&list, &framed(&["one"])).0, Verdict::Lost);
+    assert_eq!(judged(&list, &framed(&[])).0, Verdict::Hang);
+    // Every reply must match; with no `len` group they are counted.
+    let ok = target("messages = [\"a\", \"b\"]", "match = \"^ok\"");
+    assert_eq!(judged(&ok, &framed(&["ok", "ok!"])), v(Verdict::Intact, &format!("{head}2 repl(ies) came back")));
+    assert_eq!(
+        judged(&ok, &framed(&["ok", "xx"])),
+        v(Verdict::Desync, &format!("{head}2 repl(ies) came back: reply 2 \"xx\" does not match /^ok/"))
+    );
+    assert_eq!(judged(&ok, &framed(&[])).0, Verdict::Hang);
+    // A `len` group locates them like digests.
+    let len = target("messages = [\"ab\", \"cd\"]", "match = 'got (?P<len>\\d+)'");
+    assert_eq!(judged(&len, &framed(&["got 2", "got 2"])).0, Verdict::Intact);
+    assert_eq!(judged(&len, &framed(&["got 4"])).0, Verdict::Coalesced);
+}
+
+#[test]
+fn a_byte_count_is_checked_against_the_bytes_sent() {
+    let echo = target("messages = [\"ab\", \"cd\"]", "expect = \"echo\"\nbytes = 4");
+    assert_eq!(judged(&echo, &framed(&["ab", "cd"])), v(Verdict::Intact, "4 of 4 bytes came back"));
+    assert_eq!(
+        judged(&echo, &framed(&["xx", "yy"])),
+        v(Verdict::Desync, "4 of 4 bytes came back, and they are not the bytes sent")
+    );
+    assert_eq!(judged(&echo, &framed(&["abcde"])).0, Verdict::Desync);
+    let three = target("messages = [\"ab\", \"cd\"]", "expect = \"echo\"\nbytes = 3");
+    assert_eq!(
+        judged(&three, &framed(&["ab", "cd"])),
+        v(Verdict::Desync, "4 of 3 bytes came back: more than expected")
+    );
+    assert_eq!(
+        judged(&echo, &framed(&["ab"])),
+        v(Verdict::Hang, "2 of 4 bytes came back; the rest never came within 1s")
+    );
+    let closed = v(Verdict::Closed, "2 of 4 bytes came back; the peer closed or reset the connection first");
+    let out = ClientOutcome { reset_by_peer: true, ..framed(&["ab"]) };
+    assert_eq!(judged(&echo, &out), closed);
+    let out = ClientOutcome { eof: true, ..framed(&["ab"]) };
+    assert_eq!(judged(&echo, &out), closed);
+    let out = ClientOutcome { write_error: Some("broken pipe".into()), ..framed(&["ab"]) };
+    assert_eq!(judged(&echo, &out), closed);
+    let upper = target("messages = [\"ab\", \"cd\"]", "expect = \"upper\"\nbytes = 4");
+    assert_eq!(judged(&upper, &framed(&["ABCD"])).0, Verdict::Intact);
+    assert_eq!(judged(&upper, &framed(&["abcd"])).0, Verdict::Desync);
+}
+
+#[test]
+fn digests_that_cannot_be_located_are_judged_by_their_lengths() {
+    // What the server must understand is not the messages sent: the
+    // digests cannot be located in the stream.
+    let d = target("messages = [\"abc\", \"d\"]", "expect = \"digest\"\n[expect]\nmessages = [\"ab\", \"cd\"]");
+    let r = |v: &[&str]| {
+        framed(&v.iter().map(|s| digest_text(s)).collect::<Vec<_>>().iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_eq!(judged(&d, &r(&["ab", "cd"])).0, Verdict::Intact);
+    assert_eq!(judged(&d, &r(&["abcd"])).0, Verdict::Coalesced);
+    assert_eq!(judged(&d, &r(&["a", "bcd"])).0, Verdict::Split);
+    assert_eq!(judged(&d, &r(&["a", "b", "c", "d"])).0, Verdict::Split);
+    assert_eq!(judged(&d, &r(&["ab"])).0, Verdict::Lost);
+    assert_eq!(judged(&d, &r(&["ab", "xyz"])).0, Verdict::Desync);
+    assert_eq!(judged(&d, &r(&["ab", "cd", "x"])).0, Verdict::Desync);
+    // A reply that is no digest: lost when fewer, else desync.
+    assert_eq!(judged(&d, &framed(&["nope"])).0, Verdict::Lost);
+    assert_eq!(judged(&d, &framed(&["nope", "nope"])).0, Verdict::Desync);
+}
+
+#[test]
+fn unframed_streams_are_read_without_their_cuts() {
+    // Fixed texts counted; stray bytes are desync.
+    let ack = target("messages = [\"a\", \"b\"]", "expect = \"ack\"");
+    let a = "Receive your message!";
+    assert_eq!(
+        judged(&ack, &unframed(&format!("{a}{a}"))),
+        v(
+            Verdict::Intact,
+            "sent 2 message(s); 42 reply byte(s) came back: 2 x \"Receive your message!\" in the reply stream, 2 expected"
+        )
+    );
+    assert_eq!(
+        judged(&ack, &unframed(&format!("{a}{a}xx"))),
+        v(
+            Verdict::Desync,
+            "sent 2 message(s); 44 reply byte(s) came back: 2 byte(s) of the reply stream are not \"Receive your message!\""
+        )
+    );
+    // The same listed reply: counted; different ones: the stream read as items.
+    let same = target("messages = [\"a\", \"b\"]", "replies = [\"ok\", \"ok\"]");
+    assert_eq!(judged(&same, &unframed("ok")).0, Verdict::Coalesced);
+    let list = target("messages = [\"a\", \"b\"]", "replies = [\"one\", \"two\"]");
+    assert_eq!(
+        judged(&list, &unframed("onetwo")),
+        v(Verdict::Intact, "sent 2 message(s); 6 reply byte(s) came back: the reply stream read as items of the list")
+    );
+    assert_eq!(judged(&list, &unframed("twoone")).0, Verdict::Desync);
+    assert_eq!(
+        judged(&list, &unframed("onexx")),
+        v(
+            Verdict::Desync,
+            "sent 2 message(s); 5 reply byte(s) came back: the reply stream is not made of the listed replies"
+        )
+    );
+    assert_eq!(judged(&list, &unframed("")).0, Verdict::Hang);
+    let bytes = target("messages = [\"a\", \"b\"]", "replies = [\"a\", \"b\"]");
+    assert_eq!(judged(&bytes, &unframed("ab")).0, Verdict::Intact);
+    // Patterns are searched anywhere in the stream.
+    let p = target("messages = [\"a\", \"b\"]", "match = \"ok\"");
+    assert_eq!(judged(&p, &unframed("ok ok")).0, Verdict::Intact);
+    assert_eq!(
+        judged(&p, &unframed("nothing")),
+        v(Verdict::Desync, "sent 2 message(s); 7 reply byte(s) came back: the reply stream has no match of /ok/")
+    );
+    // Any reply: nothing to count by.
+    let any = target("messages = [\"a\", \"b\"]", "expect = \"reply\"");
+    assert_eq!(
+        judged(&any, &unframed("")),
+        v(Verdict::Hang, "sent 2 message(s); 0 reply byte(s) came back: no reply bytes")
+    );
+    assert_eq!(judged(&any, &unframed("xy")).0, Verdict::Inconclusive);
+}
+
+#[test]
+fn unframed_echo_says_inconclusive_when_the_bytes_are_right() {
+    let echo = target("framing = \"delimiter\"\nmessages = [\"ab\", \"cd\"]", "expect = \"echo\"");
+    // The messages, or the frames sent, are both the bytes sent.
+    for s in ["abcd", "ab\ncd\n"] {
+        let (verdict, detail) = judged(&echo, &unframed(s));
+        assert_eq!(verdict, Verdict::Inconclusive, "{s:?}: {detail}");
+        assert!(detail.contains("the bytes sent; but with no reply framing"), "{detail}");
+    }
+    assert_eq!(
+        judged(&echo, &unframed("ab\n")),
+        v(Verdict::Hang, "sent 2 message(s); 3 reply byte(s) came back: 3 of 4 bytes came back; the rest never came")
+    );
+    assert_eq!(judged(&echo, &unframed("abc")).0, Verdict::Hang);
+    assert_eq!(judged(&echo, &unframed("xy")).0, Verdict::Desync);
+    let upper = target("framing = \"delimiter\"\nmessages = [\"ab\", \"cd\"]", "expect = \"upper\"");
+    assert_eq!(judged(&upper, &unframed("ABCD")).0, Verdict::Inconclusive);
+    assert_eq!(judged(&upper, &unframed("abcd")).0, Verdict::Desync);
+}
+
+#[test]
+fn unframed_digest_lines_are_found_anywhere_and_located() {
+    let d = target("framing = \"delimiter\"\nmessages = [\"ab\", \"cd\"]", "expect = \"digest\"");
+    let (ab, cd) = (digest_text("ab"), digest_text("cd"));
+    assert_eq!(judged(&d, &unframed(&format!("{ab}\n{cd}\n"))).0, Verdict::Intact);
+    assert_eq!(
+        judged(&d, &unframed(&format!("xx{ab}\n{cd}\n"))).1,
+        "sent 2 message(s); 158 reply byte(s) came back: bytes before digest 1 are not a digest"
+    );
+    assert_eq!(
+        judged(&d, &unframed(&format!("{ab}\n{cd}\nxx"))).1,
+        "sent 2 message(s); 158 reply byte(s) came back: the reply stream ends with bytes that are not a digest"
+    );
+    assert_eq!(judged(&d, &unframed(&format!("{cd}\n"))).0, Verdict::Lost);
+    assert_eq!(judged(&d, &unframed("")).0, Verdict::Hang);
+}
+
+#[test]
+fn udp_replies_showing_part_of_a_datagram_are_truncated() {
+    let udp = |expect: &str| target("framing = \"udp\"\nmessages = [\"abcdef\"]", &format!("expect = \"{expect}\""));
+    let cut3 = v(
+        Verdict::Truncated,
+        "sent 1 message(s); 1 repl(ies) came back: datagram 1 of 6 bytes: the server read only its first 3 bytes",
+    );
+    let echo = udp("echo");
+    assert_eq!(judged(&echo, &framed(&["abc"])), cut3);
+    assert_eq!(judged(&echo, &framed(&["abcdef"])).0, Verdict::Intact);
+    assert_eq!(judged(&echo, &framed(&["xyz"])).0, Verdict::Desync);
+    let upper = udp("upper");
+    assert_eq!(judged(&upper, &framed(&["ABC"])), cut3);
+    assert_eq!(judged(&upper, &framed(&["ABCDEF"])).0, Verdict::Intact);
+    let digest = udp("digest");
+    assert_eq!(judged(&digest, &framed(&[&digest_text("abc")])), cut3);
+    assert_eq!(judged(&digest, &framed(&[&digest_text("abcdef")])).0, Verdict::Intact);
+    assert_eq!(judged(&digest, &framed(&[&digest_text("xyz")])).0, Verdict::Desync);
+}
+
+#[test]
+fn what_the_connection_did_turns_verdicts_into_closed_or_hang() {
+    let echo = target("messages = [\"ab\", \"cd\"]", "expect = \"echo\"");
+    let head = "sent 2 message(s); ";
+    let closed = |n: usize| {
+        v(
+            Verdict::Closed,
+            &format!(
+                "{head}{n} repl(ies) came back: each reply is one of the 2 message(s); the peer closed or reset the connection"
+            ),
+        )
+    };
+    // Intact replies on a connection that then failed.
+    let ok = framed(&["ab", "cd"]);
+    assert_eq!(judged(&echo, &ClientOutcome { reset_by_peer: true, ..ok.clone() }), closed(2));
+    assert_eq!(judged(&echo, &ClientOutcome { peer_closed_early: true, ..ok.clone() }), closed(2));
+    assert_eq!(judged(&echo, &ClientOutcome { write_error: Some("x".into()), ..ok.clone() }), closed(2));
+    // The peer closing after its replies is no fault.
+    assert_eq!(judged(&echo, &ClientOutcome { eof: true, ..ok.clone() }).0, Verdict::Intact);
+    // A reply the plan waited for never came.
+    assert_eq!(
+        judged(&echo, &ClientOutcome { hung: true, ..ok.clone() }),
+        v(
+            Verdict::Hang,
+            &format!(
+                "{head}2 repl(ies) came back: each reply is one of the 2 message(s); a reply never came within 1s"
+            )
+        )
+    );
+    // Nothing came back and the peer closed: closed, not hang.
+    assert_eq!(
+        judged(&echo, &ClientOutcome { eof: true, ..framed(&[]) }),
+        v(
+            Verdict::Closed,
+            &format!(
+                "{head}0 repl(ies) came back: 2 message(s) got no reply; the peer closed the connection without replying"
+            )
+        )
+    );
+    assert_eq!(judged(&echo, &ClientOutcome { write_error: Some("x".into()), ..framed(&[]) }).0, Verdict::Closed);
+    assert_eq!(judged(&echo, &ClientOutcome { eof: true, hung: true, ..framed(&[]) }).0, Verdict::Hang);
+    // Merged replies stay merged whatever the connection did.
+    assert_eq!(judged(&echo, &ClientOutcome { hung: true, ..framed(&["abcd"]) }).0, Verdict::Coalesced);
+    // The first replies, then the peer went away: closed; without that, lost.
+    assert_eq!(judged(&echo, &framed(&["ab"])).0, Verdict::Lost);
+    assert_eq!(judged(&echo, &ClientOutcome { reset_by_peer: true, ..framed(&["ab"]) }).0, Verdict::Closed);
+    // An unframed echo cut short, then the peer closed early: still hang
+    // (the bytes are no list of replies to be a prefix of).
+    let s = ClientOutcome { peer_closed_early: true, ..unframed("a") };
+    assert_eq!(judged(&echo, &s).0, Verdict::Hang);
+    // Reply decoding errors: desync, unless the transport failed.
+    let bad = ReplyError::Decode { kind: crate::framing::ErrorKind::BadHeader, detail: "bad".into() };
+    let out = ClientOutcome { reply_errors: vec![bad], ..ok.clone() };
+    assert_eq!(
+        judged(&echo, &out),
+        v(Verdict::Desync, &format!("{head}2 repl(ies) came back; a reply failed to decode: bad-header: bad"))
+    );
+    let read = ReplyError::Read("connection reset".into());
+    assert_eq!(judged(&echo, &ClientOutcome { reply_errors: vec![read], ..ok.clone() }).0, Verdict::Intact);
+    // A server's refusal.
+    assert_eq!(judged(&echo, &framed(&["ERROR: no"])).0, Verdict::Rejected);
+    assert_eq!(
+        judged(&echo, &ClientOutcome { connect_error: Some("refused".into()), ..ok }),
+        v(Verdict::Closed, "refused")
+    );
+}
