@@ -349,4 +349,67 @@ answers = ["+OK", "$1 v", "$1 v"]
         assert_eq!(c.decode(&mut buf).unwrap().unwrap().len(), 38);
         assert_eq!(c.decode(&mut buf).unwrap().unwrap().len(), 40);
     }
+
+    #[test]
+    fn details_name_the_requests_and_what_the_connection_did() {
+        let sc = scenario(&RESP.replace("\"SCHED\"", "\"each\""));
+        let answers = sc.response.answers.clone().unwrap();
+        let p = prep(&sc);
+        let with = |replies: &[&[u8]], set: &dyn Fn(&mut ClientOutcome)| {
+            let mut o = outcome(replies);
+            set(&mut o);
+            let j = judge_answers(&answers, &p, &o);
+            (j.verdict, j.detail)
+        };
+        let v = |verdict, detail: &str| (verdict, detail.to_string());
+        let ok: &[&[u8]] = &[b"+OK\r\n", b"$1\r\nv\r\n", b"$1\r\nv\r\n"];
+        assert_eq!(
+            with(ok, &|_| {}),
+            v(Verdict::Intact, "sent 3 request(s); 3 answer(s) came back: each request got its answer")
+        );
+        let reset = v(Verdict::Closed, "sent 3 request(s); 3 answer(s) came back; then the peer reset the connection");
+        assert_eq!(with(ok, &|o| o.reset_by_peer = true), reset);
+        assert_eq!(with(ok, &|o| o.write_error = Some("x".into())), reset);
+        // Nothing came back: hang, or closed if the peer went away.
+        assert_eq!(
+            with(&[], &|_| {}),
+            v(Verdict::Hang, "sent 3 request(s); 0 answer(s) came back; none came within the reply timeout")
+        );
+        let gone = "sent 3 request(s); 0 answer(s) came back; the peer closed or reset the connection before answering request(s) 1, 2, 3";
+        assert_eq!(with(&[], &|o| o.eof = true), v(Verdict::Closed, gone));
+        assert_eq!(with(&[], &|o| o.reset_by_peer = true), v(Verdict::Closed, gone));
+        assert_eq!(with(&[], &|o| o.peer_closed_early = true), v(Verdict::Closed, gone));
+        // Some came back.
+        assert_eq!(
+            with(&[b"+OK\r\n"], &|o| o.write_error = Some("x".into())),
+            v(
+                Verdict::Closed,
+                "sent 3 request(s); 1 answer(s) came back; the peer closed or reset the connection before answering request(s) 2, 3"
+            )
+        );
+        assert_eq!(
+            with(&[b"+OK\r\n"], &|o| o.eof = true),
+            v(
+                Verdict::Lost,
+                "sent 3 request(s); 1 answer(s) came back: request(s) 2, 3 got no answer, each sent in a write of its own"
+            )
+        );
+        // The last request answered, then one more reply: what was expected
+        // is the last request's answer.
+        let (verdict, detail) = with(&[b"$1\r\nv\r\n", b"$1\r\nv\r\n", b"+OK\r\n"], &|_| {});
+        assert_eq!(verdict, Verdict::Desync);
+        assert!(detail.contains("answer 3 is a reply, \"+OK\\r\\n\", where `$1 v` was expected"), "{detail}");
+    }
+
+    #[test]
+    fn an_answer_to_head_is_matched_by_its_content_length() {
+        let sc = scenario(
+            "[target]\naddr = \"127.0.0.1:80\"\n[client]\nframing = \"http\"\nmessages = [\"HEAD /\", \"GET /\"]\n\
+             [response]\nframing = \"http\"\nanswers = [\"status 200 length 5\", \"status 200 length 5\"]\n",
+        );
+        let replies: &[&[u8]] =
+            &[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"];
+        let j = judge_answers(sc.response.answers.as_ref().unwrap(), &prep(&sc), &outcome(replies));
+        assert_eq!(j.verdict, Verdict::Intact, "{}", j.detail);
+    }
 }

@@ -111,6 +111,11 @@ fn a_client_killed_by_a_signal_is_closed() {
     let j = judge_client(&c, &outcome(Some(3), None, ""));
     assert_eq!(j.verdict, Verdict::Desync);
     assert_eq!(j.detail, "`c`: exit 3, 0 line(s) of stdout []: a correct client exits 0");
+    // No exit code and no signal (a status the platform could not read):
+    // not a death by signal.
+    let j = judge_client(&c, &outcome(None, None, ""));
+    assert_eq!(j.verdict, Verdict::Desync);
+    assert_eq!(j.detail, "`c`: ended with an unknown status, 0 line(s) of stdout []: a correct client exits 0");
     // A signal when the expected exit is a refusal.
     let j = judge_client(&cut(1, None, None), &outcome(None, Some(15), ""));
     assert_eq!(j.verdict, Verdict::Closed);
