@@ -624,3 +624,42 @@ fn what_the_connection_did_turns_verdicts_into_closed_or_hang() {
         v(Verdict::Closed, "refused")
     );
 }
+
+// ---------------------------------------------------------------------------
+// judge_reference: the server's record, connection by connection.
+
+#[test]
+fn each_connection_is_judged_by_its_own_record() {
+    use crate::server::{CloseReason, ObservationLog};
+    let sc = crate::scenario::parse(
+        "[server]\nstrategy = \"delimiter\"\n[client]\nmessages = [\"a\", \"b\"]\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    let prep = crate::scenario::prepare(&sc, 7, false).unwrap();
+    let (pa, pb) = ("127.0.0.1:5001".parse().unwrap(), "127.0.0.1:5002".parse().unwrap());
+    let log = ObservationLog::new(true);
+    let a = log.open(pa);
+    let bb = log.open(pb);
+    for m in ["a", "b"] {
+        log.message(a, Bytes::from(m));
+    }
+    log.message(bb, Bytes::from("ab"));
+    log.close(a, CloseReason::Eof);
+    log.close(bb, CloseReason::Eof);
+    let obs = log.snapshot();
+    let conn = |peer| ClientOutcome { local: Some(peer), ..Default::default() };
+    // The second connection's record merged the messages: its verdict, named.
+    let j = super::reference::judge_reference(&sc, &prep, &obs, &[conn(pa), conn(pb)]);
+    assert_eq!(j.verdict, Verdict::Coalesced);
+    assert_eq!(
+        j.detail,
+        "connection 2 of 2: sent 2 message(s) in 2 write(s); the server understood 1: messages merged"
+    );
+    assert_eq!(j.seen, b(&["ab"]));
+    // A connection the server never accepted shows what the first one understood.
+    let j = super::reference::judge_reference(&sc, &prep, &obs, &[conn(pa), ClientOutcome::default()]);
+    assert_eq!(j.verdict, Verdict::Hang);
+    assert_eq!(j.detail, "connection 2 of 2: the server never accepted the connection in time");
+    assert_eq!(j.seen, b(&["a", "b"]));
+}
