@@ -663,3 +663,125 @@ fn each_connection_is_judged_by_its_own_record() {
     assert_eq!(j.detail, "connection 2 of 2: the server never accepted the connection in time");
     assert_eq!(j.seen, b(&["a", "b"]));
 }
+
+/// A reference scenario of `messages` (delimiter framing, replies checked
+/// as `expect`), and a connection record of what the server understood and
+/// how the connection ended.
+fn reference(messages: &str, expect: &str) -> (Scenario, Prepared) {
+    let text = format!(
+        "[server]\nstrategy = \"delimiter\"\n[client]\nmessages = {messages}\n[response]\nexpect = \"{expect}\"\n"
+    );
+    let sc = crate::scenario::parse(&text, std::path::Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let prep = crate::scenario::prepare(&sc, 7, false).unwrap_or_else(|e| panic!("{e}"));
+    (sc, prep)
+}
+
+fn record(
+    understood: &[&str],
+    closed: crate::server::CloseReason,
+    error: Option<crate::framing::ErrorKind>,
+) -> crate::server::ConnLog {
+    let log = crate::server::ObservationLog::new(true);
+    let id = log.open("127.0.0.1:5001".parse().unwrap());
+    for m in understood {
+        log.message(id, Bytes::copy_from_slice(m.as_bytes()));
+    }
+    if let Some(kind) = error {
+        log.error(id, kind, "too long");
+    }
+    log.close(id, closed);
+    log.snapshot().connections.remove(0)
+}
+
+#[test]
+fn a_connection_record_gives_the_verdict_and_says_why() {
+    use crate::server::CloseReason::{Eof, Error, Reset};
+    let conn = |(sc, prep): &(Scenario, Prepared), rec: &crate::server::ConnLog, out: &ClientOutcome| {
+        let j = super::reference::judge_conn(sc, prep, Some(rec), out);
+        (j.verdict, j.detail)
+    };
+    let two = reference("[\"ab\", \"cd\"]", "none");
+    let head = "sent 2 message(s) in 2 write(s); the server understood";
+    let quiet = ClientOutcome::default();
+    assert_eq!(conn(&two, &record(&["ab", "cd"], Eof, None), &quiet), v(Verdict::Intact, &format!("{head} 2")));
+    // What it misread, named.
+    for (understood, verdict, kind) in [
+        (&["abcd"][..], Verdict::Coalesced, "messages merged"),
+        (&["a", "b", "cd"], Verdict::Split, "a message taken in pieces"),
+        (&["ab"], Verdict::Lost, "whole messages missing"),
+        (&["a", "cd"], Verdict::Truncated, "messages cut short"),
+        (&["zz"], Verdict::Desync, "bytes misread as framing"),
+    ] {
+        let n = understood.len();
+        assert_eq!(conn(&two, &record(understood, Eof, None), &quiet), v(verdict, &format!("{head} {n}: {kind}")));
+    }
+    // Merged, and then the server ended the connection: still merged.
+    assert_eq!(conn(&two, &record(&["abcd"], Error, None), &quiet).0, Verdict::Coalesced);
+    // The start of what was sent, then the server ended it.
+    assert_eq!(
+        conn(&two, &record(&["ab"], Error, None), &quiet),
+        v(Verdict::Closed, &format!("{head} 1; the connection ended (error)"))
+    );
+    // How the connection ended.
+    assert_eq!(
+        conn(&two, &record(&["ab", "cd"], Reset, None), &quiet),
+        v(Verdict::Closed, &format!("{head} 2; the connection was reset"))
+    );
+    let reset = ClientOutcome { reset_by_peer: true, ..Default::default() };
+    assert_eq!(
+        conn(&two, &record(&["ab", "cd"], Eof, None), &reset),
+        v(Verdict::Closed, &format!("{head} 2; the connection was reset"))
+    );
+    assert_eq!(
+        conn(&two, &record(&["ab", "cd"], Error, None), &quiet),
+        v(Verdict::Closed, &format!("{head} 2; the server ended the connection (error)"))
+    );
+    // A reply that never came; empty messages that put nothing on the wire.
+    let hung = ClientOutcome { hung: true, ..Default::default() };
+    assert_eq!(
+        conn(&two, &record(&["ab", "cd"], Eof, None), &hung),
+        v(Verdict::Hang, &format!("{head} 2; a reply never came within 1s"))
+    );
+    let empties = reference("[\"ab\", \"\", \"\"]", "none");
+    assert_eq!(
+        conn(&empties, &record(&["ab", "", ""], Eof, None), &hung),
+        v(
+            Verdict::Hang,
+            "sent 3 message(s) in 3 write(s); the server understood 3; a reply never came within 1s \
+             (2 empty message(s) put nothing on the wire)"
+        )
+    );
+    // Replies are checked when the scenario says what they are.
+    let echo = reference("[\"ab\", \"cd\"]", "echo");
+    let replies = |r: &[&str]| ClientOutcome { replies: b(r), ..Default::default() };
+    assert_eq!(conn(&echo, &record(&["ab", "cd"], Eof, None), &replies(&["ab", "cd"])).0, Verdict::Intact);
+    let (verdict, detail) = conn(&echo, &record(&["ab", "cd"], Eof, None), &replies(&["abcd"]));
+    assert_eq!(verdict, Verdict::Desync);
+    assert!(detail.starts_with(&format!("{head} 2, but the replies disagree: ")), "{detail}");
+}
+
+#[test]
+fn one_connection_has_no_prefix_and_intact_ones_report_the_last() {
+    use crate::server::{CloseReason, ObservationLog};
+    let (sc, prep) = reference("[\"ab\", \"cd\"]", "none");
+    let (pa, pb) = ("127.0.0.1:5001".parse().unwrap(), "127.0.0.1:5002".parse().unwrap());
+    let log = ObservationLog::new(true);
+    for peer in [pa, pb] {
+        let id = log.open(peer);
+        log.message(id, Bytes::from("ab"));
+        log.message(id, Bytes::from("cd"));
+        log.close(id, CloseReason::Eof);
+    }
+    let obs = log.snapshot();
+    let conn = |peer| ClientOutcome { local: Some(peer), ..Default::default() };
+    let j = super::reference::judge_reference(&sc, &prep, &obs, &[conn(pa)]);
+    assert_eq!(
+        (j.verdict, j.detail.as_str()),
+        (Verdict::Intact, "sent 2 message(s) in 2 write(s); the server understood 2")
+    );
+    let j = super::reference::judge_reference(&sc, &prep, &obs, &[conn(pa), conn(pb)]);
+    assert_eq!(
+        (j.verdict, j.detail.as_str()),
+        (Verdict::Intact, "connection 2 of 2: sent 2 message(s) in 2 write(s); the server understood 2")
+    );
+}
