@@ -550,7 +550,7 @@ fn apply_json_header_item(f: &mut JsonHeaderFormat, item: Item<'_>) -> Result<()
     match item.key {
         "body-max" => f.body_max = size_value("body-max", item.value)?,
         "max" => f.body_max = size_value("max", item.value)?,
-        "header-max" => f.prefix.max_frame = size_value("header-max", item.value)?,
+        // `header-max` (the prefix's maximum) falls to parse_prefix_item.
         "digest" => {
             f.digest = match value_str {
                 "sha256" => DigestKind::Sha256,
@@ -812,6 +812,14 @@ mod tests {
             let FramingSpec::Http(f) = s else { panic!() };
             assert_eq!(f.method, want, "{m}");
         }
+        // `unsigned` undoes a signed preset; a key that is none of the
+        // prefix's is refused; json-header's two maxima.
+        let s: FramingSpec = "length-prefix:i32be,unsigned".parse().unwrap();
+        assert!(matches!(s, FramingSpec::LengthPrefix(p) if !p.signed));
+        let e = "length-prefix:size=5".parse::<FramingSpec>().unwrap_err().to_string();
+        assert!(e.contains("expected a preset, width=, endian=, signed=, includes-header= or max="), "{e}");
+        let s: FramingSpec = "json-header:max=5,header-max=7".parse().unwrap();
+        assert!(matches!(s, FramingSpec::JsonHeader(f) if f.body_max == 5 && f.prefix.max_frame == 7), "{s}");
         // A word that is no preset: the presets are listed.
         let e = "length-prefix:bogus".parse::<FramingSpec>().unwrap_err().to_string();
         let presets: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();

@@ -203,7 +203,8 @@ pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -
 
 /// An HTTP `1xx` interim response other than `101` (not an answer).
 fn is_interim(reply: &[u8]) -> bool {
-    reply.starts_with(b"HTTP/") && http_status(reply).is_some_and(|s| (100..200).contains(&s) && s != 101)
+    // (Only a response head has a status: a RESP reply has none.)
+    http_status(reply).is_some_and(|s| (100..200).contains(&s) && s != 101)
 }
 
 #[cfg(test)]
@@ -268,6 +269,10 @@ mod tests {
         assert!(a("status 200 length 6").matches(head, true));
         assert!(!a("status 200 length 6").matches(head, false));
         assert!(is_interim(b"HTTP/1.1 100 Continue\r\n\r\n"));
+        assert!(is_interim(b"HTTP/1.1 103 Early Hints\r\n\r\n"));
+        assert!(!is_interim(b"HTTP/1.1 101 Switching Protocols\r\n\r\n"));
+        assert!(!is_interim(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+        assert!(!is_interim(b"+OK\r\n"));
         assert!(is_error_reply(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
     }
 
