@@ -277,14 +277,11 @@ fn claims(sc: &Scenario, replies: &[Bytes]) -> Option<Vec<Claim>> {
 /// Judges by the count of replies: fewer than messages is `coalesced`, more
 /// is `split`, none is `hang` (the caller tells a peer that closed).
 fn by_count(got: usize, want: usize) -> Verdict {
-    if got == want {
-        Verdict::Intact
-    } else if got == 0 {
-        Verdict::Hang
-    } else if got < want {
-        Verdict::Coalesced
-    } else {
-        Verdict::Split
+    match got.cmp(&want) {
+        std::cmp::Ordering::Equal => Verdict::Intact,
+        _ if got == 0 => Verdict::Hang,
+        std::cmp::Ordering::Less => Verdict::Coalesced,
+        std::cmp::Ordering::Greater => Verdict::Split,
     }
 }
 
