@@ -608,6 +608,11 @@ fn what_the_connection_did_turns_verdicts_into_closed_or_hang() {
     // (the bytes are no list of replies to be a prefix of).
     let s = ClientOutcome { peer_closed_early: true, ..unframed("a") };
     assert_eq!(judged(&echo, &s).0, Verdict::Hang);
+    // Every byte back as one unframed stream, then a reset: what came
+    // back still cannot tell merged from separate.
+    let one = target("messages = [\"ab\"]", "expect = \"echo\"");
+    let s = ClientOutcome { reset_by_peer: true, ..unframed("ab") };
+    assert_eq!(judged(&one, &s).0, Verdict::Inconclusive);
     // Reply decoding errors: desync, unless the transport failed.
     let bad = ReplyError::Decode { kind: crate::framing::ErrorKind::BadHeader, detail: "bad".into() };
     let out = ClientOutcome { reply_errors: vec![bad], ..ok.clone() };
