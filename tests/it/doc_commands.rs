@@ -67,6 +67,10 @@ const EXCLUDED: &[(&str, &str)] = &[
         "scripts/mutants.sh*",
         "cargo-mutants over whole files: a rebuild and a test run per mutant, hours; CI runs .ci/mutants on the change",
     ),
+    (
+        "nice -n 19 cargo mutants *",
+        "cargo-mutants over every file: about 1,240 mutants, 50 minutes on two idle cores; CI runs .ci/mutants on the change",
+    ),
     ("cargo bench*", "criterion timing, minutes per bench; the same bodies run in `framelab bench` here"),
     ("cargo build --profile profiling", "a second optimised build of everything: minutes and a large target/"),
     ("perf record *", "needs perf and the profiling build; the same `bench --quick --mode codec` runs here"),
