@@ -865,6 +865,24 @@ mod tests {
     }
 
     #[test]
+    fn a_command_of_exactly_the_maximum_is_sent_and_bytes_encode_as_slices() {
+        // `*1\r\n$40\r\n` + 40 bytes + `\r\n`: 51 bytes, the maximum itself.
+        let mut c = codec(51, 2);
+        let mut wire = BytesMut::new();
+        Encoder::<Bytes>::encode(&mut c, Bytes::from(vec![b'x'; 40]), &mut wire).unwrap();
+        assert_eq!(wire.len(), 51);
+        assert_eq!(&wire[..9], b"*1\r\n$40\r\n");
+        assert_eq!(&wire[49..], b"\r\n");
+        // A value goes out as is through the `Bytes` encoder too, and is checked.
+        wire.clear();
+        Encoder::<Bytes>::encode(&mut c, Bytes::from_static(b":-7\r\n"), &mut wire).unwrap();
+        assert_eq!(&wire[..], b":-7\r\n");
+        let e = Encoder::<Bytes>::encode(&mut c, Bytes::from_static(b"+a\r\n+b\r\n"), &mut wire).unwrap_err();
+        assert!(matches!(e, RespError::TrailingBytes { at: 4 }), "{e}");
+        assert_eq!(&wire[..], b":-7\r\n");
+    }
+
+    #[test]
     fn integers_parse_strictly() {
         assert_eq!(parse_i64(b"-9223372036854775808"), Ok(i64::MIN));
         assert_eq!(parse_i64(b"9223372036854775807"), Ok(i64::MAX));
