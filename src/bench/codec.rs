@@ -398,7 +398,7 @@ where
 }
 
 /// [`feed`] through [`FrameSlices`]: each read appended after
-/// [`slices::reserve_read`], then every complete frame handed out as a
+/// [`slices::reserve_read_for`], then every complete frame handed out as a
 /// slice and the buffer advanced once.
 fn feed_slices<D>(mut codec: D, buf: &mut BytesMut, wire: &[u8], reads: impl Iterator<Item = usize>) -> (usize, usize)
 where
@@ -411,17 +411,24 @@ where
         if rest.is_empty() {
             break;
         }
-        let (read, tail) = rest.split_at(n.min(rest.len()));
-        rest = tail;
-        slices::reserve_read(buf, read.len());
-        buf.extend_from_slice(read);
-        codec
-            .frames(buf, |m| {
-                items += 1;
-                bytes += m.len();
-                black_box(m);
-            })
-            .expect("a valid stream decodes");
+        let mut read = &rest[..n.min(rest.len())];
+        rest = &rest[read.len()..];
+        // One socket read of `n` bytes, or two where `reserve_read_for`
+        // says to read only into the room left (the end of a frame larger
+        // than a read): as a receive loop with `read_buf` would read them.
+        while !read.is_empty() {
+            let room = slices::reserve_read_for(buf, read.len(), codec.missing(buf));
+            let (now, later) = read.split_at(room.min(read.len()));
+            read = later;
+            buf.extend_from_slice(now);
+            codec
+                .frames(buf, |m| {
+                    items += 1;
+                    bytes += m.len();
+                    black_box(m);
+                })
+                .expect("a valid stream decodes");
+        }
     }
     assert!(buf.is_empty(), "{} bytes left undecoded", buf.len());
     (items, bytes)

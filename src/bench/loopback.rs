@@ -523,12 +523,14 @@ async fn sink(stream: TcpStream, subject: Subject, size: usize, cmds: mpsc::Unbo
 }
 
 /// One read of at most [`READ_SIZE`] bytes appended to `buf`, room made
-/// by [`slices::reserve_read`] (a few reads' worth, so a partial frame is
-/// not moved to the front on every read); an error at EOF (the client
-/// never closes in the middle of a run).
-async fn read_some(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<usize> {
-    slices::reserve_read(buf, READ_SIZE);
-    match stream.read_buf(&mut (&mut *buf).limit(READ_SIZE)).await? {
+/// by [`slices::reserve_read_for`]: a few reads' worth, so that a partial
+/// frame is not moved to the front on every read, or, when a frame of a
+/// known length (`missing` bytes to come, from [`FrameSlices::missing`]) is
+/// arriving into room already reserved for it, a read into that room; an
+/// error at EOF (the client never closes in the middle of a run).
+async fn read_some(stream: &mut TcpStream, buf: &mut BytesMut, missing: Option<usize>) -> io::Result<usize> {
+    let n = slices::reserve_read_for(buf, READ_SIZE, missing);
+    match stream.read_buf(&mut (&mut *buf).limit(n)).await? {
         0 => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the peer closed in the middle of a run")),
         n => Ok(n),
     }
@@ -540,7 +542,7 @@ async fn raw_sink(mut stream: TcpStream, mut cmds: mpsc::UnboundedReceiver<Cmd>)
         let mut counts = Counts::default();
         let got = async {
             while counts.bytes < cmd.bytes {
-                let n = read_some(&mut stream, &mut buf).await?;
+                let n = read_some(&mut stream, &mut buf, None).await?;
                 counts.frames += 1;
                 counts.bytes += n as u64;
                 black_box(&buf[..]);
@@ -559,8 +561,8 @@ async fn raw_sink(mut stream: TcpStream, mut cmds: mpsc::UnboundedReceiver<Cmd>)
 
 async fn framed_sink<D, F>(mut stream: TcpStream, mut codec: D, mut cmds: mpsc::UnboundedReceiver<Cmd>, len: F)
 where
-    D: Decoder,
-    D::Error: std::fmt::Display,
+    D: Decoder + FrameSlices,
+    <D as Decoder>::Error: std::fmt::Display,
     F: Fn(&D::Item) -> usize,
 {
     let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
@@ -568,7 +570,8 @@ where
         let mut counts = Counts::default();
         let got = async {
             while counts.bytes < cmd.bytes {
-                read_some(&mut stream, &mut buf).await?;
+                let missing = codec.missing(&buf);
+                read_some(&mut stream, &mut buf, missing).await?;
                 while let Some(item) =
                     codec.decode(&mut buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?
                 {
@@ -600,7 +603,8 @@ where
         let mut counts = Counts::default();
         let got = async {
             while counts.bytes < cmd.bytes {
-                read_some(&mut stream, &mut buf).await?;
+                let missing = codec.missing(&buf);
+                read_some(&mut stream, &mut buf, missing).await?;
                 codec
                     .frames(&mut buf, |m| {
                         counts.frames += 1;
@@ -630,12 +634,15 @@ async fn handshake_once(s: &mut TcpStream, buf: &mut BytesMut, max: usize) -> io
         if buf.len() > MAX_READY_LINE {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "a Ready line longer than 32 bytes"));
         }
-        read_some(s, buf).await?;
+        read_some(s, buf, None).await?;
     };
     let n = parse_ready(&line, max).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     s.write_all(START).await?;
+    // Room for the whole body at once (n is at most `max`), so that it is
+    // not moved while it arrives: see `slices::reserve_read_for`.
+    buf.reserve(n.saturating_sub(buf.len()));
     while buf.len() < n {
-        read_some(s, buf).await?;
+        read_some(s, buf, Some(n - buf.len())).await?;
     }
     black_box(buf.split_to(n));
     Ok(n)
@@ -658,12 +665,12 @@ async fn handshake_server(mut s: TcpStream, size: usize) {
                     Ok(None) => {}
                     Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
                 }
-                read_some(&mut s, &mut buf).await?;
+                read_some(&mut s, &mut buf, None).await?;
             };
             black_box(request);
             s.write_all(&ready).await?;
             while buf.len() < START.len() {
-                read_some(&mut s, &mut buf).await?;
+                read_some(&mut s, &mut buf, None).await?;
             }
             check_start(&buf.split_to(START.len())).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             s.write_all(&body).await?;

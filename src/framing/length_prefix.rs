@@ -489,6 +489,15 @@ impl super::FrameSlices for LengthPrefixCodec {
         }
         got.map(|()| count)
     }
+
+    /// In the middle of a body: what is missing of it (the header is read
+    /// and the body so far is all of `buf`, in `decode` and `frames` alike).
+    fn missing(&self, buf: &BytesMut) -> Option<usize> {
+        match self.state {
+            DecodeState::Data(n) => Some(n.saturating_sub(buf.len())),
+            DecodeState::Head | DecodeState::Failed => None,
+        }
+    }
 }
 
 impl Encoder<&[u8]> for LengthPrefixCodec {
@@ -644,6 +653,34 @@ mod tests {
         assert_eq!(buf[0], 255);
         let mut c = LengthPrefixCodec::new(LengthPrefix { includes_header: true, ..fmt("u8", 1000) });
         assert!(matches!(c.encode(&[0u8; 255][..], &mut buf), Err(LengthPrefixError::DoesNotFitHeader { .. })));
+    }
+
+    #[test]
+    fn missing_counts_the_rest_of_a_body_whose_header_was_read() {
+        use crate::framing::FrameSlices;
+
+        for by_slices in [false, true] {
+            let mut c = LengthPrefixCodec::default();
+            let mut buf = BytesMut::from(&b"\0\0"[..]);
+            let step = |c: &mut LengthPrefixCodec, buf: &mut BytesMut| {
+                if by_slices {
+                    c.frames(buf, |_| {}).unwrap();
+                } else {
+                    c.decode(buf).unwrap();
+                }
+            };
+            step(&mut c, &mut buf);
+            assert_eq!(c.missing(&buf), None, "half a header");
+            buf.extend_from_slice(b"\0\x0aabc");
+            step(&mut c, &mut buf);
+            assert_eq!(c.missing(&buf), Some(7), "3 of 10 body bytes");
+            buf.extend_from_slice(b"defghij");
+            step(&mut c, &mut buf);
+            assert_eq!(c.missing(&buf), None, "the frame is out");
+            buf.extend_from_slice(b"\xff\xff\xff\xff");
+            assert!(c.decode(&mut buf).is_err());
+            assert_eq!(c.missing(&buf), None, "failed");
+        }
     }
 
     #[test]

@@ -72,6 +72,15 @@ pub trait FrameSlices {
     /// a length-prefix error; discarding the rest of an over-long line
     /// after a delimiter error, so a later call goes on).
     fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, frame: F) -> Result<usize, Self::Error>;
+
+    /// The bytes still to come of the frame in progress, when its length is
+    /// already known (a length-prefix header read, say) and `buf` holds the
+    /// rest of what has come of it; `None` when the codec does not know
+    /// (the default), or waits for a header. For [`reserve_read_for`].
+    fn missing(&self, buf: &BytesMut) -> Option<usize> {
+        let _ = buf;
+        None
+    }
 }
 
 /// Reads' worth of room [`reserve_read`] asks for when it must move or grow
@@ -91,7 +100,8 @@ pub const READS_PER_BUFFER: usize = 4;
 /// With a plain `reserve(read)` per read (what `FramedRead` and most
 /// receive loops do), a buffer about one read large moves its partial frame
 /// on almost every read: with 64 KiB frames in 64 KiB reads that is a second
-/// copy of nearly every byte.
+/// copy of nearly every byte. For frames longer than a read, use
+/// [`reserve_read_for`].
 #[inline]
 pub fn reserve_read(buf: &mut BytesMut, read: usize) {
     if buf.capacity() - buf.len() >= read {
@@ -99,6 +109,47 @@ pub fn reserve_read(buf: &mut BytesMut, read: usize) {
     }
     let want = READS_PER_BUFFER.saturating_mul(read).max(buf.len().saturating_add(read));
     buf.reserve(want - buf.len());
+}
+
+/// [`reserve_read`] for a frame whose length the codec already knows:
+/// `missing` is [`FrameSlices::missing`], the bytes still to come of a
+/// frame whose header has been read. Returns how many bytes to read now:
+/// `read`, or, when the room left in `buf` holds the rest of that frame
+/// but not a whole read, just that room.
+///
+/// The codec reserved the rest of the frame when it read the header (only
+/// after checking it against the maximum). Making room for a whole read at
+/// the end of such a frame would move it to the front of the buffer, or
+/// grow the allocation under it: a copy of all of it, once more for every
+/// byte of a frame larger than a read. Reading into the room already there
+/// completes the frame where it is; the next read starts a new frame, and
+/// the short partial frame left then is what moves.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use framelab::framing::{FrameSlices, LengthPrefixCodec, slices};
+///
+/// let mut codec = LengthPrefixCodec::default();
+/// let mut buf = BytesMut::new();
+/// buf.extend_from_slice(&[0, 1, 0, 0]); // a 65,536-byte frame's header
+/// codec.frames(&mut buf, |_| {}).unwrap(); // reads it, reserves the body
+/// assert_eq!(codec.missing(&buf), Some(65_536));
+/// buf.extend_from_slice(&[7; 65_000]);
+/// // 536 bytes of the frame to come, fewer than a read: read only those.
+/// let missing = codec.missing(&buf);
+/// let n = slices::reserve_read_for(&mut buf, 4096, missing);
+/// assert!((536..4096).contains(&n));
+/// ```
+#[inline]
+pub fn reserve_read_for(buf: &mut BytesMut, read: usize, missing: Option<usize>) -> usize {
+    let room = buf.capacity() - buf.len();
+    match missing {
+        Some(m) if m > 0 && room >= m && room < read => room,
+        _ => {
+            reserve_read(buf, read);
+            read
+        }
+    }
 }
 
 /// [`FrameSlices::frames`] through a `Decoder`, for codecs that do not
@@ -129,6 +180,81 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A buffer of exactly `cap` bytes holding `len` bytes.
+    fn holding(cap: usize, len: usize) -> BytesMut {
+        let mut buf = BytesMut::with_capacity(cap);
+        buf.extend_from_slice(&vec![9; len]);
+        assert_eq!(buf.capacity(), cap, "the allocator rounded the capacity");
+        buf
+    }
+
+    #[test]
+    fn reserve_read_for_reads_into_the_room_that_holds_the_rest_of_a_frame() {
+        // The room holds the 400 missing bytes, not a read: read into it.
+        let mut buf = holding(1500, 1001);
+        let at = buf.as_ptr();
+        assert_eq!(reserve_read_for(&mut buf, 1000, Some(400)), 499);
+        assert_eq!((buf.as_ptr(), buf.capacity()), (at, 1500));
+        assert_eq!(reserve_read_for(&mut buf, 1000, Some(499)), 499);
+        // More missing than the room holds, nothing missing, or no frame
+        // known: room for a whole read.
+        for missing in [Some(500), Some(0), None] {
+            let mut buf = holding(1500, 1001);
+            assert_eq!(reserve_read_for(&mut buf, 1000, missing), 1000, "{missing:?}");
+            assert!(buf.capacity() - buf.len() >= 1000, "{missing:?}: room {}", buf.capacity() - buf.len());
+            assert_eq!(buf.len(), 1001);
+        }
+        // A whole read fits (exactly): nothing done.
+        let mut buf = holding(2000, 1000);
+        assert_eq!(reserve_read_for(&mut buf, 1000, Some(10)), 1000);
+        assert_eq!(reserve_read_for(&mut buf, 1000, Some(1000)), 1000);
+        assert_eq!(buf.capacity(), 2000);
+    }
+
+    /// Frames of `sizes` through `frames`, read `read` bytes at a time as
+    /// [`reserve_read_for`] says; fails when a partial frame longer than a
+    /// read moves, or a read does not fit the room made for it.
+    fn arrive(sizes: &[usize], read: usize) {
+        use tokio_util::codec::Encoder;
+
+        use crate::framing::LengthPrefixCodec;
+
+        let mut codec = LengthPrefixCodec::default();
+        let mut wire = BytesMut::new();
+        for (i, &n) in sizes.iter().enumerate() {
+            codec.encode(&vec![i as u8; n][..], &mut wire).unwrap();
+        }
+        let largest = sizes.iter().copied().max().unwrap_or(0);
+        let (mut buf, mut rest, mut got) = (BytesMut::new(), &wire[..], Vec::new());
+        while !rest.is_empty() {
+            let before = (buf.as_ptr(), buf.len());
+            let missing = codec.missing(&buf);
+            let n = reserve_read_for(&mut buf, read, missing).min(rest.len());
+            assert!((1..=read).contains(&n), "asked to read {n}");
+            if before.1 > read {
+                assert_eq!(buf.as_ptr(), before.0, "a partial frame of {} bytes was moved", before.1);
+            }
+            let at = buf.as_ptr();
+            buf.extend_from_slice(&rest[..n]);
+            assert_eq!(buf.as_ptr(), at, "the read did not fit the room made for it");
+            rest = &rest[n..];
+            codec.frames(&mut buf, |f| got.push((f.len(), f[0]))).unwrap();
+            assert!(buf.capacity() <= 2 * (largest + 4) + READS_PER_BUFFER * read, "buffer {}", buf.capacity());
+        }
+        let want: Vec<(usize, u8)> = sizes.iter().enumerate().map(|(i, &n)| (n, i as u8)).collect();
+        assert_eq!(got, want);
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn a_frame_longer_than_a_read_is_not_moved_while_it_arrives() {
+        let growing: Vec<usize> = (0..20).map(|i| 10_000 + i * 37).collect();
+        arrive(&growing, 1000);
+        arrive(&[1 << 20; 6], 64 * 1024);
+        arrive(&[3 * 4096 + 5; 30], 4096);
+        arrive(&[100, 50_000, 7, 50_000, 3], 1000);
+    }
 
     #[test]
     fn reserve_read_keeps_room_for_a_read_and_reuses_the_allocation() {
