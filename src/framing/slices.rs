@@ -144,7 +144,9 @@ pub fn reserve_read(buf: &mut BytesMut, read: usize) {
 pub fn reserve_read_for(buf: &mut BytesMut, read: usize, missing: Option<usize>) -> usize {
     let room = buf.capacity() - buf.len();
     match missing {
-        Some(m) if m > 0 && room >= m && room < read => room,
+        // The rest of the frame fits: no reservation, and a read of at
+        // most `read` bytes.
+        Some(m) if m > 0 && room >= m => room.min(read),
         _ => {
             reserve_read(buf, read);
             read
@@ -210,6 +212,23 @@ mod tests {
         assert_eq!(reserve_read_for(&mut buf, 1000, Some(10)), 1000);
         assert_eq!(reserve_read_for(&mut buf, 1000, Some(1000)), 1000);
         assert_eq!(buf.capacity(), 2000);
+        let mut buf = holding(3000, 1000);
+        assert_eq!(reserve_read_for(&mut buf, 1000, Some(10)), 1000, "more room than a read: a read");
+    }
+
+    #[test]
+    fn codecs_that_do_not_know_a_frames_length_say_none_in_the_middle_of_one() {
+        use crate::framing::{DelimiterCodec, JsonHeaderCodec, NaiveCodec};
+
+        let mut buf = BytesMut::from(&b"a line without its end"[..]);
+        let mut lines = DelimiterCodec::lines(1024);
+        assert_eq!(lines.frames(&mut buf, |_| {}).unwrap(), 0);
+        assert_eq!((buf.len(), lines.missing(&buf)), (22, None));
+        assert_eq!(NaiveCodec::new(64).missing(&buf), None);
+        let mut json = JsonHeaderCodec::default();
+        let mut half = BytesMut::from(&b"\0\0\0\x40{\"a\""[..]);
+        assert_eq!(json.frames(&mut half, |_| {}).unwrap(), 0);
+        assert_eq!(json.missing(&half), None);
     }
 
     /// Frames of `sizes` through `frames`, read `read` bytes at a time as
