@@ -337,17 +337,9 @@ mod tests {
     use super::*;
 
     fn decode_all(c: &mut DelimiterCodec, buf: &mut BytesMut) -> Vec<Result<Vec<u8>, DelimiterError>> {
-        let mut out = Vec::new();
-        // A decoder that returns lines or errors without ever returning
-        // Ok(None) fails here with a message instead of hanging the test.
-        for _ in 0..1000 {
-            match c.decode(buf) {
-                Ok(Some(l)) => out.push(Ok(l.to_vec())),
-                Ok(None) => return out,
-                Err(e) => out.push(Err(e)),
-            }
-        }
-        panic!("decode made no progress: 1000 calls without Ok(None), {} bytes left", buf.len());
+        // Fails with a message instead of hanging on a decoder that never
+        // returns Ok(None).
+        crate::framing::tests::drain(c, buf, 1000)
     }
 
     /// The frames decoded, failing on an error.

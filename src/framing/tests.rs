@@ -14,7 +14,7 @@ use super::*;
 /// errors; fails (instead of hanging) when `limit` calls go by without
 /// that, as a decoder that returns a frame or an error without consuming
 /// anything would make it.
-fn drain<C>(c: &mut C, buf: &mut BytesMut, limit: usize) -> Vec<Result<Vec<u8>, C::Error>>
+pub(super) fn drain<C>(c: &mut C, buf: &mut BytesMut, limit: usize) -> Vec<Result<Vec<u8>, C::Error>>
 where
     C: Decoder<Item = BytesMut>,
 {
