@@ -200,6 +200,15 @@ impl super::FrameSlices for AnyCodec {
             AnyCodec::Http(c) => c.frames(buf, frame)?,
         })
     }
+
+    /// The wrapped codec's: length-prefix knows the rest of a frame, the
+    /// others say `None`.
+    fn missing(&self, buf: &BytesMut) -> Option<usize> {
+        match self {
+            AnyCodec::LengthPrefix(c) => c.missing(buf),
+            _ => None,
+        }
+    }
 }
 
 impl Encoder<&[u8]> for AnyCodec {

@@ -231,6 +231,20 @@ mod tests {
         assert_eq!(json.missing(&half), None);
     }
 
+    #[test]
+    fn any_codec_says_what_the_codec_it_wraps_says() {
+        use crate::framing::FramingSpec;
+
+        let mut lp = "length-prefix".parse::<FramingSpec>().unwrap().codec();
+        let mut buf = BytesMut::from(&b"\0\0\0\x0aabc"[..]);
+        assert_eq!(lp.frames(&mut buf, |_| {}).unwrap(), 0);
+        assert_eq!(lp.missing(&buf), Some(7));
+        let mut lines = "delimiter".parse::<FramingSpec>().unwrap().codec();
+        let mut buf = BytesMut::from(&b"abc"[..]);
+        assert_eq!(lines.frames(&mut buf, |_| {}).unwrap(), 0);
+        assert_eq!(lines.missing(&buf), None);
+    }
+
     /// Frames of `sizes` through `frames`, read `read` bytes at a time as
     /// [`reserve_read_for`] says; fails when a partial frame longer than a
     /// read moves, or a read does not fit the room made for it.
