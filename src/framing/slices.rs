@@ -114,7 +114,8 @@ pub fn reserve_read(buf: &mut BytesMut, read: usize) {
 /// [`reserve_read`] for a frame whose length the codec already knows:
 /// `missing` is [`FrameSlices::missing`], the bytes still to come of a
 /// frame whose header has been read. Returns how many bytes to read now:
-/// `read`, or, when the room left in `buf` holds the rest of that frame
+/// `read`, or, when that frame is longer than a read so far (`buf` holds
+/// more than `read` bytes of it) and the room left holds the rest of it
 /// but not a whole read, just that room.
 ///
 /// The codec reserved the rest of the frame when it read the header (only
@@ -124,6 +125,11 @@ pub fn reserve_read(buf: &mut BytesMut, read: usize) {
 /// byte of a frame larger than a read. Reading into the room already there
 /// completes the frame where it is; the next read starts a new frame, and
 /// the short partial frame left then is what moves.
+///
+/// A partial frame no longer than a read is cheaper to move than to read
+/// around: the room left behind it can be a few bytes, and reading only
+/// those would cut every read short in a buffer the codec keeps just large
+/// enough for its frames. So for it this is [`reserve_read`].
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -144,9 +150,9 @@ pub fn reserve_read(buf: &mut BytesMut, read: usize) {
 pub fn reserve_read_for(buf: &mut BytesMut, read: usize, missing: Option<usize>) -> usize {
     let room = buf.capacity() - buf.len();
     match missing {
-        // The rest of the frame fits: no reservation, and a read of at
-        // most `read` bytes.
-        Some(m) if m > 0 && room >= m => room.min(read),
+        // The rest of a frame longer than a read fits: no reservation, and
+        // a read of at most `read` bytes.
+        Some(m) if m > 0 && room >= m && buf.len() > read => room.min(read),
         _ => {
             reserve_read(buf, read);
             read
@@ -201,6 +207,11 @@ mod tests {
         assert_eq!(reserve_read_for(&mut buf, 1000, Some(499)), 499);
         // More missing than the room holds, nothing missing, or no frame
         // known: room for a whole read.
+        // A partial frame no longer than a read (here exactly a read) is
+        // moved rather than read around.
+        let mut buf = holding(1500, 1000);
+        assert_eq!(reserve_read_for(&mut buf, 1000, Some(400)), 1000);
+        assert!(buf.capacity() - buf.len() >= 1000);
         for missing in [Some(500), Some(0), None] {
             let mut buf = holding(1500, 1001);
             assert_eq!(reserve_read_for(&mut buf, 1000, missing), 1000, "{missing:?}");
@@ -265,6 +276,9 @@ mod tests {
             let missing = codec.missing(&buf);
             let n = reserve_read_for(&mut buf, read, missing).min(rest.len());
             assert!((1..=read).contains(&n), "asked to read {n}");
+            if n < read && n < rest.len() {
+                assert!(before.1 > read, "a read cut to {n} bytes behind a partial frame of {}", before.1);
+            }
             if before.1 > read {
                 assert_eq!(buf.as_ptr(), before.0, "a partial frame of {} bytes was moved", before.1);
             }
@@ -287,6 +301,10 @@ mod tests {
         arrive(&[1 << 20; 6], 64 * 1024);
         arrive(&[3 * 4096 + 5; 30], 4096);
         arrive(&[100, 50_000, 7, 50_000, 3], 1000);
+        // Frames shorter than a read, whose reserved bodies leave little
+        // room: whole reads all the same.
+        arrive(&[1000; 200], 4096);
+        arrive(&(1..300).collect::<Vec<_>>(), 4096);
     }
 
     #[test]
