@@ -42,6 +42,10 @@ WANT = [
     ("codec", "length-prefix", "raw", 65536, None),
     ("codec", "delimiter", "tokio-util LinesCodec", 16, None),
     ("codec", "delimiter", "tokio-util LinesCodec", 64, None),
+    # What holding whole 1 MiB messages costs with no framing, and the
+    # framing's own cost beside it (the row added after the issue).
+    ("loopback", "raw held", "raw", 1048576, None),
+    ("loopback", "length-prefix", "raw held", 1048576, None),
     # Two-thread wall-clock throughput, for information.
     ("loopback-2threads", "length-prefix", "raw", 65536, None),
     ("loopback-2threads", "length-prefix", "raw", 1048576, None),

@@ -1,7 +1,9 @@
 //! Loopback mode: every strategy end to end over 127.0.0.1, beside a `raw`
-//! stream of the same payload with no framing, plus the two workarounds of
-//! the seeds that cost round trips or time: the `Ready|N` / `Start`
-//! handshake (B8) and a `sleep` between sends (B9).
+//! stream of the same payload with no framing (and `raw held`, the same
+//! stream held a whole message at a time, as a receiver of whole messages
+//! must), plus the two workarounds of the seeds that cost round trips or
+//! time: the `Ready|N` / `Start` handshake (B8) and a `sleep` between
+//! sends (B9).
 //!
 //! ```text
 //!  client task                                  receiving task
@@ -31,14 +33,18 @@
 //! server: a reference server records every message in its observation
 //! log (a mutex and a wake-up per message) and runs its handler, which is
 //! what it is for, but that would measure the bookkeeping instead of the
-//! framing. Every streaming row reads the same way: `reserve(64 KiB)`,
-//! one `read_buf` of at most 64 KiB, then `decode` until `None` (`raw`
-//! counts the bytes and clears the buffer). So the rows differ only by
-//! what framing costs the receiver, and by the framing bytes on the wire.
+//! framing. Every streaming row reads the same way: room made by
+//! [`slices::reserve_read_for`], one `read_buf` of at most 64 KiB, then
+//! `decode` until `None` (`raw` counts the bytes and clears the buffer;
+//! `raw held` hands out each message once all of it has come). So the
+//! rows differ only by what framing costs the receiver, and by the framing
+//! bytes on the wire; `raw held` tells apart what holding whole messages
+//! costs, which every framing pays and no framing can avoid (at 1 MiB,
+//! on a 2 MiB-L2 Intel machine, about half of raw: docs/receive-path.md).
 //!
 //! The unit of [`Link::run`]:
 //!
-//! - streaming rows (`raw`, `length-prefix`, `delimiter`, `naive`,
+//! - streaming rows (`raw`, `raw held`, `length-prefix`, `delimiter`, `naive`,
 //!   `json-header`): one `write_all` of the row's pre-encoded stream
 //!   ([`Workload::wire`]: about 512 KiB of payload, thousands of 64 B
 //!   frames), and the server decoding all of it;
@@ -77,7 +83,7 @@ use std::pin::Pin;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::runtime::{Builder, Handle, Runtime};
@@ -120,6 +126,16 @@ pub enum Row {
     /// The payload with no framing, read and discarded: the ceiling
     /// ([`RAW`](super::codec::RAW)).
     Raw,
+    /// raw's stream and reads, but each message's bytes are kept in the
+    /// buffer until the whole message has come, as a receiver that hands
+    /// out whole messages must (its room reserved when it starts, as the
+    /// length-prefix codec does at a frame's header), then dropped. No
+    /// framing bytes, nothing parsed: what holding whole messages costs.
+    /// Beside `raw` it shows what the message size costs, whatever the
+    /// framing (at 1 MiB, a buffer that no longer stays in the cache); the
+    /// framed rows' ratio to it is what their framing costs.
+    #[strum(serialize = "raw held")]
+    RawHeld,
     /// framelab's length-prefix codec, `u32be`.
     LengthPrefix,
     /// The same codec through [`FrameSlices`].
@@ -153,20 +169,20 @@ impl Row {
         name.parse().ok()
     }
 
-    /// The rows this one is compared with: `raw` for every framing; the
-    /// handshake also with length-prefix (the same messages, streamed),
-    /// the sleep row also with naive (the same stream without the sleeps).
+    /// The rows this one is compared with: `raw` for every row; the
+    /// framings that hand out whole messages also with `raw held` (the
+    /// same bytes held the same way, unframed); the handshake also with
+    /// length-prefix (the same messages, streamed), the sleep row also
+    /// with naive (the same stream without the sleeps).
     pub fn baselines(self) -> &'static [Row] {
         match self {
             Row::Raw => &[],
+            Row::RawHeld | Row::Naive => &[Row::Raw],
             Row::Handshake => &[Row::LengthPrefix, Row::Raw],
             Row::Sleep => &[Row::Naive, Row::Raw],
-            Row::LengthPrefix
-            | Row::LengthPrefixSlices
-            | Row::Delimiter
-            | Row::DelimiterSlices
-            | Row::Naive
-            | Row::JsonHeader => &[Row::Raw],
+            Row::LengthPrefix | Row::LengthPrefixSlices | Row::Delimiter | Row::DelimiterSlices | Row::JsonHeader => {
+                &[Row::Raw, Row::RawHeld]
+            }
         }
     }
 
@@ -174,7 +190,7 @@ impl Row {
     /// uses; `None` for the handshake and sleep rows.
     pub fn subject(self) -> Option<Subject> {
         match self {
-            Row::Raw => Some(Subject::Raw),
+            Row::Raw | Row::RawHeld => Some(Subject::Raw),
             Row::LengthPrefix => Some(Subject::LengthPrefix),
             Row::LengthPrefixSlices => Some(Subject::LengthPrefixSlices),
             Row::Delimiter => Some(Subject::Delimiter),
@@ -295,7 +311,12 @@ impl Loopback {
             Some(subject) => {
                 let w = Workload::new(subject, size);
                 let (cmds, rx) = mpsc::unbounded_channel();
-                self.spawn_server(Box::pin(sink(server_end, subject, size, rx)))?;
+                let job = if row == Row::RawHeld {
+                    Box::pin(held_sink(server_end, size, rx)) as Job
+                } else {
+                    Box::pin(sink(server_end, subject, size, rx))
+                };
+                self.spawn_server(job)?;
                 (Kind::Stream { wire: Bytes::copy_from_slice(w.wire()), cmds }, w.messages(), w.payload_bytes())
             }
             None if row == Row::Handshake => {
@@ -547,6 +568,41 @@ async fn raw_sink(mut stream: TcpStream, mut cmds: mpsc::UnboundedReceiver<Cmd>)
                 counts.bytes += n as u64;
                 black_box(&buf[..]);
                 buf.clear();
+            }
+            Ok(counts)
+        }
+        .await;
+        let failed = got.is_err();
+        let _ = cmd.done.send(got);
+        if failed {
+            return;
+        }
+    }
+}
+
+/// The receiving end of the `raw held` row: [`raw_sink`]'s reads, but a
+/// message's `size` bytes stay in the buffer until all of them have come.
+async fn held_sink(mut stream: TcpStream, size: usize, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
+    let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
+    while let Some(cmd) = cmds.recv().await {
+        let mut counts = Counts::default();
+        let got = async {
+            while counts.bytes < cmd.bytes {
+                // Room for the rest of the message in progress, reserved
+                // as the length-prefix codec reserves a frame's body, and
+                // read into as its loop reads (`read_some`).
+                let missing = size - buf.len();
+                buf.reserve(missing);
+                read_some(&mut stream, &mut buf, Some(missing)).await?;
+                // Every whole message handed out as a slice, the buffer
+                // advanced once per read, as `FrameSlices` does.
+                let whole = buf.len() / size * size;
+                for m in buf[..whole].chunks_exact(size) {
+                    black_box(m);
+                }
+                counts.frames += (whole / size) as u64;
+                counts.bytes += whole as u64;
+                buf.advance(whole);
             }
             Ok(counts)
         }

@@ -31,7 +31,9 @@ until None after each read, as tokio-util's FramedRead does. `raw` consumes the
 same reads with no framing: the ceiling. Loopback mode sends each strategy's
 stream over 127.0.0.1 (the client writes ~512 KiB per write_all, the receiver
 reads 64 KiB at a time and decodes every frame) beside a `raw` stream of the
-same payload, twice: `loopback`, both ends on one thread timed with its CPU
+same payload, and `raw held`, that stream held until each message is whole
+(what holding whole messages costs: the framings' ratio to it is what their
+framing costs), twice: `loopback`, both ends on one thread timed with its CPU
 clock (the one-core cost), and `loopback-2threads`, a thread per end timed
 with the wall clock (two-thread throughput);
 `handshake` is the file-transfer tutorial's Ready|N / Start per message and

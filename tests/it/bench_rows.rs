@@ -25,8 +25,9 @@ const CODEC_ROWS: [&str; 13] = [
     "http",
 ];
 
-const LOOPBACK_ROWS: [&str; 9] = [
+const LOOPBACK_ROWS: [&str; 10] = [
     "raw",
+    "raw held",
     "length-prefix",
     "length-prefix slices",
     "delimiter",
@@ -39,8 +40,9 @@ const LOOPBACK_ROWS: [&str; 9] = [
 
 /// Two-thread loopback: the same rows but the sleep row (wall clock in
 /// either mode).
-const LOOPBACK_2THREADS_ROWS: [&str; 8] = [
+const LOOPBACK_2THREADS_ROWS: [&str; 9] = [
     "raw",
+    "raw held",
     "length-prefix",
     "length-prefix slices",
     "delimiter",
