@@ -13,7 +13,7 @@ use tokio_util::codec::Decoder;
 use super::ServerConfig;
 use super::handler::Reply;
 use super::observe::{CloseReason, ObservationLog};
-use crate::framing::{AnyCodec, ErrorKind, FramingError, JsonHeader, JsonHeaderCodec};
+use crate::framing::{AnyCodec, ErrorKind, FrameSlices, FramingError, JsonHeader, JsonHeaderCodec};
 
 /// The placeholder digest of the JSON-header tutorial (B16).
 pub const PLACEHOLDER_DIGEST: &str = "1231231231232132131232311";
@@ -76,11 +76,22 @@ impl Conn {
     /// One `read()` of at most `max` bytes appended to the buffer, within
     /// the idle and frame timeouts.
     pub async fn fill(&mut self, max: usize) -> Fill {
+        self.fill_for(max, None).await
+    }
+
+    /// [`Conn::fill`] for a frame in progress of which `missing` bytes are
+    /// still to come ([`FrameSlices::missing`](crate::framing::FrameSlices::missing)):
+    /// a frame longer than a read completes in the room reserved for it
+    /// instead of being moved to make room for a whole read.
+    pub async fn fill_for(&mut self, max: usize, missing: Option<usize>) -> Fill {
         let (deadline, why) = self.read_deadline();
         // A few reads of room at once (bounded by the read size, never by
         // a declared length), so that a partial frame is not moved to the
-        // front of the buffer on every read: see docs/receive-path.md.
-        crate::framing::slices::reserve_read(&mut self.buf, max.min(READ_CHUNK));
+        // front of the buffer on every read; for a frame longer than a read
+        // whose rest fits the room left, that room alone, which then bounds
+        // the read (a read fills at most the spare capacity): see
+        // docs/receive-path.md.
+        crate::framing::slices::reserve_read_for(&mut self.buf, max.min(READ_CHUNK), missing);
         let mut limited = (&mut self.buf).limit(max);
         let r = tokio::time::timeout_at(deadline, self.stream.read_buf(&mut limited)).await;
         match r {
@@ -193,7 +204,8 @@ impl Conn {
                     }
                 }
             }
-            match self.fill(READ_CHUNK).await {
+            let missing = codec.missing(&self.buf);
+            match self.fill_for(READ_CHUNK, missing).await {
                 Fill::Data => {}
                 Fill::Eof => {
                     let mid_frame = self.frame_start.is_some();

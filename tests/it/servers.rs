@@ -353,6 +353,41 @@ async fn hostile_peers_end_only_their_own_connection() {
     assert!(obs.connections.iter().any(|c| c.errors().any(|(k, _)| k == "frame-too-large")));
 }
 
+/// Frames longer than a read complete in the room reserved for them
+/// (`Conn::fill_for`): every byte of each arrives, in order, between short
+/// frames, and the reads the server recorded add up to what was sent.
+#[tokio::test]
+async fn frames_longer_than_a_read_arrive_whole_between_short_ones() {
+    let spec = "length-prefix:max=1MiB";
+    let s = start(spec, Variant::Correct, Handler::Echo).await;
+    let mut c = connect(&s).await;
+    let pattern = |n: usize, k: u8| (0..n).map(|i| (i % 251) as u8 ^ k).collect::<Vec<u8>>();
+    let msgs = [pattern(3, 1), pattern(300_000, 2), pattern(7, 3), pattern(200_001, 4), pattern(70_000, 5)];
+    let mut ends = Vec::new();
+    let mut sent = 0u64;
+    for m in &msgs {
+        let wire = frame(spec, &[m]);
+        sent += wire.len() as u64;
+        ends.push(sent);
+        c.write_all(&wire).await.unwrap();
+        assert_eq!(read_replies(&mut c, spec, 1).await, vec![m.clone()], "a {}-byte frame", m.len());
+    }
+    drop(c);
+    let obs = settle(&s, 1).await;
+    let conn = &obs.connections[0];
+    let lens: Vec<usize> = conn
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            framelab::server::ServerEvent::Message { len, .. } => Some(*len),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lens, msgs.iter().map(Vec::len).collect::<Vec<_>>());
+    assert_eq!((conn.bytes_read, &conn.message_ends), (sent, &ends));
+    assert_eq!(conn.reads.iter().map(|r| r.len).sum::<u64>(), sent);
+}
+
 #[tokio::test]
 async fn delimiter_server_survives_a_line_longer_than_its_maximum() {
     let spec = "delimiter:max=1KiB";
