@@ -44,8 +44,8 @@
 //!
 //! The unit of [`Link::run`]:
 //!
-//! - streaming rows (`raw`, `raw held`, `length-prefix`, `delimiter`, `naive`,
-//!   `json-header`): one `write_all` of the row's pre-encoded stream
+//! - streaming rows (`raw`, `raw held`, `length-prefix` and its `slices`
+//!   row, `delimiter` and its `slices` row, `naive`, `json-header`): one `write_all` of the row's pre-encoded stream
 //!   ([`Workload::wire`]: about 512 KiB of payload, thousands of 64 B
 //!   frames), and the server decoding all of it;
 //! - `handshake`: one message of the Ready|N tutorial's protocol: the client sends
@@ -118,8 +118,8 @@ pub const CONNECT_LIMIT: Duration = Duration::from_secs(5);
 const HANDSHAKE_REQUEST: &[u8] = b"m\n";
 
 /// One row of the loopback comparison; `Row::VARIANTS` ([`strum::VariantArray`]) lists every
-/// row in table order (the ceiling, the framings, then the two
-/// workarounds), and the strum names are the row names in reports and JSON.
+/// row in table order (the ceiling, `raw held`, the framings, then the
+/// two workarounds), and the strum names are the row names in reports and JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::VariantArray, strum::IntoStaticStr, strum::EnumString)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Row {
@@ -169,11 +169,11 @@ impl Row {
         name.parse().ok()
     }
 
-    /// The rows this one is compared with: `raw` for every row; the
-    /// framings that hand out whole messages also with `raw held` (the
-    /// same bytes held the same way, unframed); the handshake also with
-    /// length-prefix (the same messages, streamed), the sleep row also
-    /// with naive (the same stream without the sleeps).
+    /// The rows this one is compared with: `raw` for every row but `raw`
+    /// itself; the streaming framings that hand out whole messages also
+    /// with `raw held` (the same bytes held the same way, unframed); the
+    /// handshake first with length-prefix (the same messages, streamed),
+    /// the sleep row first with naive (the same stream without the sleeps).
     pub fn baselines(self) -> &'static [Row] {
         match self {
             Row::Raw => &[],
@@ -545,9 +545,10 @@ async fn sink(stream: TcpStream, subject: Subject, size: usize, cmds: mpsc::Unbo
 
 /// One read of at most [`READ_SIZE`] bytes appended to `buf`, room made
 /// by [`slices::reserve_read_for`]: a few reads' worth, so that a partial
-/// frame is not moved to the front on every read, or, when a frame of a
-/// known length (`missing` bytes to come, from [`FrameSlices::missing`]) is
-/// arriving into room already reserved for it, a read into that room; an
+/// frame is not moved to the front on every read, or, when more than a
+/// read of a frame of known length (`missing` bytes to come, from
+/// [`FrameSlices::missing`]) has come and its rest fits the room already
+/// reserved for it, a read into that room; an
 /// error at EOF (the client never closes in the middle of a run).
 async fn read_some(stream: &mut TcpStream, buf: &mut BytesMut, missing: Option<usize>) -> io::Result<usize> {
     let n = slices::reserve_read_for(buf, READ_SIZE, missing);

@@ -271,9 +271,11 @@ fn two_thread_rows() -> impl Iterator<Item = Row> {
 }
 
 /// The rows a row is compared with, in a mode: in codec mode its
-/// tokio-util counterparts, then `raw`; in loopback mode `raw`, after
-/// `length-prefix` for the handshake and `naive` for the sleep row. Empty
-/// for `raw` and for unknown names.
+/// tokio-util counterparts, then `raw`; in loopback mode those of
+/// [`Row::baselines`]: `raw`, then `raw held` for the streaming framings
+/// that hand out whole messages, with `length-prefix` first for the
+/// handshake and `naive` first for the sleep row. Empty for `raw` and for
+/// unknown names.
 pub fn baselines(mode: Mode, name: &str) -> Vec<&'static str> {
     match mode {
         Mode::Codec => Subject::from_name(name).map(|s| s.baselines().iter().map(|b| b.name()).collect()),

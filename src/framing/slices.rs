@@ -205,13 +205,13 @@ mod tests {
         assert_eq!(reserve_read_for(&mut buf, 1000, Some(400)), 499);
         assert_eq!((buf.as_ptr(), buf.capacity()), (at, 1500));
         assert_eq!(reserve_read_for(&mut buf, 1000, Some(499)), 499);
-        // More missing than the room holds, nothing missing, or no frame
-        // known: room for a whole read.
         // A partial frame no longer than a read (here exactly a read) is
         // moved rather than read around.
         let mut buf = holding(1500, 1000);
         assert_eq!(reserve_read_for(&mut buf, 1000, Some(400)), 1000);
         assert!(buf.capacity() - buf.len() >= 1000);
+        // More missing than the room holds, nothing missing, or no frame
+        // known: room for a whole read.
         for missing in [Some(500), Some(0), None] {
             let mut buf = holding(1500, 1001);
             assert_eq!(reserve_read_for(&mut buf, 1000, missing), 1000, "{missing:?}");
