@@ -240,11 +240,13 @@ fn table(rows: &[BenchResult], ratios: &[RatioStat], settings: &Settings) -> Str
                     _ => "TWO-THREAD THROUGHPUT: 127.0.0.1, client and receiver on two threads (wall clock)",
                 };
                 out += "; ~512 KiB per write_all, 64 KiB reads decoded until None\n";
-                out += "handshake: Ready|N / Start per message";
+                out += "raw held: raw's stream kept until each message is whole (the cost of holding whole messages, \
+                        framed or not); handshake: Ready|N / Start per message";
                 if mode == Mode::Loopback {
+                    let n = settings.rounds.clamp(1, bench::SLEEP_ROUNDS);
                     out += &format!(
-                        "; sleep-100ms: {} rounds of {} messages, 100 ms after each (wall clock)",
-                        settings.rounds.clamp(1, bench::SLEEP_ROUNDS),
+                        "; sleep-100ms: {n} round{} of {} messages, 100 ms after each (wall clock)",
+                        if n == 1 { "" } else { "s" },
                         bench::sleep_messages(settings.round_time)
                     );
                 }
