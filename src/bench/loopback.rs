@@ -558,6 +558,14 @@ async fn read_some(stream: &mut TcpStream, buf: &mut BytesMut, missing: Option<u
     }
 }
 
+/// Answers `cmd` with what its run counted; whether the receiving end
+/// goes on (not after a failure).
+fn answer(cmd: Cmd, got: io::Result<Counts>) -> bool {
+    let ok = got.is_ok();
+    let _ = cmd.done.send(got);
+    ok
+}
+
 async fn raw_sink(mut stream: TcpStream, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
     let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
     while let Some(cmd) = cmds.recv().await {
@@ -573,9 +581,7 @@ async fn raw_sink(mut stream: TcpStream, mut cmds: mpsc::UnboundedReceiver<Cmd>)
             Ok(counts)
         }
         .await;
-        let failed = got.is_err();
-        let _ = cmd.done.send(got);
-        if failed {
+        if !answer(cmd, got) {
             return;
         }
     }
@@ -608,9 +614,7 @@ async fn held_sink(mut stream: TcpStream, size: usize, mut cmds: mpsc::Unbounded
             Ok(counts)
         }
         .await;
-        let failed = got.is_err();
-        let _ = cmd.done.send(got);
-        if failed {
+        if !answer(cmd, got) {
             return;
         }
     }
@@ -640,9 +644,7 @@ where
             Ok(counts)
         }
         .await;
-        let failed = got.is_err();
-        let _ = cmd.done.send(got);
-        if failed {
+        if !answer(cmd, got) {
             return;
         }
     }
@@ -673,9 +675,7 @@ where
             Ok(counts)
         }
         .await;
-        let failed = got.is_err();
-        let _ = cmd.done.send(got);
-        if failed {
+        if !answer(cmd, got) {
             return;
         }
     }
