@@ -353,9 +353,13 @@ async fn hostile_peers_end_only_their_own_connection() {
     assert!(obs.connections.iter().any(|c| c.errors().any(|(k, _)| k == "frame-too-large")));
 }
 
-/// Frames longer than a read complete in the room reserved for them
-/// (`Conn::fill_for`): every byte of each arrives, in order, between short
-/// frames, and the reads the server recorded add up to what was sent.
+/// The framed read loop's reads (`Conn::fill_for`, which reads only into
+/// the room reserved for the rest of a frame longer than a read) lose and
+/// misrecord nothing: frames longer than a read arrive whole and in order
+/// between short ones, and the recorded reads, bytes and message ends match
+/// the wire. A guard of correctness, not of the copy saved: that a long
+/// frame is not moved is tested on `slices::reserve_read_for` itself
+/// (`a_frame_longer_than_a_read_is_not_moved_while_it_arrives`).
 #[tokio::test]
 async fn frames_longer_than_a_read_arrive_whole_between_short_ones() {
     let spec = "length-prefix:max=1MiB";
