@@ -258,16 +258,13 @@ pub async fn wait_drained<S: AsSock>(stream: &S, timeout: Duration) -> Drained {
     let mut delay = FIRST_DELAY;
     let mut seen = false;
     loop {
-        let unsent = match own_unsent(stream) {
+        let unsent = match unsent_look(own_unsent(stream)) {
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Unsupported => return Drained::Unavailable(Unavailable::NotVisible),
-            Err(e) => return Drained::Unavailable(Unavailable::Io(e.kind())),
+            Err(why) => return Drained::Unavailable(why),
         };
-        let unread = match peer_unread(local, peer) {
-            Ok(Some(n)) => n,
-            Ok(None) if seen => return Drained::Unavailable(Unavailable::Closed),
-            Ok(None) => return Drained::Unavailable(Unavailable::NotVisible),
-            Err(e) => return Drained::Unavailable(Unavailable::Io(e.kind())),
+        let unread = match unread_look(peer_unread(local, peer), seen) {
+            Ok(n) => n,
+            Err(why) => return Drained::Unavailable(why),
         };
         seen = true;
         if unsent == 0 && unread == 0 {
@@ -289,6 +286,29 @@ pub async fn wait_drained<S: AsSock>(stream: &S, timeout: Duration) -> Drained {
             tokio::time::sleep(pause).await;
         }
         delay = (delay * 2).min(MAX_DELAY);
+    }
+}
+
+/// What one look at our send queue means for [`wait_drained`]: its count,
+/// or why the wait cannot go on. A platform without the view
+/// (`Unsupported`) cannot see the peer either.
+fn unsent_look(look: io::Result<u64>) -> Result<u64, Unavailable> {
+    match look {
+        Ok(n) => Ok(n),
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => Err(Unavailable::NotVisible),
+        Err(e) => Err(Unavailable::Io(e.kind())),
+    }
+}
+
+/// What one look at the peer's receive queue means for [`wait_drained`]:
+/// its count, or why the wait cannot go on. A socket that was `seen` on an
+/// earlier look and is gone now was closed; one never seen is not visible.
+fn unread_look(look: io::Result<Option<u64>>, seen: bool) -> Result<u64, Unavailable> {
+    match look {
+        Ok(Some(n)) => Ok(n),
+        Ok(None) if seen => Err(Unavailable::Closed),
+        Ok(None) => Err(Unavailable::NotVisible),
+        Err(e) => Err(Unavailable::Io(e.kind())),
     }
 }
 
@@ -754,6 +774,54 @@ mod tests {
         let _server = reader.join().unwrap();
     }
 
+    #[tokio::test]
+    async fn wait_drained_says_closed_when_the_peer_goes_away_while_it_waits() {
+        let Some((client, server)) = pair("127.0.0.1:0") else { return };
+        client.set_nonblocking(true).unwrap();
+        let mut client = tokio::net::TcpStream::from_std(client).unwrap();
+        use tokio::io::AsyncWriteExt;
+        client.write_all(&[5u8; 100]).await.unwrap();
+        let wait = wait_drained(&client, Duration::from_secs(20));
+        tokio::pin!(wait);
+        // The first poll looks at both queues once (the server never reads:
+        // they are not empty), then pauses.
+        assert!(futures::poll!(wait.as_mut()).is_pending());
+        // Closing with bytes unread resets the connection: the server's
+        // socket is gone at once.
+        socket2::SockRef::from(&server).set_linger(Some(Duration::ZERO)).unwrap();
+        drop(server);
+        assert_eq!(wait.await, Drained::Unavailable(Unavailable::Closed));
+    }
+
+    #[test]
+    fn each_look_says_why_a_wait_cannot_go_on() {
+        fn io_err<T>(k: io::ErrorKind) -> io::Result<T> {
+            Err(io::Error::from(k))
+        }
+        assert_eq!(unsent_look(Ok(7)), Ok(7));
+        assert_eq!(unsent_look(io_err(io::ErrorKind::Unsupported)), Err(Unavailable::NotVisible));
+        assert_eq!(unsent_look(io_err(io::ErrorKind::NotConnected)), Err(Unavailable::Io(io::ErrorKind::NotConnected)));
+        assert_eq!(unread_look(Ok(Some(3)), false), Ok(3));
+        assert_eq!(unread_look(Ok(None), false), Err(Unavailable::NotVisible));
+        assert_eq!(unread_look(Ok(None), true), Err(Unavailable::Closed));
+        assert_eq!(
+            unread_look(io_err(io::ErrorKind::PermissionDenied), true),
+            Err(Unavailable::Io(io::ErrorKind::PermissionDenied))
+        );
+        assert_eq!(Unavailable::NotVisible.to_string(), "the peer's socket is not visible on this host");
+        assert_eq!(Unavailable::Closed.to_string(), "the peer closed the connection while we waited");
+        assert_eq!(
+            Unavailable::Io(io::ErrorKind::PermissionDenied).to_string(),
+            "cannot read the kernel's queues: permission denied"
+        );
+    }
+
+    #[test]
+    fn own_unsent_of_something_that_is_not_a_socket_is_an_error() {
+        let not_a_socket = std::fs::File::open("/dev/null").unwrap();
+        assert!(own_unsent(&not_a_socket).is_err());
+    }
+
     #[test]
     fn proc_rows_parse_ipv4_ipv6_and_mapped_addresses() {
         let v4 = "   1: 0100007F:1F90 0100007F:C350 01 00000000:000003E8 00:00000000 00000000  1000        0 12345 1 0000000000000000 20 4 30 10 -1";
@@ -805,6 +873,14 @@ mod tests {
         // An endless line is bounded, not read into memory.
         let endless = std::io::repeat(b'x').take(10 << 20);
         assert_eq!(scan(endless, want_local, want_remote).unwrap(), None);
+        // A line too long to be a row is skipped whole, up to its newline,
+        // even where a piece of it read alone would look like a matching
+        // row: here its end, from byte 1024 (two of MAX_LINE's reads in).
+        let long = format!(
+            "{}0: 0100007F:1F90 0100007F:C350 01 00000000:00000063\n6: 0100007F:1F90 0100007F:C350 01 00000000:0000002A\n",
+            "x".repeat(1024)
+        );
+        assert_eq!(scan(long.as_bytes(), want_local, want_remote).unwrap(), Some(42));
     }
 
     #[test]
