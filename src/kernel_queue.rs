@@ -274,19 +274,30 @@ pub async fn wait_drained<S: AsSock>(stream: &S, timeout: Duration) -> Drained {
         if now >= deadline {
             return Drained::Stalled { unread, unsent };
         }
-        let pause = delay.min(deadline - now);
-        if pause < MAX_DELAY {
-            let until = now + pause;
-            while Instant::now() < until {
-                // Let the peer run: on a loaded machine it may share our core.
-                std::thread::yield_now();
-                tokio::task::yield_now().await;
-            }
-        } else {
-            tokio::time::sleep(pause).await;
-        }
-        delay = (delay * 2).min(MAX_DELAY);
+        pause(&mut delay, deadline - now).await;
     }
+}
+
+/// One pause of [`wait_drained`] between two looks: `delay`, at most
+/// `left`, then doubles `delay` up to [`MAX_DELAY`]. Under a millisecond
+/// (below tokio's timer resolution) it yields to the runtime and to the OS
+/// scheduler until the time has passed; longer, it sleeps. Only how often
+/// the queues are looked at depends on it, never what a wait returns (its
+/// deadline is checked after every look), so no test pins it: its mutants
+/// are excluded in `.cargo/mutants.toml`.
+async fn pause(delay: &mut Duration, left: Duration) {
+    let pause = (*delay).min(left);
+    if pause < MAX_DELAY {
+        let until = Instant::now() + pause;
+        while Instant::now() < until {
+            // Let the peer run: on a loaded machine it may share our core.
+            std::thread::yield_now();
+            tokio::task::yield_now().await;
+        }
+    } else {
+        tokio::time::sleep(pause).await;
+    }
+    *delay = (*delay * 2).min(MAX_DELAY);
 }
 
 /// What one look at our send queue means for [`wait_drained`]: its count,
