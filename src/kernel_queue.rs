@@ -455,6 +455,17 @@ mod linux {
     pub(super) fn proc_queues(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<super::Queues>> {
         let v4 = local.ip().to_canonical().is_ipv4();
         let files: &[&str] = if v4 { &["/proc/net/tcp", "/proc/net/tcp6"] } else { &["/proc/net/tcp6"] };
+        queues_in(files, local, remote)
+    }
+
+    /// [`proc_queues`] over these tables, in order: the first row found. A
+    /// table that does not exist is skipped (no IPv6 in this kernel); any
+    /// other failure to open one is an error.
+    pub(super) fn queues_in(
+        files: &[&str],
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> io::Result<Option<super::Queues>> {
         for path in files {
             let file = match std::fs::File::open(path) {
                 Ok(f) => f,
@@ -625,7 +636,7 @@ mod linux {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::linux::{Row, parse_answer, parse_row, request, scan};
+    use super::linux::{Row, parse_answer, parse_row, queues_in, request, scan};
     use super::*;
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
@@ -892,6 +903,24 @@ mod tests {
             "x".repeat(1024)
         );
         assert_eq!(scan(long.as_bytes(), want_local, want_remote).unwrap(), Some(42));
+    }
+
+    #[test]
+    fn a_missing_table_is_skipped_and_one_that_cannot_be_opened_is_an_error() {
+        let (local, remote): (SocketAddr, SocketAddr) =
+            ("127.0.0.1:8080".parse().unwrap(), "127.0.0.1:50000".parse().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let table = dir.path().join("tcp");
+        std::fs::write(&table, "0: 0100007F:1F90 0100007F:C350 01 00000005:00000007\n").unwrap();
+        let table = table.to_str().unwrap();
+        let missing = dir.path().join("tcp6");
+        let missing = missing.to_str().unwrap();
+        let want = Some(Queues { unread: 7, unsent: 5 });
+        assert_eq!(queues_in(&[missing, table], local, remote).unwrap(), want);
+        assert_eq!(queues_in(&[missing], local, remote).unwrap(), None);
+        // A path through a file: not "missing" but "not a directory".
+        let unopenable = format!("{table}/x");
+        assert!(queues_in(&[unopenable.as_str(), table], local, remote).is_err());
     }
 
     #[test]
