@@ -951,5 +951,20 @@ mod tests {
         for cut in 0..err.len() {
             let _ = parse_answer(&err[..cut], 7);
         }
+        // Less than a header left: no message there, not an error.
+        assert_eq!(parse_answer(&err[..10], 7).unwrap(), None);
+        assert_eq!(parse_answer(&[], 7).unwrap(), None);
+        // A length below the header's own is an error, not a panic.
+        let mut tiny = err.clone();
+        tiny[..4].copy_from_slice(&8u32.to_ne_bytes());
+        assert!(parse_answer(&tiny, 7).is_err());
+        // A message that is a header and nothing else (NLMSG_DONE, ours).
+        let mut done = Vec::new();
+        done.extend_from_slice(&16u32.to_ne_bytes());
+        done.extend_from_slice(&3u16.to_ne_bytes());
+        done.extend_from_slice(&0u16.to_ne_bytes());
+        done.extend_from_slice(&7u32.to_ne_bytes());
+        done.extend_from_slice(&0u32.to_ne_bytes());
+        assert_eq!(parse_answer(&done, 7).unwrap(), Some(None));
     }
 }
