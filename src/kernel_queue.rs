@@ -636,7 +636,7 @@ mod linux {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::linux::{Row, parse_answer, parse_row, queues_in, request, scan};
+    use super::linux::{Row, parse_answer, parse_answer_queues, parse_row, queues_in, request, scan};
     use super::*;
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
@@ -966,5 +966,32 @@ mod tests {
         done.extend_from_slice(&7u32.to_ne_bytes());
         done.extend_from_slice(&0u32.to_ne_bytes());
         assert_eq!(parse_answer(&done, 7).unwrap(), Some(None));
+        // Another error than "no such socket" is that error.
+        let mut denied = err.clone();
+        denied[16..20].copy_from_slice(&(-libc::EACCES).to_ne_bytes());
+        assert_eq!(parse_answer(&denied, 7).unwrap_err().raw_os_error(), Some(libc::EACCES));
+        // An acknowledgement (error 0) is not the answer: the one after it is.
+        let mut ack = err.clone();
+        ack[16..20].copy_from_slice(&0i32.to_ne_bytes());
+        ack.extend_from_slice(&done);
+        assert_eq!(parse_answer(&ack, 7).unwrap(), Some(None));
+        // A socket: its inet_diag_msg (72 bytes) with idiag_rqueue at 56
+        // and idiag_wqueue at 60; shorter, it is an error.
+        let diag = |body_len: usize| {
+            let mut m = Vec::new();
+            m.extend_from_slice(&((16 + body_len) as u32).to_ne_bytes());
+            m.extend_from_slice(&20u16.to_ne_bytes());
+            m.extend_from_slice(&0u16.to_ne_bytes());
+            m.extend_from_slice(&7u32.to_ne_bytes());
+            m.extend_from_slice(&0u32.to_ne_bytes());
+            let mut body = vec![0u8; body_len];
+            body[1] = 1; // TCP_ESTABLISHED
+            body[56..60].copy_from_slice(&11u32.to_ne_bytes());
+            body[60..64].copy_from_slice(&22u32.to_ne_bytes());
+            m.extend_from_slice(&body);
+            m
+        };
+        assert_eq!(parse_answer_queues(&diag(72), 7).unwrap(), Some(Some(Queues { unread: 11, unsent: 22 })));
+        assert!(parse_answer_queues(&diag(64), 7).is_err());
     }
 }
