@@ -634,7 +634,10 @@ mod linux {
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+// Two attributes, not `cfg(all(test, ..))`: cargo-mutants knows a test
+// module by a plain `#[cfg(test)]`, and would otherwise mutate its helpers.
+#[cfg(test)]
+#[cfg(target_os = "linux")]
 mod tests {
     use super::linux::{Row, parse_answer, parse_answer_queues, parse_row, queues_in, request, scan};
     use super::*;
@@ -975,6 +978,14 @@ mod tests {
         ack[16..20].copy_from_slice(&0i32.to_ne_bytes());
         ack.extend_from_slice(&done);
         assert_eq!(parse_answer(&ack, 7).unwrap(), Some(None));
+        // Messages start at 4-byte boundaries: another request's message of
+        // 17 bytes takes 20, and ours comes after it.
+        let mut padded = done.clone();
+        padded[8..12].copy_from_slice(&8u32.to_ne_bytes());
+        padded[..4].copy_from_slice(&17u32.to_ne_bytes());
+        padded.extend_from_slice(&[0, 0, 0, 0]);
+        padded.extend_from_slice(&done);
+        assert_eq!(parse_answer(&padded, 7).unwrap(), Some(None));
         // A socket: its inet_diag_msg (72 bytes) with idiag_rqueue at 56
         // and idiag_wqueue at 60; shorter, it is an error.
         let diag = |body_len: usize| {

@@ -53,7 +53,10 @@ impl PeerReads for KernelReads {
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+// Two attributes, not `cfg(all(test, ..))`: cargo-mutants knows a test
+// module by a plain `#[cfg(test)]`, and would otherwise mutate its helpers.
+#[cfg(test)]
+#[cfg(target_os = "linux")]
 mod tests {
     use super::*;
     use crate::sync::{SyncOutcome, wait_read};
