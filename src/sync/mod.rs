@@ -121,6 +121,20 @@ mod tests {
         }
     }
 
+    /// Nothing read at the first ask, everything at any later one; never
+    /// says it changed, so a wait on it asks once more at its deadline.
+    struct Late(AtomicU64);
+
+    impl PeerReads for Late {
+        fn bytes_read(&self, _: &ConnId, sent: u64) -> io::Result<Option<u64>> {
+            Ok(Some(if self.0.fetch_add(1, Ordering::SeqCst) == 0 { 0 } else { sent }))
+        }
+
+        fn changed(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+            Box::pin(std::future::pending())
+        }
+    }
+
     fn conn() -> ConnId {
         ConnId { local: "127.0.0.1:1".parse().unwrap(), peer: "127.0.0.1:2".parse().unwrap() }
     }
@@ -133,5 +147,12 @@ mod tests {
         assert_eq!(stalled, SyncOutcome::Stalled { read: 3, sent: 10 });
         assert_eq!(stalled.to_string(), "the peer stopped reading after 3 of 10 bytes");
         assert_eq!(wait_read(&Blind, &conn(), 1, Duration::from_secs(5)).await, SyncOutcome::Unavailable);
+    }
+
+    #[tokio::test]
+    async fn a_count_reached_by_the_last_ask_at_the_deadline_is_reached() {
+        let late = Late(AtomicU64::new(0));
+        assert_eq!(wait_read(&late, &conn(), 5, Duration::from_millis(10)).await, SyncOutcome::Reached);
+        assert_eq!(late.0.load(Ordering::SeqCst), 2, "asked once, then once more at the deadline");
     }
 }
