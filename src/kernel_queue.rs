@@ -926,18 +926,25 @@ mod tests {
         assert!(queues_in(&[unopenable.as_str(), table], local, remote).is_err());
     }
 
+    /// A netlink message header (`nlmsghdr`, 16 bytes): its length
+    /// (header included), type and sequence number; no flags, port 0.
+    fn header(len: u32, kind: u16, seq: u32) -> Vec<u8> {
+        let mut h = Vec::with_capacity(len as usize);
+        h.extend_from_slice(&len.to_ne_bytes());
+        h.extend_from_slice(&kind.to_ne_bytes());
+        h.extend_from_slice(&0u16.to_ne_bytes());
+        h.extend_from_slice(&seq.to_ne_bytes());
+        h.extend_from_slice(&0u32.to_ne_bytes());
+        h
+    }
+
     #[test]
     fn netlink_answers_are_bounded_and_checked() {
         let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let req = request(a, a, 7);
         assert_eq!(req.len(), 72);
         // ENOENT: no such socket.
-        let mut err = Vec::new();
-        err.extend_from_slice(&36u32.to_ne_bytes());
-        err.extend_from_slice(&2u16.to_ne_bytes());
-        err.extend_from_slice(&0u16.to_ne_bytes());
-        err.extend_from_slice(&7u32.to_ne_bytes());
-        err.extend_from_slice(&0u32.to_ne_bytes());
+        let mut err = header(36, 2, 7);
         err.extend_from_slice(&(-libc::ENOENT).to_ne_bytes());
         err.extend_from_slice(&req[..16]);
         assert_eq!(parse_answer(&err, 7).unwrap(), Some(None));
@@ -962,12 +969,7 @@ mod tests {
         tiny[..4].copy_from_slice(&8u32.to_ne_bytes());
         assert!(parse_answer(&tiny, 7).is_err());
         // A message that is a header and nothing else (NLMSG_DONE, ours).
-        let mut done = Vec::new();
-        done.extend_from_slice(&16u32.to_ne_bytes());
-        done.extend_from_slice(&3u16.to_ne_bytes());
-        done.extend_from_slice(&0u16.to_ne_bytes());
-        done.extend_from_slice(&7u32.to_ne_bytes());
-        done.extend_from_slice(&0u32.to_ne_bytes());
+        let done = header(16, 3, 7);
         assert_eq!(parse_answer(&done, 7).unwrap(), Some(None));
         // Another error than "no such socket" is that error.
         let mut denied = err.clone();
@@ -989,12 +991,7 @@ mod tests {
         // A socket: its inet_diag_msg (72 bytes) with idiag_rqueue at 56
         // and idiag_wqueue at 60; shorter, it is an error.
         let diag = |body_len: usize| {
-            let mut m = Vec::new();
-            m.extend_from_slice(&((16 + body_len) as u32).to_ne_bytes());
-            m.extend_from_slice(&20u16.to_ne_bytes());
-            m.extend_from_slice(&0u16.to_ne_bytes());
-            m.extend_from_slice(&7u32.to_ne_bytes());
-            m.extend_from_slice(&0u32.to_ne_bytes());
+            let mut m = header((16 + body_len) as u32, 20, 7);
             let mut body = vec![0u8; body_len];
             body[1] = 1; // TCP_ESTABLISHED
             body[56..60].copy_from_slice(&11u32.to_ne_bytes());
