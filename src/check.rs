@@ -661,6 +661,83 @@ mod tests {
         assert!(err.0.contains("frame 1 is 40 bytes"), "{err}");
     }
 
+    /// The limits are inclusive: a correct codec that leaves exactly `bound`
+    /// bytes buffered and returns a frame of exactly `max_frame` bytes
+    /// passes, and one byte less of either fails. The figures are the
+    /// codec's own (`max_held`, the longest frame), so the test does not
+    /// depend on how the codec reserves.
+    #[test]
+    fn bounds_are_inclusive_and_one_byte_under_them_fails() {
+        let wire = frames(&[b"hello", b"hi", b"abcdefg"]);
+        let chunk = 3;
+        let free = bounded_buffering(LengthPrefixCodec::default(), &wire, chunk, usize::MAX, usize::MAX).unwrap();
+        let (held, longest) = (free.max_held, 7);
+        assert!(held > 0, "a 3-byte chunk leaves a partial header or body waiting");
+        assert!(bounded_buffering(LengthPrefixCodec::default(), &wire, chunk, held, longest).is_ok());
+        let err = bounded_buffering(LengthPrefixCodec::default(), &wire, chunk, held - 1, longest).unwrap_err();
+        assert!(err.0.contains("more than the bound"), "{err}");
+        let err = bounded_buffering(LengthPrefixCodec::default(), &wire, chunk, held, longest - 1).unwrap_err();
+        assert!(err.0.contains("frame 2 is 7 bytes, over the maximum of 6"), "{err}");
+
+        let mut codec = LengthPrefixCodec::default();
+        let got = bounded_stream(&mut codec, &wire, chunk, held, longest).unwrap();
+        assert_eq!((got.frames, got.frame_bytes, got.max_held), (3, 14, held));
+        let err = bounded_stream(&mut LengthPrefixCodec::default(), &wire, chunk, held - 1, longest).unwrap_err();
+        assert!(err.0.contains("more than the bound"), "{err}");
+        let err = bounded_stream(&mut LengthPrefixCodec::default(), &wire, chunk, held, longest - 1).unwrap_err();
+        assert!(err.0.contains("frame 2 is 7 bytes, over the maximum of 6"), "{err}");
+        // At the end of the stream too: a frame that only `decode_eof`
+        // gives is held to the maximum.
+        let got = bounded_stream(&mut AtEof, b"abcde", 2, 5, 5).unwrap();
+        assert_eq!((got.frames, got.frame_bytes, got.max_held), (1, 5, 5));
+        let err = bounded_stream(&mut AtEof, b"abcde", 2, 5, 4).unwrap_err();
+        assert!(err.0.contains("frame 0 is 5 bytes, over the maximum of 4"), "{err}");
+    }
+
+    /// A decoder that gives everything it holds as one frame, only at the
+    /// end of the stream.
+    struct AtEof;
+    impl Decoder for AtEof {
+        type Item = BytesMut;
+        type Error = std::io::Error;
+        fn decode(&mut self, _: &mut BytesMut) -> std::io::Result<Option<BytesMut>> {
+            Ok(None)
+        }
+        fn decode_eof(&mut self, src: &mut BytesMut) -> std::io::Result<Option<BytesMut>> {
+            Ok((!src.is_empty()).then(|| src.split()))
+        }
+    }
+
+    /// A decoder's frames plus what it holds may equal what was fed, never
+    /// exceed it.
+    #[test]
+    fn made_up_allows_every_byte_fed_and_not_one_more() {
+        let got = Streamed::<()> { frames: 2, frame_bytes: 7, max_held: 0, error: None, at_eof: false };
+        assert!(made_up(&got, 3, 10).is_ok());
+        let err = made_up(&got, 4, 10).unwrap_err();
+        assert!(err.0.contains("returned 7 bytes and holds 4, but only 10 were fed"), "{err}");
+    }
+
+    /// The stall count: [`STALL_LIMIT`] - 1 frames in a row without
+    /// progress pass, the next one panics, and a frame that consumes
+    /// starts the count again. (Broken, the loops that use it would spin
+    /// forever instead of failing.)
+    #[test]
+    fn progress_panics_at_the_stall_limit_and_starts_again_after_progress() {
+        let mut p = Progress::default();
+        for _ in 0..STALL_LIMIT - 1 {
+            p.frame(3, 3, "decode");
+        }
+        p.frame(3, 2, "decode");
+        for _ in 0..STALL_LIMIT - 1 {
+            p.frame(2, 2, "decode");
+        }
+        let hit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.frame(2, 2, "decode")));
+        let msg = hit.expect_err("the stall limit must panic");
+        let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(msg.contains("1000 frames in a row from decode"), "{msg}");
+    }
+
     /// A decoder that makes up bytes: it returns the body twice.
     struct Inventing;
     impl Decoder for Inventing {
