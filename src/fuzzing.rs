@@ -1118,7 +1118,162 @@ pub const TARGETS: &[(&str, TargetBody)] = &[
     ("parse_handshake", parse_handshake),
     ("parse_scenario", parse_scenario),
     ("plan_schedule", plan_schedule),
+    ("judge_claims", judge_claims),
 ];
+
+/// `judge_claims`: the black-box judge's reading of replies
+/// ([`map_claims`](crate::judge::blackbox::map_claims)), the verdict every
+/// run against anyone's server rests on, on arbitrary messages read by a
+/// model server that cuts the stream anywhere and answers each piece.
+///
+/// Input: `[mode, n, cut × n, messages split by 0xff]`. `mode` bits 0-1
+/// pick the reply (echo, upper-case, digest, length), bit 4 alters one
+/// reply, bits 5-7 which one; each cut byte is, when even, the message
+/// boundary `cut / 2` (modulo their number), when odd, the offset `cut / 2`
+/// 128ths of the stream. With no cuts the server answers each message.
+///
+/// The oracle, on the naive stream (the messages back to back, where a
+/// reply's place is the server's read): with C the read ends and B the
+/// message ends,
+/// - C = B is `intact`, C ⊊ B `coalesced`, B ⊊ C `split`;
+/// - any other C is `coalesced`, `split` or `desync`, never `intact` or
+///   `lost`;
+/// - an altered reply (one byte, one digest byte, a length one more) is
+///   never `intact`.
+///
+/// On the delimiter and length-prefix streams of the same messages, the
+/// messages or their whole frames echoed back are `intact`, and the model
+/// server's pieces give a verdict without a panic. Digest replies of the
+/// messages parse back; any message read as a digest reply gives a claim
+/// or `None`, never a panic.
+pub fn judge_claims(data: &[u8]) {
+    use crate::judge::blackbox::{Claim, Wire, map_claims};
+    use crate::scenario::Verdict;
+    use sha2::{Digest, Sha256};
+
+    let [mode, n, rest @ ..] = data else { return };
+    let (cut_bytes, body) = rest.split_at((*n as usize % 64).min(rest.len()));
+    let messages: Vec<Bytes> = body.split(|x| *x == 0xff).take(64).map(Bytes::copy_from_slice).collect();
+    let claim = |piece: &[u8]| match mode & 3 {
+        0 => Claim::Content(Bytes::copy_from_slice(piece)),
+        1 => Claim::Upper(Bytes::from(piece.to_ascii_uppercase())),
+        2 => Claim::Digest { len: piece.len(), sha256: Sha256::digest(piece).into() },
+        _ => Claim::Len(piece.len()),
+    };
+
+    // The naive stream: the messages back to back.
+    let stream: Vec<u8> = messages.concat();
+    let len = stream.len();
+    let mut ends: Vec<usize> = messages
+        .iter()
+        .scan(0, |at, m| {
+            *at += m.len();
+            Some(*at)
+        })
+        .collect();
+    ends.dedup();
+    ends.retain(|e| *e > 0);
+    let mut cuts: Vec<usize> = if cut_bytes.is_empty() {
+        ends.clone()
+    } else {
+        let mut c: Vec<usize> = cut_bytes
+            .iter()
+            .filter_map(|b| match b & 1 {
+                0 => (!ends.is_empty()).then(|| ends[(*b as usize / 2) % ends.len()]),
+                _ => Some(len * (*b as usize / 2) / 128),
+            })
+            .filter(|c| *c > 0 && *c < len)
+            .collect();
+        if len > 0 {
+            c.push(len);
+        }
+        c
+    };
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut claims: Vec<Claim> = Vec::with_capacity(cuts.len());
+    let mut start = 0;
+    for &c in &cuts {
+        claims.push(claim(&stream[start..c]));
+        start = c;
+    }
+    let naive = Wire::new(&crate::framing::FramingSpec::default(), &messages, &messages)
+        .expect("a naive stream maps every message");
+    let got = map_claims(&naive, &claims).verdict;
+    let subset = |a: &[usize], b: &[usize]| a.iter().all(|x| b.binary_search(x).is_ok());
+    let want = if cuts == ends {
+        Some(Verdict::Intact)
+    } else if subset(&cuts, &ends) {
+        Some(Verdict::Coalesced)
+    } else if subset(&ends, &cuts) {
+        Some(Verdict::Split)
+    } else {
+        None
+    };
+    match want {
+        Some(w) => assert_eq!(got, w, "reads ending at {cuts:?}, messages at {ends:?}"),
+        None => assert!(
+            matches!(got, Verdict::Coalesced | Verdict::Split | Verdict::Desync),
+            "reads ending at {cuts:?} cross message ends {ends:?}, judged {got:?}"
+        ),
+    }
+    if mode & 0x10 != 0 && !claims.is_empty() {
+        let i = (*mode as usize >> 5) % claims.len();
+        claims[i] = match &claims[i] {
+            Claim::Content(b) | Claim::Upper(b) => {
+                let mut v = b.to_vec();
+                v[0] ^= 1;
+                if mode & 3 == 0 { Claim::Content(v.into()) } else { Claim::Upper(v.into()) }
+            }
+            Claim::Digest { len, sha256 } => {
+                let mut sha256 = *sha256;
+                sha256[0] ^= 1;
+                Claim::Digest { len: *len, sha256 }
+            }
+            Claim::Len(n) => Claim::Len(n + 1),
+        };
+        let got = map_claims(&naive, &claims).verdict;
+        assert_ne!(got, Verdict::Intact, "reply {} altered, reads ending at {cuts:?}", i + 1);
+    }
+    assert_eq!(map_claims(&naive, &[Claim::Len(usize::MAX)]).verdict, Verdict::Desync);
+
+    // Framed streams: the messages, or their frames, echoed back are intact.
+    let delimited: Vec<Bytes> =
+        messages.iter().map(|m| m.iter().copied().filter(|x| *x != b'\n').collect::<Bytes>()).collect();
+    let spec: crate::framing::FramingSpec = "delimiter".parse().expect("the default delimiter spec");
+    let frames: Vec<Bytes> = delimited.iter().map(|m| [&m[..], b"\n"].concat().into()).collect();
+    let lp: crate::framing::FramingSpec = "length-prefix".parse().expect("the default length-prefix spec");
+    let lp_frames: Vec<Bytes> =
+        messages.iter().map(|m| [&(m.len() as u32).to_be_bytes()[..], &m[..]].concat().into()).collect();
+    for (spec, frames, messages) in [(spec, frames, &delimited), (lp, lp_frames, &messages)] {
+        let wire = Wire::new(&spec, &frames, messages).expect("frames of the messages");
+        let each: Vec<Claim> = messages.iter().filter(|m| !m.is_empty()).map(|m| claim(m)).collect();
+        assert_eq!(map_claims(&wire, &each).verdict, Verdict::Intact, "{spec}: each message answered");
+        let whole: Vec<Claim> = frames.iter().map(|f| Claim::Content(f.clone())).collect();
+        assert_eq!(map_claims(&wire, &whole).verdict, Verdict::Intact, "{spec}: each frame echoed");
+        // The model server's pieces of the framed stream: any verdict.
+        let framed: Vec<u8> = frames.concat();
+        let mut start = 0;
+        let mut pieces = Vec::new();
+        for &c in &cuts {
+            let c = c.min(framed.len());
+            if c > start {
+                pieces.push(claim(&framed[start..c]));
+                start = c;
+            }
+        }
+        let _ = map_claims(&wire, &pieces);
+    }
+
+    // Digest replies: those of the messages parse back; anything else
+    // parses or not, without a panic.
+    for m in messages.iter().take(4) {
+        let reply = crate::server::handler::digest_reply(m);
+        let want = Claim::Digest { len: m.len(), sha256: Sha256::digest(m).into() };
+        assert_eq!(Claim::parse_digest(&reply), Some(want));
+        let _ = Claim::parse_digest(m);
+    }
+}
 
 /// `parse_scenario`: arbitrary text as a scenario file. No panic; an error
 /// names the file and a line and column; a scenario that loads, and whose

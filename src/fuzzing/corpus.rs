@@ -231,6 +231,7 @@ fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
         "diff_length_prefix" => diff_length_prefix_seeds,
         "diff_lines" => diff_lines_seeds,
         "parse_handshake" => parse_handshake_seeds,
+        "judge_claims" => judge_claims_seeds,
         _ => |_| {},
     };
     add_seeds(&mut seeds);
@@ -733,6 +734,35 @@ fn plan_schedule_seeds(seeds: &mut Seeds) {
         }
     }
     seeds.add("empty".into(), Vec::new());
+}
+
+fn judge_claims_seeds(seeds: &mut Seeds) {
+    // [mode, n, cut x n, messages split by 0xff]: each kind of reply, with
+    // the server answering each message, merging at message ends (even
+    // cuts), cutting inside messages (odd cuts), both, and one reply
+    // altered; messages with an empty one, a delimiter and upper-case bytes.
+    let messages: &[u8] = b"hello\xffWorld\xff\xffa\nb\xff\x00\x00\x00\x05xyz";
+    let cuts: [(&str, &[u8]); 5] = [
+        ("each", &[]),
+        ("merged", &[2, 6]),
+        ("split", &[0, 2, 4, 6, 8, 21, 65, 129]),
+        ("crossing", &[9, 51, 101]),
+        ("all-at-once", &[255]),
+    ];
+    for (kind, label) in ["echo", "upper", "digest", "length"].iter().enumerate() {
+        for (name, cut) in cuts {
+            for altered in [false, true] {
+                let mode = kind as u8 | if altered { 0x10 | 0x20 } else { 0 };
+                let mut d = vec![mode, cut.len() as u8];
+                d.extend_from_slice(cut);
+                d.extend_from_slice(messages);
+                let tail = if altered { "-altered" } else { "" };
+                seeds.add(format!("{label}-{name}{tail}"), d);
+            }
+        }
+    }
+    seeds.add("empty".into(), Vec::new());
+    seeds.add("no-messages".into(), vec![0, 0]);
 }
 
 fn diff_length_prefix_seeds(seeds: &mut Seeds) {

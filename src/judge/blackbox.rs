@@ -123,17 +123,30 @@ impl Wire {
         self.spans.truncate(n);
     }
 
+    /// The empty message whose frame is `[start, end)`, or its payload
+    /// start to its frame's end (a delimiter kept, a header counted).
+    fn empty_frame(&self, start: usize, end: usize) -> Option<usize> {
+        self.spans.iter().enumerate().find_map(|(k, (f, s, e))| {
+            let frame_end = self.spans.get(k + 1).map_or(self.bytes.len(), |next| next.0);
+            (s == e && (start == *f || start == *s) && end == frame_end && end > start).then_some(k)
+        })
+    }
+
     /// Where a claim may start at or after `cursor`: inside the message
     /// `cursor` is in (the rest of a message taken in pieces), then every
     /// message's payload start (and, unless only a length is known, frame
-    /// start), in order.
+    /// start), in order. A claim of a length alone gets only the first of
+    /// them, and not an empty message's start.
     fn starts(&self, cursor: usize, len_only: bool) -> Vec<usize> {
         let mut v: Vec<usize> = Vec::new();
         if self.spans.iter().any(|(_, s, e)| (*s..*e).contains(&cursor)) {
             v.push(cursor);
         }
-        for (f, s, _) in &self.spans {
-            if *s >= cursor {
+        for (f, s, e) in &self.spans {
+            // A length (never 0 here: an empty reply is matched before) is
+            // that of a message with bytes, not of an empty one whose start
+            // comes first.
+            if *s >= cursor && !(len_only && s == e) {
                 v.push(*s);
             }
             if !len_only && *f >= cursor {
@@ -219,6 +232,15 @@ pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
                 part = true;
                 covered[k] = true;
             }
+        }
+        // A reply that covers no byte of any message can still be a whole
+        // message: an empty one, echoed with its framing (its delimiter,
+        // or its header).
+        if (full, part) == (0, false)
+            && let Some(k) = wire.empty_frame(o, end)
+        {
+            covered[k] = true;
+            full = 1;
         }
         pieces.push(match (full, part) {
             (1, false) => Piece::Exact,
@@ -678,5 +700,44 @@ mod tests {
     fn empty_messages_are_matched_by_empty_replies() {
         let w = wire("length-prefix", &["a", "", "b"]);
         assert_eq!(map_claims(&w, &[digest(b"a"), digest(b""), digest(b"b")]).verdict, Verdict::Intact);
+    }
+
+    /// An empty message echoed with its framing (a delimiter kept, a
+    /// header counted) is that message, not a piece of another. Found by
+    /// the `judge_claims` fuzz target's oracle.
+    #[test]
+    fn an_empty_message_echoed_with_its_framing_is_that_message() {
+        let c = |s: &[u8]| Claim::Content(Bytes::copy_from_slice(s));
+        let w = wire("delimiter", &["a", "", "b"]);
+        let got = map_claims(&w, &[c(b"a\n"), c(b"\n"), c(b"b\n")]);
+        assert_eq!(got.verdict, Verdict::Intact, "{}", got.detail);
+        let w = wire("length-prefix", &["a", "", "b"]);
+        let got = map_claims(&w, &[c(b"\0\0\0\x01a"), c(b"\0\0\0\0"), c(b"\0\0\0\x01b")]);
+        assert_eq!(got.verdict, Verdict::Intact, "{}", got.detail);
+        // Part of a header is not a message.
+        let got = map_claims(&w, &[c(b"\0\0\0\x01a"), c(b"\0\0"), c(b"\0\0\0\0\x01b")]);
+        assert_ne!(got.verdict, Verdict::Intact, "{}", got.detail);
+        // Nor is the header of a message with bytes.
+        let got = map_claims(&w, &[c(b"\0\0\0\x01"), c(b"a")]);
+        assert_ne!(got.verdict, Verdict::Intact, "{}", got.detail);
+    }
+
+    /// A length that is not 0 is the length of a message that is not
+    /// empty: after an empty message, it is located at the next message
+    /// with a payload, not at the empty one's (which would put it over the
+    /// next frame's header or delimiter). Found by the `judge_claims`
+    /// fuzz target's oracle.
+    #[test]
+    fn a_length_after_an_empty_message_belongs_to_the_next_message_with_bytes() {
+        for framing in ["delimiter", "length-prefix"] {
+            let w = wire(framing, &["a", "", "b"]);
+            let (one, zero) = (Claim::Len(1), Claim::Len(0));
+            let got = map_claims(&w, &[one.clone(), zero, one.clone()]);
+            assert_eq!(got.verdict, Verdict::Intact, "{framing}: {}", got.detail);
+            // A server that sends nothing for the empty message.
+            let got = map_claims(&w, &[one.clone(), one.clone()]);
+            assert_eq!(got.verdict, Verdict::Intact, "{framing}: {}", got.detail);
+            assert_eq!(map_claims(&w, &[one.clone(), Claim::Len(3)]).verdict, Verdict::Desync, "{framing}");
+        }
     }
 }
