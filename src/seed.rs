@@ -70,4 +70,24 @@ mod tests {
         assert_ne!(derive(7, Purpose::Proxy), derive(7, Purpose::ProxyDown));
         assert_eq!(of_text("a"), 0xaf63_dc4c_8601_ec8c);
     }
+
+    /// Every purpose's sub-seed, pinned: a change to any of them changes
+    /// what the seeds of recorded runs replay (a proxy's cuts, a soak's
+    /// clients), so it must be on purpose.
+    #[test]
+    fn every_purpose_gives_its_pinned_sub_seed() {
+        let seed = 0x0123_4567_89ab_cdef;
+        let pinned = [
+            (Purpose::Connection(3), 0x0123_4567_89ab_cdf2),
+            (Purpose::ReadPlan, 0x0123_4567_dbee_8cab),
+            (Purpose::Proxy, 0x5171_0a3f_d0ab_cdef),
+            (Purpose::ProxyConn(5), 0x1636_25f8_f5df_a186),
+            (Purpose::ProxyDown, 0x0123_4567_597b_1d3f),
+            (Purpose::SoakGood(2), 0x0123_4567_89ab_cdf1),
+            (Purpose::SoakHostile(2), 0x0123_4567_89bb_1031),
+        ];
+        for (purpose, want) in pinned {
+            assert_eq!(derive(seed, purpose), want, "{purpose:?}");
+        }
+    }
 }

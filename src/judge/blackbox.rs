@@ -132,34 +132,47 @@ impl Wire {
         })
     }
 
-    /// Where a claim may start at or after `cursor`: inside the message
-    /// `cursor` is in (the rest of a message taken in pieces), then every
-    /// message's payload start (and, unless only a length is known, frame
-    /// start), in order. A claim of a length alone gets only the first of
-    /// them, and not an empty message's start.
-    fn starts(&self, cursor: usize, len_only: bool) -> Vec<usize> {
+    /// Where a claim (never empty here: an empty reply is matched before)
+    /// may start at or after `cursor`: inside the message `cursor` is in
+    /// (the rest of a message taken in pieces), then the payload start of
+    /// every message with bytes and, unless only a length is known, every
+    /// frame start. Frames first: in the order of the stream. Payloads
+    /// first: every payload start, then every frame start. A claim of a
+    /// length alone gets only the first of them.
+    fn starts(&self, cursor: usize, len_only: bool, payload_first: bool) -> Vec<usize> {
+        const MAX: usize = 128;
         let mut v: Vec<usize> = Vec::new();
         if self.spans.iter().any(|(_, s, e)| (*s..*e).contains(&cursor)) {
             v.push(cursor);
         }
-        for (f, s, e) in &self.spans {
-            // A length (never 0 here: an empty reply is matched before) is
-            // that of a message with bytes, not of an empty one whose start
-            // comes first.
-            if *s >= cursor && !(len_only && s == e) {
-                v.push(*s);
-            }
-            if !len_only && *f >= cursor {
-                v.push(*f);
-            }
-        }
+        // An empty message's payload start is where the next frame starts,
+        // never the start of a reply with bytes.
+        let payloads = self.spans.iter().filter(|(_, s, e)| s != e && *s >= cursor).map(|(_, s, _)| *s);
         if len_only {
+            v.extend(payloads.take(1));
             v.truncate(1);
+            return v;
         }
-        v.sort_unstable();
-        v.dedup();
-        v.truncate(128);
+        let frames = self.spans.iter().map(|(f, _, _)| *f).filter(|f| *f >= cursor);
+        if payload_first {
+            let inside = v.first().copied();
+            let payloads: Vec<usize> = payloads.take(MAX).collect();
+            v.extend(payloads.iter().copied().filter(|s| inside != Some(*s)));
+            v.extend(frames.filter(|f| inside != Some(*f) && payloads.binary_search(f).is_err()).take(MAX));
+        } else {
+            v.extend(payloads.take(MAX));
+            v.extend(frames.take(MAX));
+            v.sort_unstable();
+            v.dedup();
+        }
+        v.truncate(MAX);
         v
+    }
+
+    /// Whether any message has framing bytes before its payload (a
+    /// header), where a reply may be located two ways.
+    fn has_headers(&self) -> bool {
+        self.spans.iter().any(|(f, s, _)| f != s)
     }
 }
 
@@ -183,7 +196,37 @@ fn show_claim(c: &Claim) -> String {
 }
 
 /// Locates every claim in the stream and gives the verdict, with a detail.
+///
+/// Each reply is located at the first place it matches. Where messages
+/// have headers, a reply may match both at a frame's start (a server that
+/// read header bytes as the message) and at its payload (one that
+/// understood it): both readings are made, frames first and payloads
+/// first. When they agree, or only one explains every reply, that is the
+/// verdict; when both explain every reply and disagree, the replies cannot
+/// tell which server this is: `inconclusive`, naming both.
 pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
+    let frames_first = locate(wire, claims, false);
+    if !wire.has_headers() {
+        return frames_first;
+    }
+    let payload_first = locate(wire, claims, true);
+    match (frames_first.verdict, payload_first.verdict) {
+        (a, b) if a == b => frames_first,
+        (Verdict::Desync, _) => payload_first,
+        (_, Verdict::Desync) => frames_first,
+        (a, b) => Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "the replies read two ways: as framed bytes, {a} ({}); as payloads, {b} ({})",
+                frames_first.detail, payload_first.detail
+            ),
+        ),
+    }
+}
+
+/// [`map_claims`] in one reading: each claim located at the first start
+/// that matches, frames first or payloads first.
+fn locate(wire: &Wire, claims: &[Claim], payload_first: bool) -> Judgement {
     let mut cursor = 0usize;
     let mut covered = vec![false; wire.spans.len()];
     let mut pieces = Vec::with_capacity(claims.len());
@@ -208,7 +251,7 @@ pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
             }
         }
         let len_only = matches!(claim, Claim::Len(_));
-        let at = wire.starts(cursor, len_only).into_iter().find(|o| {
+        let at = wire.starts(cursor, len_only, payload_first).into_iter().find(|o| {
             o.checked_add(len).is_some_and(|end| end <= wire.bytes.len()) && claim.matches(&wire.bytes[*o..*o + len])
         });
         let Some(o) = at else {
@@ -720,6 +763,28 @@ mod tests {
         // Nor is the header of a message with bytes.
         let got = map_claims(&w, &[c(b"\0\0\0\x01"), c(b"a")]);
         assert_ne!(got.verdict, Verdict::Intact, "{}", got.detail);
+    }
+
+    /// A reply that is both a message's payload and the start of its
+    /// frame: a server that understood the message, or one that read a
+    /// header byte as a message. The replies cannot tell them apart.
+    /// Found by the `judge_claims` fuzz target (a message of one 0 byte).
+    #[test]
+    fn a_reply_that_is_a_payload_and_a_header_is_inconclusive() {
+        let c = |s: &[u8]| Claim::Content(Bytes::copy_from_slice(s));
+        let w = wire("length-prefix", &["\0"]);
+        let got = map_claims(&w, &[c(b"\0")]);
+        assert_eq!(got.verdict, Verdict::Inconclusive, "{}", got.detail);
+        assert!(
+            got.detail.contains("as framed bytes, split") && got.detail.contains("as payloads, intact"),
+            "{}",
+            got.detail
+        );
+        // The whole frame echoed can only be the frame.
+        assert_eq!(map_claims(&w, &[c(b"\0\0\0\x01\0")]).verdict, Verdict::Intact);
+        // Text payloads never match a binary header: no doubt.
+        let w = wire("length-prefix", &["a", "b"]);
+        assert_eq!(map_claims(&w, &[c(b"a"), c(b"b")]).verdict, Verdict::Intact);
     }
 
     /// A length that is not 0 is the length of a message that is not
