@@ -822,6 +822,10 @@ mod tests {
                 0 => self.codec.frames(buf, frame),
                 1 => self.codec.frames(buf, |f| frame(&f[..f.len() - 1])),
                 2 => self.codec.frames(buf, frame).map(|n| n + 1),
+                4 => self
+                    .codec
+                    .frames(buf, frame)
+                    .map_err(|_| crate::framing::LengthPrefixError::NegativeLength { declared: -1 }),
                 _ => {
                     let r = self.codec.frames(buf, frame);
                     buf.clear();
@@ -846,5 +850,54 @@ mod tests {
         assert!(e.starts_with("frame 0: the decoder gave Some(Ok([104, 105])), frames gave [104]"), "{e}");
         assert_eq!(run(2).unwrap_err().0, "frames counted 2, handed out 1");
         assert_eq!(run(3).unwrap_err().0, "after frame 1: 0 bytes left buffered by frames, 2 by the decoder");
+        // The same error, or another one, at the same frame.
+        let over = b"\0\0\0\x02hi\xff\xff\xff\xff";
+        let run = |fault| {
+            let mut d = BrokenSlices { codec: LengthPrefixCodec::default(), fault };
+            let mut s = BrokenSlices { codec: LengthPrefixCodec::default(), fault };
+            slices_match_decoder(&mut d, &mut s, [&over[..3], &over[3..]], |_| false)
+        };
+        assert_eq!(run(0), Ok(1));
+        let e = run(4).unwrap_err().0;
+        assert!(
+            e.contains("after frame 1 the decoder gave Some(Err(")
+                && e.ends_with("frames failed: negative length -1 in header"),
+            "{e}"
+        );
+    }
+
+    /// A delimiter codec whose `frames` hands out each line one byte
+    /// short, or not.
+    struct Lines {
+        codec: crate::framing::DelimiterCodec,
+        short: bool,
+    }
+    impl Decoder for Lines {
+        type Item = BytesMut;
+        type Error = crate::framing::DelimiterError;
+        fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, Self::Error> {
+            self.codec.decode(src)
+        }
+    }
+    impl FrameSlices for Lines {
+        type Error = crate::framing::DelimiterError;
+        fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, mut frame: F) -> Result<usize, Self::Error> {
+            let short = self.short;
+            self.codec.frames(buf, |f| frame(if short { &f[..f.len().saturating_sub(1)] } else { f }))
+        }
+    }
+
+    /// After an error the caller calls recoverable, the comparison goes on
+    /// to the next reads: a difference after it is found.
+    #[test]
+    fn slices_match_decoder_goes_on_after_a_recoverable_error() {
+        let reads: [&[u8]; 2] = [b"far too long\n", b"ok\n"];
+        let run = |short| {
+            let mk = || Lines { codec: crate::framing::DelimiterCodec::lines(4), short };
+            slices_match_decoder(&mut mk(), &mut mk(), reads, |_| true)
+        };
+        assert_eq!(run(false), Ok(1));
+        let e = run(true).unwrap_err().0;
+        assert!(e.contains("frames gave [111]"), "{e}");
     }
 }

@@ -155,10 +155,10 @@ impl Wire {
         }
         let frames = self.spans.iter().map(|(f, _, _)| *f).filter(|f| *f >= cursor);
         if payload_first {
-            let inside = v.first().copied();
-            let payloads: Vec<usize> = payloads.take(MAX).collect();
-            v.extend(payloads.iter().copied().filter(|s| inside != Some(*s)));
-            v.extend(frames.filter(|f| inside != Some(*f) && payloads.binary_search(f).is_err()).take(MAX));
+            // Only where frames have headers: no frame start is a payload
+            // start, nor inside a payload, so nothing comes twice.
+            v.extend(payloads.take(MAX));
+            v.extend(frames.take(MAX));
         } else {
             v.extend(payloads.take(MAX));
             v.extend(frames.take(MAX));
@@ -170,7 +170,9 @@ impl Wire {
     }
 
     /// Whether any message has framing bytes before its payload (a
-    /// header), where a reply may be located two ways.
+    /// header), where a reply may be located two ways. Where none has
+    /// (naive, delimiter), a frame starts where its payload does, and both
+    /// readings locate every reply at the same place: one is enough.
     fn has_headers(&self) -> bool {
         self.spans.iter().any(|(f, s, _)| f != s)
     }
@@ -763,6 +765,26 @@ mod tests {
         // Nor is the header of a message with bytes.
         let got = map_claims(&w, &[c(b"\0\0\0\x01"), c(b"a")]);
         assert_ne!(got.verdict, Verdict::Intact, "{}", got.detail);
+    }
+
+    /// `empty_frame`: only the whole frame of an empty message (from its
+    /// frame or payload start to the next frame), never part of it, nor a
+    /// message with bytes.
+    #[test]
+    fn only_an_empty_messages_whole_frame_is_that_message() {
+        // (0, 4, 5) (5, 9, 9) (9, 13, 14): a, "", b.
+        let w = wire("length-prefix", &["a", "", "b"]);
+        assert_eq!(w.empty_frame(5, 9), Some(1));
+        assert_eq!(w.empty_frame(5, 7), None);
+        assert_eq!(w.empty_frame(7, 9), None);
+        assert_eq!(w.empty_frame(9, 9), None);
+        assert_eq!(w.empty_frame(0, 5), None);
+        assert_eq!(w.empty_frame(9, 14), None);
+        // (0, 0, 1) (2, 2, 2) (3, 3, 4): a\n \n b\n.
+        let w = wire("delimiter", &["a", "", "b"]);
+        assert_eq!(w.empty_frame(2, 3), Some(1));
+        assert_eq!(w.empty_frame(2, 2), None);
+        assert_eq!(w.empty_frame(0, 2), None);
     }
 
     /// A reply that is both a message's payload and the start of its
