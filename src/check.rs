@@ -769,12 +769,19 @@ mod tests {
     }
 
     /// A decoder that returns an empty frame forever without consuming:
-    /// the loop must fail with a message, not hang.
-    struct Stuck;
+    /// the loop must fail with a message, not hang. It bounds itself too:
+    /// were the stall count broken, the test would fail with this
+    /// decoder's own message at once, not spin until a timeout.
+    #[derive(Default)]
+    struct Stuck {
+        calls: usize,
+    }
     impl Decoder for Stuck {
         type Item = BytesMut;
         type Error = std::io::Error;
         fn decode(&mut self, _: &mut BytesMut) -> std::io::Result<Option<BytesMut>> {
+            self.calls += 1;
+            assert!(self.calls <= 10 * STALL_LIMIT, "nothing stopped a decoder that never consumes");
             Ok(Some(BytesMut::new()))
         }
     }
@@ -784,7 +791,7 @@ mod tests {
         expected = "the decoder made no progress: 1000 frames in a row from decode without consuming a byte (3 bytes buffered)"
     )]
     fn a_decoder_that_never_consumes_fails_instead_of_hanging() {
-        decode_chunked(&mut Stuck, b"abc", &[]);
+        decode_chunked(&mut Stuck::default(), b"abc", &[]);
     }
 
     #[test]
@@ -792,7 +799,7 @@ mod tests {
         expected = "the decoder made no progress: 1000 frames in a row from decode without consuming a byte (3 bytes buffered)"
     )]
     fn the_unit_tests_decode_loop_fails_too_instead_of_hanging() {
-        let _ = decode_whole(&mut Stuck, b"abc");
+        let _ = decode_whole(&mut Stuck::default(), b"abc");
     }
 
     #[test]
