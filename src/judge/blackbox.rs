@@ -153,15 +153,12 @@ impl Wire {
             v.truncate(1);
             return v;
         }
-        let frames = self.spans.iter().map(|(f, _, _)| *f).filter(|f| *f >= cursor);
-        if payload_first {
-            // Only where frames have headers: no frame start is a payload
-            // start, nor inside a payload, so nothing comes twice.
-            v.extend(payloads.take(MAX));
-            v.extend(frames.take(MAX));
-        } else {
-            v.extend(payloads.take(MAX));
-            v.extend(frames.take(MAX));
+        v.extend(payloads.take(MAX));
+        v.extend(self.spans.iter().map(|(f, _, _)| *f).filter(|f| *f >= cursor).take(MAX));
+        // Payloads first is read only where frames have headers: there no
+        // frame start is a payload start, nor inside a payload, so nothing
+        // comes twice and the order stays as built.
+        if !payload_first {
             v.sort_unstable();
             v.dedup();
         }
