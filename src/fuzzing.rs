@@ -1191,12 +1191,20 @@ pub fn judge_claims(data: &[u8]) {
     };
     cuts.sort_unstable();
     cuts.dedup();
-    let mut claims: Vec<Claim> = Vec::with_capacity(cuts.len());
-    let mut start = 0;
-    for &c in &cuts {
-        claims.push(claim(&stream[start..c]));
-        start = c;
-    }
+    // The model server's replies: one per piece of `stream` between cuts.
+    let pieces = |stream: &[u8]| -> Vec<Claim> {
+        let mut start = 0;
+        let mut replies = Vec::with_capacity(cuts.len());
+        for &c in &cuts {
+            let c = c.min(stream.len());
+            if c > start {
+                replies.push(claim(&stream[start..c]));
+                start = c;
+            }
+        }
+        replies
+    };
+    let mut claims = pieces(&stream);
     let naive = Wire::new(&crate::framing::FramingSpec::default(), &messages, &messages)
         .expect("a naive stream maps every message");
     let got = map_claims(&naive, &claims).verdict;
@@ -1237,21 +1245,29 @@ pub fn judge_claims(data: &[u8]) {
     }
     assert_eq!(map_claims(&naive, &[Claim::Len(usize::MAX)]).verdict, Verdict::Desync);
 
-    // Framed streams: the messages, or their frames, echoed back are intact.
-    let lp_spec = |spec: &crate::framing::FramingSpec| matches!(spec, crate::framing::FramingSpec::LengthPrefix(_));
+    // Framed streams, made by framelab's own encoders: the messages, or
+    // their frames, echoed back are intact. A delimiter's frame starts
+    // where its payload does; a length-prefix header may read as a payload
+    // (a message of one 0 byte is also the start of its header), and then
+    // the replies cannot tell: inconclusive.
     let delimited: Vec<Bytes> =
         messages.iter().map(|m| m.iter().copied().filter(|x| *x != b'\n').collect::<Bytes>()).collect();
-    let spec: crate::framing::FramingSpec = "delimiter".parse().expect("the default delimiter spec");
-    let frames: Vec<Bytes> = delimited.iter().map(|m| [&m[..], b"\n"].concat().into()).collect();
-    let lp: crate::framing::FramingSpec = "length-prefix".parse().expect("the default length-prefix spec");
-    let lp_frames: Vec<Bytes> =
-        messages.iter().map(|m| [&(m.len() as u32).to_be_bytes()[..], &m[..]].concat().into()).collect();
-    for (spec, frames, messages) in [(spec, frames, &delimited), (lp, lp_frames, &messages)] {
+    for (name, messages) in [("delimiter", &delimited), ("length-prefix", &messages)] {
+        let spec: crate::framing::FramingSpec = name.parse().expect("a default spec");
+        let mut codec = spec.codec();
+        let framed: Result<Vec<Bytes>, _> = messages
+            .iter()
+            .map(|m| {
+                let mut out = BytesMut::new();
+                codec.encode(&m[..], &mut out).map(|()| out.freeze())
+            })
+            .collect();
+        // Only a message over the default maximum is refused (a longer
+        // input than libFuzzer's default gives).
+        let Ok(frames) = framed else { continue };
         let wire = Wire::new(&spec, &frames, messages).expect("frames of the messages");
-        // A delimiter's frame starts where its payload does; a header may
-        // read as a payload (a message of 0 bytes is also the start of
-        // its header), and then the replies cannot tell: inconclusive.
-        let right = |v: Verdict| v == Verdict::Intact || (v == Verdict::Inconclusive && lp_spec(&spec));
+        let headers = matches!(spec, crate::framing::FramingSpec::LengthPrefix(_));
+        let right = |v: Verdict| v == Verdict::Intact || (v == Verdict::Inconclusive && headers);
         let each: Vec<Claim> = messages.iter().filter(|m| !m.is_empty()).map(|m| claim(m)).collect();
         let got = map_claims(&wire, &each);
         assert!(right(got.verdict), "{spec}: each message answered, judged {} ({})", got.verdict, got.detail);
@@ -1259,17 +1275,7 @@ pub fn judge_claims(data: &[u8]) {
         let got = map_claims(&wire, &whole);
         assert!(right(got.verdict), "{spec}: each frame echoed, judged {} ({})", got.verdict, got.detail);
         // The model server's pieces of the framed stream: any verdict.
-        let framed: Vec<u8> = frames.concat();
-        let mut start = 0;
-        let mut pieces = Vec::new();
-        for &c in &cuts {
-            let c = c.min(framed.len());
-            if c > start {
-                pieces.push(claim(&framed[start..c]));
-                start = c;
-            }
-        }
-        let _ = map_claims(&wire, &pieces);
+        let _ = map_claims(&wire, &pieces(&frames.concat()));
     }
 
     // Digest replies: those of the messages parse back; anything else
