@@ -117,6 +117,23 @@ pub fn peer_unread_proc(local: SocketAddr, peer: SocketAddr) -> io::Result<Optio
     }
 }
 
+/// The local and remote address of the connected TCP socket whose inode is
+/// `inode` (as `/proc/PID/fd` shows it: `socket:[N]`), from
+/// `/proc/net/tcp{,6}`; `None` when no connected TCP socket has it (a
+/// listener, a UDP or Unix socket, one already gone) or off Linux. The
+/// tracer maps a target's file descriptors to connections with it.
+pub fn tcp_by_inode(inode: u64) -> io::Result<Option<(SocketAddr, SocketAddr)>> {
+    #[cfg(target_os = "linux")]
+    {
+        linux::proc_by_inode(inode)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = inode;
+        Ok(None)
+    }
+}
+
 /// Both queues of one TCP socket on this host, found by its addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Queues {
@@ -351,6 +368,9 @@ mod linux {
         pub state: u8,
         pub rx_queue: u64,
         pub tx_queue: u64,
+        /// The socket's inode (`socket:[N]` in `/proc/PID/fd`); 0 where the
+        /// line has none.
+        pub inode: u64,
     }
 
     /// Parses `ADDR:PORT` as `/proc/net/tcp{,6}` prints it: the address as
@@ -386,7 +406,9 @@ mod linux {
         let (tx, rx) = fields.next()?.split_once(':')?;
         let rx_queue = u64::from_str_radix(rx, 16).ok()?;
         let tx_queue = u64::from_str_radix(tx, 16).ok()?;
-        Some(Row { local, remote, state, rx_queue, tx_queue })
+        // tr:tm->when, retrnsmt, uid, timeout, then the inode.
+        let inode = fields.nth(4).and_then(|f| f.parse().ok()).unwrap_or(0);
+        Some(Row { local, remote, state, rx_queue, tx_queue, inode })
     }
 
     fn canonical(a: SocketAddr) -> SocketAddr {
@@ -438,6 +460,42 @@ mod linux {
                 continue;
             }
             return Ok(Some(row));
+        }
+        Err(io::Error::new(io::ErrorKind::InvalidData, format!("more than {MAX_LINES} sockets in /proc/net/tcp")))
+    }
+
+    /// The connected (not listening) socket with this inode in
+    /// `/proc/net/tcp` or `/proc/net/tcp6`: its local and remote address.
+    pub(super) fn proc_by_inode(inode: u64) -> io::Result<Option<(SocketAddr, SocketAddr)>> {
+        for path in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let file = match std::fs::File::open(path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(row) = scan_inode(file, inode)? {
+                return Ok(Some((canonical(row.local), canonical(row.remote))));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The row of the socket with this inode in one table, listeners
+    /// skipped; lines too long or malformed are skipped, and the scan is
+    /// bounded like [`scan_row`]'s.
+    pub(super) fn scan_inode(reader: impl Read, inode: u64) -> io::Result<Option<Row>> {
+        let mut reader = BufReader::new(reader);
+        let mut line = Vec::with_capacity(MAX_LINE as usize);
+        for _ in 0..MAX_LINES {
+            line.clear();
+            let n = (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let Some(row) = std::str::from_utf8(&line).ok().and_then(parse_row) else { continue };
+            if row.inode == inode && inode != 0 && row.state != TCP_LISTEN {
+                return Ok(Some(row));
+            }
         }
         Err(io::Error::new(io::ErrorKind::InvalidData, format!("more than {MAX_LINES} sockets in /proc/net/tcp")))
     }
@@ -857,7 +915,8 @@ mod tests {
                 remote: "127.0.0.1:50000".parse().unwrap(),
                 state: 1,
                 rx_queue: 1000,
-                tx_queue: 0
+                tx_queue: 0,
+                inode: 12345,
             })
         );
         let v6 = "   0: 00000000000000000000000001000000:1F90 00000000000000000000000001000000:C350 01 00000000:00000005 00:00000000 00000000 0 0 1 1 0 20 4 30 10 -1";
@@ -868,6 +927,26 @@ mod tests {
         let row = parse_row(mapped).unwrap();
         assert_eq!(row.remote, "127.0.0.1:50000".parse().unwrap());
         assert_eq!((row.state, row.rx_queue), (8, 2));
+    }
+
+    #[test]
+    fn a_socket_is_found_by_its_inode_and_a_listener_is_not() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 777 1 0 20 4 30 10 -1\n\
+   1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 778 1 0 20 4 30 10 -1\n";
+        let row = super::linux::scan_inode(table.as_bytes(), 778).unwrap().unwrap();
+        assert_eq!(row.remote, "127.0.0.1:50000".parse().unwrap());
+        assert_eq!(super::linux::scan_inode(table.as_bytes(), 777).unwrap(), None, "a listener");
+        assert_eq!(super::linux::scan_inode(table.as_bytes(), 0).unwrap(), None);
+        // A live pair, found in this host's own tables.
+        let server = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+        let (accepted, _) = server.accept().unwrap();
+        use std::os::fd::AsRawFd;
+        let link = std::fs::read_link(format!("/proc/self/fd/{}", accepted.as_raw_fd())).unwrap();
+        let inode: u64 = link.to_str().unwrap().trim_start_matches("socket:[").trim_end_matches(']').parse().unwrap();
+        let got = tcp_by_inode(inode).unwrap();
+        assert_eq!(got, Some((accepted.local_addr().unwrap(), client.local_addr().unwrap())));
     }
 
     #[test]

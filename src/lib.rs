@@ -47,4 +47,5 @@ pub mod server;
 pub mod soak;
 pub mod sync;
 pub mod target;
+pub mod trace;
 pub mod units;

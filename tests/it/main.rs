@@ -26,3 +26,4 @@ mod scenarios;
 mod servers;
 mod slices_properties;
 mod soak;
+mod tracer;

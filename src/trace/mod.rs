@@ -1,0 +1,105 @@
+//! See inside any target: a spawned server's (or client's) own `read()` and
+//! `write()` calls, seen with ptrace and a seccomp filter that stops only
+//! those calls, in any language and for static binaries.
+//!
+//! A reference server counts its own reads; any other program does not
+//! tell. Linux lets a parent watch its child's syscalls: the tracer starts
+//! the target with `PTRACE_TRACEME` and a seccomp-bpf filter that returns
+//! `SECCOMP_RET_TRACE` for the read family (read, readv, recvfrom, recvmsg,
+//! recvmmsg), the write family (write, writev, sendto, sendmsg, sendmmsg,
+//! sendfile), shutdown and close. Nothing else stops. It follows threads,
+//! forks and vforks, and the target dies with framelab
+//! (`PTRACE_O_EXITKILL`, and `PR_SET_PDEATHSIG` before the options are
+//! set). Each call on a socket of the scenario's connections is recorded
+//! with its requested size, result, order and time ([`TraceLog`]), and a
+//! read's length may be lowered at its entry ([`ReadLimit`]): short reads
+//! inside any process, with no pause, cut or sync.
+//!
+//! What it gives the rest of framelab:
+//! - [`TraceLog`] is a [`PeerReads`](crate::sync::PeerReads) source ("the
+//!   target has read N bytes"), exact and notified, no polling;
+//! - the judge reads the target's reads and writes on each connection
+//!   ([`crate::judge::traced`]);
+//! - reports draw them as the target's timeline.
+//!
+//! Where ptrace or seccomp is refused (Yama `ptrace_scope` 3, a container's
+//! seccomp profile), [`spawn`] says so with [`TraceError::Refused`] and the
+//! caller falls back to an untraced target. io_uring reads do not pass
+//! through these calls and are not seen.
+
+pub mod arch;
+mod limit;
+mod log;
+#[cfg(target_os = "linux")]
+mod tracer;
+
+use std::io;
+
+pub use arch::CallKind;
+pub use limit::{ReadLimit, ReadLimitError};
+pub use log::{Call, MAX_CALLS, MAX_CONNS, TraceLog, TraceStats, TracedConn};
+#[cfg(target_os = "linux")]
+pub use tracer::{MAX_TASKS, TraceConfig, TracedChild, spawn};
+
+/// Why a target could not be started under the tracer.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// The kernel refused to trace it.
+    #[error(
+        "{what} was refused ({source}): {}",
+        if *what == "ptrace" {
+            "tracing a child needs ptrace (Yama's kernel.yama.ptrace_scope must be below 3, and below 2 without \
+             CAP_SYS_PTRACE; a container's seccomp profile may forbid ptrace)"
+        } else {
+            "the target's filter needs seccomp-bpf (a container's seccomp profile or an old kernel may forbid it)"
+        }
+    )]
+    Refused {
+        /// `ptrace` or `seccomp`.
+        what: &'static str,
+        /// The error the kernel gave.
+        source: io::Error,
+    },
+    /// The program could not be started.
+    #[error("{0}")]
+    Spawn(io::Error),
+    /// The filter could not be built (an architecture seccompiler lacks).
+    #[error("the seccomp filter could not be built: {0}")]
+    Filter(String),
+    /// The tracer's thread could not be started.
+    #[error("the tracer's thread could not start: {0}")]
+    Thread(io::Error),
+}
+
+/// "the peer has read N bytes", from the trace where the target has
+/// touched the connection, else from the kernel's queues.
+#[derive(Debug, Clone)]
+pub struct TraceReads {
+    log: TraceLog,
+}
+
+impl TraceReads {
+    /// Reads of the target traced in `log`.
+    pub fn new(log: TraceLog) -> TraceReads {
+        TraceReads { log }
+    }
+}
+
+impl crate::sync::PeerReads for TraceReads {
+    fn bytes_read(&self, conn: &crate::sync::ConnId, sent: u64) -> io::Result<Option<u64>> {
+        match self.log.bytes_read_from(conn.local) {
+            Some(n) => Ok(Some(n)),
+            // Not touched yet: the kernel can still say "nothing read".
+            None => crate::sync::KernelReads.bytes_read(conn, sent),
+        }
+    }
+
+    fn changed(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            let changed = self.log.changed();
+            // Bounded: a connection the target has not touched is polled
+            // through the kernel.
+            let _ = tokio::time::timeout(crate::sync::POLL * 5, changed).await;
+        })
+    }
+}
