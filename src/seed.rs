@@ -38,6 +38,9 @@ pub enum Purpose {
     SoakGood(u64),
     /// Hostile soak client `n` (from 1), from the soak's seed.
     SoakHostile(u64),
+    /// A traced target's shortened read sizes (`[target] reads`), from the
+    /// run's seed.
+    Reads,
 }
 
 /// The sub-seed of `seed` for `purpose`. Distinct purposes give unrelated
@@ -53,6 +56,8 @@ pub fn derive(seed: u64, purpose: Purpose) -> u64 {
         // The 64-bit golden ratio spreads consecutive ids over the range.
         Purpose::ProxyConn(id) => seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15),
         Purpose::ProxyDown => seed ^ 0xD0D0_D0D0,
+        // "TRACE"
+        Purpose::Reads => seed ^ 0x5452_4143_4500_0000,
         Purpose::SoakGood(n) => seed.wrapping_add(n),
         Purpose::SoakHostile(n) => seed.wrapping_add(1_000_000 + n),
     }
@@ -85,6 +90,7 @@ mod tests {
             (Purpose::ProxyDown, 0x0123_4567_597b_1d3f),
             (Purpose::SoakGood(2), 0x0123_4567_89ab_cdf1),
             (Purpose::SoakHostile(2), 0x0123_4567_89bb_1031),
+            (Purpose::Reads, 0x0123_4567_89ab_cdef ^ 0x5452_4143_4500_0000),
         ];
         for (purpose, want) in pinned {
             assert_eq!(derive(seed, purpose), want, "{purpose:?}");

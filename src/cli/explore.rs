@@ -53,6 +53,10 @@ pub struct ExploreArgs {
     /// localhost:PORT); plans then run one at a time.
     #[arg(long, value_parser = crate::net::parse_target)]
     pub target: Option<SocketAddr>,
+    /// Do not trace spawned targets' reads and writes ([target] command):
+    /// judge them by their replies alone, as an address target.
+    #[arg(long)]
+    pub no_trace: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -86,7 +90,8 @@ impl ExploreArgs {
             self.runs = 20;
             eprintln!("{} is set: at most 20 runs", super::bench::SMOKE_ENV);
         }
-        let explorer = Explorer::new(sc, RunOptions { seed: None, target: self.target }).writing_to(self.out.clone());
+        let explorer = Explorer::new(sc, RunOptions { seed: None, target: self.target, no_trace: self.no_trace })
+            .writing_to(self.out.clone());
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::new(if self.exhaustive { 0 } else { self.runs as u64 });
             b.set_style(

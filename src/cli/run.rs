@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// cannot judge are listed as skipped, with the reason.
     #[arg(long, value_parser = crate::net::parse_target)]
     pub target: Option<SocketAddr>,
+    /// Do not trace spawned targets' reads and writes ([target] command):
+    /// judge them by their replies alone, as an address target.
+    #[arg(long)]
+    pub no_trace: bool,
     /// Run shard I of N: the files sorted by name, every Nth from the Ith (N shards split the suite evenly).
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
@@ -202,7 +206,7 @@ impl RunArgs {
             r.event(&RunEvent::RunStarted { count })?;
         }
         let bar = progress_bar(count);
-        let opts = RunOptions { seed: self.seed, target: self.target };
+        let opts = RunOptions { seed: self.seed, target: self.target, no_trace: self.no_trace };
         let started = Instant::now();
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let mut io_error = None;

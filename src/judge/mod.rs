@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod reference;
 #[cfg(test)]
 mod tests;
+pub mod traced;
 
 use bytes::Bytes;
 

@@ -39,6 +39,9 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Points every scenario at this server instead of its own.
     pub target: Option<SocketAddr>,
+    /// Never trace spawned targets (`--no-trace`): judge them by their
+    /// replies alone.
+    pub no_trace: bool,
 }
 
 /// Why a scenario could not run (it then has no verdict).
@@ -265,10 +268,12 @@ async fn run_and_judge(
     // a sync on the client's writes would mean nothing.
     // Any other server on this host: the kernel's queues tell.
     let kernel = crate::sync::KernelReads;
-    let peer_reads: Option<&dyn crate::sync::PeerReads> = match (stage.proxy.is_some(), server) {
-        (true, _) => None,
-        (false, Some(s)) => Some(s.log()),
-        (false, None) => Some(&kernel),
+    let traced = stage.trace.clone().map(crate::trace::TraceReads::new);
+    let peer_reads: Option<&dyn crate::sync::PeerReads> = match (stage.proxy.is_some(), server, &traced) {
+        (true, _, _) => None,
+        (false, Some(s), _) => Some(s.log()),
+        (false, None, Some(t)) => Some(t),
+        (false, None, None) => Some(&kernel),
     };
     let mut outcomes = clients::run(sc, prep, stage.client_addr, peer_reads, server.is_some(), seed).await;
     if let Some(p) = &stage.proxy {
@@ -288,16 +293,28 @@ async fn run_and_judge(
             j
         }
         None => {
-            let first = judge::blackbox::judge_replies(sc, prep, &outcomes[0], &prep.expected);
-            let others = outcomes[1..]
-                .iter()
-                .map(|o| judge::blackbox::judge_replies(sc, prep, o, &prep.expected))
-                .find(|j| j.verdict != Verdict::Intact);
-            let j = match (first.verdict, others) {
-                (Verdict::Intact, Some(o)) => Judgement::new(o.verdict, format!("another connection: {}", o.detail)),
-                _ => first,
+            if let Some(log) = &stage.trace {
+                settle_trace(log, &outcomes).await;
+                obs = Some(traced_observation(prep, log, &outcomes));
+            }
+            let judge_one = |o: &ClientOutcome| {
+                let replies = judge::blackbox::judge_replies(sc, prep, o, &prep.expected);
+                match &stage.trace {
+                    Some(log) => {
+                        let conn = o.local.and_then(|l| log.connection(l));
+                        judge::traced::judge_traced(sc, prep, o, conn.as_ref(), replies)
+                    }
+                    None => replies.seeing(o.replies.clone()),
+                }
             };
-            j.seeing(outcomes[0].replies.clone())
+            let first = judge_one(&outcomes[0]);
+            let others = outcomes[1..].iter().map(judge_one).find(|j| j.verdict != Verdict::Intact);
+            match (first.verdict, others) {
+                (Verdict::Intact, Some(o)) => {
+                    Judgement::new(o.verdict, format!("another connection: {}", o.detail)).seeing(first.seen)
+                }
+                _ => first,
+            }
         }
     };
     note_sync(sc, stage, &outcomes, &mut j);
@@ -305,6 +322,57 @@ async fn run_and_judge(
     // still those of the same bytes, in order.
     let wire = Wire::build(prep, &outcomes, obs.as_ref(), origin);
     (j, wire)
+}
+
+/// Waits (at most 1 s) until the traced target has seen the end of every
+/// client connection (a read of 0 bytes), closed it, or exited: its last
+/// reads are in the trace before the judge reads it.
+async fn settle_trace(log: &crate::trace::TraceLog, outcomes: &[ClientOutcome]) {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let locals: Vec<SocketAddr> = outcomes.iter().filter_map(|o| o.local).collect();
+    loop {
+        let changed = log.changed();
+        let over = |l: &SocketAddr| log.connection(*l).is_some_and(|c| c.saw_eof || c.closed_by_target);
+        if log.done() || locals.iter().all(over) {
+            return;
+        }
+        if tokio::time::timeout_at(deadline, changed).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The traced target's reads as a reference server's record, for the
+/// report's lanes: its reads, and (raw framing) each read as a message.
+fn traced_observation(prep: &Prepared, log: &crate::trace::TraceLog, outcomes: &[ClientOutcome]) -> Observation {
+    use crate::server::observe::ReadEvent;
+    use crate::server::{ConnLog, ServerEvent};
+    let sent = crate::fault::written(&prep.actions);
+    let raw = matches!(prep.client_framing, FramingSpec::Naive { .. });
+    let connections = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            let peer = o.local?;
+            let c = log.connection(peer)?;
+            let reads: Vec<ReadEvent> =
+                c.reads().map(|r| ReadEvent { offset: r.offset, len: r.bytes(), at: r.at }).collect();
+            let messages = if raw { judge::traced::read_messages(&c, &sent).unwrap_or_default() } else { Vec::new() };
+            let message_ends = if raw { reads.iter().map(|r| r.offset + r.len).collect() } else { Vec::new() };
+            let events =
+                messages.into_iter().map(|data| ServerEvent::Message { len: data.len(), data, cut: false }).collect();
+            Some(ConnLog {
+                id: i as u64,
+                peer,
+                bytes_read: c.bytes_read,
+                events,
+                reads,
+                reads_dropped: c.dropped,
+                message_ends,
+            })
+        })
+        .collect();
+    Observation { connections }
 }
 
 /// Says in the detail when a sync of the plan did not hold: the server

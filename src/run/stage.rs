@@ -69,6 +69,8 @@ pub(super) struct Stage {
     pub(super) proxy: Option<Proxy>,
     /// Where the clients connect (the proxy when there is one).
     pub(super) client_addr: SocketAddr,
+    /// The spawned target's own reads and writes, when traced.
+    pub(super) trace: Option<crate::trace::TraceLog>,
 }
 
 impl Stage {
@@ -88,6 +90,10 @@ impl Stage {
                     addr: t.addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
                     udp: t.udp,
                     startup_timeout: t.startup_timeout,
+                    trace: (t.trace && !opts.no_trace).then_some(crate::target::TraceSpec {
+                        reads: t.reads,
+                        seed: seed::derive(seed, Purpose::Reads),
+                    }),
                 };
                 let target = SpawnedTarget::start(&spec).await.map_err(RunError::Target)?;
                 let a = target.addr();
@@ -106,7 +112,8 @@ impl Stage {
             None => None,
         };
         let client_addr = proxy.as_ref().map_or(addr, Proxy::addr);
-        Ok(Stage { server, spawned, proxy, client_addr })
+        let trace = spawned.as_ref().and_then(SpawnedTarget::trace);
+        Ok(Stage { server, spawned, proxy, client_addr, trace })
     }
 
     /// Stops everything, noting in `detail` what the proxy passed and
@@ -126,6 +133,12 @@ impl Stage {
             }
         }
         if let Some(mut t) = self.spawned {
+            if let Some(why) = t.untraced_because() {
+                detail.push_str(&format!("; the target ran untraced ({why})"));
+            }
+            if let Some(failure) = self.trace.as_ref().and_then(crate::trace::TraceLog::failure) {
+                detail.push_str(&format!("; tracing the target failed: {failure}"));
+            }
             if let Some(status) = t.exited() {
                 detail.push_str(&format!(
                     "; the target `{}` exited during the scenario ({status}){}",

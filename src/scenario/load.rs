@@ -170,6 +170,15 @@ fn validate(s: &Scenario) -> Result<(), InvalidKey> {
         if t.startup_timeout.is_zero() {
             return Err(InvalidKey::new("target.startup-timeout", "must be more than 0"));
         }
+        if !t.reads.is_full() && t.command.is_none() {
+            return Err(InvalidKey::new(
+                "target.reads",
+                "only a target framelab starts (command = [...]) can have its reads shortened: add a command",
+            ));
+        }
+        if !t.reads.is_full() && !t.trace {
+            return Err(InvalidKey::new("target.reads", "shortening reads needs the trace: remove trace = false"));
+        }
     }
     validate_response(s)?;
     validate_client_under_test(s)?;

@@ -208,6 +208,14 @@ pub struct TargetSection {
     /// The target speaks UDP.
     #[serde(default)]
     pub udp: bool,
+    /// Trace a spawned target's own reads and writes (default true where
+    /// the kernel allows it; `--no-trace` turns it off for a run).
+    #[serde(default = "yes")]
+    pub trace: bool,
+    /// Shorten a traced target's reads on the scenario's connections:
+    /// `"max:N"`, `"drip"` (1 byte), or `{ random = [A, B] }`.
+    #[serde(default)]
+    pub reads: crate::trace::ReadLimit,
 }
 
 fn default_startup_timeout() -> Duration {
@@ -216,7 +224,14 @@ fn default_startup_timeout() -> Duration {
 
 impl Default for TargetSection {
     fn default() -> Self {
-        TargetSection { addr: None, command: None, startup_timeout: default_startup_timeout(), udp: false }
+        TargetSection {
+            addr: None,
+            command: None,
+            startup_timeout: default_startup_timeout(),
+            udp: false,
+            trace: true,
+            reads: crate::trace::ReadLimit::Full,
+        }
     }
 }
 

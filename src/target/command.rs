@@ -62,11 +62,8 @@ pub async fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Resu
     // it left behind goes with it.
     group.kill();
     let (status, timed_out) = match waited {
-        Ok(Ok(s)) => (Some(s), false),
-        Ok(Err(_)) => (None, false),
-        Err(_) => {
-            (tokio::time::timeout(Duration::from_secs(2), group.child.wait()).await.ok().and_then(Result::ok), true)
-        }
+        Ok(s) => (s, false),
+        Err(_) => (tokio::time::timeout(Duration::from_secs(2), group.child.wait()).await.ok().flatten(), true),
     };
     group.finish_drains(Duration::from_secs(1)).await;
     #[cfg(unix)]

@@ -13,10 +13,51 @@ use super::TargetError;
 use super::capture::{Capture, Keep};
 use super::registry;
 
+/// The process of a [`Group`]: started by tokio, or by the tracer (whose
+/// thread alone may wait on it: a `waitpid` from anywhere else would take
+/// its ptrace stops).
+#[derive(Debug)]
+pub(crate) enum Proc {
+    /// An ordinary child.
+    Plain(Child),
+    /// A child under the tracer.
+    #[cfg(target_os = "linux")]
+    Traced(crate::trace::TracedChild),
+}
+
+impl Proc {
+    /// Its exit status, if it has exited.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        match self {
+            Proc::Plain(c) => c.try_wait().ok().flatten(),
+            #[cfg(target_os = "linux")]
+            Proc::Traced(t) => t.try_wait(),
+        }
+    }
+
+    /// Waits for it to exit (callers bound the wait).
+    pub async fn wait(&mut self) -> Option<std::process::ExitStatus> {
+        match self {
+            Proc::Plain(c) => c.wait().await.ok(),
+            #[cfg(target_os = "linux")]
+            Proc::Traced(t) => Some(t.exited().await),
+        }
+    }
+
+    /// The trace, when traced.
+    #[cfg(target_os = "linux")]
+    pub fn trace(&self) -> Option<&crate::trace::TraceLog> {
+        match self {
+            Proc::Plain(_) => None,
+            Proc::Traced(t) => Some(t.log()),
+        }
+    }
+}
+
 /// A running command and its captured output.
 #[derive(Debug)]
 pub(crate) struct Group {
-    pub child: Child,
+    pub child: Proc,
     /// The process group id (the child's pid); `None` once killed.
     pgid: Option<u32>,
     pub stdout: Capture,
@@ -50,6 +91,44 @@ fn program_path(program: &str, cwd: &Path) -> PathBuf {
 }
 
 impl Group {
+    /// Starts `argv` in `cwd` under the tracer, in a new process group,
+    /// output captured. `Err(Ok(e))`: it could not start at all;
+    /// `Err(Err(refused))`: the kernel refused to trace it (the caller may
+    /// start it untraced).
+    #[cfg(target_os = "linux")]
+    pub fn spawn_traced(
+        argv: &[String],
+        cwd: &Path,
+        stdout: Capture,
+        stderr: Capture,
+        cfg: crate::trace::TraceConfig,
+    ) -> Result<Group, Result<TargetError, crate::trace::TraceError>> {
+        use std::os::unix::process::CommandExt;
+        let (program, args) = argv.split_first().ok_or(Ok(TargetError::EmptyCommand))?;
+        let mut cmd = std::process::Command::new(program_path(program, cwd));
+        cmd.args(args).current_dir(cwd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.process_group(0);
+        let shown = show_argv(argv);
+        let mut child = match crate::trace::spawn(cmd, cfg) {
+            Ok(c) => c,
+            Err(e @ crate::trace::TraceError::Refused { .. }) => return Err(Err(e)),
+            Err(crate::trace::TraceError::Spawn(source)) => {
+                return Err(Ok(TargetError::Spawn { command: shown, cwd: cwd.display().to_string(), source }));
+            }
+            Err(e) => return Err(Err(e)),
+        };
+        let pgid = Some(child.id());
+        registry::register(child.id());
+        let mut drains = Vec::new();
+        if let Some(o) = child.stdout.take().and_then(|o| tokio::process::ChildStdout::from_std(o).ok()) {
+            drains.push(stdout.drain(o));
+        }
+        if let Some(e) = child.stderr.take().and_then(|e| tokio::process::ChildStderr::from_std(e).ok()) {
+            drains.push(stderr.drain(e));
+        }
+        Ok(Group { child: Proc::Traced(child), pgid, stdout, stderr, drains, shown })
+    }
+
     /// Starts `argv` in `cwd`, in a new process group, output captured.
     pub fn spawn(argv: &[String], cwd: &Path, stdout: Capture, stderr: Capture) -> Result<Group, TargetError> {
         let (program, args) = argv.split_first().ok_or(TargetError::EmptyCommand)?;
@@ -79,7 +158,7 @@ impl Group {
         if let Some(e) = child.stderr.take() {
             drains.push(stderr.drain(e));
         }
-        Ok(Group { child, pgid, stdout, stderr, drains, shown })
+        Ok(Group { child: Proc::Plain(child), pgid, stdout, stderr, drains, shown })
     }
 
     /// The child's pid (= its process group id) while it has not been
@@ -93,8 +172,17 @@ impl Group {
         if let Some(p) = self.pgid.take() {
             registry::kill_group(p);
             registry::unregister(p);
-            #[cfg(not(unix))]
-            let _ = self.child.start_kill();
+            match &mut self.child {
+                #[cfg(not(unix))]
+                Proc::Plain(c) => {
+                    let _ = c.start_kill();
+                }
+                #[cfg(unix)]
+                Proc::Plain(_) => {}
+                // What left the process group goes too.
+                #[cfg(target_os = "linux")]
+                Proc::Traced(t) => t.kill_all(),
+            }
         }
     }
 
@@ -102,7 +190,7 @@ impl Group {
     /// each within `wait`.
     pub async fn stop(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
         self.kill();
-        let status = tokio::time::timeout(wait, self.child.wait()).await.ok().and_then(Result::ok);
+        let status = tokio::time::timeout(wait, self.child.wait()).await.ok().flatten();
         self.finish_drains(wait).await;
         status
     }

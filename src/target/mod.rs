@@ -21,6 +21,7 @@
 //!     addr: "127.0.0.1:0".parse().unwrap(),
 //!     udp: false,
 //!     startup_timeout: Duration::from_secs(5),
+//!     trace: None,
 //! };
 //! let target = SpawnedTarget::start(&spec).await?;
 //! println!("the server listens on {}", target.addr());
@@ -40,7 +41,7 @@ use std::time::Duration;
 pub use capture::{Capture, Keep};
 pub use command::{CommandOutcome, STDOUT_LIMIT, run_command};
 pub use registry::{kill_all, live};
-pub use spawn::{SpawnedTarget, TargetCommand};
+pub use spawn::{SpawnedTarget, TargetCommand, TraceSpec};
 
 /// A command that could not be started or never became ready.
 #[derive(Debug, thiserror::Error)]

@@ -25,13 +25,30 @@ pub struct TargetCommand {
     pub udp: bool,
     /// How long it may take to listen.
     pub startup_timeout: Duration,
+    /// Trace its reads and writes (Linux; where the kernel refuses, it
+    /// runs untraced and [`SpawnedTarget::untraced_because`] says why).
+    pub trace: Option<TraceSpec>,
 }
+
+/// How a spawned target is traced.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TraceSpec {
+    /// Shortened reads on the scenario's connections.
+    pub reads: crate::trace::ReadLimit,
+    /// Seed of random read sizes.
+    pub seed: u64,
+}
+
+/// Whether the refusal to trace has been told on stderr already (once a
+/// run, not once a scenario).
+static REFUSAL_TOLD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// A running target. Dropping it kills its whole process group.
 #[derive(Debug)]
 pub struct SpawnedTarget {
     group: Group,
     addr: SocketAddr,
+    untraced_because: Option<String>,
 }
 
 /// The inodes of the sockets listening on `port` (TCP) or bound to it
@@ -99,6 +116,36 @@ async fn ready(addr: SocketAddr, udp: bool, pgid: Option<u32>) -> bool {
     }
 }
 
+/// Starts the group, traced when asked and allowed; the reason it is not
+/// traced when a trace was asked for.
+fn spawn_group(spec: &TargetCommand, argv: &[String], port: u16) -> Result<(Group, Option<String>), TargetError> {
+    let out = || Capture::new(16 * 1024, Keep::Tail);
+    let Some(t) = spec.trace else { return Ok((Group::spawn(argv, &spec.cwd, out(), stderr_capture())?, None)) };
+    #[cfg(target_os = "linux")]
+    {
+        let cfg = crate::trace::TraceConfig { port, reads: t.reads, seed: t.seed, max_tasks: crate::trace::MAX_TASKS };
+        match Group::spawn_traced(argv, &spec.cwd, out(), stderr_capture(), cfg) {
+            Ok(g) => Ok((g, None)),
+            Err(Ok(e)) => Err(e),
+            Err(Err(refused)) => {
+                let why = refused.to_string();
+                if !REFUSAL_TOLD.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    eprintln!(
+                        "framelab: cannot trace spawned targets here: {why}; they run untraced, judged by their \
+                         replies alone (--no-trace silences this)"
+                    );
+                }
+                Ok((Group::spawn(argv, &spec.cwd, out(), stderr_capture())?, Some(why)))
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (t, port, &REFUSAL_TOLD);
+        Ok((Group::spawn(argv, &spec.cwd, out(), stderr_capture())?, Some("tracing needs Linux".into())))
+    }
+}
+
 impl SpawnedTarget {
     /// Starts the command and waits until it listens, at most
     /// `startup_timeout`. On failure the process group is killed and the
@@ -117,10 +164,10 @@ impl SpawnedTarget {
         };
         let addr = SocketAddr::new(spec.addr.ip(), port);
         let argv = substitute(&spec.argv, addr);
-        let mut group = Group::spawn(&argv, &spec.cwd, Capture::new(16 * 1024, Keep::Tail), stderr_capture())?;
+        let (mut group, untraced_because) = spawn_group(spec, &argv, port)?;
         let deadline = Instant::now() + spec.startup_timeout;
         loop {
-            if let Ok(Some(status)) = group.child.try_wait() {
+            if let Some(status) = group.child.try_wait() {
                 group.stop(Duration::from_millis(500)).await;
                 return Err(TargetError::Exited {
                     command: group.shown.clone(),
@@ -130,7 +177,7 @@ impl SpawnedTarget {
                 });
             }
             if ready(addr, spec.udp, group.pid()).await {
-                return Ok(SpawnedTarget { group, addr });
+                return Ok(SpawnedTarget { group, addr, untraced_because });
             }
             if Instant::now() >= deadline {
                 group.stop(Duration::from_millis(500)).await;
@@ -143,6 +190,20 @@ impl SpawnedTarget {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// What the tracer records of it, when traced.
+    pub fn trace(&self) -> Option<crate::trace::TraceLog> {
+        #[cfg(target_os = "linux")]
+        return self.group.child.trace().cloned();
+        #[cfg(not(target_os = "linux"))]
+        None
+    }
+
+    /// Why it runs untraced though a trace was asked for (the kernel
+    /// refused, or not Linux).
+    pub fn untraced_because(&self) -> Option<&str> {
+        self.untraced_because.as_deref()
     }
 
     /// Where it listens.
@@ -162,7 +223,7 @@ impl SpawnedTarget {
 
     /// Its exit status, if it has exited on its own.
     pub fn exited(&mut self) -> Option<ExitStatus> {
-        self.group.child.try_wait().ok().flatten()
+        self.group.child.try_wait()
     }
 
     /// The end of its stderr so far.

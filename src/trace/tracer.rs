@@ -102,6 +102,17 @@ impl TracedChild {
         }
     }
 
+    /// Waits until the target itself has exited (not what it started).
+    pub async fn exited(&self) -> ExitStatus {
+        loop {
+            let changed = self.log.changed();
+            if let Some(s) = self.try_wait() {
+                return s;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(50), changed).await;
+        }
+    }
+
     /// Waits until the tracer has seen every traced process exit (the
     /// target and everything it started), at most `within`; the target's
     /// exit status, if it exited.

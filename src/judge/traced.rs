@@ -1,0 +1,207 @@
+//! The traced judge: a verdict from the target's own `read()` and
+//! `write()` calls on each connection ([`crate::trace`]), the same
+//! observation a reference server makes of itself.
+//!
+//! - **Raw framing** (the messages go on the wire with no framing, so the
+//!   server can only take each read as a message): its reads are the
+//!   messages it understood. Two messages in one read is `coalesced`, one
+//!   message over two reads `split`, with or without replies: a server
+//!   that never answers is judged too.
+//! - **Framed messages**: reads do not show where the server thinks a
+//!   message ends (a correct server may read two frames at once). Its
+//!   writes are its replies, and the bytes it had read before each write
+//!   bound what that reply can be about: an echo that ends inside a
+//!   message the server had not finished reading is a reply to part of a
+//!   message, `split`. Anything else is left to the replies
+//!   ([`super::blackbox`]), which say `inconclusive` where they cannot
+//!   tell.
+
+use bytes::Bytes;
+
+use super::{Judgement, classify, is_prefix};
+use crate::client::ClientOutcome;
+use crate::framing::{FramingSpec, show};
+use crate::scenario::model::ResponseExpect;
+use crate::scenario::{Prepared, Scenario, Verdict};
+use crate::trace::{CallKind, TracedConn};
+
+/// What the detail says a trace decided.
+pub const FROM_READS: &str = "from the target's own reads";
+
+/// The messages a raw-framing target understood: the bytes of each of its
+/// reads, cut from the stream the client sent. `None` when the reads are
+/// not of that stream (more bytes than were sent).
+pub fn read_messages(conn: &TracedConn, sent: &[u8]) -> Option<Vec<Bytes>> {
+    conn.reads()
+        .map(|r| {
+            let (start, end) = (usize::try_from(r.offset).ok()?, usize::try_from(r.offset + r.bytes()).ok()?);
+            sent.get(start..end).map(Bytes::copy_from_slice)
+        })
+        .collect()
+}
+
+/// Sizes of the reads, for the detail: `[5, 5]`, or the first ones.
+fn sizes(conn: &TracedConn) -> String {
+    let v: Vec<String> = conn.reads().take(12).map(|r| r.bytes().to_string()).collect();
+    let more = conn.reads().count().saturating_sub(12);
+    if more > 0 { format!("[{}, ... {more} more]", v.join(", ")) } else { format!("[{}]", v.join(", ")) }
+}
+
+/// Judges one connection of a traced target. `conn`: what the tracer saw
+/// on it (`None`: the target never touched it); `replies`: the reply
+/// judge's verdict on the same connection.
+pub fn judge_traced(
+    sc: &Scenario,
+    prep: &Prepared,
+    out: &ClientOutcome,
+    conn: Option<&TracedConn>,
+    replies: Judgement,
+) -> Judgement {
+    if let Some(err) = &out.connect_error {
+        return Judgement::new(Verdict::Closed, err.clone());
+    }
+    let Some(conn) = conn else {
+        return Judgement::new(
+            replies.verdict,
+            format!(
+                "the trace saw no read or write of the target on this connection (io_uring, or a process it does not \
+                 follow?): judged by the replies: {}",
+                replies.detail
+            ),
+        );
+    };
+    let sent_all = crate::fault::written(&prep.actions);
+    let sent = &sent_all[..out.written.min(sent_all.len())];
+    if matches!(prep.client_framing, FramingSpec::Naive { .. }) {
+        return judge_raw(sc, prep, out, conn, sent, replies);
+    }
+    if let Some(j) = early_write(sc, prep, conn, &replies) {
+        return j;
+    }
+    replies
+}
+
+/// Raw framing: the reads are the messages.
+fn judge_raw(
+    sc: &Scenario,
+    prep: &Prepared,
+    out: &ClientOutcome,
+    conn: &TracedConn,
+    sent: &[u8],
+    replies: Judgement,
+) -> Judgement {
+    let e = &prep.expected;
+    let Some(o) = read_messages(conn, sent) else {
+        return Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "the target read {} bytes where {} were sent on this connection: its reads are not of this stream",
+                conn.bytes_read,
+                sent.len()
+            ),
+        );
+    };
+    let head = format!(
+        "{FROM_READS}: sent {} message(s) in {} write(s); the target read {} bytes in {} read(s) {}",
+        e.len(),
+        prep.write_count(),
+        conn.bytes_read,
+        o.len(),
+        sizes(conn)
+    );
+    let v = classify(e, &o);
+    // Everything sent was read, or the target stopped early.
+    let all_read = conn.bytes_read as usize >= sent.len();
+    if v != Verdict::Intact {
+        if is_prefix(e, &o) || (!all_read && starts_the_stream(e, &o)) {
+            // What it read is right as far as it went: it stopped.
+            if conn.closed_by_target || out.reset_by_peer || out.peer_closed_early {
+                return Judgement::new(Verdict::Closed, format!("{head}; it closed the connection before the rest"))
+                    .seeing(o);
+            }
+            if !all_read {
+                return Judgement::new(
+                    Verdict::Hang,
+                    format!("{head}; it stopped reading after {} of {} bytes", conn.bytes_read, sent.len()),
+                )
+                .seeing(o);
+            }
+        }
+        let kind = match v {
+            Verdict::Coalesced => "messages merged: one read took more than one message",
+            Verdict::Split => "a message taken in pieces: one read took part of a message",
+            Verdict::Lost => "whole messages missing",
+            Verdict::Truncated => "messages cut short",
+            _ => "bytes misread",
+        };
+        return Judgement::new(v, format!("{head}: {kind}")).seeing(o);
+    }
+    // Its reads were the messages; what the client saw can still say it
+    // hung, closed or refused, where the replies tell that for sure.
+    if sc.response.expect != ResponseExpect::None
+        && matches!(replies.verdict, Verdict::Hang | Verdict::Closed | Verdict::Rejected | Verdict::Desync)
+    {
+        return Judgement::new(replies.verdict, format!("{head}, but the replies: {}", replies.detail)).seeing(o);
+    }
+    if out.reset_by_peer {
+        return Judgement::new(Verdict::Closed, format!("{head}; the connection was reset")).seeing(o);
+    }
+    Judgement::new(Verdict::Intact, format!("{head}: each read was one message")).seeing(o)
+}
+
+/// Whether `o` is the start of what `e` would be read as when the reads
+/// stopped early: every read but the last a whole message, the last a
+/// start of the next one.
+fn starts_the_stream(e: &[Bytes], o: &[Bytes]) -> bool {
+    match o.split_last() {
+        None => true,
+        Some((last, rest)) => is_prefix(e, rest) && e.get(rest.len()).is_some_and(|m| m.starts_with(last)),
+    }
+}
+
+/// Framed messages with echo or upper replies: a message server answers
+/// a message only once it has read all of it, so by the time it has read
+/// `R` bytes, its echoes total at most the frames that end within `R`
+/// (payloads are shorter still). A write that takes the reply stream past
+/// that bound answered bytes of a message it had not finished reading:
+/// part of a message taken as one, `split`. Only where the replies are
+/// echoes at all (the reply judge located them: not `desync`).
+fn early_write(sc: &Scenario, prep: &Prepared, conn: &TracedConn, replies: &Judgement) -> Option<Judgement> {
+    if !matches!(sc.response.expect, ResponseExpect::Echo | ResponseExpect::Upper) || replies.verdict == Verdict::Desync
+    {
+        return None;
+    }
+    let frame_ends: Vec<u64> = prep
+        .frames
+        .iter()
+        .scan(0u64, |at, f| {
+            *at += f.len() as u64;
+            Some(*at)
+        })
+        .collect();
+    let mut read = 0u64;
+    for c in &conn.calls {
+        match c.kind {
+            CallKind::Read => read += c.bytes(),
+            CallKind::Write if c.result > 0 => {
+                let end = c.offset + c.bytes();
+                let whole = frame_ends.iter().take_while(|fe| **fe <= read).count();
+                let bound = whole.checked_sub(1).map_or(0, |k| frame_ends[k]);
+                if end > bound && whole < prep.messages.len() {
+                    return Some(Judgement::new(
+                        Verdict::Split,
+                        format!(
+                            "from the target's own writes: it had written {end} reply bytes after reading {read} bytes, \
+                             which hold {whole} whole message(s) ({bound} bytes framed): it answered part of message \
+                             {} ({})",
+                            whole + 1,
+                            show(&prep.messages[whole], 24)
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
