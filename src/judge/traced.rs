@@ -6,7 +6,8 @@
 //!   server can only take each read as a message): its reads are the
 //!   messages it understood. Two messages in one read is `coalesced`, one
 //!   message over two reads `split`, with or without replies: a server
-//!   that never answers is judged too.
+//!   that never answers is judged too. Except where `[response] bytes = N`
+//!   says the protocol is a stream (no messages to keep): the bytes decide.
 //! - **Framed messages**: reads do not show where the server thinks a
 //!   message ends (a correct server may read two frames at once). Its
 //!   writes are its replies, and the bytes it had read before each write
@@ -61,6 +62,7 @@ pub fn judge_traced(
         return Judgement::new(Verdict::Closed, err.clone());
     }
     let Some(conn) = conn else {
+        let seen = out.replies.clone();
         return Judgement::new(
             replies.verdict,
             format!(
@@ -68,17 +70,21 @@ pub fn judge_traced(
                  follow?): judged by the replies: {}",
                 replies.detail
             ),
-        );
+        )
+        .seeing(seen);
     };
     let sent_all = crate::fault::written(&prep.actions);
     let sent = &sent_all[..out.written.min(sent_all.len())];
-    if matches!(prep.client_framing, FramingSpec::Naive { .. }) {
+    // `[response] bytes = N` declares a stream protocol: the bytes, not
+    // the reads, are what the server must keep.
+    if matches!(prep.client_framing, FramingSpec::Naive { .. }) && sc.response.bytes.is_none() {
         return judge_raw(sc, prep, out, conn, sent, replies);
     }
-    if let Some(j) = early_write(sc, prep, conn, &replies) {
-        return j;
+    let stream = matches!(prep.client_framing, FramingSpec::Naive { .. }) || sc.response.bytes.is_some();
+    if !stream && let Some(j) = early_write(sc, prep, conn, &replies) {
+        return j.seeing(out.replies.clone());
     }
-    replies
+    if replies.seen.is_empty() { replies.seeing(out.replies.clone()) } else { replies }
 }
 
 /// Raw framing: the reads are the messages.

@@ -25,8 +25,14 @@ fn scenario(text: &str) -> Scenario {
     scenario::parse(text, &root().join("examples/scenarios/inline.toml")).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// These tests hold the reply-only judge (an address target, or where
+/// tracing is refused): spawned targets run untraced.
+fn untraced() -> RunOptions {
+    RunOptions { no_trace: true, ..RunOptions::default() }
+}
+
 fn run_one(sc: &Scenario) -> ScenarioResult {
-    rt().block_on(run::run_scenario(sc, &RunOptions::default()))
+    rt().block_on(run::run_scenario(sc, &untraced()))
 }
 
 fn target(server: &str) -> String {
@@ -234,7 +240,7 @@ verdict = "intact"
 
 fn explore(base: &Path, runs: usize, out: Option<PathBuf>) -> framelab::explore::Explored {
     let sc = scenario::load_file(base).unwrap();
-    let ex = framelab::explore::Explorer::new(sc, RunOptions::default()).writing_to(out);
+    let ex = framelab::explore::Explorer::new(sc, untraced()).writing_to(out);
     rt().block_on(ex.explore(runs, 1, 4, |_| {})).unwrap()
 }
 
@@ -242,7 +248,7 @@ fn explore(base: &Path, runs: usize, out: Option<PathBuf>) -> framelab::explore:
 fn explore_keeps_a_fixed_reply_list_s_messages_and_finds_nothing_in_a_correct_server() {
     let (_dir, base) = explore_fixture(LINE_FIXED_REPLIES);
     let sc = scenario::load_file(&base).unwrap();
-    assert!(!framelab::explore::Explorer::new(sc, RunOptions::default()).varies_messages());
+    assert!(!framelab::explore::Explorer::new(sc, untraced()).varies_messages());
     let e = explore(&base, 40, None);
     assert!(e.found.is_none() && e.flaky.is_empty(), "{:?}", e.found.map(|f| f.toml));
 }

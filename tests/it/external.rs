@@ -345,7 +345,7 @@ fn replies_by_list_and_by_pattern_give_the_count_verdicts() {
             framelab::server::ServerConfig::new("naive".parse().unwrap()).variant(framelab::server::Variant::Seed),
         ))
         .unwrap();
-    let opts = RunOptions { seed: None, target: Some(server.addr()) };
+    let opts = RunOptions { target: Some(server.addr()), ..RunOptions::default() };
     let base = "[client]\nframing = \"raw\"\nmessages = [\"hello\", \"world\"]\nschedule = \"coalesce\"\n[response]\nframing = \"raw\"\n";
     for (extra, want) in [
         ("replies = [\"Receive your message!\", \"Receive your message!\"]\n", Verdict::Coalesced),

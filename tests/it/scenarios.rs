@@ -247,7 +247,7 @@ fn target_flag_points_a_scenario_at_another_server() {
         Path::new("echo.toml"),
     )
     .unwrap();
-    let opts = RunOptions { seed: None, target: Some(server.addr()) };
+    let opts = RunOptions { target: Some(server.addr()), ..RunOptions::default() };
     let r = rt.block_on(run::run_scenario(&sc, &opts));
     assert_eq!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
     rt.block_on(server.stop());
