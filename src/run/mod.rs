@@ -277,7 +277,14 @@ async fn run_and_judge(
     };
     let mut outcomes = clients::run(sc, prep, stage.client_addr, peer_reads, server.is_some(), seed).await;
     if let Some(p) = &stage.proxy {
-        // The server saw the proxy's upstream sockets, not the clients.
+        // The server saw the proxy's upstream sockets, not the clients. A
+        // client that expects no reply may be done before the proxy has
+        // even connected upstream: wait for it (bounded).
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while outcomes.iter().any(|o| o.local.is_some_and(|l| p.upstream_of(l).is_none())) && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         for o in &mut outcomes {
             if let Some(l) = o.local {
                 o.local = p.upstream_of(l).or(Some(l));

@@ -27,6 +27,8 @@ pub struct Call {
     pub sys: &'static str,
     /// The thread that made it.
     pub tid: u32,
+    /// Its process (thread group).
+    pub pid: u32,
     /// Bytes asked for (reads, writes), or `how` for shutdown.
     pub requested: u64,
     /// What a shortened read was lowered to.
@@ -66,8 +68,13 @@ pub struct TracedConn {
     pub bytes_written: u64,
     /// A read returned 0: the target saw the end of the stream.
     pub saw_eof: bool,
-    /// The target called shutdown or close on it.
+    /// The target shut it down, or a process that read or wrote on it
+    /// closed it (a forking server's parent closing its copy after the
+    /// fork does not end the connection).
     pub closed_by_target: bool,
+    /// Processes that read or wrote on it (at most a few kept).
+    #[serde(skip)]
+    users: Vec<u32>,
 }
 
 impl TracedConn {
@@ -142,6 +149,7 @@ impl TraceLog {
             bytes_written: 0,
             saw_eof: false,
             closed_by_target: false,
+            users: Vec::new(),
         });
         Some(g.conns.len() - 1)
     }
@@ -154,6 +162,9 @@ impl TraceLog {
         }
         let Some(c) = g.conns.get_mut(i) else { return };
         let n = call.bytes();
+        if matches!(call.kind, CallKind::Read | CallKind::Write) && !c.users.contains(&call.pid) && c.users.len() < 64 {
+            c.users.push(call.pid);
+        }
         match call.kind {
             CallKind::Read => {
                 call.offset = c.bytes_read;
@@ -164,7 +175,8 @@ impl TraceLog {
                 call.offset = c.bytes_written;
                 c.bytes_written += n;
             }
-            CallKind::Shutdown | CallKind::Close => c.closed_by_target = true,
+            CallKind::Shutdown => c.closed_by_target = true,
+            CallKind::Close => c.closed_by_target |= c.users.contains(&call.pid),
         }
         if c.calls.len() < MAX_CALLS {
             c.calls.push(call);
@@ -251,7 +263,7 @@ mod tests {
     use super::*;
 
     fn call(kind: CallKind, result: i64) -> Call {
-        Call { kind, sys: "x", tid: 1, requested: 1024, limited_to: None, result, offset: 0, at: None }
+        Call { kind, sys: "x", tid: 1, pid: 1, requested: 1024, limited_to: None, result, offset: 0, at: None }
     }
 
     #[test]
@@ -271,6 +283,10 @@ mod tests {
         assert_eq!(offsets, [(0, 5), (5, 4)]);
         assert_eq!(log.bytes_read_from(r), Some(9));
         assert_eq!(log.bytes_read_from("127.0.0.1:5001".parse().unwrap()), None);
+        // A process that never used it (a forking server's parent) closing
+        // its copy does not end it; one that did, does.
+        log.record(i, Call { pid: 2, ..call(CallKind::Close, 0) });
+        assert!(!log.connection(r).unwrap().closed_by_target);
         log.record(i, call(CallKind::Close, 0));
         assert!(log.connection(r).unwrap().closed_by_target);
     }

@@ -265,6 +265,8 @@ struct Tracer {
     inodes: HashMap<u64, Result<usize, u8>>,
     rng: ChaCha8Rng,
     over: bool,
+    /// Thread → process (thread group), as `/proc` says.
+    tgids: HashMap<i32, i32>,
 }
 
 /// `PTRACE_EVENT_*` and the stop signals, as `waitpid` reports them.
@@ -299,7 +301,19 @@ impl Tracer {
         let rng = ReadLimit::rng(cfg.seed);
         let mut state = HashMap::new();
         state.insert(main, Task::default());
-        Tracer { main, cfg, log, exit, tasks, state, started: false, inodes: HashMap::new(), rng, over: false }
+        Tracer {
+            main,
+            cfg,
+            log,
+            exit,
+            tasks,
+            state,
+            started: false,
+            inodes: HashMap::new(),
+            rng,
+            over: false,
+            tgids: HashMap::new(),
+        }
     }
 
     fn run(&mut self) {
@@ -329,6 +343,7 @@ impl Tracer {
     fn handle(&mut self, pid: i32, status: i32) {
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
             self.state.remove(&pid);
+            self.tgids.remove(&pid);
             self.set_tasks();
             if pid == self.main {
                 *self.exit.lock().unwrap_or_else(|p| p.into_inner()) = Some(ExitStatus::from_raw(status));
@@ -443,7 +458,8 @@ impl Tracer {
         match sys.kind {
             CallKind::Shutdown | CallKind::Close => {
                 let requested = if sys.kind == CallKind::Shutdown { arch::arg(&regs, 1) } else { 0 };
-                self.log.record(conn, self.call(pid, sys, requested, None, 0));
+                let call = self.call(pid, sys, requested, None, 0);
+                self.log.record(conn, call);
                 resume(pid, libc::PTRACE_CONT, 0);
             }
             CallKind::Read | CallKind::Write => {
@@ -481,16 +497,31 @@ impl Tracer {
         if !restarted(ret) {
             // recvmmsg and sendmmsg count messages, not bytes.
             let result = if pend.sys.counts_bytes { ret } else { 0 };
-            self.log.record(pend.conn, self.call(pid, pend.sys, pend.requested, pend.limited_to, result));
+            let call = self.call(pid, pend.sys, pend.requested, pend.limited_to, result);
+            self.log.record(pend.conn, call);
         }
         resume(pid, libc::PTRACE_CONT, 0);
     }
 
-    fn call(&self, tid: i32, sys: &'static Sys, requested: u64, limited_to: Option<u64>, result: i64) -> Call {
+    /// The process (thread group) of thread `tid`.
+    fn tgid(&mut self, tid: i32) -> i32 {
+        if let Some(p) = self.tgids.get(&tid) {
+            return *p;
+        }
+        let p = std::fs::read_to_string(format!("/proc/{tid}/status"))
+            .ok()
+            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Tgid:")?.trim().parse().ok()))
+            .unwrap_or(tid);
+        self.tgids.insert(tid, p);
+        p
+    }
+
+    fn call(&mut self, tid: i32, sys: &'static Sys, requested: u64, limited_to: Option<u64>, result: i64) -> Call {
         Call {
             kind: sys.kind,
             sys: sys.name,
             tid: tid as u32,
+            pid: self.tgid(tid) as u32,
             requested,
             limited_to,
             result,

@@ -26,4 +26,5 @@ mod scenarios;
 mod servers;
 mod slices_properties;
 mod soak;
+mod traced;
 mod tracer;

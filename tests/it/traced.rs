@@ -1,0 +1,222 @@
+//! Spawned targets judged from their own reads and writes, seen by the
+//! tracer (src/trace/): the tutorials' servers in Python and in C (static,
+//! threaded, forking), under every schedule that cuts or merges messages,
+//! each run with 10 seeds; short reads forced inside a target; and the
+//! tracer's own guarantees (nothing left stopped or orphaned).
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use framelab::judge::classify;
+use framelab::run::{self, RunOptions, ScenarioResult};
+use framelab::scenario::{self, Scenario, Verdict};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scenario from text, as if it were a file in examples/scenarios/.
+fn scenario(text: &str) -> Scenario {
+    scenario::parse(text, &root().join("examples/scenarios/inline.toml")).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// The C server, built static once per test run.
+fn c_server() -> &'static str {
+    static BIN: OnceLock<String> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("framelab-traced-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bin = dir.join("upper_server_naive");
+        let out = std::process::Command::new("cc")
+            .args(["-O2", "-static", "-o"])
+            .arg(&bin)
+            .arg(root().join("examples/servers/upper_server_naive.c"))
+            .arg("-lpthread")
+            .output()
+            .expect("cc runs");
+        assert!(out.status.success(), "cc -static failed: {}", String::from_utf8_lossy(&out.stderr));
+        bin.display().to_string()
+    })
+}
+
+/// `[target]` for an example server: a Python file, or the C one in a mode.
+fn target(server: &str) -> String {
+    match server.strip_prefix("c:") {
+        Some(mode) => format!("[target]\ncommand = [{:?}, \"{{port}}\", \"{mode}\"]\n", c_server()),
+        None => format!("[target]\ncommand = [\"python3\", \"../servers/{server}\", \"{{port}}\"]\n"),
+    }
+}
+
+/// Runs each scenario with seeds 1..=10, 8 at a time.
+fn ten_seeds(scenarios: &[Scenario]) -> Vec<(usize, ScenarioResult)> {
+    let rt = rt();
+    let mut out = Vec::new();
+    for seed in 1..=10u64 {
+        let opts = RunOptions { seed: Some(seed), ..RunOptions::default() };
+        let results = rt.block_on(run::run_suite(scenarios.to_vec(), opts, 8, |_| {}));
+        out.extend(results.into_iter().enumerate());
+    }
+    out
+}
+
+const HELLO: &str = "messages = [\"hello\", \"world\"]\n";
+
+/// (label, client and proxy lines) of the schedules every raw server meets.
+fn schedules() -> Vec<(&'static str, String)> {
+    let big = format!("messages = [\"{}\", \"{}\"]\n", "a".repeat(3000), "b".repeat(3000));
+    vec![
+        ("coalesce", format!("[client]\nframing = \"raw\"\n{HELLO}schedule = \"coalesce\"\n")),
+        ("drip", format!("[client]\nframing = \"raw\"\n{HELLO}schedule = \"drip\"\nsync = true\n")),
+        ("random", format!("[client]\nframing = \"raw\"\n{HELLO}schedule = {{ random = [1, 8] }}\nsync = true\n")),
+        ("3000 B", format!("[client]\nframing = \"raw\"\n{big}schedule = \"each\"\nsync = true\n")),
+        (
+            "proxy",
+            format!(
+                "[client]\nframing = \"raw\"\n{HELLO}schedule = \"coalesce\"\n[proxy]\nup = {{ chunk = 3 }}\nsync = true\n"
+            ),
+        ),
+    ]
+}
+
+/// The verdict a server that takes each read as a message deserves, from
+/// what reached its reads: with sync each write is a read (through the
+/// proxy, each of its 3-byte writes); 3000 B messages are read 1024 at a time.
+fn deserved(label: &str, sc: &Scenario, r: &ScenarioResult) -> Verdict {
+    let stream: Vec<u8> = sc.client.messages.iter().flat_map(|m| m.as_bytes().to_vec()).collect();
+    let cuts: Vec<usize> = match label {
+        "coalesce" => vec![stream.len()],
+        "proxy" => vec![3; stream.len().div_ceil(3)],
+        "3000 B" => vec![1024, 1024, 952, 1024, 1024, 952],
+        _ => r.writes.clone(),
+    };
+    let mut at = 0;
+    let reads: Vec<Bytes> = cuts
+        .iter()
+        .map(|n| {
+            let end = (at + n).min(stream.len());
+            let b = Bytes::copy_from_slice(&stream[at..end]);
+            at = end;
+            b
+        })
+        .collect();
+    let sent: Vec<Bytes> = sc.client.messages.iter().map(|m| Bytes::copy_from_slice(m.as_bytes())).collect();
+    classify(&sent, &reads)
+}
+
+fn check_raw_server(server: &str, response: &str) {
+    let cases: Vec<(&str, Scenario)> = schedules()
+        .into_iter()
+        .map(|(label, client)| {
+            (label, scenario(&format!("{}{client}{response}[expect]\nverdict = \"intact\"\n", target(server))))
+        })
+        .collect();
+    let scenarios: Vec<Scenario> = cases.iter().map(|(_, s)| s.clone()).collect();
+    let mut wrong = Vec::new();
+    for (i, r) in ten_seeds(&scenarios) {
+        let (label, sc) = &cases[i];
+        let want = deserved(label, sc, &r);
+        if r.verdict != Some(want) || !r.detail.contains("from the target's own reads") {
+            wrong.push(format!(
+                "{server} {label} seed {}: {} (deserved {want}): {}",
+                r.seed,
+                r.verdict_text(),
+                r.detail
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of 50 runs wrong:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn the_naive_upper_server_in_python_gets_the_verdict_its_reads_deserve_10_of_10() {
+    check_raw_server("upper_server_naive.py", "[response]\nexpect = \"upper\"\n");
+}
+
+#[test]
+fn the_naive_ack_server_gets_the_verdict_its_reads_deserve_10_of_10() {
+    check_raw_server("ack_server_naive.py", "[response]\nreplies = [\"Receive your message!\"]\n");
+}
+
+#[test]
+fn a_sink_that_never_replies_is_judged_from_its_reads_10_of_10() {
+    check_raw_server("sink_server_naive.py", "");
+}
+
+#[test]
+fn the_naive_upper_server_in_static_c_single_threaded_and_forking_gets_the_same_verdicts() {
+    for mode in ["c:single", "c:thread", "c:fork"] {
+        check_raw_server(mode, "[response]\nexpect = \"upper\"\n");
+    }
+}
+
+/// The done-when of the sink: `coalesced` under coalesced writes,
+/// `intact` under one write per message with sync.
+#[test]
+fn a_sink_is_coalesced_under_one_write_and_intact_under_synced_writes() {
+    let rt = rt();
+    for (schedule, want) in [("coalesce", Verdict::Coalesced), ("each", Verdict::Intact)] {
+        let sc = scenario(&format!(
+            "{}[client]\nframing = \"raw\"\n{HELLO}schedule = \"{schedule}\"\nsync = true\n[expect]\nverdict = \"intact\"\n",
+            target("sink_server_naive.py")
+        ));
+        let r = rt.block_on(run::run_scenario(&sc, &RunOptions::default()));
+        assert_eq!(r.verdict, Some(want), "{schedule}: {}", r.detail);
+    }
+}
+
+// ---- short reads inside the target ----------------------------------------
+
+const LP: &str = "[client]\nframing = \"length-prefix\"\nmessages = [\"hello\", \"world\"]\nschedule = \"coalesce\"\n\
+                  [response]\nframing = \"delimiter\"\nexpect = \"digest\"\n";
+
+/// A server that reads its 4-byte header with one recv(4) takes the 2 bytes
+/// `reads = "max:2"` gives it as the whole header: it misreads the length
+/// (B4/B5), with no cut, pause or sync on the client's side.
+#[test]
+fn a_header_read_with_one_recv_misreads_under_reads_max_2() {
+    let rt = rt();
+    let text = format!("{}reads = \"max:2\"\n{LP}[expect]\nverdict = \"desync\"\n", target("lp_server_naive.py"));
+    let sc = scenario(&text);
+    for seed in 1..=3 {
+        let r = rt.block_on(run::run_scenario(&sc, &RunOptions { seed: Some(seed), ..RunOptions::default() }));
+        assert!(matches!(r.verdict, Some(Verdict::Desync | Verdict::Closed)), "seed {seed}: {}", r.detail);
+    }
+    // Untouched reads: the same server passes the same schedule.
+    let sc = scenario(&format!("{}{LP}[expect]\nverdict = \"intact\"\n", target("lp_server_naive.py")));
+    let r = rt.block_on(run::run_scenario(&sc, &RunOptions::default()));
+    assert_eq!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
+}
+
+/// A server that loops until it has its bytes stays intact however short
+/// its reads are, and the trace shows they were one byte each.
+#[test]
+fn a_looping_server_stays_intact_under_reads_drip_and_random() {
+    let rt = rt();
+    for reads in ["\"drip\"", "{ random = [1, 3] }"] {
+        let text = format!("{}reads = {reads}\n{LP}[expect]\nverdict = \"intact\"\n", target("lp_server.py"));
+        let r = rt.block_on(run::run_scenario(&scenario(&text), &RunOptions::default()));
+        assert_eq!(r.verdict, Some(Verdict::Intact), "reads = {reads}: {}", r.detail);
+        let wire = r.wire.expect("a wire record");
+        assert!(wire.reads.len() >= 10, "reads = {reads}: {} reads for 18 bytes", wire.reads.len());
+        assert!(wire.reads.iter().all(|c| c.len <= 3), "reads = {reads}: {:?}", wire.reads);
+    }
+}
+
+/// The same sink, untraced (`--no-trace`): its reads are not seen, and
+/// no reply can stand for them, so nothing is `intact` or `coalesced`.
+#[test]
+fn without_the_trace_the_sink_is_never_judged_from_nothing() {
+    let rt = rt();
+    let sc = scenario(&format!(
+        "{}[client]\nframing = \"raw\"\n{HELLO}schedule = \"coalesce\"\n[expect]\nverdict = \"intact\"\n",
+        target("sink_server_naive.py")
+    ));
+    let r = rt.block_on(run::run_scenario(&sc, &RunOptions { no_trace: true, ..RunOptions::default() }));
+    assert_ne!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
+    assert_ne!(r.verdict, Some(Verdict::Coalesced), "{}", r.detail);
+}
