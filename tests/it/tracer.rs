@@ -60,3 +60,146 @@ fn a_python_servers_reads_and_writes_are_seen_per_connection() {
     assert!(conn.calls.iter().any(|c| c.kind == CallKind::Read && c.sys == "recvfrom"), "{:?}", conn.calls);
     child.kill_all();
 }
+
+fn python(script: &str, port: u16, max_tasks: usize) -> trace::TracedChild {
+    let mut cmd = Command::new("python3");
+    cmd.args(["-c", script, &port.to_string()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    trace::spawn(cmd, TraceConfig { port, reads: ReadLimit::Full, seed: 1, max_tasks }).unwrap()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie is not alive: its state is Z.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
+}
+
+const LISTEN: &str = "import socket, sys, os, threading, time\n\
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen()\n";
+
+/// A thread blocked in a traced recv() when another thread ends the
+/// process: the exit is seen, the status kept, and the tracer's loop ends.
+#[test]
+fn a_target_that_exits_in_the_middle_of_a_call_is_reaped_with_its_status() {
+    let port = free_port();
+    let script = format!(
+        "{LISTEN}c, _ = s.accept()\nthreading.Thread(target=lambda: c.recv(1024), daemon=True).start()\n\
+         time.sleep(0.3)\nos._exit(3)\n"
+    );
+    let child = python(&script, port, trace::MAX_TASKS);
+    let _s = connect(port);
+    let status = rt().block_on(child.wait(Duration::from_secs(10)));
+    assert_eq!(status.and_then(|s| s.code()), Some(3));
+    assert!(child.log().done(), "the tracer's loop ended");
+    assert!(!alive(child.id()));
+}
+
+/// Killed by a signal from outside: seen as such, and nothing stays stopped.
+#[test]
+fn a_target_killed_by_a_signal_is_reaped_and_the_trace_ends() {
+    use std::os::unix::process::ExitStatusExt;
+    let port = free_port();
+    let child = python(&format!("{LISTEN}time.sleep(60)\n"), port, trace::MAX_TASKS);
+    let _s = connect(port);
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = rt().block_on(child.wait(Duration::from_secs(10)));
+    assert_eq!(status.and_then(|s| s.signal()), Some(libc::SIGTERM));
+    assert!(child.log().done());
+}
+
+/// A signal the target handles itself is passed on to it, not eaten by
+/// the tracer.
+#[test]
+fn signals_reach_the_target() {
+    let port = free_port();
+    let script = format!(
+        "{LISTEN}import signal\nsignal.signal(signal.SIGUSR1, lambda *a: os._exit(7))\n\
+         os.kill(os.getpid(), signal.SIGUSR1)\ntime.sleep(30)\n"
+    );
+    let child = python(&script, port, trace::MAX_TASKS);
+    let status = rt().block_on(child.wait(Duration::from_secs(10)));
+    assert_eq!(status.and_then(|s| s.code()), Some(7), "the handler ran");
+}
+
+/// Past the bound of traced processes the target is killed and the trace
+/// says why; nothing it forked survives.
+#[test]
+fn a_target_that_forks_past_the_bound_is_killed_and_says_why() {
+    let port = free_port();
+    let script = format!(
+        "{LISTEN}kids = []\nfor i in range(12):\n    p = os.fork()\n    if p == 0:\n        time.sleep(60)\n        os._exit(0)\n    kids.append(p)\n\
+         open('/dev/null','w').write(' '.join(map(str, kids)))\ntime.sleep(60)\n"
+    );
+    let child = python(&script, port, 6);
+    rt().block_on(child.wait(Duration::from_secs(15)));
+    let failure = child.log().failure().expect("the trace says why it stopped");
+    assert!(failure.contains("more than 6 processes"), "{failure}");
+    assert!(child.log().done(), "every traced process is gone");
+    assert!(child.try_wait().is_some());
+}
+
+/// Files and pipes the target reads (Python reading its own modules) are
+/// let go at once: only the scenario's connection is recorded.
+#[test]
+fn only_the_scenarios_connections_are_recorded() {
+    let port = free_port();
+    let child = upper_server(port, ReadLimit::Full);
+    let mut s = connect(port);
+    s.write_all(b"x").unwrap();
+    let mut b = [0u8; 1];
+    s.read_exact(&mut b).unwrap();
+    let stats = child.log().stats();
+    assert_eq!(stats.connections, 1, "{stats:?}");
+    assert!(stats.stops > 2, "the interpreter's own reads stopped too: {stats:?}");
+    child.kill_all();
+}
+
+/// framelab killed with SIGKILL (no cleanup of its own runs): the traced
+/// target dies with it (PTRACE_O_EXITKILL).
+#[test]
+fn framelab_killed_with_sigkill_leaves_no_target_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let script = format!(
+        "import os, socket, sys, time\nopen({:?}, 'w').write(str(os.getpid()))\n\
+         s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen()\n\
+         c, _ = s.accept()\ntime.sleep(60)\n",
+        pidfile.display().to_string()
+    );
+    std::fs::write(
+        dir.path().join("hold.toml"),
+        format!(
+            "name = \"hold\"\ntimeout = \"60s\"\n[target]\ncommand = [\"python3\", \"-c\", {script:?}, \"{{port}}\"]\n\
+             [client]\nmessages = [\"a\"]\nreply-timeout = \"60s\"\n[response]\nexpect = \"echo\"\n[expect]\nverdict = \"intact\"\n"
+        ),
+    )
+    .unwrap();
+    let mut fl = Command::new(env!("CARGO_BIN_EXE_framelab"))
+        .arg("run")
+        .arg(dir.path().join("hold.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let pid: u32 = loop {
+        if let Some(p) = std::fs::read_to_string(&pidfile).ok().and_then(|t| t.trim().parse().ok()) {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "the target never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(alive(pid));
+    fl.kill().unwrap();
+    fl.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(pid), "the target {pid} outlived framelab");
+}
