@@ -65,6 +65,7 @@ svg .lane { fill: #555; font-family: system-ui, sans-serif; font-size: 12px; }
 svg .write { fill: #90caf9; stroke: #1565c0; }
 svg .read { fill: #a5d6a7; stroke: #2e7d32; }
 svg .reply-read { fill: #ffe082; stroke: #ff8f00; }
+svg .target-write { fill: #ce93d8; stroke: #6a1b9a; }
 svg .dropped { fill: #e0e0e0; stroke: #9e9e9e; stroke-dasharray: 3 2; }
 svg .sent path { stroke: #1565c0; fill: none; stroke-width: 1.5; }
 svg .understood path, svg .reply path { stroke: #2e7d32; fill: none; stroke-width: 1.5; }
@@ -323,7 +324,17 @@ pub fn timeline(w: &Wire) -> Markup {
     let reply_axis = Axis { total: replies_total };
     let (reply_blocks, reply_extra) = blocks(&w.reply_reads, replies_total, w.reply_reads_dropped);
     let has_replies = replies_total > 0;
-    let height = if has_replies { 330.0 } else { 250.0 };
+    let (peer, peers) = if w.traced { ("target", "the target's") } else { ("server", "the server's") };
+    let target_writes_total = w.target_writes.iter().map(|c| c.offset + c.len).max().unwrap_or(0);
+    let (tw_blocks, tw_extra) = blocks(&w.target_writes, target_writes_total, 0);
+    let has_target_writes = has_replies && !w.target_writes.is_empty();
+    let height = if has_target_writes {
+        370.0
+    } else if has_replies {
+        330.0
+    } else {
+        250.0
+    };
     html! {
         svg xmlns="http://www.w3.org/2000/svg" width=(fx(WIDTH)) height=(fx(height)) viewBox={ "0 0 " (fx(WIDTH)) " " (fx(height)) }
             role="img" data-bytes-written=(w.bytes_written) data-bytes-read=[w.bytes_read] {
@@ -346,12 +357,15 @@ pub fn timeline(w: &Wire) -> Markup {
                 text class="lane" x="4" y="130" { "as understood" }
                 (brackets(&axis, 130.0, "understood", &w.understood, |s| disagreement(s, &bounds, total)))
                 @for c in &cuts {
-                    line class="mark" x1=(fx(axis.x(*c))) y1="26" x2=(fx(axis.x(*c))) y2="176" { title { "the server's message ends at byte " (c) ", inside a message as sent" } }
+                    line class="mark" x1=(fx(axis.x(*c))) y1="26" x2=(fx(axis.x(*c))) y2="176" { title { (peers) " message ends at byte " (c) ", inside a message as sent" } }
                 }
                 @if understood_end < w.bytes_written {
                     text class="note" x=(fx(axis.x(understood_end) + 3.0)) y="142" { (w.bytes_written - understood_end) " bytes not understood as a message" }
                 }
-                text class="lane" x="4" y="164" { "server read()s" }
+                @if w.traced && w.understood.is_empty() {
+                    text class="note" x=(fx(LEFT)) y="134" { "framed messages: the target's reads are not its messages; its writes are below" }
+                }
+                text class="lane" x="4" y="164" { (peer) " read()s" }
                 (lane_blocks(&axis, 150.0, "read", "read", &reads, reads_extra.as_ref()))
                 text class="lane" x="4" y="204" { "time (reads)" }
                 (time_ticks(&axis, &reads, t, 196.0, 170.0))
@@ -364,7 +378,7 @@ pub fn timeline(w: &Wire) -> Markup {
             }
             text class="note" x=(fx(LEFT)) y="232" {
                 (w.bytes_written) " bytes written"
-                @if let Some(r) = w.bytes_read { ", " (r) " read by the server" }
+                @if let Some(r) = w.bytes_read { ", " (r) " read by the " (peer) }
                 @if w.connections > 1 { "; connection 1 of " (w.connections) " drawn" }
             }
             @if has_replies {
@@ -373,6 +387,10 @@ pub fn timeline(w: &Wire) -> Markup {
                 text class="lane" x="4" y="300" { "replies" }
                 (brackets(&reply_axis, 300.0, "reply", &w.replies, |_| None))
                 text class="note" x=(fx(LEFT)) y="324" { (replies_total) " reply bytes (their own scale)" }
+                @if has_target_writes {
+                    text class="lane" x="4" y="354" { "target write()s" }
+                    (lane_blocks(&reply_axis, 340.0, "target-write", "target write", &tw_blocks, tw_extra.as_ref()))
+                }
             }
         }
     }

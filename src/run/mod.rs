@@ -327,7 +327,19 @@ async fn run_and_judge(
     note_sync(sc, stage, &outcomes, &mut j);
     // Through a proxy the server read the proxy's stream: its reads are
     // still those of the same bytes, in order.
-    let wire = Wire::build(prep, &outcomes, obs.as_ref(), origin);
+    let mut wire = Wire::build(prep, &outcomes, obs.as_ref(), origin);
+    if let Some(log) = &stage.trace {
+        wire.traced = true;
+        if let Some(c) = outcomes[0].local.and_then(|l| log.connection(l)) {
+            let micros =
+                |at: Option<std::time::Instant>| at.map(|a| a.saturating_duration_since(origin).as_micros() as u64);
+            wire.target_writes = c
+                .writes()
+                .take(crate::client::MAX_TIMELINE_EVENTS)
+                .map(|w| Chunk { offset: w.offset, len: w.bytes(), t_us: micros(w.at) })
+                .collect();
+        }
+    }
     (j, wire)
 }
 

@@ -107,6 +107,13 @@ pub struct Wire {
     pub head: String,
     /// The last `TAIL_BYTES` (64) of the sent stream after the head, hex.
     pub tail: String,
+    /// The reads above are a spawned target's own, seen by the tracer.
+    #[serde(default)]
+    pub traced: bool,
+    /// A traced target's writes over the reply stream (its replies as it
+    /// wrote them).
+    #[serde(default)]
+    pub target_writes: Vec<Chunk>,
 }
 
 fn micros(at: Instant, origin: Instant) -> u64 {
