@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::fault::{Action, Schedule};
 use crate::run::{self, RunOptions};
 use crate::scenario::{self, LoadError, PlanError, Scenario, Verdict};
+use crate::trace::ReadLimit;
 
 /// A concrete client plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,6 +38,13 @@ pub struct Case {
     pub sync: bool,
     /// Reply read sizes.
     pub read: Option<(usize, usize)>,
+    /// A traced target's own read sizes (`[target] reads`).
+    #[serde(serialize_with = "display")]
+    pub target_reads: ReadLimit,
+}
+
+fn display<S: serde::Serializer>(r: &ReadLimit, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&r.to_string())
 }
 
 impl Case {
@@ -102,6 +110,8 @@ pub struct Explorer {
     /// Cases run one at a time (a shared `addr` target: parallel plans
     /// would mix on one server).
     serial: bool,
+    /// The target is spawned and traced: its own reads can be shortened.
+    can_limit_reads: bool,
     /// Where the reproducer will be written: its paths are made relative
     /// to this file's folder.
     out: Option<std::path::PathBuf>,
@@ -236,7 +246,9 @@ impl Explorer {
         // an address is one server that every run shares.
         let spawned = opts.target.is_none() && base.target.as_ref().is_some_and(|t| t.command.is_some());
         let serial = !reference && !spawned;
-        Explorer { base, opts, reference, vary_messages, can_sync, udp, serial, out: None }
+        // A spawned, traced TCP target can have its own reads shortened.
+        let can_limit_reads = spawned && !udp && !opts.no_trace && base.target.as_ref().is_some_and(|t| t.trace);
+        Explorer { base, opts, reference, vary_messages, can_sync, udp, serial, can_limit_reads, out: None }
     }
 
     /// The reproducer will be written to `out`: relative paths in it are
@@ -312,6 +324,9 @@ impl Explorer {
         sc.client.pause = case.pause;
         sc.client.sync = case.sync;
         sc.client.read.sizes = case.read;
+        if let Some(t) = &mut sc.target {
+            t.reads = case.target_reads;
+        }
         Ok(sc)
     }
 
@@ -349,6 +364,7 @@ impl Explorer {
             pause: self.base.client.pause,
             sync: self.base.client.sync,
             read: self.base.client.read.sizes,
+            target_reads: self.base.target.as_ref().map(|t| t.reads).unwrap_or_default(),
         };
         case.normalize();
         Ok(case)
@@ -415,7 +431,17 @@ impl Explorer {
         let read = rng.random_bool(0.25).then(|| (1, rng.random_range(1..=16)));
         // Datagrams keep their semantics: one per message, read whole.
         let (cuts, read) = if self.udp { (Vec::new(), None) } else { (cuts, read) };
-        let mut case = Case { messages, cuts, pause, sync, read };
+        // Short reads inside the target, as often as not where it is traced.
+        let target_reads = if self.can_limit_reads && rng.random_bool(0.5) {
+            match rng.random_range(0..4) {
+                0 => ReadLimit::Max(1),
+                1 => ReadLimit::Max(rng.random_range(2..=8)),
+                _ => ReadLimit::Random { lo: 1, hi: rng.random_range(2..=16) },
+            }
+        } else {
+            base.target_reads
+        };
+        let mut case = Case { messages, cuts, pause, sync, read, target_reads };
         case.normalize();
         case
     }
@@ -526,6 +552,16 @@ impl Explorer {
         if case.read.is_some() {
             out.push(with(&|c| c.read = None));
         }
+        // Untouched reads first, then a fixed size for a random one.
+        match case.target_reads {
+            ReadLimit::Full => {}
+            ReadLimit::Max(_) => out.push(with(&|c| c.target_reads = ReadLimit::Full)),
+            ReadLimit::Random { lo, hi } => {
+                out.push(with(&|c| c.target_reads = ReadLimit::Full));
+                out.push(with(&|c| c.target_reads = ReadLimit::Max(hi)));
+                out.push(with(&|c| c.target_reads = ReadLimit::Max(lo)));
+            }
+        }
         out.retain(|c| c != case);
         out
     }
@@ -598,6 +634,11 @@ impl Explorer {
         } else if let Some(toml::Value::Table(target)) = doc.get_mut("target") {
             // Command arguments that name files next to the base scenario
             // name them from where the reproducer is written.
+            match case.target_reads {
+                ReadLimit::Full => target.remove("reads"),
+                r => target
+                    .insert("reads".into(), toml::Value::try_from(r).map_err(|e| ExploreError::Write(e.to_string()))?),
+            };
             if let Some(toml::Value::Array(argv)) = target.get_mut("command") {
                 for a in argv.iter_mut() {
                     if let toml::Value::String(s) = a {
@@ -737,6 +778,7 @@ impl Explorer {
                     pause: if self.can_sync { Duration::ZERO } else { Duration::from_millis(100) },
                     sync: self.can_sync,
                     read: None,
+                    target_reads: base.target_reads,
                 };
                 c.normalize();
                 c
@@ -807,4 +849,54 @@ fn binomial(n: usize, k: usize) -> usize {
         }
     }
     r as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn explorer(trace: bool, no_trace: bool) -> Explorer {
+        let text = format!(
+            "[target]\ncommand = [\"python3\", \"server.py\", \"{{port}}\"]\ntrace = {trace}\n\
+             [client]\nframing = \"length-prefix\"\nmessages = [\"hello\", \"world\"]\n\
+             [response]\nframing = \"delimiter\"\nexpect = \"digest\"\n"
+        );
+        let dir =
+            std::env::temp_dir().join(format!("framelab-explore-reads-{}-{trace}-{no_trace}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("x.toml");
+        std::fs::write(&file, &text).unwrap();
+        let sc = scenario::parse(&text, &file).unwrap();
+        Explorer::new(sc, RunOptions { no_trace, ..RunOptions::default() })
+    }
+
+    #[test]
+    fn a_traced_targets_reads_are_varied_and_shrunk_back_to_full() {
+        let ex = explorer(true, false);
+        let base = ex.initial_case(1).unwrap();
+        assert_eq!(base.target_reads, ReadLimit::Full);
+        let mut rng = crate::fault::rng(7);
+        let varied: Vec<ReadLimit> = (0..200).map(|_| ex.variation(&base, &mut rng).target_reads).collect();
+        assert!(varied.contains(&ReadLimit::Max(1)), "drip is tried");
+        assert!(varied.iter().any(|r| matches!(r, ReadLimit::Random { .. })), "random sizes are tried");
+        assert!(varied.contains(&ReadLimit::Full), "and untouched reads");
+        // Shrinking: untouched first, then a fixed size for a random one.
+        let case = Case { target_reads: ReadLimit::Random { lo: 1, hi: 9 }, ..base.clone() };
+        let shrunk: Vec<ReadLimit> = ex.candidates(&case).iter().map(|c| c.target_reads).collect();
+        let tried: Vec<ReadLimit> = shrunk.into_iter().filter(|r| *r != case.target_reads).collect();
+        assert_eq!(tried, [ReadLimit::Full, ReadLimit::Max(9), ReadLimit::Max(1)]);
+        let sc = ex.scenario_for(&Case { target_reads: ReadLimit::Max(2), ..base.clone() }).unwrap();
+        assert_eq!(sc.target.unwrap().reads, ReadLimit::Max(2));
+        let text = ex.to_toml(&Case { target_reads: ReadLimit::Max(2), ..base }, Verdict::Desync, 1, 1).unwrap();
+        assert!(text.contains("reads = \"max:2\""), "{text}");
+    }
+
+    #[test]
+    fn untraced_targets_keep_their_reads() {
+        for ex in [explorer(false, false), explorer(true, true)] {
+            let base = ex.initial_case(1).unwrap();
+            let mut rng = crate::fault::rng(7);
+            assert!((0..100).all(|_| ex.variation(&base, &mut rng).target_reads == ReadLimit::Full));
+        }
+    }
 }

@@ -19,7 +19,7 @@
 
 use bytes::Bytes;
 
-use super::{Judgement, classify, is_prefix};
+use super::{Judgement, classify};
 use crate::client::ClientOutcome;
 use crate::framing::{FramingSpec, show};
 use crate::scenario::model::ResponseExpect;
@@ -115,24 +115,14 @@ fn judge_raw(
         o.len(),
         sizes(conn)
     );
-    let v = classify(e, &o);
-    // Everything sent was read, or the target stopped early.
+    // Everything sent was read, or the target stopped early (or the rest
+    // never reached it: a proxy or client that closed first). What it did
+    // read is judged against the messages as far as they reached it.
     let all_read = conn.bytes_read as usize >= sent.len();
+    let v = if all_read { classify(e, &o) } else { classify(&cut_to(e, conn.bytes_read as usize), &o) };
+    let partial =
+        if all_read { String::new() } else { format!(" (it read {} of {} bytes)", conn.bytes_read, sent.len()) };
     if v != Verdict::Intact {
-        if is_prefix(e, &o) || (!all_read && starts_the_stream(e, &o)) {
-            // What it read is right as far as it went: it stopped.
-            if conn.closed_by_target || out.reset_by_peer || out.peer_closed_early {
-                return Judgement::new(Verdict::Closed, format!("{head}; it closed the connection before the rest"))
-                    .seeing(o);
-            }
-            if !all_read {
-                return Judgement::new(
-                    Verdict::Hang,
-                    format!("{head}; it stopped reading after {} of {} bytes", conn.bytes_read, sent.len()),
-                )
-                .seeing(o);
-            }
-        }
         let kind = match v {
             Verdict::Coalesced => "messages merged: one read took more than one message",
             Verdict::Split => "a message taken in pieces: one read took part of a message",
@@ -140,7 +130,28 @@ fn judge_raw(
             Verdict::Truncated => "messages cut short",
             _ => "bytes misread",
         };
-        return Judgement::new(v, format!("{head}: {kind}")).seeing(o);
+        return Judgement::new(v, format!("{head}: {kind}{partial}")).seeing(o);
+    }
+    if !all_read {
+        // Each read so far was a message; the rest was not read.
+        if conn.closed_by_target || out.reset_by_peer || out.peer_closed_early {
+            return Judgement::new(
+                Verdict::Closed,
+                format!("{head}; it closed the connection before the rest{partial}"),
+            )
+            .seeing(o);
+        }
+        if conn.saw_eof {
+            return Judgement::new(
+                Verdict::Inconclusive,
+                format!(
+                    "{head}; the connection ended before the rest reached the target{partial}: each read so far was one \
+                     message, the rest is unknown"
+                ),
+            )
+            .seeing(o);
+        }
+        return Judgement::new(Verdict::Hang, format!("{head}; it stopped reading{partial}")).seeing(o);
     }
     // Its reads were the messages; what the client saw can still say it
     // hung, closed or refused, where the replies tell that for sure.
@@ -155,14 +166,19 @@ fn judge_raw(
     Judgement::new(Verdict::Intact, format!("{head}: each read was one message")).seeing(o)
 }
 
-/// Whether `o` is the start of what `e` would be read as when the reads
-/// stopped early: every read but the last a whole message, the last a
-/// start of the next one.
-fn starts_the_stream(e: &[Bytes], o: &[Bytes]) -> bool {
-    match o.split_last() {
-        None => true,
-        Some((last, rest)) => is_prefix(e, rest) && e.get(rest.len()).is_some_and(|m| m.starts_with(last)),
+/// The messages `e` as far as their first `n` bytes go (the last one cut).
+fn cut_to(e: &[Bytes], n: usize) -> Vec<Bytes> {
+    let mut left = n;
+    let mut out = Vec::new();
+    for m in e {
+        if left == 0 {
+            break;
+        }
+        let take = m.len().min(left);
+        out.push(m.slice(..take));
+        left -= take;
     }
+    out
 }
 
 /// Framed messages with echo or upper replies: a message server answers

@@ -354,10 +354,10 @@ impl Tracer {
         if !libc::WIFSTOPPED(status) {
             return;
         }
-        if !self.state.contains_key(&pid) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.state.entry(pid) {
             // A new thread or process whose first stop came before its
             // parent's fork event.
-            self.state.insert(pid, Task { pending: None, fresh: true });
+            e.insert(Task { pending: None, fresh: true });
             self.set_tasks();
             self.bound();
         }
