@@ -227,3 +227,168 @@ fn early_write(sc: &Scenario, prep: &Prepared, conn: &TracedConn, replies: &Judg
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Call, TraceLog};
+
+    fn sc(text: &str) -> (Scenario, Prepared) {
+        let text = format!("[target]\ncommand = [\"x\", \"{{port}}\"]\n{text}");
+        let sc = crate::scenario::parse(&text, std::path::Path::new("t.toml")).unwrap();
+        let prep = crate::scenario::prepare(&sc, 1, true).unwrap();
+        (sc, prep)
+    }
+
+    fn raw(schedule: &str, response: &str) -> (Scenario, Prepared) {
+        sc(&format!(
+            "[client]\nframing = \"raw\"\nmessages = [\"hello\", \"world\"]\nschedule = {schedule}\n{response}"
+        ))
+    }
+
+    /// A connection on which the target made these calls: `r5` reads 5
+    /// bytes, `w3` writes 3, `r0` reads the end, `c` closes, `C` is a close
+    /// by another process (a forking parent).
+    fn conn(calls: &str) -> TracedConn {
+        let log = TraceLog::default();
+        let i = log.conn("127.0.0.1:9000".parse().unwrap(), "127.0.0.1:5000".parse().unwrap()).unwrap();
+        for c in calls.split_whitespace() {
+            let (kind, pid, n) = match c.split_at(1) {
+                ("r", n) => (CallKind::Read, 1, n.parse().unwrap()),
+                ("w", n) => (CallKind::Write, 1, n.parse().unwrap()),
+                ("c", _) => (CallKind::Close, 1, 0),
+                ("C", _) => (CallKind::Close, 2, 0),
+                _ => panic!("{c}"),
+            };
+            let call = Call {
+                kind,
+                sys: "x",
+                tid: pid,
+                pid,
+                requested: 1024,
+                limited_to: None,
+                result: n,
+                offset: 0,
+                at: None,
+            };
+            log.record(i, call);
+        }
+        log.connection("127.0.0.1:5000".parse().unwrap()).unwrap()
+    }
+
+    fn out(written: usize) -> ClientOutcome {
+        ClientOutcome { written, eof: true, ..Default::default() }
+    }
+
+    fn intact() -> Judgement {
+        Judgement::new(Verdict::Intact, "replies")
+    }
+
+    fn judge(s: &(Scenario, Prepared), o: &ClientOutcome, c: &str, replies: Judgement) -> Judgement {
+        judge_traced(&s.0, &s.1, o, Some(&conn(c)), replies)
+    }
+
+    #[test]
+    fn a_raw_targets_reads_are_its_messages() {
+        let s = raw("\"coalesce\"", "");
+        let o = out(10);
+        let j = judge(&s, &o, "r10 r0", intact());
+        assert_eq!(j.verdict, Verdict::Coalesced, "{}", j.detail);
+        assert!(j.detail.starts_with(FROM_READS) && j.detail.contains("[10]"), "{}", j.detail);
+        assert_eq!(j.seen, [Bytes::from_static(b"helloworld")]);
+        assert_eq!(judge(&s, &o, "r5 r5 r0", intact()).verdict, Verdict::Intact);
+        assert_eq!(judge(&s, &o, "r3 r3 r3 r1 r0", intact()).verdict, Verdict::Split);
+        assert_eq!(judge(&s, &o, "r5 r4 r1 r0", intact()).verdict, Verdict::Split);
+        // More bytes read than were sent: not this stream.
+        assert_eq!(judge(&s, &o, "r11", intact()).verdict, Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_raw_target_that_read_part_of_the_stream() {
+        let s = raw("\"each\"", "");
+        let o = out(10);
+        // Stopped reading after one whole message: hang, not intact.
+        let j = judge(&s, &o, "r5", intact());
+        assert_eq!(j.verdict, Verdict::Hang, "{}", j.detail);
+        assert!(j.detail.contains("it read 5 of 10 bytes"), "{}", j.detail);
+        // Closed it itself first.
+        assert_eq!(judge(&s, &o, "r5 c", intact()).verdict, Verdict::Closed);
+        // A forking parent closing its copy is not the target closing it.
+        assert_eq!(judge(&s, &o, "C r5", intact()).verdict, Verdict::Hang);
+        // The stream ended before the rest reached it: cannot tell.
+        assert_eq!(judge(&s, &o, "r5 r0", intact()).verdict, Verdict::Inconclusive);
+        // What it did read is judged against what reached it: pieces.
+        assert_eq!(judge(&s, &o, "r3 r3 r3", intact()).verdict, Verdict::Split);
+        assert_eq!(judge(&s, &o, "r7", intact()).verdict, Verdict::Coalesced);
+    }
+
+    #[test]
+    fn replies_add_what_reads_cannot_say_and_never_override_merged_reads() {
+        let s = raw("\"each\"", "[response]\nexpect = \"upper\"\n");
+        let o = out(10);
+        for v in [Verdict::Hang, Verdict::Closed, Verdict::Rejected, Verdict::Desync] {
+            let j = judge(&s, &o, "r5 r5 r0", Judgement::new(v, "why"));
+            assert_eq!(j.verdict, v);
+            assert!(j.detail.contains("but the replies: why"), "{}", j.detail);
+        }
+        // Replies that cannot tell change nothing; merged reads stay merged.
+        let unsure = Judgement::new(Verdict::Inconclusive, "?");
+        assert_eq!(judge(&s, &o, "r5 r5 r0", unsure).verdict, Verdict::Intact);
+        assert_eq!(judge(&s, &o, "r10 r0", Judgement::new(Verdict::Hang, "")).verdict, Verdict::Coalesced);
+        // A sink (no [response]) is judged by its reads alone.
+        let sink = raw("\"each\"", "");
+        assert_eq!(judge(&sink, &o, "r5 r5 r0", Judgement::new(Verdict::Hang, "")).verdict, Verdict::Intact);
+        // A reset seen by the client.
+        let reset = ClientOutcome { reset_by_peer: true, ..out(10) };
+        assert_eq!(judge(&sink, &reset, "r5 r5", intact()).verdict, Verdict::Closed);
+    }
+
+    #[test]
+    fn a_stream_protocol_or_an_unseen_connection_leaves_it_to_the_replies() {
+        let s = raw("\"coalesce\"", "[response]\nexpect = \"echo\"\nbytes = 10\n");
+        let j = judge(&s, &out(10), "r10 w10 r0", intact());
+        assert_eq!(j.verdict, Verdict::Intact, "a stream protocol: the bytes decide");
+        let s = raw("\"coalesce\"", "");
+        let j = judge_traced(&s.0, &s.1, &out(10), None, Judgement::new(Verdict::Inconclusive, "r"));
+        assert_eq!(j.verdict, Verdict::Inconclusive);
+        assert!(j.detail.contains("saw no read or write"), "{}", j.detail);
+        let refused = ClientOutcome { connect_error: Some("refused".into()), ..out(0) };
+        assert_eq!(judge(&s, &refused, "", intact()).verdict, Verdict::Closed);
+    }
+
+    #[test]
+    fn an_echo_written_before_its_message_was_read_is_split() {
+        // Frames "hello\n" "world\n": 6 and 12.
+        let s = sc("[client]\nframing = \"delimiter\"\nmessages = [\"hello\", \"world\"]\n\
+                    [response]\nframing = \"delimiter\"\nexpect = \"echo\"\n");
+        let o = out(12);
+        // A naive echo: reads 3, echoes 3, before the first line ended.
+        let j = judge(&s, &o, "r3 w3 r3 w3 r6 w6 r0", intact());
+        assert_eq!(j.verdict, Verdict::Split, "{}", j.detail);
+        assert!(j.detail.contains("part of message 1 (\"hello\")"), "{}", j.detail);
+        // A line server: answers each line once it has read it, or both at once.
+        assert_eq!(judge(&s, &o, "r3 r3 w6 r6 w6 r0", intact()).verdict, Verdict::Intact);
+        assert_eq!(judge(&s, &o, "r12 w12 r0", intact()).verdict, Verdict::Intact);
+        // Writing exactly what a whole message allows is no proof.
+        assert_eq!(judge(&s, &o, "r6 w6 r6 w6 r0", intact()).verdict, Verdict::Intact);
+        // One byte too early is.
+        assert_eq!(judge(&s, &o, "r7 w7", intact()).verdict, Verdict::Split);
+        // Replies that are not echoes at all (desync): the bound says nothing.
+        let d = Judgement::new(Verdict::Desync, "not echoes");
+        assert_eq!(judge(&s, &o, "r3 w3", d).verdict, Verdict::Desync);
+        // Digests: no bound from their length.
+        let s = sc("[client]\nframing = \"delimiter\"\nmessages = [\"hello\", \"world\"]\n\
+                    [response]\nframing = \"delimiter\"\nexpect = \"digest\"\n");
+        assert_eq!(judge(&s, &o, "r3 w80", intact()).verdict, Verdict::Intact);
+    }
+
+    #[test]
+    fn read_messages_cuts_the_sent_stream_at_each_read() {
+        let c = conn("r3 w9 r4 r0");
+        assert_eq!(read_messages(&c, b"abcdefg"), Some(vec![Bytes::from_static(b"abc"), Bytes::from_static(b"defg")]));
+        assert_eq!(read_messages(&c, b"abcdef"), None);
+        assert_eq!(sizes(&c), "[3, 4]");
+        let many = conn(&"r1 ".repeat(14));
+        assert_eq!(sizes(&many), "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ... 2 more]");
+    }
+}

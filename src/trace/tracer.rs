@@ -530,3 +530,105 @@ impl Tracer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    /// A Python server that forks a child per connection; the child echoes
+    /// each recv(1024) and reports the sizes it asked for and got.
+    const FORKING_ECHO: &str = r#"import os, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen()
+c, _ = s.accept()
+if os.fork() == 0:
+    while True:
+        d = c.recv(1024)
+        if not d: break
+        c.sendall(d)
+    c.close(); os._exit(0)
+c.close(); os.wait()
+"#;
+
+    fn start(reads: ReadLimit) -> (TracedChild, TcpStream) {
+        let port = crate::target::free_port("127.0.0.1".parse().unwrap(), false).unwrap();
+        let mut cmd = Command::new("python3");
+        cmd.args(["-c", FORKING_ECHO, &port.to_string()]).stdin(std::process::Stdio::null());
+        let child = spawn(cmd, TraceConfig { port, reads, seed: 3, max_tasks: MAX_TASKS }).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let s = loop {
+            match TcpStream::connect(("127.0.0.1", port)) {
+                Ok(s) => break s,
+                Err(e) => {
+                    assert!(Instant::now() < deadline && child.try_wait().is_none(), "never listened: {e}");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        };
+        (child, s)
+    }
+
+    fn finish(child: &TracedChild, s: TcpStream) -> crate::trace::TracedConn {
+        let local = s.local_addr().unwrap();
+        drop(s);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !child.log().done() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(child.log().done(), "the target and its fork exited");
+        child.log().connection(local).expect("the connection was traced")
+    }
+
+    #[test]
+    fn a_forked_handlers_reads_are_seen_and_shortened_then_restored() {
+        let (child, mut s) = start(ReadLimit::Max(2));
+        s.write_all(b"hello").unwrap();
+        let mut got = [0u8; 5];
+        s.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"hello", "the echo is whole: the target's reads came back short, not wrong");
+        let c = finish(&child, s);
+        let reads: Vec<(u64, Option<u64>, i64)> = c
+            .calls
+            .iter()
+            .filter(|x| x.kind == CallKind::Read)
+            .map(|x| (x.requested, x.limited_to, x.result))
+            .collect();
+        assert_eq!(reads, [(1024, Some(2), 2), (1024, Some(2), 2), (1024, Some(2), 1), (1024, Some(2), 0)]);
+        assert!(c.saw_eof && c.closed_by_target);
+        assert_eq!(c.bytes_written, 5);
+        let child_pid = c.calls.iter().find(|x| x.kind == CallKind::Read).unwrap().pid;
+        assert_ne!(child_pid, child.id(), "the reads were the forked child's");
+        let by_main: Vec<CallKind> = c.calls.iter().filter(|x| x.pid == child.id()).map(|x| x.kind).collect();
+        assert_eq!(by_main, [CallKind::Close], "the parent only closed its copy");
+        let stats = child.log().stats();
+        assert_eq!(stats.limited, 4);
+        assert!(stats.peak_tasks >= 2, "{stats:?}");
+        assert_eq!(child.try_wait().and_then(|s| s.code()), Some(0));
+    }
+
+    #[test]
+    fn full_reads_are_left_alone() {
+        let (child, mut s) = start(ReadLimit::Full);
+        s.write_all(b"hello").unwrap();
+        let mut got = [0u8; 5];
+        s.read_exact(&mut got).unwrap();
+        let c = finish(&child, s);
+        let reads: Vec<(Option<u64>, i64)> =
+            c.calls.iter().filter(|x| x.kind == CallKind::Read).map(|x| (x.limited_to, x.result)).collect();
+        assert_eq!(reads, [(None, 5), (None, 0)]);
+        assert_eq!(child.log().stats().limited, 0);
+    }
+
+    #[test]
+    fn a_program_that_cannot_run_is_refused_before_the_fork() {
+        let cfg = TraceConfig { port: 1, reads: ReadLimit::Full, seed: 0, max_tasks: 4 };
+        let e = spawn(Command::new("/nonexistent/prog"), cfg.clone()).unwrap_err();
+        assert!(matches!(e, TraceError::Spawn(_)), "{e}");
+        assert!(e.to_string().contains("/nonexistent/prog"), "{e}");
+        assert!(runnable(Path::new("sh")), "found in PATH");
+        assert!(!runnable(Path::new("/etc/passwd")), "not executable");
+        assert!(restarted(-512) && restarted(-516) && !restarted(-511) && !restarted(-517) && !restarted(0));
+    }
+}

@@ -44,21 +44,25 @@ fn c_server() -> &'static str {
     })
 }
 
+/// The tests run many traced interpreters at once beside the rest of the
+/// suite on 2 cores: a start may take longer than the 5 s default.
+const SLOW_START: &str = "startup-timeout = \"30s\"\n";
+
 /// `[target]` for an example server: a Python file, or the C one in a mode.
 fn target(server: &str) -> String {
     match server.strip_prefix("c:") {
-        Some(mode) => format!("[target]\ncommand = [{:?}, \"{{port}}\", \"{mode}\"]\n", c_server()),
-        None => format!("[target]\ncommand = [\"python3\", \"../servers/{server}\", \"{{port}}\"]\n"),
+        Some(mode) => format!("[target]\n{SLOW_START}command = [{:?}, \"{{port}}\", \"{mode}\"]\n", c_server()),
+        None => format!("[target]\n{SLOW_START}command = [\"python3\", \"../servers/{server}\", \"{{port}}\"]\n"),
     }
 }
 
-/// Runs each scenario with seeds 1..=10, 8 at a time.
+/// Runs each scenario with seeds 1..=10, 4 at a time.
 fn ten_seeds(scenarios: &[Scenario]) -> Vec<(usize, ScenarioResult)> {
     let rt = rt();
     let mut out = Vec::new();
     for seed in 1..=10u64 {
         let opts = RunOptions { seed: Some(seed), ..RunOptions::default() };
-        let results = rt.block_on(run::run_suite(scenarios.to_vec(), opts, 8, |_| {}));
+        let results = rt.block_on(run::run_suite(scenarios.to_vec(), opts, 4, |_| {}));
         out.extend(results.into_iter().enumerate());
     }
     out
