@@ -51,7 +51,7 @@ pub struct InitArgs {
     /// What your server answers for each message.
     #[arg(long, value_enum, default_value = "digest")]
     pub reply: Reply,
-    /// Framing of the replies (default: lines for digest and ack, the request framing for echo and upper).
+    /// Framing of the replies (default: lines for digest and ack; echo and upper are read unframed unless framed unlike the requests).
     #[arg(long, value_parser = parse_framing)]
     pub reply_framing: Option<(String, FramingSpec)>,
     /// Folder to write the scenario files to.
@@ -126,8 +126,12 @@ impl InitArgs {
         Ok(format!("command = [{}]", list.join(", ")))
     }
 
-    /// `[response]` body.
-    fn response(&self) -> anyhow::Result<String> {
+    /// `[response]` body, and a note to print when the replies cannot
+    /// decide: echo or upper replies framed like the requests are the
+    /// bytes sent, which a server echoing each `recv()` writes too, so
+    /// they are left unframed (the judge then says `inconclusive`, never
+    /// a verdict it cannot know).
+    fn response(&self) -> anyhow::Result<(String, Option<String>)> {
         let (expect, default_framing) = match self.reply {
             Reply::Digest => ("digest", "delimiter".to_owned()),
             Reply::Ack => ("ack", "delimiter".to_owned()),
@@ -143,7 +147,20 @@ impl InitArgs {
                 "--reply-framing {framing}: unframed replies cannot show where one reply ends; give the framing your server answers in (e.g. delimiter)"
             );
         }
-        Ok(format!("framing = {}\nexpect = \"{expect}\"", quote(&framing)))
+        let echo = matches!(self.reply, Reply::Echo | Reply::Upper);
+        if echo && framing.parse::<FramingSpec>().ok().as_ref() == Some(&self.framing.1) {
+            let note = format!(
+                "note: --reply {expect} framed like the requests ({framing}) cannot be judged: a server that echoes each \
+                 recv() as it came writes the same bytes however it read them. The files read the replies unframed and \
+                 will say `inconclusive`; for a verdict, reply with a digest (--reply digest) or frame the replies \
+                 unlike the requests (--reply-framing)"
+            );
+            return Ok((
+                format!("expect = \"{expect}\"                 # replies read unframed: see `framelab init` note"),
+                Some(note),
+            ));
+        }
+        Ok((format!("framing = {}\nexpect = \"{expect}\"", quote(&framing)), None))
     }
 
     /// (file name, schedule lines, what it checks) for the framing.
@@ -184,7 +201,7 @@ impl InitArgs {
     /// Writes the files.
     pub fn run(self) -> anyhow::Result<i32> {
         // Every check before anything is created.
-        let response = self.response()?;
+        let (response, note) = self.response()?;
         let schedules = self.schedules()?;
         self.target(&std::env::current_dir().context("the current folder")?)?;
         std::fs::create_dir_all(&self.out)
@@ -214,6 +231,9 @@ impl InitArgs {
         }
         for p in &written {
             println!("wrote {}", p.display());
+        }
+        if let Some(n) = note {
+            println!("{n}");
         }
         println!("next: framelab run {}", self.out.display());
         Ok(0)

@@ -13,6 +13,7 @@ pub mod blackbox;
 mod classify;
 pub mod client;
 pub mod protocol;
+pub mod reading;
 pub mod reference;
 #[cfg(test)]
 mod tests;

@@ -108,13 +108,7 @@ fn tcp_spec(sc: &Scenario, prep: &Prepared, reference: bool, seed: u64, i: usize
             None => {}
         }
     }
-    // A black-box server shows a split by extra replies: wait for them a
-    // little once the expected ones are in.
-    let settle = if reference || expected_replies == Some(0) {
-        Duration::ZERO
-    } else {
-        c.reply_timeout.min(Duration::from_millis(300))
-    };
+    let settle = settle(sc, reference, expected_replies);
     ClientSpec {
         actions: prep.actions.clone(),
         nodelay: c.nodelay,
@@ -132,6 +126,18 @@ fn tcp_spec(sc: &Scenario, prep: &Prepared, reference: bool, seed: u64, i: usize
         expected_replies,
         settle,
     }
+}
+
+/// How long the peer must stay quiet after the expected replies: a
+/// black-box server shows a split by extra replies, and a late one must
+/// be seen. `[response] settle`, by default the reply timeout (a reply
+/// later than that is a hang); none for a reference server (its record
+/// tells) or when no reply is expected.
+fn settle(sc: &Scenario, reference: bool, expected_replies: Option<usize>) -> Duration {
+    if reference || expected_replies == Some(0) {
+        return Duration::ZERO;
+    }
+    sc.response.settle.unwrap_or(sc.client.reply_timeout)
 }
 
 fn connect_timeout(sc: &Scenario) -> Duration {
@@ -164,4 +170,29 @@ pub(super) async fn run(
         }
     });
     futures::future::join_all(futs).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(response: &str) -> Scenario {
+        let text = format!(
+            "[target]\naddr = \"127.0.0.1:9\"\n[client]\nmessages = [\"a\"]\nreply-timeout = \"2s\"\n[response]\n{response}\n"
+        );
+        crate::scenario::parse(&text, std::path::Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Issue 34, class 2: a late reply (a server taking 0.5 s per
+    /// `recv()`) must be waited for: the settle time is the scenario's,
+    /// by default its reply timeout, never a fixed 300 ms.
+    #[test]
+    fn settle_follows_the_scenario_not_a_fixed_cap() {
+        let sc = scenario("expect = \"digest\"");
+        assert_eq!(settle(&sc, false, Some(2)), Duration::from_secs(2));
+        let sc = scenario("expect = \"digest\"\nsettle = \"750ms\"");
+        assert_eq!(settle(&sc, false, Some(2)), Duration::from_millis(750));
+        assert_eq!(settle(&sc, true, Some(2)), Duration::ZERO);
+        assert_eq!(settle(&sc, false, Some(0)), Duration::ZERO);
+    }
 }

@@ -29,7 +29,7 @@ use crate::target::TargetError;
 
 pub use result::ScenarioResult;
 use stage::{Stage, scenario_dir};
-use still_serving::check_still_serving;
+use still_serving::{check_still_serving, check_target_still_serving};
 pub use wire::{Chunk, KeptBytes, Span, SyncPoint, Wire};
 
 /// Options of one run.
@@ -246,8 +246,9 @@ async fn execute(
         (run_client_under_test(sc, cut, stage.client_addr).await?, None)
     } else {
         let (mut j, wire) = run_and_judge(sc, prep, &stage, seed, origin).await;
-        if let Some(s) = &stage.server {
-            check_still_serving(sc, prep, s, &mut j).await;
+        match &stage.server {
+            Some(s) => check_still_serving(sc, prep, s, &mut j).await,
+            None => check_target_still_serving(sc, prep, stage.client_addr, &mut j).await,
         }
         (j, Some(wire))
     };

@@ -485,6 +485,12 @@ pub struct ResponseSection {
     /// Raw replies: the total bytes that must come back.
     #[serde(default, deserialize_with = "de_opt_size")]
     pub bytes: Option<usize>,
+    /// After the replies expected have come, how long the peer must stay
+    /// quiet before the client stops reading (extra replies are how a
+    /// split shows). Default: `[client] reply-timeout`, the time a reply
+    /// may take at all; a reply later than that is a `hang` anyway.
+    #[serde(default, with = "humantime_serde")]
+    pub settle: Option<Duration>,
 }
 
 fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {

@@ -374,3 +374,35 @@ fn localhost_and_ipv6_loopback_targets_are_accepted() {
     assert!(framelab::net::parse_target("192.168.1.1:9").is_err());
     assert!(framelab::net::parse_target("localhost").is_err());
 }
+
+// ---- issue 34: sound verdicts against real servers -------------------------
+
+/// Class 6: a target that refuses, then serves nobody, is `hang`, not
+/// `rejected`: the refusal is checked by a good client afterwards.
+#[test]
+fn a_target_that_refuses_then_serves_nobody_is_not_rejected() {
+    let sc = against(
+        "refuse_then_stuck.py",
+        "framing = \"delimiter\"\nmessages = [\"hello\"]\nreply-timeout = \"500ms\"\n",
+        "framing = \"delimiter\"\nexpect = \"digest\"\n",
+        "",
+    );
+    let r = run_one(&sc);
+    assert_eq!(r.verdict, Some(Verdict::Hang), "{}", r.detail);
+    assert!(r.detail.contains("the server refused the input; then a good client got no reply"), "{}", r.detail);
+}
+
+/// Class 1: a server that echoes each recv() verbatim (stream_server.py),
+/// with echo replies framed like the requests, is never `intact`: its
+/// bytes are those of a correct line echo server.
+#[test]
+fn a_verbatim_echo_server_with_replies_framed_like_the_requests_is_never_intact() {
+    for (framing, schedule) in
+        [("delimiter", "\"coalesce\""), ("delimiter", "\"each\""), ("length-prefix", "\"coalesce\"")]
+    {
+        let client = format!("framing = \"{framing}\"\nmessages = [\"hello\", \"world\"]\nschedule = {schedule}\n");
+        let response = format!("framing = \"{framing}\"\nexpect = \"echo\"\n");
+        let r = run_one(&against("stream_server.py", &client, &response, ""));
+        assert_eq!(r.verdict, Some(Verdict::Inconclusive), "{framing} {schedule}: {}", r.detail);
+    }
+}

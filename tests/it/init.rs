@@ -61,3 +61,26 @@ fn init_refuses_what_cannot_give_a_trustworthy_verdict_and_writes_nothing() {
     }
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "a refused init creates nothing");
 }
+
+/// Issue 34, class 1: `init --reply echo --framing delimiter` against a
+/// server that echoes each recv(1024) verbatim (stream_server.py) never
+/// gives `intact` under its generated files: echo replies framed like the
+/// requests cannot be judged, so init leaves them unframed and says so.
+#[test]
+fn init_echo_files_never_call_a_verbatim_echo_server_intact() {
+    for reply in ["echo", "upper"] {
+        let dir = tempfile::tempdir().unwrap();
+        let command = format!("python3 {} {{port}}", server("stream_server.py").display());
+        let out = framelab(dir.path(), &["init", "--command", &command, "--framing", "delimiter", "--reply", reply]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("cannot be judged"), "{stdout}");
+        let files = std::fs::read_dir(dir.path().join("framelab-scenarios")).unwrap().count();
+        assert_eq!(files, 3, "coalesced, split, drip");
+        let out = framelab(dir.path(), &["run", "framelab-scenarios", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for s in v["scenarios"].as_array().unwrap() {
+            assert_ne!(s["verdict"], "intact", "{reply}: {s}");
+        }
+    }
+}
