@@ -35,6 +35,7 @@ runs in the folder of the scenario files; paths in it that exist are rewritten
 relative to that folder. `{port}` becomes the port the server must listen on.
 
 Examples:
+  framelab init --command \"python3 my_server.py {port}\" --reply upper
   framelab init --command \"python3 examples/servers/line_server.py {port}\" --framing delimiter --reply digest
   framelab init --addr 127.0.0.1:9000 --framing length-prefix --reply echo --out my-scenarios
   framelab run framelab-scenarios/")]
@@ -45,8 +46,9 @@ pub struct InitArgs {
     /// Address of your already running server (loopback only).
     #[arg(long)]
     pub addr: Option<std::net::SocketAddr>,
-    /// How messages go on the wire (see `framelab list strategies`): delimiter, length-prefix, ...
-    #[arg(long, value_parser = parse_framing)]
+    /// How messages go on the wire (see `framelab list strategies`): delimiter, length-prefix, ...;
+    /// raw (the default) for a server that takes each recv() as a message, judged by its own reads
+    #[arg(long, value_parser = parse_framing, default_value = "raw")]
     pub framing: (String, FramingSpec),
     /// What your server answers for each message.
     #[arg(long, value_enum, default_value = "digest")]
@@ -141,6 +143,12 @@ impl InitArgs {
                 "--reply none: without replies framelab cannot see where your server thinks a message ends, so no verdict could be trusted; make the server answer each message (a line `len=N sha256=HEX` is --reply digest, the message itself is --reply echo)"
             ),
         };
+        let raw = matches!(self.framing.1, FramingSpec::Naive { .. });
+        if raw && self.reply_framing.is_none() && matches!(self.reply, Reply::Echo | Reply::Upper) {
+            // Raw requests: the server's own reads decide (traced); its
+            // replies are read as the stream they are.
+            return Ok((format!("expect = \"{expect}\"                 # replies read as a stream"), None));
+        }
         let framing = self.reply_framing.as_ref().map_or(default_framing, |f| f.0.clone());
         if matches!(framing.parse::<FramingSpec>(), Ok(FramingSpec::Naive { .. })) {
             bail!(
@@ -174,9 +182,15 @@ impl InitArgs {
             ),
         ];
         match &self.framing.1 {
-            FramingSpec::Naive { .. } => bail!(
-                "--framing raw: a stream without framing has no message boundaries a correct server could keep; give the framing your server reads (delimiter, length-prefix, ...; see `framelab list strategies`)"
+            FramingSpec::Naive { .. } if self.command.is_none() => bail!(
+                "--framing raw with --addr: a server framelab did not start cannot be traced, and without its own reads \
+                 nothing shows where it thinks a message ends; give --command (framelab starts it and traces its reads), \
+                 or the framing your server reads (delimiter, length-prefix, ...; see `framelab list strategies`)"
             ),
+            FramingSpec::Naive { .. } => {
+                // Raw: the split file waits for each read instead of pausing.
+                out[1].1 = "schedule = { chunk = 3 }".to_owned();
+            }
             FramingSpec::Udp { .. } => bail!("--framing udp: init writes TCP scenarios; UDP keeps datagram boundaries"),
             FramingSpec::LengthPrefix(p) if p.width >= 2 => {
                 // Two frames of "hello" and "world": cut each header in two.
@@ -190,9 +204,10 @@ impl InitArgs {
             }
             _ => {}
         }
+        let raw = matches!(self.framing.1, FramingSpec::Naive { .. });
         out.push((
             "drip.toml",
-            "schedule = \"drip\"\npause = \"30ms\"".to_owned(),
+            if raw { "schedule = \"drip\"".to_owned() } else { "schedule = \"drip\"\npause = \"30ms\"".to_owned() },
             "one byte per write: every read boundary a server could rely on is gone",
         ));
         Ok(out)
@@ -219,7 +234,7 @@ impl InitArgs {
                  description = \"{what}; a server that keeps message boundaries answers intact\"\n\n\
                  [target]\n{target}\n\n\
                  [client]\nframing = {framing}\nmessages = [\"hello\", \"world\"]\n{schedule}\n\
-                 sync = true                     # wait until the server has read each write (Linux, kernel receive queue)\n\n\
+                 sync = true                     # wait until the server has read each write (Linux: its own reads, traced)\n\n\
                  [response]\n{response}\n\n\
                  [expect]\nverdict = \"intact\"\n",
                 out = self.out.display(),
@@ -231,6 +246,12 @@ impl InitArgs {
         }
         for p in &written {
             println!("wrote {}", p.display());
+        }
+        if matches!(self.framing.1, FramingSpec::Naive { .. }) {
+            println!(
+                "note: --framing raw: your server is judged by its own reads (framelab starts it and traces its \
+                 read() calls; Linux): each read must be exactly one message"
+            );
         }
         if let Some(n) = note {
             println!("{n}");

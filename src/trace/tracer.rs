@@ -552,9 +552,16 @@ if os.fork() == 0:
 c.close(); os.wait()
 "#;
 
+    /// The interpreter itself, not a shim (pyenv's `python3` is a chain of
+    /// shell scripts: six times the traced calls at startup).
+    fn python() -> String {
+        let out = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
     fn start(reads: ReadLimit) -> (TracedChild, TcpStream) {
         let port = crate::target::free_port("127.0.0.1".parse().unwrap(), false).unwrap();
-        let mut cmd = Command::new("python3");
+        let mut cmd = Command::new(python());
         cmd.args(["-c", FORKING_ECHO, &port.to_string()]).stdin(std::process::Stdio::null());
         let child = spawn(cmd, TraceConfig { port, reads, seed: 3, max_tasks: MAX_TASKS }).unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);

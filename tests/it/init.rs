@@ -16,7 +16,7 @@ fn server(name: &str) -> PathBuf {
 /// them, and returns (files written, exit code, stdout).
 fn init_and_run(server_file: &str, framing: &str) -> (usize, Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let command = format!("python3 {} {{port}}", server(server_file).display());
+    let command = format!("{} {} {{port}}", crate::python(), server(server_file).display());
     let out = framelab(dir.path(), &["init", "--command", &command, "--framing", framing, "--reply", "digest"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let files = std::fs::read_dir(dir.path().join("framelab-scenarios")).unwrap().count();
@@ -50,7 +50,8 @@ fn length_prefix_gets_a_header_cut_file_that_only_the_correct_server_passes() {
 fn init_refuses_what_cannot_give_a_trustworthy_verdict_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     for (args, says) in [
-        (&["init", "--addr", "127.0.0.1:9", "--framing", "raw"][..], "no message boundaries"),
+        (&["init", "--addr", "127.0.0.1:9", "--framing", "raw"][..], "cannot be traced"),
+        (&["init", "--addr", "127.0.0.1:9", "--reply", "upper"][..], "cannot be traced"),
         (&["init", "--addr", "127.0.0.1:9", "--framing", "delimiter", "--reply", "none"][..], "without replies"),
         (&["init", "--command", "python3 server.py", "--framing", "delimiter"][..], "has no {port}"),
     ] {
@@ -70,17 +71,52 @@ fn init_refuses_what_cannot_give_a_trustworthy_verdict_and_writes_nothing() {
 fn init_echo_files_never_call_a_verbatim_echo_server_intact() {
     for reply in ["echo", "upper"] {
         let dir = tempfile::tempdir().unwrap();
-        let command = format!("python3 {} {{port}}", server("stream_server.py").display());
+        let command = format!("{} {} {{port}}", crate::python(), server("stream_server.py").display());
         let out = framelab(dir.path(), &["init", "--command", &command, "--framing", "delimiter", "--reply", reply]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains("cannot be judged"), "{stdout}");
         let files = std::fs::read_dir(dir.path().join("framelab-scenarios")).unwrap().count();
         assert_eq!(files, 3, "coalesced, split, drip");
-        let out = framelab(dir.path(), &["run", "framelab-scenarios", "--format", "json"]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        for s in v["scenarios"].as_array().unwrap() {
-            assert_ne!(s["verdict"], "intact", "{reply}: {s}");
+        // With the target's own reads traced, and judged by replies alone.
+        for trace in [&[][..], &["--no-trace"][..]] {
+            let mut args = vec!["run", "framelab-scenarios", "--format", "json"];
+            args.extend_from_slice(trace);
+            let out = framelab(dir.path(), &args);
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            for s in v["scenarios"].as_array().unwrap() {
+                assert_ne!(s["verdict"], "intact", "{reply} {trace:?}: {s}");
+            }
         }
     }
+}
+
+/// The tutorials' first server (each recv(1024) answered upper-cased, raw):
+/// `init --reply upper` with no framing writes three raw files, judged by
+/// the server's own reads: coalesced, split, split; and the HTML report
+/// draws what the server understood.
+#[test]
+fn init_raw_upper_files_judge_the_tutorial_server_by_its_own_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!("{} {} {{port}}", crate::python(), server("upper_server_naive.py").display());
+    let out = framelab(dir.path(), &["init", "--command", &command, "--reply", "upper"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("judged by its own reads"), "{stdout}");
+    let files = std::fs::read_dir(dir.path().join("framelab-scenarios")).unwrap().count();
+    assert_eq!(files, 3, "coalesced, split, drip");
+    let out = framelab(dir.path(), &["run", "framelab-scenarios", "--format", "json", "--html", "report.html"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<(String, String)> = v["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_string(), s["verdict"].as_str().unwrap().to_string()))
+        .collect();
+    got.sort();
+    let want = [("my server: coalesced", "coalesced"), ("my server: drip", "split"), ("my server: split", "split")];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())), "{v}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("target read()s") && html.contains("2 messages merged"), "the lane is drawn");
+    assert!(!html.contains("its reads are not observed here"));
 }

@@ -28,3 +28,19 @@ mod slices_properties;
 mod soak;
 mod traced;
 mod tracer;
+
+/// The Python interpreter itself, not a shim: pyenv's `python3` is a chain
+/// of shell scripts that makes about six times the traced calls of the
+/// interpreter at startup, which on a loaded 2-core machine can pass a
+/// target's startup timeout. Tests that trace Python servers name it.
+pub fn python() -> &'static str {
+    static PY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PY.get_or_init(|| {
+        let out = std::process::Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 runs");
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if path.is_empty() { "python3".to_string() } else { path }
+    })
+}

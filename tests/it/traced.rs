@@ -52,7 +52,9 @@ const SLOW_START: &str = "startup-timeout = \"30s\"\n";
 fn target(server: &str) -> String {
     match server.strip_prefix("c:") {
         Some(mode) => format!("[target]\n{SLOW_START}command = [{:?}, \"{{port}}\", \"{mode}\"]\n", c_server()),
-        None => format!("[target]\n{SLOW_START}command = [\"python3\", \"../servers/{server}\", \"{{port}}\"]\n"),
+        None => {
+            format!("[target]\n{SLOW_START}command = [{:?}, \"../servers/{server}\", \"{{port}}\"]\n", crate::python())
+        }
     }
 }
 

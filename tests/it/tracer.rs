@@ -24,7 +24,7 @@ fn connect(port: u16) -> TcpStream {
 }
 
 fn upper_server(port: u16, reads: ReadLimit) -> trace::TracedChild {
-    let mut cmd = Command::new("python3");
+    let mut cmd = Command::new(crate::python());
     cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/servers/upper_server_naive.py"))
         .arg(port.to_string())
         .stdin(Stdio::null())
@@ -62,7 +62,7 @@ fn a_python_servers_reads_and_writes_are_seen_per_connection() {
 }
 
 fn python(script: &str, port: u16, max_tasks: usize) -> trace::TracedChild {
-    let mut cmd = Command::new("python3");
+    let mut cmd = Command::new(crate::python());
     cmd.args(["-c", script, &port.to_string()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     trace::spawn(cmd, TraceConfig { port, reads: ReadLimit::Full, seed: 1, max_tasks }).unwrap()
 }
@@ -174,8 +174,9 @@ fn framelab_killed_with_sigkill_leaves_no_target_behind() {
     std::fs::write(
         dir.path().join("hold.toml"),
         format!(
-            "name = \"hold\"\ntimeout = \"60s\"\n[target]\ncommand = [\"python3\", \"-c\", {script:?}, \"{{port}}\"]\n\
-             [client]\nmessages = [\"a\"]\nreply-timeout = \"60s\"\n[response]\nexpect = \"echo\"\n[expect]\nverdict = \"intact\"\n"
+            "name = \"hold\"\ntimeout = \"60s\"\n[target]\ncommand = [{:?}, \"-c\", {script:?}, \"{{port}}\"]\n\
+             [client]\nmessages = [\"a\"]\nreply-timeout = \"60s\"\n[response]\nexpect = \"echo\"\n[expect]\nverdict = \"intact\"\n",
+            crate::python()
         ),
     )
     .unwrap();
