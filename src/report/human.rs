@@ -58,6 +58,16 @@ impl<W: Write> Reporter for HumanReporter<W> {
                     writeln!(self.out, "    what:     {}", r.detail)?;
                     writeln!(self.out, "    sent:     [{}]", r.sent.join(", "))?;
                     writeln!(self.out, "    writes:   {:?}", &r.writes[..r.writes.len().min(16)])?;
+                    if let Some(w) = r.wire.as_ref().filter(|w| w.traced) {
+                        let sizes =
+                            |c: &[crate::run::Chunk]| -> Vec<u64> { c.iter().take(16).map(|c| c.len).collect() };
+                        writeln!(
+                            self.out,
+                            "    target:   read {:?}, wrote {:?}",
+                            sizes(&w.reads),
+                            sizes(&w.target_writes)
+                        )?;
+                    }
                     writeln!(self.out, "    seen:     [{}]", r.seen.join(", "))?;
                     writeln!(self.out, "    seed:     {}", r.seed)?;
                     writeln!(self.out, "    replay:   {}", r.replay_command())?;

@@ -204,3 +204,52 @@ fn framelab_killed_with_sigkill_leaves_no_target_behind() {
     }
     assert!(!alive(pid), "the target {pid} outlived framelab");
 }
+
+/// Where the kernel refuses ptrace (here: a seccomp filter on framelab
+/// itself, as a container's profile would be), framelab says so once,
+/// names the setting, runs the target untraced, and no verdict rests on
+/// reads it could not see: a sink is never `intact` or `coalesced`.
+#[test]
+fn a_refused_trace_is_said_once_and_falls_back_to_replies() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b"] {
+        std::fs::write(
+            dir.path().join(format!("{name}.toml")),
+            format!(
+                "name = \"sink {name}\"\n[target]\ncommand = [{:?}, {:?}, \"{{port}}\"]\n\
+                 [client]\nframing = \"raw\"\nmessages = [\"hello\", \"world\"]\nschedule = \"coalesce\"\n\
+                 [expect]\nverdict = \"coalesced\"\n",
+                crate::python(),
+                concat!(env!("CARGO_MANIFEST_DIR"), "/examples/servers/sink_server_naive.py"),
+            ),
+        )
+        .unwrap();
+    }
+    let rules = [(libc::SYS_ptrace, Vec::new())].into_iter().collect();
+    let filter = seccompiler::SeccompFilter::new(
+        rules,
+        seccompiler::SeccompAction::Allow,
+        seccompiler::SeccompAction::Errno(libc::EPERM as u32),
+        std::env::consts::ARCH.try_into().unwrap(),
+    )
+    .unwrap();
+    let prog: seccompiler::BpfProgram = filter.try_into().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_framelab"));
+    cmd.args(["run", "--format", "json"]).arg(dir.path());
+    // SAFETY: only prctl and seccomp between fork and exec, on memory
+    // prepared before.
+    unsafe {
+        cmd.pre_exec(move || seccompiler::apply_filter(&prog).map_err(|_| std::io::Error::other("seccomp")));
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("cannot trace spawned targets here").count(), 1, "said once: {stderr}");
+    assert!(stderr.contains("ptrace") && stderr.contains("ptrace_scope"), "names the setting: {stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in v["scenarios"].as_array().unwrap() {
+        assert!(s["detail"].as_str().unwrap().contains("ran untraced"), "{s}");
+        assert_ne!(s["verdict"], "coalesced", "{s}");
+        assert_ne!(s["verdict"], "intact", "{s}");
+    }
+}
