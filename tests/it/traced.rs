@@ -226,3 +226,109 @@ fn without_the_trace_the_sink_is_never_judged_from_nothing() {
     assert_ne!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
     assert_ne!(r.verdict, Some(Verdict::Coalesced), "{}", r.detail);
 }
+
+// ---- a framed server: one recv(4) for the header, one recv(n) for the body --
+
+/// What `lp_server_naive.py` (`json` false) understands when its reads
+/// are cut at `cuts` (each a write it reads apart, with sync): a header
+/// from one recv(4), a body from one recv(length).
+///
+/// The same for `json_header_server_naive.py` (`json` true): a 4-byte header
+/// length, the JSON header from one recv(), its `total_size` body from one
+/// recv(); a header that does not parse ends the connection. The flag: it
+/// hung up.
+fn naive_understands(stream: &[u8], cuts: &[usize], json: bool) -> (Vec<Bytes>, bool) {
+    // The bytes available to each recv: what is left of the current write.
+    let mut writes: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
+    let mut at = 0;
+    for n in cuts {
+        let end = (at + n).min(stream.len());
+        writes.push_back(stream[at..end].to_vec());
+        at = end;
+    }
+    let mut recv = |n: usize, writes: &mut std::collections::VecDeque<Vec<u8>>| -> Vec<u8> {
+        let Some(front) = writes.front_mut() else { return Vec::new() };
+        let take = n.min(front.len());
+        let got: Vec<u8> = front.drain(..take).collect();
+        if front.is_empty() {
+            writes.pop_front();
+        }
+        got
+    };
+    let mut out = Vec::new();
+    loop {
+        let header = recv(4, &mut writes);
+        if header.is_empty() {
+            return (out, false);
+        }
+        let mut len = header.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b));
+        if json {
+            let raw = recv(len.min(1 << 20), &mut writes);
+            let total = serde_json::from_slice::<serde_json::Value>(&raw)
+                .ok()
+                .and_then(|v| v.get("total_size").and_then(serde_json::Value::as_u64));
+            match total {
+                Some(t) => len = t as usize,
+                None => return (out, true),
+            }
+        }
+        let body = if len > 0 { recv(len.min(1 << 20), &mut writes) } else { Vec::new() };
+        out.push(Bytes::from(body));
+    }
+}
+
+/// The five schedules for a framed client (`framing`), and the verdict
+/// the server's code deserves from what it understands, for 10 seeds.
+fn check_framed_server(server: &str, framing: &str, json: bool) {
+    let big = format!("messages = [\"{}\", \"{}\"]\n", "a".repeat(3000), "b".repeat(3000));
+    let f = format!("[client]\nframing = \"{framing}\"\n");
+    let cases: Vec<(&str, String)> = vec![
+        ("coalesce", format!("{f}{HELLO}schedule = \"coalesce\"\n")),
+        ("drip", format!("{f}{HELLO}schedule = \"drip\"\nsync = true\n")),
+        ("random", format!("{f}{HELLO}schedule = {{ random = [1, 8] }}\nsync = true\n")),
+        ("3000 B", format!("{f}{big}schedule = \"each\"\nsync = true\n")),
+        ("proxy", format!("{f}{HELLO}schedule = \"coalesce\"\n[proxy]\nup = {{ chunk = 3 }}\nsync = true\n")),
+    ];
+    let response = "[response]\nframing = \"delimiter\"\nexpect = \"digest\"\n[expect]\nverdict = \"intact\"\n";
+    let scenarios: Vec<Scenario> =
+        cases.iter().map(|(_, c)| scenario(&format!("{}{c}{response}", target(server)))).collect();
+    let mut wrong = Vec::new();
+    for (i, r) in ten_seeds(&scenarios) {
+        let (label, sc) = (&cases[i].0, &scenarios[i]);
+        let messages: Vec<Bytes> = sc.client.messages.iter().map(|m| Bytes::copy_from_slice(m.as_bytes())).collect();
+        let prep = framelab::scenario::prepare(sc, r.seed, true).unwrap();
+        let stream: Vec<u8> = prep.frames.concat();
+        let cuts = match *label {
+            "coalesce" => vec![stream.len()],
+            "proxy" => vec![3; stream.len().div_ceil(3)],
+            _ => r.writes.clone(),
+        };
+        let (understood, hung_up) = naive_understands(&stream, &cuts, json);
+        let want = match classify(&messages, &understood) {
+            v if hung_up && framelab::judge::is_prefix(&messages, &understood) && v != Verdict::Intact => {
+                Verdict::Closed
+            }
+            v => v,
+        };
+        if r.verdict != Some(want) {
+            wrong.push(format!(
+                "{server} {label} seed {}: {} (deserved {want}, understood {} message(s), hung up: {hung_up}): {}",
+                r.seed,
+                r.verdict_text(),
+                understood.len(),
+                r.detail
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of 50 runs wrong:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn the_single_recv_length_prefix_server_gets_the_verdict_its_code_deserves_10_of_10() {
+    check_framed_server("lp_server_naive.py", "length-prefix", false);
+}
+
+#[test]
+fn the_single_recv_json_header_server_gets_the_verdict_its_code_deserves_10_of_10() {
+    check_framed_server("json_header_server_naive.py", "json-header", true);
+}
