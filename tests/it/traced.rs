@@ -246,7 +246,7 @@ fn naive_understands(stream: &[u8], cuts: &[usize], json: bool) -> (Vec<Bytes>, 
         writes.push_back(stream[at..end].to_vec());
         at = end;
     }
-    let mut recv = |n: usize, writes: &mut std::collections::VecDeque<Vec<u8>>| -> Vec<u8> {
+    let recv = |n: usize, writes: &mut std::collections::VecDeque<Vec<u8>>| -> Vec<u8> {
         let Some(front) = writes.front_mut() else { return Vec::new() };
         let take = n.min(front.len());
         let got: Vec<u8> = front.drain(..take).collect();
