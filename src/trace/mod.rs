@@ -95,11 +95,53 @@ impl crate::sync::PeerReads for TraceReads {
     }
 
     fn changed(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        // Created now, before the caller asks: a read recorded in between
+        // still wakes it. Bounded: a connection the target has not touched
+        // yet is polled through the kernel.
+        let changed = self.log.changed();
         Box::pin(async move {
-            let changed = self.log.changed();
-            // Bounded: a connection the target has not touched is polled
-            // through the kernel.
             let _ = tokio::time::timeout(crate::sync::POLL * 5, changed).await;
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::{ConnId, PeerReads, SyncOutcome, wait_read};
+
+    #[tokio::test]
+    async fn the_trace_says_what_the_target_read_and_wakes_a_wait_at_once() {
+        let log = TraceLog::default();
+        let (server, client) = ("127.0.0.1:9000".parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
+        let conn = ConnId { local: client, peer: server };
+        let reads = TraceReads::new(log.clone());
+        // Not touched yet: the kernel is asked, and has no such socket.
+        assert_eq!(reads.bytes_read(&conn, 5).unwrap(), None);
+        let i = log.conn(server, client).unwrap();
+        let read = |n| Call {
+            kind: CallKind::Read,
+            sys: "read",
+            tid: 1,
+            pid: 1,
+            requested: 64,
+            limited_to: None,
+            result: n,
+            offset: 0,
+            at: None,
+        };
+        log.record(i, read(3));
+        assert_eq!(reads.bytes_read(&conn, 5).unwrap(), Some(3));
+        // A wait for 5 bytes ends when the target's next read is recorded.
+        let waiter = {
+            let reads = reads.clone();
+            tokio::spawn(async move { wait_read(&reads, &conn, 5, std::time::Duration::from_secs(30)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        log.record(i, read(2));
+        assert_eq!(waiter.await.unwrap(), SyncOutcome::Reached);
+        // A stalled wait says how far the target got.
+        let stalled = wait_read(&reads, &conn, 9, std::time::Duration::from_millis(30)).await;
+        assert_eq!(stalled, SyncOutcome::Stalled { read: 5, sent: 9 });
     }
 }
