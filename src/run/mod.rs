@@ -243,7 +243,7 @@ async fn execute(
 ) -> Result<(Judgement, Option<Wire>), RunError> {
     let stage = Stage::start(sc, opts, prep, seed).await?;
     let (mut j, wire) = if let Some(cut) = &sc.client_under_test {
-        (run_client_under_test(sc, cut, stage.client_addr).await?, None)
+        (run_client_under_test(sc, opts, cut, stage.client_addr).await?, None)
     } else {
         let (mut j, wire) = run_and_judge(sc, prep, &stage, seed, origin).await;
         match &stage.server {
@@ -433,11 +433,44 @@ async fn observe(prep: &Prepared, server: &Server, outcomes: &[ClientOutcome]) -
 /// Runs the client under test against `addr` and judges it.
 async fn run_client_under_test(
     sc: &Scenario,
+    opts: &RunOptions,
     cut: &ClientUnderTestSection,
     addr: SocketAddr,
 ) -> Result<Judgement, RunError> {
     let argv = crate::target::substitute(&cut.command, addr);
-    let out =
-        crate::target::run_command(&argv, &scenario_dir(sc), cut.timeout).await.map_err(RunError::ClientUnderTest)?;
-    Ok(judge::client::judge_client(cut, &out))
+    // Traced like a spawned server: its connections to `addr` are recorded.
+    let trace = (!opts.no_trace).then(|| crate::trace::TraceConfig {
+        port: addr.port(),
+        reads: crate::trace::ReadLimit::Full,
+        seed: 0,
+        max_tasks: crate::trace::MAX_TASKS,
+    });
+    let out = crate::target::run_command_traced(&argv, &scenario_dir(sc), cut.timeout, trace)
+        .await
+        .map_err(RunError::ClientUnderTest)?;
+    let mut j = judge::client::judge_client(cut, &out);
+    if let Some(log) = &out.trace {
+        j.detail.push_str(&client_reads(log));
+    }
+    Ok(j)
+}
+
+/// "; its own reads: [5, 5] bytes" for each connection a traced client
+/// made (the first ones), or that the trace saw none.
+fn client_reads(log: &crate::trace::TraceLog) -> String {
+    let conns = log.connections();
+    if conns.is_empty() {
+        return "; the trace saw no read of the client on its connection".into();
+    }
+    let each: Vec<String> = conns
+        .iter()
+        .take(4)
+        .map(|c| {
+            let sizes: Vec<String> = c.reads().take(12).map(|r| r.bytes().to_string()).collect();
+            let more = c.reads().count().saturating_sub(12);
+            let more = if more > 0 { format!(", ... {more} more") } else { String::new() };
+            format!("[{}{more}]", sizes.join(", "))
+        })
+        .collect();
+    format!("; its own reads (bytes, per connection): {}", each.join(" "))
 }

@@ -34,6 +34,8 @@ pub struct CommandOutcome {
     pub stderr: String,
     /// Wall time.
     pub elapsed: Duration,
+    /// Its own reads and writes, when it ran traced.
+    pub trace: Option<crate::trace::TraceLog>,
 }
 
 impl CommandOutcome {
@@ -54,8 +56,34 @@ impl CommandOutcome {
 /// `timeout` passes; then kills the whole group (so nothing it started
 /// outlives it) and returns what happened.
 pub async fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<CommandOutcome, TargetError> {
+    run_command_traced(argv, cwd, timeout, None).await
+}
+
+/// [`run_command`], traced when `trace` is given (the port of the server
+/// it talks to: its connections there are recorded) and the kernel allows
+/// it; untraced otherwise.
+pub async fn run_command_traced(
+    argv: &[String],
+    cwd: &Path,
+    timeout: Duration,
+    trace: Option<crate::trace::TraceConfig>,
+) -> Result<CommandOutcome, TargetError> {
     let started = Instant::now();
-    let mut group = Group::spawn(argv, cwd, Capture::new(STDOUT_LIMIT, Keep::Head), stderr_capture())?;
+    let out = || Capture::new(STDOUT_LIMIT, Keep::Head);
+    let mut group = match trace {
+        #[cfg(target_os = "linux")]
+        Some(cfg) => match Group::spawn_traced(argv, cwd, out(), stderr_capture(), cfg) {
+            Ok(g) => g,
+            Err(Ok(e)) => return Err(e),
+            // Refused: the client runs untraced (its output still judges it).
+            Err(Err(_)) => Group::spawn(argv, cwd, out(), stderr_capture())?,
+        },
+        _ => Group::spawn(argv, cwd, out(), stderr_capture())?,
+    };
+    #[cfg(target_os = "linux")]
+    let trace = group.child.trace().cloned();
+    #[cfg(not(target_os = "linux"))]
+    let trace = None;
     let pid = group.pid();
     let waited = tokio::time::timeout(timeout, group.child.wait()).await;
     // Kill the group at once, whether the command exited or not: whatever
@@ -80,5 +108,6 @@ pub async fn run_command(argv: &[String], cwd: &Path, timeout: Duration) -> Resu
         stdout_truncated: group.stdout.truncated(),
         stderr: group.stderr.text(),
         elapsed: started.elapsed(),
+        trace,
     })
 }

@@ -39,7 +39,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 pub use capture::{Capture, Keep};
-pub use command::{CommandOutcome, STDOUT_LIMIT, run_command};
+pub use command::{CommandOutcome, STDOUT_LIMIT, run_command, run_command_traced};
 pub use registry::{kill_all, live};
 pub use spawn::{SpawnedTarget, TargetCommand, TraceSpec};
 

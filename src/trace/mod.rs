@@ -39,7 +39,25 @@ pub use arch::CallKind;
 pub use limit::{ReadLimit, ReadLimitError};
 pub use log::{Call, MAX_CALLS, MAX_CONNS, TraceLog, TraceStats, TracedConn};
 #[cfg(target_os = "linux")]
-pub use tracer::{MAX_TASKS, TraceConfig, TracedChild, spawn};
+pub use tracer::{TracedChild, spawn};
+
+/// How a target is traced.
+#[derive(Debug, Clone)]
+pub struct TraceConfig {
+    /// Connections with this port on either side are the scenario's:
+    /// recorded, and their reads shortened.
+    pub port: u16,
+    /// How its reads on those connections are shortened.
+    pub reads: ReadLimit,
+    /// Seed of the `random` read sizes.
+    pub seed: u64,
+    /// Most processes and threads traced at once; past it the target is
+    /// killed and the trace says why.
+    pub max_tasks: usize,
+}
+
+/// Most processes and threads of one target traced at once, by default.
+pub const MAX_TASKS: usize = 512;
 
 /// Why a target could not be started under the tracer.
 #[derive(Debug, thiserror::Error)]

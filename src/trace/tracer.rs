@@ -39,28 +39,10 @@ use nix::sys::ptrace;
 use nix::unistd::Pid;
 use rand_chacha::ChaCha8Rng;
 
-use super::TraceError;
 use super::arch::{self, CallKind, Sys};
 use super::limit::ReadLimit;
 use super::log::{Call, TraceLog};
-
-/// How a target is traced.
-#[derive(Debug, Clone)]
-pub struct TraceConfig {
-    /// Connections with this port on either side are the scenario's:
-    /// recorded, and their reads shortened.
-    pub port: u16,
-    /// How its reads on those connections are shortened.
-    pub reads: ReadLimit,
-    /// Seed of the `random` read sizes.
-    pub seed: u64,
-    /// Most processes and threads traced at once; past it the target is
-    /// killed and the trace says why.
-    pub max_tasks: usize,
-}
-
-/// Most processes and threads of one target traced at once, by default.
-pub const MAX_TASKS: usize = 512;
+use super::{TraceConfig, TraceError};
 
 /// A target running under the tracer.
 #[derive(Debug)]
@@ -563,7 +545,7 @@ c.close(); os.wait()
         let port = crate::target::free_port("127.0.0.1".parse().unwrap(), false).unwrap();
         let mut cmd = Command::new(python());
         cmd.args(["-c", FORKING_ECHO, &port.to_string()]).stdin(std::process::Stdio::null());
-        let child = spawn(cmd, TraceConfig { port, reads, seed: 3, max_tasks: MAX_TASKS }).unwrap();
+        let child = spawn(cmd, TraceConfig { port, reads, seed: 3, max_tasks: crate::trace::MAX_TASKS }).unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         let s = loop {
             match TcpStream::connect(("127.0.0.1", port)) {

@@ -332,3 +332,15 @@ fn the_single_recv_length_prefix_server_gets_the_verdict_its_code_deserves_10_of
 fn the_single_recv_json_header_server_gets_the_verdict_its_code_deserves_10_of_10() {
     check_framed_server("json_header_server_naive.py", "json-header", true);
 }
+
+/// A client under test is traced too: its own reads are in the detail
+/// (the naive client's one read of both messages).
+#[test]
+fn a_client_under_test_is_traced_and_its_reads_shown() {
+    let sc = scenario::load_file(&root().join("examples/scenarios/client-naive-coalesced.toml")).unwrap();
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
+    assert_eq!(r.verdict, Some(Verdict::Coalesced), "{}", r.detail);
+    assert!(r.detail.contains("its own reads (bytes, per connection): [10]"), "{}", r.detail);
+    let r = rt().block_on(run::run_scenario(&sc, &RunOptions { no_trace: true, ..RunOptions::default() }));
+    assert!(!r.detail.contains("its own reads"), "{}", r.detail);
+}
