@@ -17,6 +17,9 @@ use super::arch::CallKind;
 pub const MAX_CALLS: usize = 20_000;
 /// Most connections recorded per target.
 pub const MAX_CONNS: usize = 1_024;
+/// Most calls recorded per target, over all its connections (about 100
+/// bytes each); past it calls are counted, not kept.
+pub const MAX_TOTAL_CALLS: usize = 500_000;
 
 /// One call of the target on a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,6 +102,8 @@ struct Inner {
     stops: u64,
     /// Reads lowered.
     limited: u64,
+    /// Calls kept, over every connection.
+    kept: usize,
     /// Why tracing ended early, if it did.
     failure: Option<String>,
     /// The tracer's loop has ended (every traced process is gone).
@@ -178,11 +183,14 @@ impl TraceLog {
             CallKind::Shutdown => c.closed_by_target = true,
             CallKind::Close => c.closed_by_target |= c.users.contains(&call.pid),
         }
-        if c.calls.len() < MAX_CALLS {
+        let room = c.calls.len() < MAX_CALLS && g.kept < MAX_TOTAL_CALLS;
+        let c = &mut g.conns[i];
+        if room {
             c.calls.push(call);
         } else {
             c.dropped += 1;
         }
+        g.kept += usize::from(room);
         drop(g);
         self.changed.notify_waiters();
     }
