@@ -209,7 +209,7 @@ fn target_scenario(addr: SocketAddr, name: &str) -> Scenario {
 }
 
 #[test]
-fn targets_that_refuse_close_or_hang_get_a_verdict_and_the_run_goes_on() {
+fn targets_that_close_or_hang_get_a_verdict_one_that_refuses_is_a_setup_error_and_the_run_goes_on() {
     let rt = rt();
     let (refused, closer, silent, task) = rt.block_on(misbehaving_targets());
     let scenarios =
@@ -218,10 +218,14 @@ fn targets_that_refuse_close_or_hang_get_a_verdict_and_the_run_goes_on() {
     let verdicts: Vec<_> = results.iter().map(|r| (r.name.as_str(), r.verdict)).collect();
     assert_eq!(
         verdicts,
-        vec![("refuses", Some(Verdict::Closed)), ("closes", Some(Verdict::Closed)), ("hangs", Some(Verdict::Hang))],
+        vec![("refuses", None), ("closes", Some(Verdict::Closed)), ("hangs", Some(Verdict::Hang))],
         "{:#?}",
         results.iter().map(|r| &r.detail).collect::<Vec<_>>()
     );
+    // Issue 31: a refused `[target] addr` is a setup error (no verdict,
+    // exit 2), not the server's verdict `closed`.
+    let want = format!("is the server running on {refused}?");
+    assert!(results[0].detail.contains(&want), "{}", results[0].detail);
     // Each verdict came from the client's own timeouts, not from the
     // scenario's 5s deadline: the silent target's `hang` is its 300ms reply
     // timeout, and the suite went on to judge every scenario.
