@@ -273,3 +273,29 @@ fn shards_split_the_suite_without_overlap_or_loss() {
         assert_eq!(seen, all, "with {n} shards every file runs exactly once");
     }
 }
+
+/// Issue 31: `--target` runs every scenario judged by replies, `answers`
+/// included (redis-server's and nginx's files were skipped), and skips
+/// only those judged by a reference server's own record, saying so.
+#[test]
+fn target_flag_runs_scenarios_judged_by_answers_and_skips_only_own_record_ones() {
+    let opts = RunOptions { target: Some("127.0.0.1:9".parse().unwrap()), ..RunOptions::default() };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios");
+    let files = scenario::collect(&[examples]).unwrap();
+    let protocol: Vec<Scenario> = files
+        .iter()
+        .filter(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("resp-redis-") || name.starts_with("http-nginx-")
+        })
+        .map(|f| scenario::load_file(f).unwrap())
+        .collect();
+    assert!(protocol.len() >= 10, "redis and nginx files: {}", protocol.len());
+    for sc in &protocol {
+        assert!(sc.response.answers.is_some(), "{}", sc.file.display());
+        assert_eq!(run::skip_reason(sc, &opts), None, "{}", sc.file.display());
+    }
+    let own = suite().into_iter().find(|s| s.file.ends_with("b01-naive-coalesced.toml")).unwrap();
+    let why = run::skip_reason(&own, &opts).expect("judged by the reference server's record");
+    assert!(why.contains("own record") && why.contains("answers"), "{why}");
+}
