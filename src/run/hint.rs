@@ -13,6 +13,9 @@ use crate::framing::show;
 use crate::scenario::Scenario;
 use crate::scenario::model::ResponseExpect;
 
+/// Whether a reply is of the expected kind.
+type Parses = Box<dyn Fn(&[u8]) -> bool>;
+
 /// Bytes of a reply shown in the hint.
 const SHOWN: usize = 40;
 
@@ -24,7 +27,7 @@ pub fn reply_kind_hint(sc: &Scenario, out: &ClientOutcome) -> Option<String> {
         return None;
     }
     let replies: Vec<Bytes> = if out.unframed { lines(&out.replies.concat()) } else { out.replies.clone() };
-    let (kind, parses): (String, Box<dyn Fn(&[u8]) -> bool>) = match (&r.pattern, r.expect) {
+    let (kind, parses): (String, Parses) = match (&r.pattern, r.expect) {
         (Some(p), _) => {
             let re = regex::bytes::Regex::new(p).ok()?;
             (format!("a match of /{p}/"), Box::new(move |x| re.is_match(x)))

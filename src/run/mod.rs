@@ -292,12 +292,11 @@ async fn run_and_judge(
         (false, None, None) => Some(&kernel),
     };
     let mut outcomes = clients::run(sc, prep, stage.client_addr, peer_reads, server.is_some(), seed).await;
-    if stage.address_only() {
-        if let (true, Some(error)) =
-            (outcomes.iter().all(|o| o.connect_error.is_some()), outcomes.first().and_then(|o| o.connect_error.clone()))
-        {
-            return Err(RunError::Unreachable { addr: stage.client_addr, error });
-        }
+    if stage.address_only()
+        && outcomes.iter().all(|o| o.connect_error.is_some())
+        && let Some(error) = outcomes.first().and_then(|o| o.connect_error.clone())
+    {
+        return Err(RunError::Unreachable { addr: stage.client_addr, error });
     }
     if let Some(p) = &stage.proxy {
         // The server saw the proxy's upstream sockets, not the clients. A
