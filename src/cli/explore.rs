@@ -289,6 +289,14 @@ impl ExploreArgs {
                     f.verdict,
                     f.stable
                 );
+                if !f.case.messages.is_empty() && f.case.messages.iter().all(String::is_empty) {
+                    println!(
+                        "only empty messages give {}, as found (the shrinker empties messages only when the case found had \
+                         no bytes to send): an empty message is a framing's edge case, a zero length or an empty \
+                         line, that this server does not handle",
+                        f.verdict
+                    );
+                }
                 if !explored.flaky.is_empty() {
                     println!("before it, flaky (not findings):");
                     print_flaky(explored);
