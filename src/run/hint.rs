@@ -43,7 +43,9 @@ pub fn reply_kind_hint(sc: &Scenario, out: &ClientOutcome) -> Option<String> {
         ),
         _ => return None,
     };
-    let (i, bad) = replies.iter().enumerate().find(|(_, x)| !parses(x))?;
+    // `ERROR: ...` is a refusal, which the judge reads as such (for
+    // digest, ack and match replies): no hint about its kind.
+    let (i, bad) = replies.iter().enumerate().find(|(_, x)| !parses(x) && !x.starts_with(b"ERROR:"))?;
     let pattern = suggest_pattern(trim(bad));
     let init = format!("framelab init --match {}", shell_quote(&pattern));
     Some(format!(
@@ -116,5 +118,6 @@ mod tests {
         assert!(hint.contains("--reply echo"), "{hint}");
         let digest = format!("len=5 sha256={}", "a".repeat(64));
         assert_eq!(reply_kind_hint(&sc, &out(&digest)), None);
+        assert_eq!(reply_kind_hint(&sc, &out("ERROR: message too long")), None, "a refusal is no wrong kind");
     }
 }
