@@ -33,6 +33,7 @@ pub mod cli;
 pub mod client;
 pub mod explore;
 pub mod fault;
+pub mod files;
 pub mod framing;
 pub mod fuzzing;
 pub mod judge;

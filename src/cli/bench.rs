@@ -201,13 +201,73 @@ impl BenchArgs {
                 let report = JsonReport { results: &rows, ratios: &ratios, clocks };
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
-            Format::Human => print!("{}", table(&rows, &ratios, &settings)),
+            Format::Human => print!("{}{}", takeaway(&rows), table(&rows, &ratios, &settings)),
         }
         if let Some(path) = &self.plot {
             eprintln!("plot written to {}", path.display());
         }
         Ok(0)
     }
+}
+
+/// Whether a row is a strategy of framelab's own (not a baseline, a
+/// reference row or the sleep row): a candidate to pick.
+fn pickable(name: &str) -> bool {
+    !name.starts_with("tokio-util") && !name.starts_with("raw") && !name.starts_with("sleep")
+}
+
+/// "What to pick here": per mode, for the smallest and the largest frames
+/// measured, the fastest strategy of framelab's own, with its ratio to the
+/// fastest tokio-util codec and to raw of the same size.
+fn takeaway(rows: &[BenchResult]) -> String {
+    let mut out = String::from("what to pick here (from this run; higher bytes/s is better):\n");
+    let mut any = false;
+    for mode in Mode::ALL {
+        let mine: Vec<&BenchResult> = rows.iter().filter(|r| r.mode == mode).collect();
+        let mut sizes: Vec<usize> = mine.iter().map(|r| r.size).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let picks: Vec<(&str, usize)> = match (sizes.first(), sizes.last()) {
+            (Some(&a), Some(&b)) if a != b => vec![("small", a), ("large", b)],
+            (Some(&a), _) => vec![("", a)],
+            _ => continue,
+        };
+        for (what, size) in picks {
+            let at: Vec<&&BenchResult> = mine.iter().filter(|r| r.size == size).collect();
+            let best = |keep: &dyn Fn(&str) -> bool| {
+                at.iter()
+                    .filter(|r| keep(&r.name) && r.bytes_per_sec > 0.0)
+                    .max_by(|a, b| a.bytes_per_sec.total_cmp(&b.bytes_per_sec))
+            };
+            let Some(win) = best(&pickable) else { continue };
+            let mut vs = Vec::new();
+            if let Some(t) = best(&|n: &str| n.starts_with("tokio-util")) {
+                vs.push(format!("{}x {}", ratio_text(win.bytes_per_sec / t.bytes_per_sec), short(&t.name)));
+            }
+            if let Some(raw) = at.iter().find(|r| r.name == bench::codec::RAW && r.bytes_per_sec > 0.0) {
+                vs.push(format!("{}x raw", ratio_text(win.bytes_per_sec / raw.bytes_per_sec)));
+            }
+            let frames = if what.is_empty() {
+                format!("{:#} frames", Size(size))
+            } else {
+                format!("{what} frames ({:#})", Size(size))
+            };
+            out += &format!(
+                "  {mode}: {frames}: {} ({}{})\n",
+                win.name,
+                si(win.bytes_per_sec, "B/s"),
+                if vs.is_empty() { String::new() } else { format!(", {}", vs.join(", ")) }
+            );
+            any = true;
+        }
+    }
+    if !any {
+        return String::new();
+    }
+    out += "columns below: size = message payload; frames/s and bytes/s = median throughput; ratio = this row's \
+            bytes/s / the baseline's, per round, median (±: half the spread of the middle half of rounds, the IQR; \
+            ?: not settled)\n\n";
+    out
 }
 
 /// The human table: one block per mode, one line per row, sizes grouped.
@@ -351,6 +411,27 @@ mod tests {
         let lp = t.lines().find(|l| l.contains("length-prefix")).unwrap();
         assert!(lp.contains("2.00x LengthDelimited") && lp.contains("0.13x raw"), "{lp}");
         assert!(t.contains("64 B"), "{t}");
+    }
+
+    #[test]
+    fn the_takeaway_names_the_fastest_own_strategy_for_small_and_large_frames() {
+        let rows = vec![
+            row("raw", 64, 30e9),
+            row("length-prefix", 64, 4e9),
+            row("length-prefix slices", 64, 12e9),
+            row("tokio-util LengthDelimitedCodec", 64, 2e9),
+            row("raw", 1 << 20, 30e9),
+            row("length-prefix", 1 << 20, 15e9),
+            row("tokio-util LengthDelimitedCodec", 1 << 20, 10e9),
+        ];
+        let t = takeaway(&rows);
+        assert!(t.starts_with("what to pick here"), "{t}");
+        let small = t.lines().find(|l| l.contains("small frames")).unwrap();
+        assert!(small.contains("length-prefix slices") && small.contains("6.00x LengthDelimited"), "{small}");
+        assert!(small.contains("0.40x raw"), "{small}");
+        let large = t.lines().find(|l| l.contains("large frames")).unwrap();
+        assert!(large.contains(": length-prefix (") && large.contains("1.50x LengthDelimited"), "{large}");
+        assert!(t.contains("columns below"), "{t}");
     }
 
     #[test]

@@ -139,7 +139,7 @@ impl ExploreArgs {
             }
         };
         if let (Some(f), Some(out)) = (&explored.found, &self.out) {
-            std::fs::write(out, &f.toml)?;
+            crate::files::write(out, &f.toml)?;
         }
         if let Some(path) = &self.html {
             self.write_html(&rt, &explorer, &explored, path)?;
@@ -162,7 +162,6 @@ impl ExploreArgs {
         explored: &Explored,
         path: &std::path::Path,
     ) -> anyhow::Result<()> {
-        use anyhow::Context;
         let mut results = Vec::new();
         let mut replays = Vec::new();
         if let Some(f) = &explored.found {
@@ -197,8 +196,7 @@ impl ExploreArgs {
             ),
         };
         let replay = |i: usize, _: &crate::run::ScenarioResult| replays.get(i).cloned().unwrap_or_default();
-        std::fs::write(path, crate::report::render_html_with(&title, &results, replay))
-            .with_context(|| format!("writing {}", path.display()))
+        Ok(crate::files::write(path, crate::report::render_html_with(&title, &results, replay))?)
     }
 
     fn report_exhaustive(&self, explorer: &Explorer, ex: &Exhaustive) -> anyhow::Result<()> {
@@ -291,6 +289,14 @@ impl ExploreArgs {
                     f.verdict,
                     f.stable
                 );
+                if !f.case.messages.is_empty() && f.case.messages.iter().all(String::is_empty) {
+                    println!(
+                        "only empty messages give {}, as found (the shrinker empties messages only when the case found had \
+                         no bytes to send): an empty message is a framing's edge case, a zero length or an empty \
+                         line, that this server does not handle",
+                        f.verdict
+                    );
+                }
                 if !explored.flaky.is_empty() {
                     println!("before it, flaky (not findings):");
                     print_flaky(explored);

@@ -53,7 +53,13 @@ pub struct InitArgs {
     /// What your server answers for each message.
     #[arg(long, value_enum, default_value = "digest")]
     pub reply: Reply,
-    /// Framing of the replies (default: lines for digest and ack; echo and upper are read unframed unless framed unlike the requests).
+    /// A regular expression each reply matches, instead of --reply: e.g.
+    /// 'got (?P<len>\d+)' for a server that answers `got N`. A named group
+    /// `len` (the length the server understood) locates each reply; without
+    /// it, replies are only counted.
+    #[arg(long = "match", value_name = "REGEX", conflicts_with = "reply")]
+    pub pattern: Option<String>,
+    /// Framing of the replies (default: lines for digest, ack and --match; echo and upper are read unframed unless framed unlike the requests).
     #[arg(long, value_parser = parse_framing)]
     pub reply_framing: Option<(String, FramingSpec)>,
     /// Folder to write the scenario files to.
@@ -85,6 +91,33 @@ fn relative_to(target: &Path, base: &Path) -> PathBuf {
         out.push(c);
     }
     out
+}
+
+/// Refuses a program that is neither a file (a path) nor found in `PATH`.
+fn check_program(program: &str) -> anyhow::Result<()> {
+    let found = if program.contains('/') {
+        Path::new(program).is_file()
+    } else {
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    };
+    if !found {
+        let hint = if program.contains('/') { "no such file" } else { "not found in PATH" };
+        bail!(
+            "--command: the program {program:?} does not exist ({hint}); give the program that starts your server, \
+             e.g. --command \"python3 my_server.py {{port}}\""
+        );
+    }
+    Ok(())
+}
+
+/// Whether a command argument reads as a file: a path with a `/`, or a
+/// name with a script's extension.
+fn looks_like_a_path(w: &str) -> bool {
+    const SCRIPTS: [&str; 9] = [".py", ".js", ".mjs", ".rb", ".sh", ".pl", ".php", ".lua", ".jar"];
+    !w.contains("{port}")
+        && !w.starts_with('-')
+        && !w.contains('=')
+        && (w.contains('/') || SCRIPTS.iter().any(|e| w.ends_with(e)))
 }
 
 /// TOML basic string.
@@ -128,12 +161,48 @@ impl InitArgs {
         Ok(format!("command = [{}]", list.join(", ")))
     }
 
+    /// Refuses a `--command` whose program does not exist, and warns about
+    /// an argument that looks like a script and is not there.
+    fn check_command(&self) -> anyhow::Result<()> {
+        let Some(command) = &self.command else { return Ok(()) };
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let Some(program) = words.first() else { return Ok(()) };
+        check_program(program)?;
+        for w in &words[1..] {
+            if looks_like_a_path(w) && !Path::new(w).exists() {
+                eprintln!(
+                    "warning: --command: {w} does not exist (paths are read from the current folder); the server \
+                     will not start unless it is there when the scenarios run"
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// `[response]` body, and a note to print when the replies cannot
     /// decide: echo or upper replies framed like the requests are the
     /// bytes sent, which a server echoing each `recv()` writes too, so
     /// they are left unframed (the judge then says `inconclusive`, never
     /// a verdict it cannot know).
     fn response(&self) -> anyhow::Result<(String, Option<String>)> {
+        if let Some(p) = &self.pattern {
+            let re =
+                regex::bytes::Regex::new(p).with_context(|| format!("--match {p:?} is not a regular expression"))?;
+            let framing = self.reply_framing.as_ref().map_or("delimiter", |f| f.0.as_str());
+            if matches!(framing.parse::<FramingSpec>(), Ok(FramingSpec::Naive { .. })) {
+                bail!(
+                    "--reply-framing {framing}: unframed replies cannot show where one reply ends; give the framing your server answers in (e.g. delimiter)"
+                );
+            }
+            let note = (!re.capture_names().any(|n| n == Some("len"))).then(|| {
+                format!(
+                    "note: --match {p:?} has no `len` group: replies are only counted. If your server says how many \
+                     bytes it understood, name that number, e.g. --match 'got (?P<len>\\d+)'"
+                )
+            });
+            let literal = if p.contains(['\'', '\n']) { quote(p) } else { format!("'{p}'") };
+            return Ok((format!("framing = {}\nmatch = {literal}", quote(framing)), note));
+        }
         let (expect, default_framing) = match self.reply {
             Reply::Digest => ("digest", "delimiter".to_owned()),
             Reply::Ack => ("ack", "delimiter".to_owned()),
@@ -219,6 +288,7 @@ impl InitArgs {
         let (response, note) = self.response()?;
         let schedules = self.schedules()?;
         self.target(&std::env::current_dir().context("the current folder")?)?;
+        self.check_command()?;
         std::fs::create_dir_all(&self.out)
             .with_context(|| format!("{}: cannot create the folder", self.out.display()))?;
         let out_abs = self.out.canonicalize().with_context(|| self.out.display().to_string())?;
@@ -264,6 +334,16 @@ impl InitArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn script_like_arguments_are_checked_flags_and_ports_are_not() {
+        assert!(looks_like_a_path("server.py"));
+        assert!(looks_like_a_path("./bin/serve"));
+        assert!(!looks_like_a_path("{port}"));
+        assert!(!looks_like_a_path("--bind"));
+        assert!(!looks_like_a_path("127.0.0.1"));
+        assert!(!looks_like_a_path("--config=a/b.conf"));
+    }
 
     #[test]
     fn relative_paths_climb_out_of_the_output_folder() {

@@ -171,7 +171,7 @@ impl RunArgs {
             return false;
         }
         if let Err(e) = std::net::TcpStream::connect_timeout(&t, std::time::Duration::from_secs(2)) {
-            eprintln!("error: cannot connect to {t}: {e}");
+            eprintln!("error: cannot connect to {t}: {e}: is the server running on {t}?");
             return false;
         }
         true
@@ -253,6 +253,14 @@ impl RunArgs {
         let failed = results.len() - passed - skipped;
         for r in reporters.iter_mut() {
             r.event(&RunEvent::RunFinished { passed, failed, skipped, elapsed: started.elapsed() })?;
+        }
+        if let Some(p) = &self.html {
+            // On stderr under --format json, whose stdout is one JSON object.
+            let line = format!("wrote {} ({} scenarios, {failed} failed)", p.display(), results.len());
+            match self.format {
+                Format::Human => println!("{line}"),
+                Format::Json => eprintln!("{line}"),
+            }
         }
         if results.iter().any(|r| r.verdict.is_none() && r.skipped.is_none()) {
             return Ok(2);

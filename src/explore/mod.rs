@@ -562,7 +562,10 @@ impl Explorer {
                 out.push(with(&|c| c.target_reads = ReadLimit::Max(lo)));
             }
         }
-        out.retain(|c| c != case);
+        // A reproducer whose every message is empty is true but teaches
+        // little (issue 31): while the case has bytes to send, keep some.
+        let empty = |c: &Case| c.messages.iter().all(String::is_empty);
+        out.retain(|c| c != case && (empty(case) || !empty(c)));
         out
     }
 
@@ -889,6 +892,23 @@ mod tests {
         assert_eq!(sc.target.unwrap().reads, ReadLimit::Max(2));
         let text = ex.to_toml(&Case { target_reads: ReadLimit::Max(2), ..base }, Verdict::Desync, 1, 1).unwrap();
         assert!(text.contains("reads = \"max:2\""), "{text}");
+    }
+
+    #[test]
+    fn shrinking_keeps_a_byte_to_send_rather_than_only_empty_messages() {
+        let ex = explorer(false, false);
+        assert!(ex.varies_messages());
+        let base = ex.initial_case(1).unwrap();
+        for messages in [vec!["h".to_owned()], vec!["".to_owned(), "ab".to_owned()], vec!["hello".to_owned()]] {
+            let case = Case { messages: messages.clone(), cuts: Vec::new(), ..base.clone() };
+            let cands = ex.candidates(&case);
+            assert!(!cands.is_empty() || messages == ["h"], "{messages:?}");
+            assert!(
+                cands.iter().all(|c| c.messages.iter().any(|m| !m.is_empty())),
+                "{messages:?}: {:?}",
+                cands.iter().map(|c| &c.messages).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]

@@ -28,7 +28,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::PathBuf;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -52,9 +51,11 @@ h1 { font-size: 1.4em; margin: 0 0 .3em; }
 section { border: 1px solid #ccc; border-radius: 6px; padding: .6em 1em 1em; margin: 0 0 1.2em; }
 h2 { font-size: 1.1em; margin: .2em 0 .4em; }
 .badge { display: inline-block; padding: .1em .5em; border-radius: 4px; color: #fff; font-weight: 600; font-size: .9em; }
-.pass { background: #2e7d32; } .fail { background: #c62828; }
+.pass { background: #2e7d32; } .fail { background: #c62828; } .skip { background: #757575; }
+table.overview { border-collapse: collapse; margin: 0 0 1.5em; font-size: .92em; }
+table.overview th, table.overview td { text-align: left; padding: .15em .6em; border-bottom: 1px solid #eee; }
 .v-intact { background: #2e7d32; } .v-rejected { background: #00838f; } .v-inconclusive { background: #757575; }
-.v-hang { background: #ef6c00; } .v-error { background: #424242; }
+.v-hang { background: #ef6c00; } .v-error { background: #424242; } .v-skipped { background: #757575; }
 .v-coalesced, .v-split, .v-desync, .v-truncated, .v-lost, .v-closed { background: #c62828; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .15em 1em; margin: .3em 0 .6em; font-size: .92em; }
 dt { color: #555; } dd { margin: 0; }
@@ -396,12 +397,33 @@ pub fn timeline(w: &Wire) -> Markup {
     }
 }
 
+/// The card's status word and its CSS class.
+fn status(r: &ScenarioResult) -> (&'static str, &'static str) {
+    match (r.ok, r.skipped.is_some()) {
+        (true, _) => ("PASS", "pass"),
+        (false, true) => ("SKIP", "skip"),
+        (false, false) => ("FAIL", "fail"),
+    }
+}
+
+/// Indices of `results`, failures first, then skipped, then passed; each
+/// group in run order.
+fn failures_first(results: &[ScenarioResult]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by_key(|&i| match status(&results[i]).1 {
+        "fail" => 0,
+        "skip" => 1,
+        _ => 2,
+    });
+    order
+}
+
 fn scenario(i: usize, r: &ScenarioResult, replay: &str) -> Markup {
     let verdict = r.verdict_text();
     html! {
         section id=(format!("scenario-{}", i + 1)) {
             h2 {
-                span class={ "badge " (if r.ok { "pass" } else { "fail" }) } { (if r.ok { "PASS" } else { "FAIL" }) }
+                span class={ "badge " (status(r).1) } { (status(r).0) }
                 " "
                 span class={ "badge v-" (verdict) } { (verdict) }
                 " " (clean(&r.name))
@@ -435,6 +457,9 @@ pub fn render_with(
     replay: impl Fn(usize, &ScenarioResult) -> String,
 ) -> String {
     let passed = results.iter().filter(|r| r.ok).count();
+    let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
+    let failed = results.len() - passed - skipped;
+    let order = failures_first(results);
     let page = html! {
         (DOCTYPE)
         html xmlns="http://www.w3.org/1999/xhtml" lang="en" {
@@ -446,8 +471,27 @@ pub fn render_with(
             }
             body {
                 h1 { (clean(title)) }
-                p class="summary" { (passed) " passed, " (results.len() - passed) " failed. Each timeline: the client's write()s above the bytes, the server's read()s below; brackets are the messages as sent and as understood; red marks where they disagree. Hover a block for its offset, size and time." }
-                @for (i, r) in results.iter().enumerate() { (scenario(i, r, &replay(i, r))) }
+                p class="summary" {
+                    (passed) " passed, " (failed) " failed"
+                    @if skipped > 0 { ", " (skipped) " skipped" }
+                    ". Failures first. Each timeline: the client's write()s above the bytes, the server's read()s below; brackets are the messages as sent and as understood; red marks where they disagree. Hover a block for its offset, size and time."
+                }
+                table class="overview" {
+                    thead { tr { th { "" } th { "verdict" } th { "expected" } th { "scenario" } } }
+                    tbody {
+                        @for &i in &order {
+                            @let r = &results[i];
+                            @let verdict = r.verdict_text();
+                            tr {
+                                td { span class={ "badge " (status(r).1) } { (status(r).0) } }
+                                td { span class={ "badge v-" (verdict) } { (verdict) } }
+                                td { (r.expected.to_string()) }
+                                td { a href=(format!("#scenario-{}", i + 1)) { (clean(&r.name)) } }
+                            }
+                        }
+                    }
+                }
+                @for &i in &order { (scenario(i, &results[i], &replay(i, &results[i]))) }
             }
         }
     };
@@ -473,9 +517,7 @@ impl Reporter for HtmlReporter {
             RunEvent::RunStarted { .. } => {}
             RunEvent::ScenarioFinished { result } => self.results.push((*result).clone()),
             RunEvent::RunFinished { .. } => {
-                let mut f = std::io::BufWriter::new(std::fs::File::create(&self.path)?);
-                f.write_all(render("framelab run", &self.results).as_bytes())?;
-                f.flush()?;
+                crate::files::write(&self.path, render("framelab run", &self.results))?;
             }
         }
         Ok(())

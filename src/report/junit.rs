@@ -56,7 +56,7 @@ impl Reporter for JunitReporter {
                 suite.set_time(*elapsed);
                 report.add_test_suite(suite);
                 let xml = report.to_string().map_err(std::io::Error::other)?;
-                std::fs::write(&self.path, xml)?;
+                crate::files::write(&self.path, xml)?;
             }
         }
         Ok(())

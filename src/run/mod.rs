@@ -5,6 +5,7 @@
 //! has a timeout and the whole scenario has a deadline.
 
 mod clients;
+mod hint;
 mod result;
 mod stage;
 mod still_serving;
@@ -71,6 +72,15 @@ pub enum RunError {
     /// The client under test did not start.
     #[error("starting the client under test: {0}")]
     ClientUnderTest(#[source] TargetError),
+    /// No client could connect to a server framelab did not start: a
+    /// setup problem, not the server's verdict.
+    #[error("{error}: is the server running on {addr}?")]
+    Unreachable {
+        /// The address given (`[target] addr` or `--target`).
+        addr: SocketAddr,
+        /// The connect error.
+        error: String,
+    },
 }
 
 /// The seed a scenario runs with: `--seed`, else the file's `seed`, else a
@@ -153,8 +163,13 @@ pub fn skip_reason(sc: &Scenario, opts: &RunOptions) -> Option<String> {
         && r.replies.is_none()
         && r.pattern.is_none()
         && r.bytes.is_none()
+        && r.answers.is_none()
     {
-        return Some("it is judged by the reference server's own record; no [response] says what replies show".into());
+        return Some(
+            "it is judged by the reference server's own record of its reads; its [response] names no reply to \
+             check (expect, replies, match, answers or bytes)"
+                .into(),
+        );
     }
     None
 }
@@ -245,7 +260,7 @@ async fn execute(
     let (mut j, wire) = if let Some(cut) = &sc.client_under_test {
         (run_client_under_test(sc, opts, cut, stage.client_addr).await?, None)
     } else {
-        let (mut j, wire) = run_and_judge(sc, prep, &stage, seed, origin).await;
+        let (mut j, wire) = run_and_judge(sc, prep, &stage, seed, origin).await?;
         match &stage.server {
             Some(s) => check_still_serving(sc, prep, s, &mut j).await,
             None => check_target_still_serving(sc, prep, stage.client_addr, &mut j).await,
@@ -263,7 +278,7 @@ async fn run_and_judge(
     stage: &Stage,
     seed: u64,
     origin: std::time::Instant,
-) -> (Judgement, Wire) {
+) -> Result<(Judgement, Wire), RunError> {
     let server = stage.server.as_ref();
     // Through a proxy the server's reads follow the proxy's schedule, and
     // a sync on the client's writes would mean nothing.
@@ -277,6 +292,12 @@ async fn run_and_judge(
         (false, None, None) => Some(&kernel),
     };
     let mut outcomes = clients::run(sc, prep, stage.client_addr, peer_reads, server.is_some(), seed).await;
+    if stage.address_only()
+        && outcomes.iter().all(|o| o.connect_error.is_some())
+        && let Some(error) = outcomes.first().and_then(|o| o.connect_error.clone())
+    {
+        return Err(RunError::Unreachable { addr: stage.client_addr, error });
+    }
     if let Some(p) = &stage.proxy {
         // The server saw the proxy's upstream sockets, not the clients. A
         // client that expects no reply may be done before the proxy has
@@ -317,12 +338,19 @@ async fn run_and_judge(
             };
             let first = judge_one(&outcomes[0]);
             let others = outcomes[1..].iter().map(judge_one).find(|j| j.verdict != Verdict::Intact);
-            match (first.verdict, others) {
+            let mut j = match (first.verdict, others) {
                 (Verdict::Intact, Some(o)) => {
                     Judgement::new(o.verdict, format!("another connection: {}", o.detail)).seeing(first.seen)
                 }
                 _ => first,
+            };
+            // Replies of another kind than expected: say so, and what would parse.
+            if j.verdict != Verdict::Intact
+                && let Some(h) = outcomes.iter().find_map(|o| hint::reply_kind_hint(sc, o))
+            {
+                j.detail = format!("{}; {h}", j.detail);
             }
+            j
         }
     };
     note_sync(sc, stage, &outcomes, &mut j);
@@ -341,7 +369,7 @@ async fn run_and_judge(
                 .collect();
         }
     }
-    (j, wire)
+    Ok((j, wire))
 }
 
 /// Waits (at most 1 s) until the traced target has seen the end of every

@@ -116,6 +116,12 @@ impl Stage {
         Ok(Stage { server, spawned, proxy, client_addr, trace })
     }
 
+    /// Whether the clients talk straight to a server framelab did not
+    /// start (`[target] addr` or `--target`, no proxy).
+    pub(super) fn address_only(&self) -> bool {
+        self.server.is_none() && self.spawned.is_none() && self.proxy.is_none()
+    }
+
     /// Stops everything, noting in `detail` what the proxy passed and
     /// whether the target died during the scenario.
     pub(super) async fn stop(self, detail: &mut String) {

@@ -92,11 +92,8 @@ pub fn support_dir() -> std::io::Result<PathBuf> {
         // Another user's or a stale copy must not be served: rewrite what
         // differs, and check what is there afterwards.
         if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&path, text)?;
-            if std::fs::read(&path)? != text.as_bytes() {
+            crate::files::write(&path, text)?;
+            if std::fs::read(&path).map_err(|e| crate::files::named(&path, "cannot read", e))? != text.as_bytes() {
                 return Err(std::io::Error::other(format!("{} changed while being written", path.display())));
             }
         }

@@ -392,3 +392,32 @@ fn explore_report_draws_the_found_case_before_and_after_shrinking() {
     assert!(parsed.svgs[1].write_bytes <= parsed.svgs[0].write_bytes);
     assert!(parsed.svgs[1].write_bytes > 0);
 }
+
+/// Issue 31: `--html` says what it wrote, and the page opens with a
+/// summary table (status, verdict, expected, a link to the card),
+/// failures first, before any card; the cards follow in the same order.
+#[test]
+fn the_report_opens_with_a_summary_failures_first_and_the_run_says_it_wrote_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[server]\nstrategy = \"naive\"\nvariant = \"tutorial\"\n\n[client]\nmessages = [\"hello\", \"world\"]\n\
+                schedule = \"coalesce\"\n\n[expect]\n";
+    std::fs::create_dir(dir.path().join("s")).unwrap();
+    std::fs::write(dir.path().join("s/a-pass.toml"), format!("name = \"passes\"\n{body}verdict = \"coalesced\"\n"))
+        .unwrap();
+    std::fs::write(dir.path().join("s/b-fail.toml"), format!("name = \"fails\"\n{body}verdict = \"intact\"\n"))
+        .unwrap();
+    let (out, html) = run_in(dir.path(), &["run", "s", "--html", "report.html"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("wrote report.html (2 scenarios, 1 failed)"), "{stdout}");
+    let table = html.find("<table class=\"overview\"").expect("a summary table");
+    let first_card = html.find("<section").unwrap();
+    assert!(table < first_card, "the summary comes before the cards");
+    let summary = &html[table..first_card];
+    // The failing scenario ran second (file order) and is listed first.
+    let (fail, pass) = (summary.find("#scenario-2").unwrap(), summary.find("#scenario-1").unwrap());
+    assert!(fail < pass, "{summary}");
+    assert!(summary.contains("FAIL") && summary.contains("coalesced") && summary.contains("intact"), "{summary}");
+    assert!(html[first_card..].starts_with("<section id=\"scenario-2\""), "the failing card first");
+    parse(&html);
+}

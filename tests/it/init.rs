@@ -120,3 +120,30 @@ fn init_raw_upper_files_judge_the_tutorial_server_by_its_own_reads() {
     assert!(html.contains("target read()s") && html.contains("2 messages merged"), "the lane is drawn");
     assert!(!html.contains("its reads are not observed here"));
 }
+
+/// Issue 31: a correct line server that answers `got N` fails the digest
+/// files, and each failure says the reply is not a digest line and gives
+/// the `match` that would parse; `init --match` with that pattern passes.
+#[test]
+fn a_got_n_server_is_told_what_would_parse_and_init_match_passes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!("{} {} {{port}}", crate::python(), server("got_server.py").display());
+    let out = framelab(dir.path(), &["init", "--command", &command, "--framing", "delimiter", "--out", "digest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = framelab(dir.path(), &["run", "digest", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in v["scenarios"].as_array().unwrap() {
+        let detail = s["detail"].as_str().unwrap();
+        assert!(detail.contains(r#""got 5" is not a digest line"#), "{detail}");
+        assert!(detail.contains(r"match = '^got (?P<len>\d+)$'") && detail.contains("--reply echo"), "{detail}");
+    }
+    let pattern = r"^got (?P<len>\d+)$";
+    let args = ["init", "--command", &command, "--framing", "delimiter", "--match", pattern, "--out", "got"];
+    let out = framelab(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = framelab(dir.path(), &["run", "got"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+}

@@ -209,7 +209,7 @@ fn target_scenario(addr: SocketAddr, name: &str) -> Scenario {
 }
 
 #[test]
-fn targets_that_refuse_close_or_hang_get_a_verdict_and_the_run_goes_on() {
+fn targets_that_close_or_hang_get_a_verdict_one_that_refuses_is_a_setup_error_and_the_run_goes_on() {
     let rt = rt();
     let (refused, closer, silent, task) = rt.block_on(misbehaving_targets());
     let scenarios =
@@ -218,10 +218,14 @@ fn targets_that_refuse_close_or_hang_get_a_verdict_and_the_run_goes_on() {
     let verdicts: Vec<_> = results.iter().map(|r| (r.name.as_str(), r.verdict)).collect();
     assert_eq!(
         verdicts,
-        vec![("refuses", Some(Verdict::Closed)), ("closes", Some(Verdict::Closed)), ("hangs", Some(Verdict::Hang))],
+        vec![("refuses", None), ("closes", Some(Verdict::Closed)), ("hangs", Some(Verdict::Hang))],
         "{:#?}",
         results.iter().map(|r| &r.detail).collect::<Vec<_>>()
     );
+    // Issue 31: a refused `[target] addr` is a setup error (no verdict,
+    // exit 2), not the server's verdict `closed`.
+    let want = format!("is the server running on {refused}?");
+    assert!(results[0].detail.contains(&want), "{}", results[0].detail);
     // Each verdict came from the client's own timeouts, not from the
     // scenario's 5s deadline: the silent target's `hang` is its 300ms reply
     // timeout, and the suite went on to judge every scenario.
@@ -268,4 +272,30 @@ fn shards_split_the_suite_without_overlap_or_loss() {
         all.sort();
         assert_eq!(seen, all, "with {n} shards every file runs exactly once");
     }
+}
+
+/// Issue 31: `--target` runs every scenario judged by replies, `answers`
+/// included (redis-server's and nginx's files were skipped), and skips
+/// only those judged by a reference server's own record, saying so.
+#[test]
+fn target_flag_runs_scenarios_judged_by_answers_and_skips_only_own_record_ones() {
+    let opts = RunOptions { target: Some("127.0.0.1:9".parse().unwrap()), ..RunOptions::default() };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios");
+    let files = scenario::collect(&[examples]).unwrap();
+    let protocol: Vec<Scenario> = files
+        .iter()
+        .filter(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("resp-redis-") || name.starts_with("http-nginx-")
+        })
+        .map(|f| scenario::load_file(f).unwrap())
+        .collect();
+    assert!(protocol.len() >= 10, "redis and nginx files: {}", protocol.len());
+    for sc in &protocol {
+        assert!(sc.response.answers.is_some(), "{}", sc.file.display());
+        assert_eq!(run::skip_reason(sc, &opts), None, "{}", sc.file.display());
+    }
+    let own = suite().into_iter().find(|s| s.file.ends_with("b01-naive-coalesced.toml")).unwrap();
+    let why = run::skip_reason(&own, &opts).expect("judged by the reference server's record");
+    assert!(why.contains("own record") && why.contains("answers"), "{why}");
 }
