@@ -665,6 +665,12 @@ fn echo_stream(sc: &Scenario, prep: &Prepared, s: &[u8], expected: &[Bytes]) -> 
             ),
         );
     }
+    // More than was sent (an echo of pieces never exceeds it; Unicode
+    // upper-casing at most triples it): bytes from elsewhere.
+    let most = if up { 3 * wire.len() } else { wire.len() };
+    if s.len() > most {
+        return Judgement::new(Verdict::Desync, format!("{head}: more than was sent"));
+    }
     // Messages skipped or cut short, or read with their framing, leave
     // pieces of what was sent; only bytes that are in none of it tell.
     let mut known = [false; 256];
@@ -988,6 +994,10 @@ fn judge_replies_as_sent(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, ex
     // Bytes the reply framing refuses are no replies of that framing (a
     // server writing back each read as it came, whatever the framing): what
     // the server read, they cannot tell.
+    if let Some(err) = out.reply_errors.iter().find(|e| matches!(e, ReplyError::Overflow(_))) {
+        // Far more than any reply to what was sent.
+        return Judgement::new(Verdict::Desync, format!("{head}; {err}"));
+    }
     if let Some(err) = out.reply_errors.iter().find(|e| !ReplyError::is_transport(e)) {
         return Judgement::new(
             Verdict::Inconclusive,
@@ -1018,7 +1028,8 @@ fn judge_replies_as_sent(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, ex
     };
     let (Judgement { verdict: v, detail: why, .. }, head) = judged;
     let head = if why.is_empty() { head } else { format!("{head}: {why}") };
-    if v == Verdict::Hang && (out.reset_by_peer || out.peer_closed_early || out.write_error.is_some()) {
+    // (A write that blocked because the peer does not read is a hang.)
+    if v == Verdict::Hang && (out.reset_by_peer || out.peer_closed_early || (out.write_error.is_some() && !out.hung)) {
         return Judgement::new(Verdict::Closed, format!("{head}; the peer closed or reset the connection"));
     }
     if v == Verdict::Hang && out.eof && !out.hung {

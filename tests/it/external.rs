@@ -348,9 +348,11 @@ fn replies_by_list_and_by_pattern_give_the_count_verdicts() {
     let opts = RunOptions { seed: None, target: Some(server.addr()) };
     let base = "[client]\nframing = \"raw\"\nmessages = [\"hello\", \"world\"]\nschedule = \"coalesce\"\n[response]\nframing = \"raw\"\n";
     for (extra, want) in [
-        ("replies = [\"Receive your message!\", \"Receive your message!\"]\n", Verdict::Coalesced),
-        ("replies = [\"Receive your message!\"]\n", Verdict::Intact),
-        ("match = \"^Receive\"\n", Verdict::Coalesced),
+        // One ack for two messages: merged or one skipped, a count cannot
+        // tell (issue 34); one for one: intact, or cut short.
+        ("replies = [\"Receive your message!\", \"Receive your message!\"]\n", Verdict::Inconclusive),
+        ("replies = [\"Receive your message!\"]\n", Verdict::Inconclusive),
+        ("match = \"^Receive\"\n", Verdict::Inconclusive),
         ("match = \"^nope\"\n", Verdict::Desync),
     ] {
         let sc = scenario::parse(&format!("{base}{extra}"), Path::new("x.toml")).unwrap();
