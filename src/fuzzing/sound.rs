@@ -199,7 +199,7 @@ fn exact(wire: &Wire, span: (usize, usize)) -> Option<usize> {
 fn reply(o: Oracle, it: &Item, wire: &Wire, style: u8, merged_first: bool) -> Vec<u8> {
     match o {
         Oracle::Echo | Oracle::Bytes => it.about.clone(),
-        Oracle::Upper if style % 2 == 0 => upper(&it.about),
+        Oracle::Upper if style.is_multiple_of(2) => upper(&it.about),
         Oracle::Upper => it.about.to_ascii_uppercase(),
         Oracle::Digest => {
             let (n, h) = (it.about.len(), hex::encode(Sha256::digest(&it.about)));
@@ -408,7 +408,7 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
             // Verbatim: the read as it came (a delimiter kept).
             let read = &wire.bytes()[it.span.0..it.span.1];
             let r = if verbatim && oracle == Oracle::Upper {
-                if style % 2 == 0 { upper(read) } else { read.to_ascii_uppercase() }
+                if style.is_multiple_of(2) { upper(read) } else { read.to_ascii_uppercase() }
             } else if verbatim {
                 read.to_vec()
             } else {
