@@ -155,6 +155,10 @@ struct Shared {
     reset: bool,
     /// Reply bytes read so far.
     read: usize,
+    /// Where the last reply decoded ends in the reply stream: bytes read
+    /// past it at the end of the stream are an incomplete reply, even
+    /// when the codec has taken a header off the buffer already.
+    decoded_to: usize,
     /// The peer sent more than [`MAX_REPLY_BYTES`]; reading stopped.
     overflowed: bool,
     /// Reply reads and replies, for the timeline.
@@ -216,8 +220,9 @@ impl Replies {
                 match r {
                     Ok(0) => {
                         g.eof = true;
-                        if !buf.is_empty() && codec.is_some() {
-                            g.errors.push(ReplyError::Incomplete(buf.len()));
+                        if g.read > g.decoded_to && codec.is_some() {
+                            let left = g.read - g.decoded_to;
+                            g.errors.push(ReplyError::Incomplete(left));
                         }
                     }
                     Ok(n) => {
@@ -500,6 +505,7 @@ fn decode_replies(codec: &mut Option<AnyCodec>, buf: &mut BytesMut, g: &mut Shar
         match c.decode(buf) {
             Ok(Some(m)) => {
                 g.timeline.replied(start, before - buf.len());
+                g.decoded_to = start + (before - buf.len());
                 g.replies.push(m.freeze())
             }
             Ok(None) => return,

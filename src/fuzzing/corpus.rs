@@ -232,6 +232,7 @@ fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
         "diff_lines" => diff_lines_seeds,
         "parse_handshake" => parse_handshake_seeds,
         "judge_claims" => judge_claims_seeds,
+        "judge_sound" => judge_sound_seeds,
         _ => |_| {},
     };
     add_seeds(&mut seeds);
@@ -763,6 +764,15 @@ fn judge_claims_seeds(seeds: &mut Seeds) {
     }
     seeds.add("empty".into(), Vec::new());
     seeds.add("no-messages".into(), vec![0, 0]);
+}
+
+fn judge_sound_seeds(seeds: &mut Seeds) {
+    // [client framing, oracle, reply framing, ...]: every combination of
+    // the three, each with four random rests (messages, server, ending).
+    for (k, d) in fuzzing::sound::inputs(0x34, 72 * 4).enumerate() {
+        seeds.add(format!("c{}-o{}-r{}-{}", d[0], d[1], d[2], k / 72), d);
+    }
+    seeds.add("empty".into(), Vec::new());
 }
 
 fn diff_length_prefix_seeds(seeds: &mut Seeds) {

@@ -154,7 +154,16 @@ fn echoes_prefix(reply: &[u8], sent: &[u8], up: bool) -> bool {
     if !up {
         return sent.starts_with(reply);
     }
-    Claim::Upper(Bytes::copy_from_slice(reply)).ends(sent, 0).next().is_some()
+    if sent.len() >= reply.len() && sent[..reply.len()].to_ascii_uppercase() == reply {
+        return true;
+    }
+    // Unicode: the first bytes sent, up to a character boundary a little
+    // past the reply's length (one character may upper-case into several).
+    let end = (reply.len() + 4).min(sent.len());
+    (end.saturating_sub(3)..=end)
+        .rev()
+        .any(|e| std::str::from_utf8(&sent[..e]).is_ok_and(|t| t.to_uppercase().as_bytes().starts_with(reply)))
+        || Claim::Upper(Bytes::copy_from_slice(reply)).ends(sent, 0).next().is_some()
 }
 
 /// The stream the client sent, with where each message lies in it.
@@ -191,6 +200,16 @@ impl Wire {
         Some(Wire { bytes, spans })
     }
 
+    /// The stream's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// (frame start, payload start, payload end) per message.
+    pub fn spans(&self) -> &[(usize, usize, usize)] {
+        &self.spans
+    }
+
     /// Keeps only the first `n` messages as expected (the rest were not
     /// meant to be understood, e.g. after a reset).
     pub fn truncate(&mut self, n: usize) {
@@ -224,13 +243,20 @@ pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
 /// found at exactly one message); else `desync`. `tail` says how to read
 /// the stream after the last reply.
 pub fn map_claims_ending(wire: &Wire, claims: &[Claim], tail: Tail) -> Judgement {
-    if let Some(j) = reading::judge(wire, claims, tail) {
+    map_claims_rejoined(wire, claims, tail, None)
+}
+
+/// [`map_claims_ending`], where the reply delimiter `rejoin` (echo or
+/// upper replies cut by a delimiter that the bytes sent hold) may have cut
+/// one reply into several: consecutive replies are also read as one.
+pub fn map_claims_rejoined(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Option<&[u8]>) -> Judgement {
+    if let Some(j) = reading::judge(wire, claims, tail, rejoin) {
         return j;
     }
-    if let Some(j) = out_of_order(wire, claims) {
+    if let Some(j) = out_of_order(wire, claims, tail) {
         return j;
     }
-    let (_, stuck) = reading::verdicts(wire, claims, tail);
+    let (_, stuck) = reading::verdicts(wire, claims, tail, rejoin);
     let i = stuck.unwrap_or(0).min(claims.len().saturating_sub(1));
     match claims.get(i) {
         Some(c) if c.len() == 0 => Judgement::new(
@@ -245,39 +271,108 @@ pub fn map_claims_ending(wire: &Wire, claims: &[Claim], tail: Tail) -> Judgement
     }
 }
 
-/// Replies that are whole messages in another order: each claim (a
-/// content, an upper-cased content or a digest; never a bare length)
-/// matches exactly one message's payload or frame, matches no other place
-/// a reply could start, and no message is claimed twice. Every message
-/// answered is `intact`, some not `lost`.
-fn out_of_order(wire: &Wire, claims: &[Claim]) -> Option<Judgement> {
-    let mut taken = vec![false; wire.spans.len()];
-    for c in claims {
-        if matches!(c, Claim::Len(_)) || c.len() == 0 {
-            return None;
+/// Every place `(start, end)` of the stream a claim matches at.
+fn places(wire: &Wire, c: &Claim) -> Vec<(usize, usize)> {
+    (0..wire.bytes.len()).flat_map(|o| c.ends(&wire.bytes, o).map(move |e| (o, e))).collect()
+}
+
+/// Whether one place per claim can be picked, none overlapping another
+/// (a server's readings do not share bytes). Gives up (`true`) after
+/// `budget` steps.
+fn apart(places: &[Vec<(usize, usize)>], picked: &mut Vec<(usize, usize)>, budget: &mut usize) -> bool {
+    let Some((first, rest)) = places.split_first() else { return true };
+    for p in first {
+        if *budget == 0 {
+            return true;
         }
-        let mut hits = Vec::new();
-        for (k, (f, s, e)) in wire.spans.iter().enumerate() {
-            let frame_end = wire.spans.get(k + 1).map_or(wire.bytes.len(), |n| n.0);
-            for o in [*f, *s] {
-                for end in c.ends(&wire.bytes, o) {
-                    let exact = (o == *s && end == *e) || (o == *f && (end == frame_end || end == *e));
-                    if !exact || s == e {
-                        return None;
-                    }
-                    hits.push(k);
-                }
+        *budget -= 1;
+        if picked.iter().all(|q| p.1 <= q.0 || q.1 <= p.0) {
+            picked.push(*p);
+            let ok = apart(rest, picked, budget);
+            picked.pop();
+            if ok {
+                return true;
             }
         }
-        hits.dedup();
-        match hits.as_slice() {
-            [k] if !taken[*k] => taken[*k] = true,
-            _ => return None,
+    }
+    false
+}
+
+/// Replies that fit no reading in order. Whole messages in another order
+/// (each claim, a content, an upper-cased content or a digest, never a
+/// bare length, matches the stream only at one message's payload or
+/// frame, and no message is claimed twice): every message answered is
+/// `intact`, some not `lost` (or, on a connection that then closed or
+/// went quiet, `inconclusive`). Replies that each match somewhere, in
+/// another order, may be pieces answered out of order: `inconclusive`.
+/// `None` when some reply matches nowhere.
+fn out_of_order(wire: &Wire, claims: &[Claim], tail: Tail) -> Option<Judgement> {
+    if claims.len() < 2 {
+        return None;
+    }
+    let mut taken = vec![false; wire.spans.len()];
+    let mut whole = true;
+    let mut all = Vec::with_capacity(claims.len());
+    for c in claims {
+        let at = places(wire, c);
+        if at.is_empty() {
+            return None;
         }
+        if c.len() == 0 {
+            // An empty reply: an empty message's, any of them.
+            let empty: Vec<usize> =
+                (0..wire.spans.len()).filter(|k| wire.spans[*k].1 == wire.spans[*k].2 && !taken[*k]).collect();
+            match empty.first() {
+                Some(k) if empty.len() == 1 => taken[*k] = true,
+                Some(_) => whole = false,
+                None => return None,
+            }
+            all.push(at);
+            continue;
+        }
+        let exact: Vec<usize> = (0..wire.spans.len())
+            .filter(|k| {
+                let (f, s, e) = wire.spans[*k];
+                let fe = wire.spans.get(k + 1).map_or(wire.bytes.len(), |n| n.0);
+                s != e && at.iter().any(|p| *p == (s, e) || *p == (f, fe))
+            })
+            .collect();
+        let only_there = at.iter().all(|(o, end)| {
+            exact.iter().any(|k| {
+                let (f, s, e) = wire.spans[*k];
+                let fe = wire.spans.get(k + 1).map_or(wire.bytes.len(), |n| n.0);
+                (*o, *end) == (s, e) || (*o, *end) == (f, fe)
+            })
+        });
+        match exact.as_slice() {
+            [k] if only_there && !taken[*k] && !matches!(c, Claim::Len(_)) => taken[*k] = true,
+            _ => whole = false,
+        }
+        all.push(at);
+    }
+    if !whole && !apart(&all, &mut Vec::new(), &mut 10_000) {
+        return None;
+    }
+    if !whole {
+        return Some(Judgement::new(
+            Verdict::Inconclusive,
+            "the replies fit no reading in the order they came, and each is found in what was sent: pieces answered \
+             out of order, which cannot be placed",
+        ));
     }
     let missing = (0..wire.spans.len()).filter(|k| wire.spans[*k].1 != wire.spans[*k].2 && !taken[*k]).count();
     Some(if missing == 0 {
         Judgement::new(Verdict::Intact, "each reply is one of the messages, in another order than sent")
+    } else if tail != Tail::Answered {
+        Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "lost or {}: {missing} message(s) got no reply, the others came in another order, and then the connection \
+                 {}",
+                if tail == Tail::Hung { "hang" } else { "closed" },
+                if tail == Tail::Hung { "was quiet past the reply timeout" } else { "was closed or reset" }
+            ),
+        )
     } else {
         Judgement::new(Verdict::Lost, format!("{missing} message(s) got no reply; the others came in another order"))
     })
@@ -394,8 +489,19 @@ fn by_bytes(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, want: usize) ->
         std::cmp::Ordering::Equal if echo && sent.len() > 1 => {
             Judgement::new(Verdict::Inconclusive, format!("{head}, the bytes sent; but {RAW_ECHO}"))
         }
+        std::cmp::Ordering::Equal if out.reset_by_peer || out.peer_closed_early || out.write_error.is_some() => {
+            Judgement::new(Verdict::Closed, format!("{head}; then the peer closed or reset the connection"))
+        }
         std::cmp::Ordering::Equal => Judgement::new(Verdict::Intact, head),
         std::cmp::Ordering::Greater => Judgement::new(Verdict::Desync, format!("{head}: more than expected")),
+        // The first bytes sent, echoed: how they were read, nothing tells.
+        std::cmp::Ordering::Less if echo && !got.is_empty() => Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "{head}, the first bytes sent, then {}: hang or closed, or messages merged or split before it; {RAW_ECHO}",
+                if out.reset_by_peer || out.eof || out.write_error.is_some() { "the peer closed" } else { "nothing" }
+            ),
+        ),
         std::cmp::Ordering::Less if out.reset_by_peer || out.eof || out.write_error.is_some() => {
             Judgement::new(Verdict::Closed, format!("{head}; the peer closed or reset the connection first"))
         }
@@ -501,20 +607,31 @@ fn by_list(want: &[Bytes], got: &[Bytes]) -> Judgement {
             ),
         );
     }
-    let mut it = want.iter();
-    let in_order = got.iter().all(|g| it.any(|w| w == g));
-    match (in_order, got.len().cmp(&want.len())) {
-        (true, std::cmp::Ordering::Equal) => Judgement::new(Verdict::Intact, "each listed reply, in order"),
-        (true, std::cmp::Ordering::Less) => Judgement::new(
+    let mut seen = Vec::with_capacity(got.len());
+    for g in got {
+        if seen.contains(&g) {
+            return Judgement::new(
+                Verdict::Inconclusive,
+                format!(
+                    "split or desync: the listed reply {} came twice, as for pieces of one message, which a list cannot place",
+                    show(g, 32)
+                ),
+            );
+        }
+        seen.push(g);
+    }
+    let order = if want.iter().filter(|w| got.contains(w)).eq(got.iter()) { "in order" } else { "in another order" };
+    match got.len().cmp(&want.len()) {
+        std::cmp::Ordering::Equal => Judgement::new(Verdict::Intact, format!("each listed reply, {order}")),
+        _ => Judgement::new(
             Verdict::Inconclusive,
             format!(
-                "coalesced or lost: {} of the {} listed replies, in order; a server that answers a merged read by its first \
+                "coalesced or lost: {} of the {} listed replies, {order}; a server that answers a merged read by its first \
                  request gives the same",
                 got.len(),
                 want.len()
             ),
         ),
-        _ => Judgement::new(Verdict::Desync, "the listed replies out of order or repeated"),
     }
 }
 
@@ -525,6 +642,12 @@ fn echo_stream(sc: &Scenario, prep: &Prepared, s: &[u8], expected: &[Bytes]) -> 
     let want = expected.concat();
     let wire = fault::written(&prep.actions);
     let head = format!("{} of {} bytes came back", s.len(), want.len());
+    if s.is_empty() && want.is_empty() {
+        return Judgement::new(
+            Verdict::Inconclusive,
+            format!("{head}: empty messages echoed are no bytes, and no echo is no bytes either; {UNDECIDABLE}"),
+        );
+    }
     if s.is_empty() {
         return Judgement::new(Verdict::Hang, head);
     }
@@ -533,7 +656,36 @@ fn echo_stream(sc: &Scenario, prep: &Prepared, s: &[u8], expected: &[Bytes]) -> 
         return Judgement::new(Verdict::Inconclusive, format!("{head}, the bytes sent; but {UNDECIDABLE}"));
     }
     if echoes_prefix(s, &want, up) || echoes_prefix(s, &wire, up) {
-        return Judgement::new(Verdict::Hang, format!("{head}; the rest never came"));
+        // The rest never came; what did come cannot tell whether messages
+        // were merged or cut before that.
+        return Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "{head}; the rest never came: hang or closed, or messages merged or split before it; {UNDECIDABLE}"
+            ),
+        );
+    }
+    // More than was sent (an echo of pieces never exceeds it; Unicode
+    // upper-casing at most triples it): bytes from elsewhere.
+    let most = if up { 3 * wire.len() } else { wire.len() };
+    if s.len() > most {
+        return Judgement::new(Verdict::Desync, format!("{head}: more than was sent"));
+    }
+    // Messages skipped or cut short, or read with their framing, leave
+    // pieces of what was sent; only bytes that are in none of it tell.
+    let mut known = [false; 256];
+    let (unicode, ascii) = (upper(&wire), wire.to_ascii_uppercase());
+    let sources: [&[u8]; 2] = if up { [&unicode, &ascii] } else { [&wire, &wire] };
+    for b in sources.iter().flat_map(|s| s.iter()) {
+        known[*b as usize] = true;
+    }
+    if s.iter().all(|b| known[*b as usize]) {
+        return Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "{head}, pieces of the bytes sent but not all of them in order: messages skipped, cut short or misread; {UNDECIDABLE}"
+            ),
+        );
     }
     Judgement::new(Verdict::Desync, format!("{head}, and they are not the bytes sent"))
 }
@@ -595,10 +747,15 @@ fn raw_echo(reply_bytes: &[u8], sent: &[&[u8]], up: bool, tail: Tail, messages: 
     }
 }
 
+/// The framing replies were cut by, if any.
+fn reply_framing(sc: &Scenario, prep: &Prepared) -> Option<FramingSpec> {
+    sc.response.framing.clone().or_else(|| prep.server_framing.clone())
+}
+
 /// The replies as the bytes that came back: each framed again by the
 /// reply framing (what the reply codec took off).
 fn reply_bytes(sc: &Scenario, prep: &Prepared, r: &[Bytes]) -> Option<Vec<u8>> {
-    let spec = sc.response.framing.clone().or_else(|| prep.server_framing.clone())?;
+    let spec = reply_framing(sc, prep)?;
     let mut codec = spec.codec();
     let mut out = Vec::new();
     for x in r {
@@ -709,7 +866,17 @@ fn by_response(sc: &Scenario, prep: &Prepared, r: &[Bytes], expected: &[Bytes], 
         if r.is_empty() {
             return Judgement::new(Verdict::Hang, format!("{} message(s) got no reply", expected.len()));
         }
-        return map_claims_ending(&w, &c, tail);
+        // Echo or upper replies cut by a delimiter that the bytes sent
+        // hold: one reply may have been cut into several.
+        let rejoin = match reply_framing(sc, prep) {
+            Some(FramingSpec::Delimiter { delimiter, .. })
+                if echo && memchr::memmem::find(&w.bytes, &delimiter).is_some() =>
+            {
+                Some(delimiter)
+            }
+            _ => None,
+        };
+        return map_claims_rejoined(&w, &c, tail, rejoin.as_deref());
     }
     let v = match sc.response.expect {
         ResponseExpect::Echo => classify(expected, r),
@@ -771,17 +938,39 @@ fn is_refusal(sc: &Scenario, prep: &Prepared, reply: &[u8]) -> bool {
     if !matches!(sc.response.expect, ResponseExpect::Echo | ResponseExpect::Upper) {
         return true;
     }
+    // `ERROR:` found in what was sent: perhaps an
+    // echo (which of the two, nothing tells).
     let up = sc.response.expect == ResponseExpect::Upper;
     let sent = fault::written(&prep.actions);
-    let echoed = |hay: &[u8]| (0..hay.len()).any(|o| echoes_prefix(reply, &hay[o..], up));
-    !echoed(&sent)
+    let line = reply.split(|b| *b == b'\n').next().unwrap_or_default();
+    let head = &line[..line.len().min(6)];
+    !(0..sent.len()).any(|o| echoes_prefix(head, &sent[o..], up))
+}
+
+/// [`judge_replies_as_sent`], then: where a reply that starts with
+/// `ERROR:` may be the echo of a message that starts with it, or the
+/// server's refusal, a verdict that takes it as an echo is one candidate
+/// and `rejected` the other.
+pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Judgement {
+    let j = judge_replies_as_sent(sc, prep, out, expected);
+    let either = out.replies.iter().any(|r| r.starts_with(b"ERROR:") && !is_refusal(sc, prep, r));
+    if either && !matches!(j.verdict, Verdict::Inconclusive | Verdict::Rejected) {
+        return Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "rejected or {}: a reply starts with ERROR:, as the echo of a message that starts with it or a refusal would ({})",
+                j.verdict, j.detail
+            ),
+        );
+    }
+    j
 }
 
 /// Judges by replies alone (black-box targets, or `[response] expect`).
 /// A verdict is given only when every server behaviour that gives these
 /// replies leads to it; otherwise `inconclusive`, naming the candidates
 /// (docs/own-server.md).
-pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Judgement {
+fn judge_replies_as_sent(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Judgement {
     if let Some(answers) = &sc.response.answers {
         return super::protocol::judge_answers(answers, prep, out);
     }
@@ -790,8 +979,33 @@ pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expect
     }
     let r = &out.replies;
     let head = format!("sent {} message(s); {} repl(ies) came back", expected.len(), r.len());
-    if let Some(err) = out.reply_errors.first().filter(|e| !ReplyError::is_transport(e)) {
-        return Judgement::new(Verdict::Desync, format!("{head}; a reply failed to decode: {err}"));
+    // A stream that ended inside a reply: one cut off by a close, or
+    // bytes the reply framing does not cut (a server writing back what it
+    // read as it came): what they were, nothing tells.
+    if let Some(ReplyError::Incomplete(n)) = out.reply_errors.iter().find(|e| matches!(e, ReplyError::Incomplete(_))) {
+        return Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "{head}; then the stream ended {n} bytes into a reply: a reply cut off by a close, or bytes not framed as \
+                 [response] framing says (a server writing back each read as it came), which the replies cannot tell"
+            ),
+        );
+    }
+    // Bytes the reply framing refuses are no replies of that framing (a
+    // server writing back each read as it came, whatever the framing): what
+    // the server read, they cannot tell.
+    if let Some(err) = out.reply_errors.iter().find(|e| matches!(e, ReplyError::Overflow(_))) {
+        // Far more than any reply to what was sent.
+        return Judgement::new(Verdict::Desync, format!("{head}; {err}"));
+    }
+    if let Some(err) = out.reply_errors.iter().find(|e| !ReplyError::is_transport(e)) {
+        return Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "{head}; a reply failed to decode: {err}: the server's bytes are not framed as [response] framing says, \
+                 and say nothing of what it read"
+            ),
+        );
     }
     if r.iter().any(|x| is_refusal(sc, prep, x)) {
         return Judgement::new(Verdict::Rejected, format!("{head}; the server refused the input"));
@@ -814,6 +1028,10 @@ pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expect
     };
     let (Judgement { verdict: v, detail: why, .. }, head) = judged;
     let head = if why.is_empty() { head } else { format!("{head}: {why}") };
+    // (A write that blocked because the peer does not read is a hang.)
+    if v == Verdict::Hang && (out.reset_by_peer || out.peer_closed_early || (out.write_error.is_some() && !out.hung)) {
+        return Judgement::new(Verdict::Closed, format!("{head}; the peer closed or reset the connection"));
+    }
     if v == Verdict::Hang && out.eof && !out.hung {
         return Judgement::new(Verdict::Closed, format!("{head}; the peer closed the connection without replying"));
     }
@@ -829,7 +1047,12 @@ pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expect
         }
         return Judgement::new(v, head);
     }
-    if r.len() < expected.len() && (out.reset_by_peer || out.peer_closed_early) && is_prefix(expected, r) {
+    if v != Verdict::Inconclusive
+        && !out.unframed
+        && r.len() < expected.len()
+        && (out.reset_by_peer || out.peer_closed_early)
+        && is_prefix(expected, r)
+    {
         return Judgement::new(Verdict::Closed, format!("{head}; the peer closed or reset the connection"));
     }
     Judgement::new(v, head)

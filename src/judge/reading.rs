@@ -71,11 +71,115 @@ struct Search<'a> {
     wire: &'a Wire,
     claims: &'a [Claim],
     tail: Tail,
+    /// The reply delimiter, when it may have cut one reply into several
+    /// (echo or upper replies of bytes that hold it): consecutive claims
+    /// may be one reply, joined by it.
+    rejoin: Option<&'a [u8]>,
     /// (claim, cursor, state of the message in progress) -> the set of
     /// flag combinations the rest of the claims can give, one bit each.
     memo: HashMap<(usize, usize, u8), u128>,
+    /// The stream, indexed.
+    ix: Index,
     /// The furthest claim no placement was found for.
     stuck: Option<usize>,
+}
+
+/// What the search asks of the stream at every step, computed once:
+/// per byte position, and message ranges in order for binary search.
+struct Index {
+    /// Per position `p` (0..=len): the message whose payload `p` is
+    /// strictly inside.
+    inside: Vec<Option<usize>>,
+    /// Per position: a reply of a frame reader may start / end here.
+    clean_start: Vec<bool>,
+    clean_end: Vec<bool>,
+    /// Per position: `Some(payload end)` when a frame with a header
+    /// starts here.
+    header_at: Vec<Option<usize>>,
+    /// Message bytes (payloads, empty messages' frames) and payload bytes
+    /// before each position.
+    message_bytes: Vec<usize>,
+    payload_bytes: Vec<usize>,
+    /// `(message, first byte, end)` of each message on the wire, in order.
+    ranges: Vec<(usize, usize, usize)>,
+    /// Frame starts and non-empty payload starts, sorted.
+    starts: Vec<usize>,
+}
+
+impl Index {
+    fn new(w: &Wire) -> Index {
+        let len = w.bytes.len();
+        let mut ix = Index {
+            inside: vec![None; len + 1],
+            clean_start: vec![false; len + 1],
+            clean_end: vec![false; len + 1],
+            header_at: vec![None; len + 1],
+            message_bytes: vec![0; len + 1],
+            payload_bytes: vec![0; len + 1],
+            ranges: Vec::new(),
+            starts: Vec::new(),
+        };
+        let (mut is_message, mut is_payload) = (vec![false; len], vec![false; len]);
+        for (k, (f, s, e)) in w.spans.iter().copied().enumerate() {
+            let fe = w.frame_end(k);
+            for p in s + 1..e {
+                ix.inside[p] = Some(k);
+                ix.clean_start[p] = true;
+                ix.clean_end[p] = true;
+            }
+            ix.clean_start[f] = true;
+            ix.clean_start[s] = true;
+            ix.clean_end[e] = true;
+            ix.clean_end[fe] = true;
+            if f != s {
+                ix.header_at[f] = Some(e);
+            }
+            let (a, b) = w.message_bytes(k);
+            if a < b {
+                ix.ranges.push((k, a, b));
+                is_message[a..b].iter_mut().for_each(|x| *x = true);
+            }
+            is_payload[s..e].iter_mut().for_each(|x| *x = true);
+            ix.starts.push(f);
+            if s != e {
+                ix.starts.push(s);
+            }
+        }
+        for p in 0..len {
+            ix.message_bytes[p + 1] = ix.message_bytes[p] + usize::from(is_message[p]);
+            ix.payload_bytes[p + 1] = ix.payload_bytes[p] + usize::from(is_payload[p]);
+        }
+        ix.starts.sort_unstable();
+        ix.starts.dedup();
+        ix
+    }
+
+    /// Whether `[from, to)` holds message bytes.
+    fn message_bytes_in(&self, from: usize, to: usize) -> bool {
+        to > from && self.message_bytes[to] > self.message_bytes[from]
+    }
+
+    /// Whether `[from, to)` holds payload bytes.
+    fn payload_in(&self, from: usize, to: usize) -> bool {
+        to > from && self.payload_bytes[to] > self.payload_bytes[from]
+    }
+
+    /// Messages on the wire that `[from, to)` touches: (within it, only
+    /// partly).
+    fn touched(&self, from: usize, to: usize) -> (usize, Vec<usize>) {
+        let lo = self.ranges.partition_point(|r| r.2 <= from);
+        let hi = self.ranges.partition_point(|r| r.1 < to);
+        let mut full = 0;
+        let mut partial = Vec::new();
+        for &(k, a, b) in &self.ranges[lo..hi.max(lo)] {
+            if from <= a && b <= to {
+                full += 1;
+            } else {
+                partial.push(k);
+            }
+        }
+        (full, partial)
+    }
 }
 
 /// The message in progress (the cursor is inside its payload) was
@@ -108,42 +212,15 @@ impl Wire {
         s != e || f < self.frame_end(k)
     }
 
-    /// The message whose payload `p` is strictly inside.
-    fn inside(&self, p: usize) -> Option<usize> {
-        self.spans.iter().position(|(_, s, e)| *s < p && p < *e)
-    }
-
-    /// A reply of a server that reads frames may start here: a frame
-    /// start, a payload start, or inside a payload (a piece).
-    fn clean_start(&self, p: usize) -> bool {
-        self.spans.iter().any(|(f, s, e)| *f == p || *s == p || (*s < p && p < *e))
-    }
-
-    /// ... and end here: a payload end, a frame end, or inside a payload.
-    fn clean_end(&self, p: usize) -> bool {
-        self.spans.iter().enumerate().any(|(k, (_, s, e))| *e == p || self.frame_end(k) == p || (*s < p && p < *e))
-    }
-
     /// Messages on the wire.
     pub(super) fn messages_on_wire(&self) -> usize {
         (0..self.spans.len()).filter(|k| self.on_wire(*k)).count()
     }
 
-    /// Whether message `k`'s bytes (payload, or an empty one's frame) lie
-    /// within `[from, to)`.
-    fn within(&self, k: usize, from: usize, to: usize) -> bool {
+    /// Message `k`'s bytes: its payload, or an empty one's frame.
+    fn message_bytes(&self, k: usize) -> (usize, usize) {
         let (f, s, e) = self.spans[k];
-        if s == e { from <= f && self.frame_end(k) <= to && f < self.frame_end(k) } else { from <= s && e <= to }
-    }
-
-    /// Whether any message byte (payload, or an empty one's frame) lies in
-    /// `[from, to)`.
-    fn message_bytes_in(&self, from: usize, to: usize) -> bool {
-        (0..self.spans.len()).any(|k| {
-            let (f, s, e) = self.spans[k];
-            let (a, b) = if s == e { (f, self.frame_end(k)) } else { (s, e) };
-            a.max(from) < b.min(to)
-        })
+        if s == e { (f, self.frame_end(k)) } else { (s, e) }
     }
 }
 
@@ -154,19 +231,18 @@ impl Search<'_> {
     /// or read with a neighbour and their delimiter taken off with its
     /// (`MERGED`): both.
     fn leave(&self, from: usize, cur: u8, to: usize) -> u128 {
-        let w = self.wire;
+        let ix = &self.ix;
         let mut g = 0;
-        if cur == PREFIX && w.inside(from).is_some() {
+        if cur == PREFIX && ix.inside[from].is_some() {
             g |= flag::TRUNC;
         }
-        let payload = w.spans.iter().any(|(_, s, e)| (*s).max(from) < (*e).min(to));
-        if w.message_bytes_in(from, to) {
+        if ix.message_bytes_in(from, to) {
             g |= flag::GAP;
         }
-        if (0..w.spans.len()).any(|k| w.within(k, from, to)) {
+        if ix.touched(from, to).0 > 0 {
             g |= flag::MISSING;
-            if !payload {
-                return (1 << g) | (1 << ((g & !flag::MISSING & !flag::GAP) | flag::MERGED));
+            if !ix.payload_in(from, to) {
+                return (1 << g) | (1 << ((g & !flag::MISSING) | flag::MERGED));
             }
         }
         1 << g
@@ -174,27 +250,34 @@ impl Search<'_> {
 
     /// A reply placed at `[o, end)` with the cursor at `c` in state `cur`.
     fn step(&self, c: usize, cur: u8, o: usize, end: usize) -> Step {
-        let w = self.wire;
-        let continuing = o == c && w.inside(c).is_some();
+        let (w, ix) = (self.wire, &self.ix);
+        let continuing = o == c && ix.inside[c].is_some();
         let before = if continuing { 1 << flag::PART } else { self.leave(c, cur, o) };
         let mut g = 0;
         // A reply from a header on that stops short of its message's end
         // counts framing bytes with part of a message: a byte reader's.
-        let header_piece = w.spans.iter().any(|(f, s, e)| *f == o && f != s && end < *e);
-        if !w.clean_start(o) || !w.clean_end(end) || header_piece {
+        let header_piece = ix.header_at[o].is_some_and(|e| end < e);
+        if !ix.clean_start[o] || !ix.clean_end[end] || header_piece {
             g |= flag::RAW;
         }
         if o == end {
             // An empty reply for an empty message placed at it.
             return Step { before, flags: g, cur: 0 };
         }
-        let full = (0..w.spans.len()).filter(|k| w.within(*k, o, end)).count();
-        let partial: Vec<usize> = (0..w.spans.len())
-            .filter(|k| {
-                let (_, s, e) = w.spans[*k];
-                s != e && s.max(o) < e.min(end) && !(o <= s && e <= end)
-            })
-            .collect();
+        // Messages the reply takes all of, and those it takes part of: a
+        // payload, or an empty message's frame (its header or delimiter
+        // cut).
+        let (full, partial) = ix.touched(o, end);
+        // Part of a message and the framing bytes after it: a byte
+        // reader's read (a server reading frames answers a piece alone).
+        if partial.iter().any(|k| w.spans[*k].1 < w.spans[*k].2 && end > w.spans[*k].2) {
+            g |= flag::RAW;
+        }
+        // Part of an empty message's frame: its header or delimiter cut,
+        // no truncation of a message with no bytes.
+        if partial.iter().any(|k| w.spans[*k].1 == w.spans[*k].2) {
+            g |= flag::PART;
+        }
         // A reply over a message boundary that takes part of a message is
         // a byte reader's: a server reading frames merges whole messages.
         if partial.len() >= 2 || (full >= 1 && !partial.is_empty()) {
@@ -209,7 +292,7 @@ impl Search<'_> {
             _ => flag::PART,
         };
         let prefix = full == 0 && partial.len() == 1 && !continuing && o <= w.spans[partial[0]].1;
-        let cur = match w.inside(end) {
+        let cur = match ix.inside[end] {
             None => 0,
             Some(_) if prefix => PREFIX,
             Some(_) => PIECES,
@@ -219,30 +302,56 @@ impl Search<'_> {
 
     /// Where claim `i` may be placed with the cursor at `c`: `(start, end)`.
     fn placements(&self, i: usize, c: usize) -> Vec<(usize, usize)> {
-        let w = self.wire;
-        let claim = &self.claims[i];
+        self.places(&self.claims[i], c)
+    }
+
+    /// Claims `i..j` as one reply that the reply delimiter cut: its
+    /// pieces joined by it (echo and upper claims only).
+    fn joined(&self, i: usize, j: usize) -> Option<Claim> {
+        let d = self.rejoin?;
+        let mut bytes = Vec::new();
+        let mut up = false;
+        for (n, c) in self.claims[i..j].iter().enumerate() {
+            if n > 0 {
+                bytes.extend_from_slice(d);
+            }
+            match c {
+                Claim::Content(b) => bytes.extend_from_slice(b),
+                Claim::Upper(b) => {
+                    up = true;
+                    bytes.extend_from_slice(b);
+                }
+                _ => return None,
+            }
+        }
+        let bytes = bytes::Bytes::from(bytes);
+        Some(if up { Claim::Upper(bytes) } else { Claim::Content(bytes) })
+    }
+
+    /// Where `claim` may be placed with the cursor at `c`.
+    fn places(&self, claim: &Claim, c: usize) -> Vec<(usize, usize)> {
+        let (w, ix) = (self.wire, &self.ix);
         if claim.len() == 0 {
-            // An empty reply stands for an empty message, at its frame.
-            return (0..w.spans.len())
+            // An empty reply stands for an empty message, at its frame; or
+            // for a byte reader's read of framing bytes alone (a lone
+            // delimiter, taken off): from the cursor, up to payload bytes.
+            let mut v: Vec<(usize, usize)> = (0..w.spans.len())
                 .filter(|k| w.spans[*k].1 == w.spans[*k].2 && w.spans[*k].0 >= c)
                 .map(|k| (w.spans[k].0, w.frame_end(k)))
                 .collect();
-        }
-        let mut starts: Vec<usize> = vec![c];
-        for (f, s, e) in &w.spans {
-            if *f >= c {
-                starts.push(*f);
+            let mut e = c + 1;
+            while e <= w.bytes.len() && !ix.payload_in(c, e) {
+                v.push((c, e));
+                e += 1;
             }
-            // An empty message's payload start is where the next frame
-            // starts, never the start of a reply with bytes.
-            if s != e && *s >= c {
-                starts.push(*s);
-            }
+            return v;
         }
-        starts.sort_unstable();
-        starts.dedup();
-        starts
-            .into_iter()
+        // The cursor, and every frame or payload start from it (an empty
+        // message's payload start is where the next frame starts, never
+        // the start of a reply with bytes).
+        let from = ix.starts.partition_point(|x| *x < c);
+        std::iter::once(c)
+            .chain(ix.starts[from..].iter().copied().filter(|o| *o != c))
             .filter(|o| *o < w.bytes.len())
             .flat_map(|o| claim.ends(&w.bytes, o).map(move |e| (o, e)))
             .collect()
@@ -267,6 +376,14 @@ impl Search<'_> {
             let rest = with(self.go(i + 1, end, st.cur), st.flags);
             mask |= join(rest, st.before);
         }
+        for j in i + 2..=self.claims.len() {
+            let Some(claim) = self.joined(i, j) else { break };
+            for (o, end) in self.places(&claim, c) {
+                let st = self.step(c, cur, o, end);
+                let rest = with(self.go(j, end, st.cur), st.flags);
+                mask |= join(rest, st.before);
+            }
+        }
         self.memo.insert((i, c, cur), mask);
         mask
     }
@@ -275,10 +392,18 @@ impl Search<'_> {
     fn ends(&self, c: usize, cur: u8) -> u128 {
         let len = self.wire.bytes.len();
         let answered = self.leave(c, cur, len);
-        let open = self.wire.message_bytes_in(c, len) || (cur == PREFIX && self.wire.inside(c).is_some());
+        let open = self.ix.message_bytes_in(c, len) || (cur == PREFIX && self.ix.inside[c].is_some());
+        // Empty messages alone left may have been read with the last
+        // reply, their delimiters taken off: that reading stays.
+        let mut merged = 0u128;
+        for x in 0..128u8 {
+            if answered & (1 << x) != 0 && x & flag::MERGED != 0 {
+                merged |= 1 << x;
+            }
+        }
         match self.tail {
             Tail::Answered => answered,
-            Tail::Closed if open => 1 << flag::TAIL,
+            Tail::Closed if open => (1 << flag::TAIL) | merged,
             // Skipped, or late: both.
             Tail::Hung if open => (1 << flag::TAIL) | answered,
             _ => answered,
@@ -330,11 +455,10 @@ pub fn verdict_of(x: u8, claims: usize, messages: usize, tail: Tail) -> Verdict 
         MERGED => Verdict::Coalesced,
         PART => Verdict::Split,
         TRUNC => Verdict::Truncated,
-        p if p & TRUNC == 0 => match claims.cmp(&messages) {
-            std::cmp::Ordering::Less => Verdict::Coalesced,
-            std::cmp::Ordering::Greater => Verdict::Split,
-            std::cmp::Ordering::Equal => Verdict::Desync,
-        },
+        // Several at once: more replies than messages, some in pieces, is
+        // split; fewer, some merged, coalesced; else bytes misread.
+        p if p & PART != 0 && claims > messages => Verdict::Split,
+        p if p & MERGED != 0 && claims < messages => Verdict::Coalesced,
         _ => Verdict::Desync,
     }
 }
@@ -342,17 +466,31 @@ pub fn verdict_of(x: u8, claims: usize, messages: usize, tail: Tail) -> Verdict 
 /// Every verdict the readings of `claims` on `wire` give, with the flags
 /// of one reading for each (for its detail); empty when no reading
 /// explains them, with the first reply no place was found for.
-pub(super) fn verdicts(wire: &Wire, claims: &[Claim], tail: Tail) -> (Vec<(Verdict, u8)>, Option<usize>) {
-    let mut s = Search { wire, claims, tail, memo: HashMap::new(), stuck: None };
+pub(super) fn verdicts(
+    wire: &Wire,
+    claims: &[Claim],
+    tail: Tail,
+    rejoin: Option<&[u8]>,
+) -> (Vec<(Verdict, u8)>, Option<usize>) {
+    let mut s = Search { wire, claims, tail, rejoin, memo: HashMap::new(), stuck: None, ix: Index::new(wire) };
     let mask = s.go(0, 0, 0);
     let messages = wire.messages_on_wire();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
+    let primary = |x: u8| (x & (flag::MERGED | flag::PART | flag::TRUNC)).count_ones();
     for x in 0..128u8 {
         if mask & (1 << x) != 0 && possible(x) {
-            let v = verdict_of(x, claims.len(), messages, tail);
-            if seen.insert(v as u8) {
-                out.push((v, x));
+            // Replies joined, the count of replies is the reading's: where
+            // it decides (several faults at once), every outcome stays.
+            let vs = if rejoin.is_some() && primary(x) >= 2 {
+                vec![Verdict::Coalesced, Verdict::Split, Verdict::Desync]
+            } else {
+                vec![verdict_of(x, claims.len(), messages, tail)]
+            };
+            for v in vs {
+                if seen.insert(v as u8) {
+                    out.push((v, x));
+                }
             }
         }
     }
@@ -384,8 +522,8 @@ pub(super) fn describe(v: Verdict, x: u8, wire: &Wire, claims: &[Claim]) -> Stri
 
 /// The judgement of replies that every reading agrees on, or
 /// `inconclusive` naming what the readings give.
-pub(super) fn judge(wire: &Wire, claims: &[Claim], tail: Tail) -> Option<Judgement> {
-    let (found, _) = verdicts(wire, claims, tail);
+pub(super) fn judge(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Option<&[u8]>) -> Option<Judgement> {
+    let (found, _) = verdicts(wire, claims, tail, rejoin);
     match found.as_slice() {
         [] => None,
         [(v, x)] => Some(Judgement::new(*v, describe(*v, *x, wire, claims))),

@@ -64,8 +64,8 @@ fn a_spawned_naive_python_server_is_coalesced_then_split_and_the_correct_ones_in
         ("server-line-chunked-intact.toml", Verdict::Intact),
         ("server-lp-coalesce-intact.toml", Verdict::Intact),
         ("server-lp-chunked-intact.toml", Verdict::Intact),
-        ("server-stream-coalesce-intact.toml", Verdict::Intact),
-        ("server-stream-chunked-intact.toml", Verdict::Intact),
+        ("server-stream-coalesce-intact.toml", Verdict::Inconclusive),
+        ("server-stream-chunked-intact.toml", Verdict::Inconclusive),
     ];
     // The naive and the correct servers meet the same two schedules.
     let naive = load("server-naive-split.toml");
@@ -188,7 +188,9 @@ const ECHO: &str = "[client]\nmessages = [\"hi\"]\n[response]\nframing = \"raw\"
 #[test]
 fn spawned_targets_and_their_children_die_when_a_scenario_passes_or_fails() {
     let f = Fixture::new();
-    let sc = f.scenario("passes", "serve", &format!("{ECHO}[expect]\nverdict = \"intact\"\n"));
+    // Every byte echoed cannot prove intact (issue 34): the passing verdict
+    // is inconclusive.
+    let sc = f.scenario("passes", "serve", &format!("{ECHO}[expect]\nverdict = \"inconclusive\"\n"));
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert!(r.ok, "{}", r.detail);
     let pids = f.pids();
@@ -198,7 +200,7 @@ fn spawned_targets_and_their_children_die_when_a_scenario_passes_or_fails() {
     std::fs::remove_file(f.pidfile()).unwrap();
     let sc = f.scenario("fails", "serve", &format!("{ECHO}[expect]\nverdict = \"coalesced\"\n"));
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
-    assert!(!r.ok && r.verdict == Some(Verdict::Intact), "{}", r.detail);
+    assert!(!r.ok && r.verdict == Some(Verdict::Inconclusive), "{}", r.detail);
     assert_gone(&f.pids(), "after a failing scenario");
 }
 
@@ -348,9 +350,11 @@ fn replies_by_list_and_by_pattern_give_the_count_verdicts() {
     let opts = RunOptions { target: Some(server.addr()), ..RunOptions::default() };
     let base = "[client]\nframing = \"raw\"\nmessages = [\"hello\", \"world\"]\nschedule = \"coalesce\"\n[response]\nframing = \"raw\"\n";
     for (extra, want) in [
-        ("replies = [\"Receive your message!\", \"Receive your message!\"]\n", Verdict::Coalesced),
-        ("replies = [\"Receive your message!\"]\n", Verdict::Intact),
-        ("match = \"^Receive\"\n", Verdict::Coalesced),
+        // One ack for two messages: merged or one skipped, a count cannot
+        // tell (issue 34); one for one: intact, or cut short.
+        ("replies = [\"Receive your message!\", \"Receive your message!\"]\n", Verdict::Inconclusive),
+        ("replies = [\"Receive your message!\"]\n", Verdict::Inconclusive),
+        ("match = \"^Receive\"\n", Verdict::Inconclusive),
         ("match = \"^nope\"\n", Verdict::Desync),
     ] {
         let sc = scenario::parse(&format!("{base}{extra}"), Path::new("x.toml")).unwrap();

@@ -1,0 +1,538 @@
+//! `judge_sound`: the reply-only judge ([`judge_replies`]) against a model
+//! of servers, each of which knows what it understood (issue 34). The
+//! invariant: the judge's verdict is the model's truth, or `inconclusive`.
+//!
+//! # The model
+//!
+//! The client sends 1 to 5 messages (bytes from `a`, `b`, a space, `\0`,
+//! `é`, `ß`, or starting with `ERROR:`; empty ones too) framed `raw`,
+//! `delimiter` or `length-prefix`. The server is one of:
+//!
+//! - a **byte reader**: its reads cut the stream anywhere; each read is a
+//!   message to it, answered once, perhaps with its trailing delimiter
+//!   bytes taken off; echo replies are written back framed, or verbatim
+//!   (the read as it came);
+//! - a **frame reader**: per message, it keeps it whole (its payload or
+//!   its whole frame), skips it, keeps its first bytes only, takes it in
+//!   two pieces, or merges it with the next.
+//!
+//! Its replies, one per message it understood, are what the oracle says
+//! (echo, upper-case in Unicode or ASCII, a digest line in one of three
+//! spellings, `len N` for `match` with a `len` group, an ack, a listed
+//! text (for a merged read, the first message's or a stray one), `ok` for
+//! `match` with no `len`, or the echo judged by `bytes = N`), framed by
+//! the reply framing (`delimiter`, `length-prefix`) or written back to back
+//! as one stream (none); in order, or two of them swapped. The connection
+//! then ends: normally after every answer; reset after `k` answers; or
+//! quiet after `k` (the rest later than the reply timeout); or the server
+//! refuses the first message (`ERROR: no`) and closes. The client decodes
+//! the bytes with its reply codec, fed in two pieces cut anywhere.
+//!
+//! # The truth
+//!
+//! What the server understood, as spans of the stream, gives flags as the
+//! judge's readings do ([`flag`]): a reply over two or more whole messages
+//! `MERGED`; a message answered in pieces, or a reply over part of one and
+//! more `PART`; a message answered by its first bytes only `TRUNC`; one
+//! with no reply `MISSING`, or `TAIL` when the close or the quiet came
+//! before its reply. The verdict is [`verdict_of`] of them, as the judge's
+//! readings. A server that answers nothing is `closed` (it ended the
+//! connection) or `hang`; a reset after all the answers is `closed`; a
+//! refusal is `rejected` (that it serves afterwards is the runner's check).
+//!
+//! Not modelled: `answers` (RESP, HTTP) and `bytes` with anything but an
+//! echo of a byte reader.
+
+use bytes::{Bytes, BytesMut};
+use sha2::{Digest, Sha256};
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::client::{ClientOutcome, ReplyError};
+use crate::judge::blackbox::{Wire, judge_replies, upper};
+use crate::judge::reading::{Tail, flag, verdict_of};
+use crate::scenario::{self, Verdict};
+use crate::server::handler::ACK;
+
+/// Bytes of the fuzzer's input, read one at a time; zeros past the end.
+struct Input<'a>(&'a [u8]);
+
+impl Input<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((b, rest)) => {
+                self.0 = rest;
+                *b
+            }
+            None => 0,
+        }
+    }
+
+    /// A number below `n` (which is not 0).
+    fn below(&mut self, n: usize) -> usize {
+        self.byte() as usize % n
+    }
+}
+
+/// The reply oracles of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Oracle {
+    Echo,
+    Upper,
+    Digest,
+    Len,
+    Ack,
+    List,
+    Count,
+    Bytes,
+}
+
+const ORACLES: [Oracle; 8] =
+    [Oracle::Echo, Oracle::Upper, Oracle::Digest, Oracle::Len, Oracle::Ack, Oracle::List, Oracle::Count, Oracle::Bytes];
+
+/// One message of the model, from the input.
+fn message(i: &mut Input, delimited: bool) -> String {
+    const PIECES: [&str; 6] = ["a", "b", " ", "\0", "é", "ß"];
+    let mut m = String::new();
+    if i.below(6) == 0 {
+        m.push_str("ERROR:");
+    }
+    let n = i.below(6);
+    for _ in 0..n {
+        let p = PIECES[i.below(PIECES.len())];
+        // A delimiter-framed message cannot hold a delimiter; none does.
+        let _ = delimited;
+        m.push_str(p);
+    }
+    m
+}
+
+/// How the connection ended, in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Answered,
+    Reset(usize),
+    Quiet(usize),
+    Refused,
+}
+
+/// What the server understood: a span of the stream, and the bytes its
+/// reply is about (the span, or the span with trailing delimiter bytes
+/// taken off).
+#[derive(Debug, Clone)]
+struct Item {
+    span: (usize, usize),
+    about: Vec<u8>,
+}
+
+/// The model server's understanding of `wire`.
+fn understand(i: &mut Input, wire: &Wire, delimiter: bool) -> Vec<Item> {
+    let w = wire.bytes();
+    let item = |a: usize, b: usize| Item { span: (a, b), about: w[a..b].to_vec() };
+    if i.below(2) == 0 {
+        // A byte reader: reads cut anywhere, each answered.
+        let mut cuts: Vec<usize> = (0..i.below(6)).map(|_| i.below(w.len().max(1))).filter(|c| *c > 0).collect();
+        cuts.push(w.len());
+        cuts.sort_unstable();
+        cuts.dedup();
+        let strip = delimiter && i.below(2) == 0;
+        let mut at = 0;
+        let mut out = Vec::new();
+        for c in cuts.into_iter().filter(|c| *c > 0) {
+            let mut it = item(at, c);
+            if strip {
+                while it.about.last() == Some(&b'\n') {
+                    it.about.pop();
+                }
+            }
+            out.push(it);
+            at = c;
+        }
+        return out;
+    }
+    // A frame reader: one decision per message.
+    let spans = wire.spans();
+    let frame_end = |k: usize| spans.get(k + 1).map_or(w.len(), |n| n.0);
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < spans.len() {
+        let (f, s, e) = spans[k];
+        let len = e - s;
+        if s == e && f == frame_end(k) {
+            // Nothing on the wire (an empty raw message): nothing to read.
+            k += 1;
+            continue;
+        }
+        match i.below(6) {
+            0 if s == e => out.push(Item { span: (f, frame_end(k)), about: Vec::new() }),
+            0 => out.push(item(s, e)),
+            1 => out.push(item(f, frame_end(k))),
+            2 => {}
+            3 if len >= 2 => out.push(item(s, s + 1 + i.below(len - 1))),
+            4 if len >= 2 => {
+                let c = s + 1 + i.below(len - 1);
+                out.push(item(s, c));
+                out.push(item(c, e));
+            }
+            5 if k + 1 < spans.len() && spans[k + 1].1 < spans[k + 1].2 => {
+                out.push(item(s, spans[k + 1].2));
+                k += 1;
+            }
+            _ => out.push(if s == e { Item { span: (f, frame_end(k)), about: Vec::new() } } else { item(s, e) }),
+        }
+        k += 1;
+    }
+    out
+}
+
+/// Which message `span` is exactly (its payload, or its whole frame).
+fn exact(wire: &Wire, span: (usize, usize)) -> Option<usize> {
+    let spans = wire.spans();
+    let w = wire.bytes().len();
+    (0..spans.len()).find(|k| {
+        let (f, s, e) = spans[*k];
+        let fe = spans.get(k + 1).map_or(w, |n| n.0);
+        (span == (s, e) && s != e) || (span == (f, fe) && f < fe)
+    })
+}
+
+/// The reply to one item, before framing.
+fn reply(o: Oracle, it: &Item, wire: &Wire, style: u8, merged_first: bool) -> Vec<u8> {
+    match o {
+        Oracle::Echo | Oracle::Bytes => it.about.clone(),
+        Oracle::Upper if style.is_multiple_of(2) => upper(&it.about),
+        Oracle::Upper => it.about.to_ascii_uppercase(),
+        Oracle::Digest => {
+            let (n, h) = (it.about.len(), hex::encode(Sha256::digest(&it.about)));
+            match style % 4 {
+                0 => format!("len={n} sha256={h}"),
+                1 => format!("len={n}  sha256={h}"),
+                2 => format!("sha256={h} len={n}"),
+                _ => format!("ok len={n} sha256={h}"),
+            }
+            .into_bytes()
+        }
+        Oracle::Len => format!("len {}", it.about.len()).into_bytes(),
+        Oracle::Ack => ACK.to_vec(),
+        Oracle::Count => b"ok".to_vec(),
+        // A list of one reply is an ack: every read gets it.
+        Oracle::List if wire.spans().len() == 1 => b"r0".to_vec(),
+        Oracle::List => match exact(wire, it.span) {
+            Some(k) => format!("r{k}").into_bytes(),
+            // A merged read answered as its first request (a naive RESP
+            // server); pieces and cut messages get a stray reply.
+            None if merged_first => {
+                let inside: Vec<usize> = (0..wire.spans().len())
+                    .filter(|k| {
+                        let (_, s, e) = wire.spans()[*k];
+                        s < e && it.span.0 <= s && e <= it.span.1
+                    })
+                    .collect();
+                match inside.first() {
+                    Some(k) if inside.len() >= 2 && it.span.0 == wire.spans()[*k].1 => format!("r{k}").into_bytes(),
+                    _ => b"?".to_vec(),
+                }
+            }
+            None => b"?".to_vec(),
+        },
+    }
+}
+
+/// The truth: the verdict of what the server understood, for the items
+/// answered (the first `answered`).
+fn truth(wire: &Wire, items: &[Item], answered: usize, end: End) -> Verdict {
+    if end == End::Refused {
+        return Verdict::Rejected;
+    }
+    let spans = wire.spans();
+    let w = wire.bytes().len();
+    let fe = |k: usize| spans.get(k + 1).map_or(w, |n| n.0);
+    // Message k's bytes: its payload, or an empty one's frame.
+    let bytes_of = |k: usize| if spans[k].1 == spans[k].2 { (spans[k].0, fe(k)) } else { (spans[k].1, spans[k].2) };
+    let on_wire: Vec<usize> = (0..spans.len()).filter(|k| bytes_of(*k).0 < bytes_of(*k).1).collect();
+    let within = |k: usize, (a, b): (usize, usize)| a <= bytes_of(k).0 && bytes_of(k).1 <= b;
+    let touches = |k: usize, (a, b): (usize, usize)| a.max(bytes_of(k).0) < b.min(bytes_of(k).1);
+    if answered == 0 {
+        return if matches!(end, End::Quiet(_)) { Verdict::Hang } else { Verdict::Closed };
+    }
+    let (said, unsaid) = items.split_at(answered.min(items.len()));
+    let mut g = 0u8;
+    for it in said {
+        let full = on_wire.iter().filter(|k| within(**k, it.span)).count();
+        let part = on_wire.iter().filter(|k| touches(**k, it.span) && !within(**k, it.span)).count();
+        if full >= 2 {
+            g |= flag::MERGED;
+        }
+        // Part of an empty message's frame is that frame cut.
+        let empty_cut =
+            on_wire.iter().any(|k| spans[*k].1 == spans[*k].2 && touches(*k, it.span) && !within(*k, it.span));
+        if (full >= 1 && part >= 1) || part >= 2 || (full == 0 && part == 0 && it.span.0 < it.span.1) || empty_cut {
+            g |= flag::PART;
+        }
+    }
+    // After a reset or a quiet end, what lies after the last answer is
+    // the close's (or the timeout's), whatever the server meant for it.
+    let open = !matches!(end, End::Answered);
+    let last = said.iter().map(|it| it.span.1).max().unwrap_or(0);
+    let _ = unsaid;
+    for &k in &on_wire {
+        let by: Vec<&Item> = said.iter().filter(|it| touches(k, it.span)).collect();
+        let later = bytes_of(k).1 > last;
+        match by.as_slice() {
+            [] if open && later => g |= flag::TAIL,
+            [] => g |= flag::MISSING,
+            [it] if !within(k, it.span) => {
+                let prefix = it.span.0 <= bytes_of(k).0 && it.span.1 < bytes_of(k).1;
+                if prefix && open && later {
+                    g |= flag::TAIL;
+                } else if prefix && !said.iter().any(|o| o.span.0 >= it.span.1 && touches(k, o.span)) {
+                    g |= flag::TRUNC;
+                }
+            }
+            [_] => {}
+            _ => g |= flag::PART,
+        }
+    }
+    let tail = match end {
+        End::Reset(_) => Tail::Closed,
+        End::Quiet(_) => Tail::Hung,
+        _ => Tail::Answered,
+    };
+    match verdict_of(g, said.len(), on_wire.len(), tail) {
+        Verdict::Intact if matches!(end, End::Reset(_)) => Verdict::Closed,
+        // A reply still owed past the reply timeout: hung, by definition.
+        Verdict::Intact if matches!(end, End::Quiet(_)) => Verdict::Hang,
+        v => v,
+    }
+}
+
+/// One case of the model: the scenario, the outcome the client would see,
+/// and the truth. `None` when the input does not make a case.
+fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOutcome, Verdict)> {
+    let mut i = Input(data);
+    let client = ["raw", "delimiter", "length-prefix"][i.below(3)];
+    let oracle = ORACLES[i.below(ORACLES.len())];
+    let reply_framing = ["", "delimiter", "length-prefix"][i.below(3)];
+    let n = 1 + i.below(5);
+    let messages: Vec<String> = (0..n).map(|_| message(&mut i, client == "delimiter")).collect();
+    let list = messages.iter().map(|m| toml::Value::String(m.clone()).to_string()).collect::<Vec<_>>().join(", ");
+    let framed = oracle != Oracle::Bytes && !reply_framing.is_empty();
+    let framing_line = if framed { format!("framing = \"{reply_framing}\"\n") } else { String::new() };
+    let response = match oracle {
+        Oracle::Echo => "expect = \"echo\"".to_string(),
+        Oracle::Upper => "expect = \"upper\"".to_string(),
+        Oracle::Digest => "expect = \"digest\"".to_string(),
+        Oracle::Len => "match = 'len (?P<len>\\d+)'".to_string(),
+        Oracle::Ack => "expect = \"ack\"".to_string(),
+        Oracle::Count => "match = 'ok'".to_string(),
+        Oracle::List => format!("replies = [{}]", (0..n).map(|k| format!("\"r{k}\"")).collect::<Vec<_>>().join(", ")),
+        Oracle::Bytes => "expect = \"echo\"\nbytes = BYTES".to_string(),
+    };
+    let text = |bytes: usize| {
+        format!(
+            "[target]\naddr = \"127.0.0.1:9\"\n[client]\nframing = \"{client}\"\nmessages = [{list}]\n[response]\n{framing_line}{}\n",
+            response.replace("BYTES", &bytes.to_string())
+        )
+    };
+    let path = std::path::Path::new("sound.toml");
+    let sc = scenario::parse(&text(1), path).ok()?;
+    let prep = scenario::prepare(&sc, 1, true).ok()?;
+    let wire = Wire::new(&prep.client_framing, &prep.frames, &prep.messages)?;
+    let sc = scenario::parse(&text(wire.bytes().len().max(1)), path).ok()?;
+    let mut items = understand(&mut i, &wire, client == "delimiter");
+    let tiles = items.iter().try_fold(0, |at, it| (it.span.0 == at).then_some(it.span.1)) == Some(wire.bytes().len());
+    if oracle == Oracle::Bytes && (!tiles || items.iter().any(|it| it.about != wire.bytes()[it.span.0..it.span.1])) {
+        // `bytes` is modelled with a byte reader's verbatim echo only.
+        return None;
+    }
+    let style = i.byte();
+    let verbatim = matches!(oracle, Oracle::Echo | Oracle::Upper) && i.below(2) == 0;
+    let merged_first = i.below(2) == 0;
+    let end = match i.below(5) {
+        0 => End::Reset(i.below(items.len() + 1)),
+        1 => End::Quiet(i.below(items.len().max(1))),
+        2 if !items.is_empty() => End::Refused,
+        _ => End::Answered,
+    };
+    let answered = match end {
+        End::Reset(k) | End::Quiet(k) => k.min(items.len()),
+        End::Refused => 0,
+        End::Answered => items.len(),
+    };
+    let end = match end {
+        End::Quiet(k) if k >= items.len() => End::Answered,
+        e => e,
+    };
+    let t = truth(&wire, &items, answered, end);
+
+    // Two replies swapped (after the truth: the server understood the same).
+    // Out of order: a server that reads frames answers requests it knows
+    // (a byte reader answers its reads as they come), with replies that
+    // say which message they are about (a bare length cannot).
+    let byte_reader = items.iter().try_fold(0, |at, it| (it.span.0 == at).then_some(it.span.1)).is_some();
+    let swap = i.below(4) == 0
+        && answered >= 2
+        && !byte_reader
+        && matches!(oracle, Oracle::Echo | Oracle::Upper | Oracle::Digest | Oracle::List);
+    if swap {
+        let a = i.below(answered);
+        let b = i.below(answered);
+        items.swap(a, b);
+    }
+    // The server's bytes, one reply after the other.
+    let mut stream = Vec::new();
+    let spec = sc.response.framing.clone();
+    let mut enc = spec.as_ref().map(|s| s.codec());
+    let mut write = |r: &[u8], stream: &mut Vec<u8>, verbatim: bool| match (&mut enc, verbatim) {
+        (Some(c), false) => {
+            let mut out = BytesMut::new();
+            if c.encode(r, &mut out).is_ok() {
+                stream.extend_from_slice(&out);
+            } else {
+                // A delimiter inside the reply: written with its
+                // delimiter all the same, as a plain server does.
+                stream.extend_from_slice(r);
+                stream.push(b'\n');
+            }
+        }
+        _ => {
+            stream.extend_from_slice(r);
+            if matches!(oracle, Oracle::Digest | Oracle::Len | Oracle::Count) {
+                stream.push(b'\n');
+            }
+        }
+    };
+    if end == End::Refused {
+        write(b"ERROR: no", &mut stream, false);
+    } else {
+        for it in &items[..answered] {
+            // Verbatim: the read as it came (a delimiter kept).
+            let read = &wire.bytes()[it.span.0..it.span.1];
+            let r = if verbatim && oracle == Oracle::Upper {
+                if style.is_multiple_of(2) { upper(read) } else { read.to_ascii_uppercase() }
+            } else if verbatim {
+                read.to_vec()
+            } else {
+                reply(oracle, it, &wire, style, merged_first)
+            };
+            write(&r, &mut stream, verbatim);
+        }
+    }
+    let mut out = ClientOutcome {
+        eof: matches!(end, End::Answered | End::Refused),
+        reset_by_peer: matches!(end, End::Reset(_)),
+        hung: matches!(end, End::Quiet(_)),
+        written: wire.bytes().len(),
+        ..Default::default()
+    };
+    match sc.response.framing.clone().filter(|_| oracle != Oracle::Bytes) {
+        Some(spec) => {
+            let mut codec = crate::judge::protocol::reply_codec(&spec, &prep.frames);
+            let cut = i.below(stream.len() + 1);
+            let mut buf = BytesMut::new();
+            // As the client does: where the last reply ended, to tell an
+            // incomplete one at the end (a header already taken off).
+            let (mut read, mut decoded_to) = (0usize, 0usize);
+            'feed: for piece in [&stream[..cut], &stream[cut..]] {
+                buf.extend_from_slice(piece);
+                read += piece.len();
+                let (start, before) = (read - buf.len(), buf.len());
+                loop {
+                    match codec.decode(&mut buf) {
+                        Ok(Some(r)) => {
+                            decoded_to = start + (before - buf.len());
+                            out.replies.push(r.freeze());
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            out.reply_errors.push(ReplyError::Decode { kind: e.kind(), detail: e.to_string() });
+                            break 'feed;
+                        }
+                    }
+                }
+            }
+            if read > decoded_to && out.reply_errors.is_empty() {
+                out.reply_errors.push(ReplyError::Incomplete(read - decoded_to));
+            }
+        }
+        None => {
+            out.unframed = true;
+            out.replies = vec![Bytes::from(stream)];
+        }
+    }
+    Some((sc, prep, out, t))
+}
+
+/// The judge's verdict and the model's truth for one input, or `None`.
+pub fn judged_and_true(data: &[u8]) -> Option<(Verdict, Verdict, String)> {
+    let (sc, prep, out, t) = case(data)?;
+    let j = judge_replies(&sc, &prep, &out, &prep.expected);
+    Some((j.verdict, t, j.detail))
+}
+
+/// The fuzz body: the judge's verdict is the truth or `inconclusive`.
+pub fn judge_sound(data: &[u8]) {
+    if let Some((got, truth, detail)) = judged_and_true(data) {
+        assert!(
+            got == truth || got == Verdict::Inconclusive,
+            "judged {got}, the server's truth is {truth}: {detail}\ncase: {:?}\ninput: {data:?}",
+            case(data).map(|(sc, p, o, _)| (p.messages, sc.response, o.replies, o.eof, o.reset_by_peer, o.hung))
+        );
+    }
+}
+
+/// `n` inputs of the model, made from `seed` (xorshift): the grid of client
+/// framing, oracle and reply framing first, the rest of each input random.
+pub fn inputs(seed: u64, n: usize) -> impl Iterator<Item = Vec<u8>> {
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (0..n).map(move |k| {
+        let grid = (k % 72) as u8;
+        let mut d = vec![grid % 3, (grid / 3) % 8, (grid / 24) % 3];
+        let len = 8 + (next() % 40) as usize;
+        d.extend((0..len).map(|_| next() as u8));
+        d
+    })
+}
+
+/// Over `n` inputs from `seed`: (cases, inconclusive, decided) verdicts.
+pub fn inconclusive_rate(seed: u64, n: usize) -> (usize, usize, usize) {
+    let (mut cases, mut inconclusive) = (0, 0);
+    for d in inputs(seed, n) {
+        if let Some((got, _, _)) = judged_and_true(&d) {
+            cases += 1;
+            if got == Verdict::Inconclusive {
+                inconclusive += 1;
+            }
+        }
+    }
+    (cases, inconclusive, cases - inconclusive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model on a few thousand inputs of every oracle and framing:
+    /// never a verdict other than the truth or `inconclusive`.
+    #[test]
+    fn the_judge_is_never_wrong_about_the_model() {
+        for d in inputs(0x5eed, 20_000) {
+            judge_sound(&d);
+        }
+    }
+
+    /// The model makes cases of every oracle, and the judge decides some
+    /// of them: a judge that says `inconclusive` to everything is sound
+    /// and useless.
+    #[test]
+    fn the_judge_decides_some_cases_of_the_model() {
+        let (cases, _, decided) = inconclusive_rate(7, 5_000);
+        assert!(cases > 1_000, "{cases}");
+        assert!(decided > cases / 5, "{decided} of {cases}");
+    }
+}
