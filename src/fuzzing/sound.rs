@@ -345,7 +345,11 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
         return None;
     }
     let style = i.byte();
-    let verbatim = matches!(oracle, Oracle::Echo | Oracle::Upper) && i.below(2) == 0;
+    // Verbatim: a byte reader writing each read back as it came. (A
+    // server that reads frames writes replies in the reply framing, or it
+    // is a server whose replies are not what `[response]` says.)
+    let reads_bytes = items.iter().try_fold(0, |at, it| (it.span.0 == at).then_some(it.span.1)).is_some();
+    let verbatim = matches!(oracle, Oracle::Echo | Oracle::Upper) && i.below(2) == 0 && reads_bytes;
     let merged_first = i.below(2) == 0;
     let end = match i.below(5) {
         0 => End::Reset(i.below(items.len() + 1)),
@@ -368,15 +372,17 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
     // Out of order: a server that reads frames answers requests it knows
     // (a byte reader answers its reads as they come), with replies that
     // say which message they are about (a bare length cannot).
-    let byte_reader = items.iter().try_fold(0, |at, it| (it.span.0 == at).then_some(it.span.1)).is_some();
+    // Two answers to whole messages swapped: a server answering requests
+    // as they complete (pieces and merges are answered in order).
     let swap = i.below(4) == 0
         && answered >= 2
-        && !byte_reader
+        && !reads_bytes
         && matches!(oracle, Oracle::Echo | Oracle::Upper | Oracle::Digest | Oracle::List);
     if swap {
-        let a = i.below(answered);
-        let b = i.below(answered);
-        items.swap(a, b);
+        let (a, b) = (i.below(answered), i.below(answered));
+        if exact(&wire, items[a].span).is_some() && exact(&wire, items[b].span).is_some() {
+            items.swap(a, b);
+        }
     }
     // The server's bytes, one reply after the other.
     let mut stream = Vec::new();

@@ -154,16 +154,40 @@ fn echoes_prefix(reply: &[u8], sent: &[u8], up: bool) -> bool {
     if !up {
         return sent.starts_with(reply);
     }
-    if sent.len() >= reply.len() && sent[..reply.len()].to_ascii_uppercase() == reply {
-        return true;
+    upper_prefix(reply, sent).is_some()
+}
+
+/// Whether `reply` is the first bytes of `sent` upper-cased piece by
+/// piece, each character as `str.upper()` does or each byte as
+/// `bytes.upper()` does (a server upper-casing each read, where a read may
+/// cut a character), trying the Unicode way first.
+/// `Some(bytes of sent consumed)` when it is.
+fn upper_prefix(reply: &[u8], sent: &[u8]) -> Option<usize> {
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut buf = [0u8; 4];
+    while i < reply.len() {
+        let &b = sent.get(j)?;
+        if let Some(ch) = first_char(&sent[j..]).filter(|c| !c.is_ascii()) {
+            let mut up = Vec::with_capacity(4);
+            for u in ch.to_uppercase() {
+                up.extend_from_slice(u.encode_utf8(&mut buf).as_bytes());
+            }
+            // The whole upper-cased character, or the start of it (the
+            // reply may end inside it).
+            let n = up.len().min(reply.len() - i);
+            if reply[i..i + n] == up[..n] {
+                i += n;
+                j += ch.len_utf8();
+                continue;
+            }
+        }
+        if reply[i] != b.to_ascii_uppercase() {
+            return None;
+        }
+        i += 1;
+        j += 1;
     }
-    // Unicode: the first bytes sent, up to a character boundary a little
-    // past the reply's length (one character may upper-case into several).
-    let end = (reply.len() + 4).min(sent.len());
-    (end.saturating_sub(3)..=end)
-        .rev()
-        .any(|e| std::str::from_utf8(&sent[..e]).is_ok_and(|t| t.to_uppercase().as_bytes().starts_with(reply)))
-        || Claim::Upper(Bytes::copy_from_slice(reply)).ends(sent, 0).next().is_some()
+    Some(j)
 }
 
 /// The stream the client sent, with where each message lies in it.
@@ -250,11 +274,47 @@ pub fn map_claims_ending(wire: &Wire, claims: &[Claim], tail: Tail) -> Judgement
 /// upper replies cut by a delimiter that the bytes sent hold) may have cut
 /// one reply into several: consecutive replies are also read as one.
 pub fn map_claims_rejoined(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Option<&[u8]>) -> Judgement {
-    if let Some(j) = reading::judge(wire, claims, tail, rejoin) {
-        return j;
+    let in_order = reading::judge(wire, claims, tail, rejoin);
+    let other = out_of_order(wire, claims, tail);
+    match (in_order, other) {
+        // Whole messages answered in another order are a reading too: when
+        // it gives another verdict, both stay.
+        (Some(j), Some(o))
+            if j.verdict != Verdict::Inconclusive
+                && o.verdict != j.verdict
+                && (o.verdict != Verdict::Inconclusive || !o.detail.starts_with(PIECES)) =>
+        {
+            return Judgement::new(
+                Verdict::Inconclusive,
+                format!(
+                    "{} or {}: read in order, {}; read as whole messages answered in another order, {}",
+                    j.verdict, o.verdict, j.detail, o.detail
+                ),
+            );
+        }
+        (Some(j), _) => return j,
+        // Whole messages in another order, where a reply may also have
+        // been cut by its own delimiter: not the only reading.
+        (None, Some(o)) if rejoin.is_some() && o.verdict != Verdict::Inconclusive => {
+            return Judgement::new(
+                Verdict::Inconclusive,
+                format!(
+                    "{} in another order, or replies cut by their own delimiter, which cannot be placed: {}",
+                    o.verdict, o.detail
+                ),
+            );
+        }
+        (None, Some(o)) => return o,
+        (None, None) => {}
     }
-    if let Some(j) = out_of_order(wire, claims, tail) {
-        return j;
+    // Replies cut by their own delimiter, in another order: each found in
+    // what was sent, but they cannot be placed.
+    if rejoin.is_some() && claims.iter().all(|c| c.len() == 0 || !places(wire, c).is_empty()) {
+        return Judgement::new(
+            Verdict::Inconclusive,
+            "the replies fit no reading in the order they came, and a reply may have been cut by its own delimiter: \
+             they cannot be placed",
+        );
     }
     let (_, stuck) = reading::verdicts(wire, claims, tail, rejoin);
     let i = stuck.unwrap_or(0).min(claims.len().saturating_sub(1));
@@ -271,9 +331,32 @@ pub fn map_claims_rejoined(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Op
     }
 }
 
+/// Replies found in what was sent, in no order a reading fits.
+const PIECES: &str = "the replies fit no reading in the order they came, and each is found in what was sent: \
+pieces answered out of order, which cannot be placed";
+
+/// Whole messages answered in another order, an empty one not at all.
+const EMPTY_LEFT: &str = "coalesced or lost: the replies came in another order, and an empty message got none";
+
 /// Every place `(start, end)` of the stream a claim matches at.
 fn places(wire: &Wire, c: &Claim) -> Vec<(usize, usize)> {
     (0..wire.bytes.len()).flat_map(|o| c.ends(&wire.bytes, o).map(move |e| (o, e))).collect()
+}
+
+/// Finds claim `i` a message among `exact_for[i]`, moving other claims to
+/// other messages if need be (a matching by augmenting paths).
+fn assign(i: usize, exact_for: &[Vec<usize>], owner: &mut [Option<usize>], seen: &mut [bool]) -> bool {
+    for &k in &exact_for[i] {
+        if seen[k] {
+            continue;
+        }
+        seen[k] = true;
+        if owner[k].is_none_or(|j| assign(j, exact_for, owner, seen)) {
+            owner[k] = Some(i);
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether one place per claim can be picked, none overlapping another
@@ -310,9 +393,10 @@ fn out_of_order(wire: &Wire, claims: &[Claim], tail: Tail) -> Option<Judgement> 
     if claims.len() < 2 {
         return None;
     }
-    let mut taken = vec![false; wire.spans.len()];
     let mut whole = true;
     let mut all = Vec::with_capacity(claims.len());
+    // Per claim, the messages it is exactly (payload or frame).
+    let mut exact_for: Vec<Vec<usize>> = Vec::with_capacity(claims.len());
     for c in claims {
         let at = places(wire, c);
         if at.is_empty() {
@@ -320,13 +404,11 @@ fn out_of_order(wire: &Wire, claims: &[Claim], tail: Tail) -> Option<Judgement> 
         }
         if c.len() == 0 {
             // An empty reply: an empty message's, any of them.
-            let empty: Vec<usize> =
-                (0..wire.spans.len()).filter(|k| wire.spans[*k].1 == wire.spans[*k].2 && !taken[*k]).collect();
-            match empty.first() {
-                Some(k) if empty.len() == 1 => taken[*k] = true,
-                Some(_) => whole = false,
-                None => return None,
+            let empty: Vec<usize> = (0..wire.spans.len()).filter(|k| wire.spans[*k].1 == wire.spans[*k].2).collect();
+            if empty.is_empty() {
+                return None;
             }
+            exact_for.push(empty);
             all.push(at);
             continue;
         }
@@ -344,23 +426,44 @@ fn out_of_order(wire: &Wire, claims: &[Claim], tail: Tail) -> Option<Judgement> 
                 (*o, *end) == (s, e) || (*o, *end) == (f, fe)
             })
         });
-        match exact.as_slice() {
-            [k] if only_there && !taken[*k] && !matches!(c, Claim::Len(_)) => taken[*k] = true,
-            _ => whole = false,
+        // (A claim that also matches elsewhere may still be that whole
+        // message: the matching below decides whether a reading of whole
+        // messages in another order exists at all.)
+        let _ = only_there;
+        if exact.is_empty() || matches!(c, Claim::Len(_)) {
+            whole = false;
         }
+        exact_for.push(exact);
         all.push(at);
     }
+    // Each claim matched to a message of its own (equal messages, or empty
+    // ones, are interchangeable).
+    let mut owner: Vec<Option<usize>> = vec![None; wire.spans.len()];
+    if whole {
+        for i in 0..claims.len() {
+            if !assign(i, &exact_for, &mut owner, &mut vec![false; wire.spans.len()]) {
+                whole = false;
+                break;
+            }
+        }
+    }
+    let taken: Vec<bool> = owner.iter().map(Option::is_some).collect();
     if !whole && !apart(&all, &mut Vec::new(), &mut 10_000) {
         return None;
     }
     if !whole {
-        return Some(Judgement::new(
-            Verdict::Inconclusive,
-            "the replies fit no reading in the order they came, and each is found in what was sent: pieces answered \
-             out of order, which cannot be placed",
-        ));
+        return Some(Judgement::new(Verdict::Inconclusive, PIECES));
     }
     let missing = (0..wire.spans.len()).filter(|k| wire.spans[*k].1 != wire.spans[*k].2 && !taken[*k]).count();
+    // An empty message with no reply: skipped, or merged with a
+    // neighbour and its delimiter taken off.
+    let empty_left = (0..wire.spans.len()).any(|k| {
+        let (f, s, e) = wire.spans[k];
+        s == e && !taken[k] && f < wire.spans.get(k + 1).map_or(wire.bytes.len(), |n| n.0)
+    });
+    if empty_left {
+        return Some(Judgement::new(Verdict::Inconclusive, EMPTY_LEFT));
+    }
     Some(if missing == 0 {
         Judgement::new(Verdict::Intact, "each reply is one of the messages, in another order than sent")
     } else if tail != Tail::Answered {
@@ -642,7 +745,7 @@ fn echo_stream(sc: &Scenario, prep: &Prepared, s: &[u8], expected: &[Bytes]) -> 
     let want = expected.concat();
     let wire = fault::written(&prep.actions);
     let head = format!("{} of {} bytes came back", s.len(), want.len());
-    if s.is_empty() && want.is_empty() {
+    if s.is_empty() && expected.iter().any(|m| m.is_empty()) {
         return Judgement::new(
             Verdict::Inconclusive,
             format!("{head}: empty messages echoed are no bytes, and no echo is no bytes either; {UNDECIDABLE}"),
@@ -732,8 +835,7 @@ fn raw_echo(reply_bytes: &[u8], sent: &[&[u8]], up: bool, tail: Tail, messages: 
         return None;
     }
     let sent = sent.iter().find(|s| s.len() > 1 && echoes_prefix(reply_bytes, s, up))?;
-    let whole = Claim::Upper(Bytes::copy_from_slice(reply_bytes)).ends(sent, 0).any(|e| e == sent.len())
-        || reply_bytes == *sent;
+    let whole = reply_bytes == *sent || (up && upper_prefix(reply_bytes, sent) == Some(sent.len()));
     let names = if messages > 1 { "intact, coalesced or split" } else { "intact or split" };
     match (whole, tail) {
         (true, _) => {

@@ -104,6 +104,9 @@ struct Index {
     ranges: Vec<(usize, usize, usize)>,
     /// Frame starts and non-empty payload starts, sorted.
     starts: Vec<usize>,
+    /// Per byte: framing after a payload with no header before it (a
+    /// delimiter, or an empty line), which a byte reader may take off.
+    trailing: Vec<bool>,
 }
 
 impl Index {
@@ -118,6 +121,7 @@ impl Index {
             payload_bytes: vec![0; len + 1],
             ranges: Vec::new(),
             starts: Vec::new(),
+            trailing: vec![false; len],
         };
         let (mut is_message, mut is_payload) = (vec![false; len], vec![false; len]);
         for (k, (f, s, e)) in w.spans.iter().copied().enumerate() {
@@ -133,6 +137,8 @@ impl Index {
             ix.clean_end[fe] = true;
             if f != s {
                 ix.header_at[f] = Some(e);
+            } else {
+                ix.trailing[e..fe].iter_mut().for_each(|x| *x = true);
             }
             let (a, b) = w.message_bytes(k);
             if a < b {
@@ -350,11 +356,24 @@ impl Search<'_> {
         // message's payload start is where the next frame starts, never
         // the start of a reply with bytes).
         let from = ix.starts.partition_point(|x| *x < c);
-        std::iter::once(c)
+        let at: Vec<(usize, usize)> = std::iter::once(c)
             .chain(ix.starts[from..].iter().copied().filter(|o| *o != c))
             .filter(|o| *o < w.bytes.len())
             .flat_map(|o| claim.ends(&w.bytes, o).map(move |e| (o, e)))
-            .collect()
+            .collect();
+        // A byte reader takes trailing delimiter bytes off a read before
+        // it answers: the read may run on over framing bytes (and empty
+        // messages' frames) up to the next payload byte.
+        let mut v = Vec::with_capacity(at.len());
+        for (o, e) in at {
+            v.push((o, e));
+            let mut e2 = e + 1;
+            while e2 <= w.bytes.len() && ix.trailing[e2 - 1] {
+                v.push((o, e2));
+                e2 += 1;
+            }
+        }
+        v
     }
 
     /// The flag combinations of every reading of claims `i..` from cursor
