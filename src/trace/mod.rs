@@ -59,22 +59,39 @@ pub struct TraceConfig {
 /// Most processes and threads of one target traced at once, by default.
 pub const MAX_TASKS: usize = 512;
 
+/// What the kernel refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refuser {
+    /// `PTRACE_TRACEME`.
+    Ptrace,
+    /// The seccomp filter.
+    Seccomp,
+}
+
+impl Refuser {
+    /// What to change for it to be allowed.
+    fn setting(self) -> &'static str {
+        match self {
+            Refuser::Ptrace => {
+                "ptrace was refused: tracing a child needs ptrace (Yama's kernel.yama.ptrace_scope must be below 3, \
+                 and below 2 without CAP_SYS_PTRACE; a container's seccomp profile may forbid ptrace)"
+            }
+            Refuser::Seccomp => {
+                "seccomp was refused: the target's filter needs seccomp-bpf (a container's seccomp profile or an \
+                 old kernel may forbid it)"
+            }
+        }
+    }
+}
+
 /// Why a target could not be started under the tracer.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
     /// The kernel refused to trace it.
-    #[error(
-        "{what} was refused ({source}): {}",
-        if *what == "ptrace" {
-            "tracing a child needs ptrace (Yama's kernel.yama.ptrace_scope must be below 3, and below 2 without \
-             CAP_SYS_PTRACE; a container's seccomp profile may forbid ptrace)"
-        } else {
-            "the target's filter needs seccomp-bpf (a container's seccomp profile or an old kernel may forbid it)"
-        }
-    )]
+    #[error("{} ({source})", what.setting())]
     Refused {
-        /// `ptrace` or `seccomp`.
-        what: &'static str,
+        /// What was refused.
+        what: Refuser,
         /// The error the kernel gave.
         source: io::Error,
     },
@@ -127,6 +144,18 @@ impl crate::sync::PeerReads for TraceReads {
 mod tests {
     use super::*;
     use crate::sync::{ConnId, PeerReads, SyncOutcome, wait_read};
+
+    #[test]
+    fn a_refusal_names_what_was_refused_and_the_setting() {
+        let e = |what| TraceError::Refused { what, source: io::Error::from_raw_os_error(libc::EPERM) }.to_string();
+        let p = e(Refuser::Ptrace);
+        assert!(
+            p.starts_with("ptrace was refused") && p.contains("ptrace_scope") && p.contains("(Operation not permitted"),
+            "{p}"
+        );
+        let s = e(Refuser::Seccomp);
+        assert!(s.starts_with("seccomp was refused") && s.contains("seccomp-bpf"), "{s}");
+    }
 
     #[tokio::test]
     async fn the_trace_says_what_the_target_read_and_wakes_a_wait_at_once() {

@@ -42,7 +42,7 @@ use rand_chacha::ChaCha8Rng;
 use super::arch::{self, CallKind, Sys};
 use super::limit::ReadLimit;
 use super::log::{Call, TraceLog};
-use super::{TraceConfig, TraceError};
+use super::{Refuser, TraceConfig, TraceError};
 
 /// A target running under the tracer.
 #[derive(Debug)]
@@ -201,9 +201,9 @@ pub fn spawn(mut cmd: Command, cfg: TraceConfig) -> Result<TracedChild, TraceErr
     match rx.recv_timeout(Duration::from_secs(30)) {
         Ok(Ok((pid, stdout, stderr))) => Ok(TracedChild { pid, log, exit, tasks, stdout, stderr }),
         Ok(Err(err)) => Err(match err.raw_os_error() {
-            Some(libc::EPERM | libc::EACCES) => TraceError::Refused { what: "ptrace", source: err },
+            Some(libc::EPERM | libc::EACCES) => TraceError::Refused { what: Refuser::Ptrace, source: err },
             Some(libc::EOPNOTSUPP | libc::EINVAL | libc::ENOSYS) => {
-                TraceError::Refused { what: "seccomp", source: err }
+                TraceError::Refused { what: Refuser::Seccomp, source: err }
             }
             _ => TraceError::Spawn(err),
         }),
