@@ -133,14 +133,9 @@ fn judge_raw(
         return Judgement::new(v, format!("{head}: {kind}{partial}")).seeing(o);
     }
     if !all_read {
-        // Each read so far was a message; the rest was not read.
-        if conn.closed_by_target || out.reset_by_peer || out.peer_closed_early {
-            return Judgement::new(
-                Verdict::Closed,
-                format!("{head}; it closed the connection before the rest{partial}"),
-            )
-            .seeing(o);
-        }
+        // Each read so far was a message; the rest was not read. The end
+        // of the stream reached it first: the rest is unknown (whether it
+        // closed after is beside the point).
         if conn.saw_eof {
             return Judgement::new(
                 Verdict::Inconclusive,
@@ -148,6 +143,17 @@ fn judge_raw(
                     "{head}; the connection ended before the rest reached the target{partial}: each read so far was one \
                      message, the rest is unknown"
                 ),
+            )
+            .seeing(o);
+        }
+        // It ended the connection itself: a shutdown in the trace, or the
+        // end (or a reset) the client saw. (close() is not traced: the
+        // client's side tells it, and a forking parent's close of its
+        // copy never misleads.)
+        if conn.closed_by_target || out.eof || out.reset_by_peer || out.peer_closed_early {
+            return Judgement::new(
+                Verdict::Closed,
+                format!("{head}; it closed the connection before the rest{partial}"),
             )
             .seeing(o);
         }
@@ -247,8 +253,7 @@ mod tests {
     }
 
     /// A connection on which the target made these calls: `r5` reads 5
-    /// bytes, `w3` writes 3, `r0` reads the end, `c` closes, `C` is a close
-    /// by another process (a forking parent).
+    /// bytes, `w3` writes 3, `r0` reads the end, `s` shuts it down.
     fn conn(calls: &str) -> TracedConn {
         let log = TraceLog::default();
         let i = log.conn("127.0.0.1:9000".parse().unwrap(), "127.0.0.1:5000".parse().unwrap()).unwrap();
@@ -256,8 +261,7 @@ mod tests {
             let (kind, pid, n) = match c.split_at(1) {
                 ("r", n) => (CallKind::Read, 1, n.parse().unwrap()),
                 ("w", n) => (CallKind::Write, 1, n.parse().unwrap()),
-                ("c", _) => (CallKind::Close, 1, 0),
-                ("C", _) => (CallKind::Close, 2, 0),
+                ("s", _) => (CallKind::Shutdown, 1, 0),
                 _ => panic!("{c}"),
             };
             let call = Call {
@@ -278,6 +282,11 @@ mod tests {
 
     fn out(written: usize) -> ClientOutcome {
         ClientOutcome { written, eof: true, ..Default::default() }
+    }
+
+    /// The client waited and the target neither answered nor closed.
+    fn waited(written: usize) -> ClientOutcome {
+        ClientOutcome { written, hung: true, ..Default::default() }
     }
 
     fn intact() -> Judgement {
@@ -307,16 +316,19 @@ mod tests {
     fn a_raw_target_that_read_part_of_the_stream() {
         let s = raw("\"each\"", "");
         let o = out(10);
+        let w = waited(10);
         // Stopped reading after one whole message: hang, not intact.
-        let j = judge(&s, &o, "r5", intact());
+        let j = judge(&s, &w, "r5", intact());
         assert_eq!(j.verdict, Verdict::Hang, "{}", j.detail);
         assert!(j.detail.contains("it read 5 of 10 bytes"), "{}", j.detail);
-        // Closed it itself first.
-        assert_eq!(judge(&s, &o, "r5 c", intact()).verdict, Verdict::Closed);
-        // A forking parent closing its copy is not the target closing it.
-        assert_eq!(judge(&s, &o, "C r5", intact()).verdict, Verdict::Hang);
-        // The stream ended before the rest reached it: cannot tell.
+        // Closed it itself first: the client saw the end, or the trace a
+        // shutdown.
+        assert_eq!(judge(&s, &o, "r5", intact()).verdict, Verdict::Closed);
+        assert_eq!(judge(&s, &w, "r5 s", intact()).verdict, Verdict::Closed);
+        // The stream ended before the rest reached it: cannot tell, even
+        // when it closed after.
         assert_eq!(judge(&s, &o, "r5 r0", intact()).verdict, Verdict::Inconclusive);
+        assert_eq!(judge(&s, &w, "r5 r0", intact()).verdict, Verdict::Inconclusive);
         // What it did read is judged against what reached it: pieces.
         assert_eq!(judge(&s, &o, "r3 r3 r3", intact()).verdict, Verdict::Split);
         assert_eq!(judge(&s, &o, "r7", intact()).verdict, Verdict::Coalesced);

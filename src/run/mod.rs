@@ -377,11 +377,14 @@ async fn run_and_judge(
 /// reads are in the trace before the judge reads it.
 async fn settle_trace(log: &crate::trace::TraceLog, outcomes: &[ClientOutcome]) {
     let deadline = Instant::now() + Duration::from_secs(1);
-    let locals: Vec<SocketAddr> = outcomes.iter().filter_map(|o| o.local).collect();
     loop {
         let changed = log.changed();
         let over = |l: &SocketAddr| log.connection(*l).is_some_and(|c| c.saw_eof || c.closed_by_target);
-        if log.done() || locals.iter().all(over) {
+        // The client saw it end the connection (close() is not traced).
+        let ended = |o: &ClientOutcome| o.eof || o.reset_by_peer || o.peer_closed_early;
+        if log.done()
+            || outcomes.iter().filter(|o| o.local.is_some()).all(|o| ended(o) || o.local.is_some_and(|l| over(&l)))
+        {
             return;
         }
         if tokio::time::timeout_at(deadline, changed).await.is_err() {

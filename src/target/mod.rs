@@ -93,7 +93,8 @@ pub enum TargetError {
     },
     /// It did not listen in time.
     #[error(
-        "`{command}` did not listen on {addr} within {timeout:?} (startup-timeout); it was killed{}",
+        "`{command}` did not listen on {addr} within {timeout:?} (startup-timeout); it was killed{}{}",
+        traced_note(*traced_stops),
         stderr_note(stderr)
     )]
     NotListening {
@@ -103,9 +104,22 @@ pub enum TargetError {
         addr: SocketAddr,
         /// The deadline.
         timeout: Duration,
+        /// The tracer's stops so far, when traced.
+        traced_stops: Option<u64>,
         /// The end of its stderr.
         stderr: String,
     },
+}
+
+/// What tracing cost a start that did not listen in time.
+fn traced_note(stops: Option<u64>) -> String {
+    match stops {
+        Some(n) if n > 0 => format!(
+            "; it was traced, and stopped {n} times at a read, write or shutdown (a shell wrapper such as a pyenv \
+             shim makes many: name the program itself, raise startup-timeout, or run with --no-trace)"
+        ),
+        _ => String::new(),
+    }
 }
 
 /// "; its stderr ended with: ..." (the last 20 lines), or "; it wrote

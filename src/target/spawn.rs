@@ -185,6 +185,7 @@ impl SpawnedTarget {
                     command: group.shown.clone(),
                     addr,
                     timeout: spec.startup_timeout,
+                    traced_stops: group.child.trace().map(|t| t.stats().stops),
                     stderr: group.stderr.text(),
                 });
             }

@@ -1,5 +1,5 @@
-//! What the tracer saw: per connection of the target, its read, write,
-//! shutdown and close calls in order, with their sizes, results and times.
+//! What the tracer saw: per connection of the target, its read, write and
+//! shutdown calls in order, with their sizes, results and times.
 //! Shared between the tracer's thread (which writes) and the runner (which
 //! reads, and waits on [`TraceLog::changed`]).
 
@@ -71,13 +71,9 @@ pub struct TracedConn {
     pub bytes_written: u64,
     /// A read returned 0: the target saw the end of the stream.
     pub saw_eof: bool,
-    /// The target shut it down, or a process that read or wrote on it
-    /// closed it (a forking server's parent closing its copy after the
-    /// fork does not end the connection).
+    /// The target shut it down (`close` is not traced: the client sees
+    /// that end).
     pub closed_by_target: bool,
-    /// Processes that read or wrote on it (at most a few kept).
-    #[serde(skip)]
-    users: Vec<u32>,
 }
 
 impl TracedConn {
@@ -154,7 +150,6 @@ impl TraceLog {
             bytes_written: 0,
             saw_eof: false,
             closed_by_target: false,
-            users: Vec::new(),
         });
         Some(g.conns.len() - 1)
     }
@@ -167,9 +162,6 @@ impl TraceLog {
         }
         let Some(c) = g.conns.get_mut(i) else { return };
         let n = call.bytes();
-        if matches!(call.kind, CallKind::Read | CallKind::Write) && !c.users.contains(&call.pid) && c.users.len() < 64 {
-            c.users.push(call.pid);
-        }
         match call.kind {
             CallKind::Read => {
                 call.offset = c.bytes_read;
@@ -181,7 +173,6 @@ impl TraceLog {
                 c.bytes_written += n;
             }
             CallKind::Shutdown => c.closed_by_target = true,
-            CallKind::Close => c.closed_by_target |= c.users.contains(&call.pid),
         }
         let room = c.calls.len() < MAX_CALLS && g.kept < MAX_TOTAL_CALLS;
         let c = &mut g.conns[i];
@@ -291,11 +282,7 @@ mod tests {
         assert_eq!(offsets, [(0, 5), (5, 4)]);
         assert_eq!(log.bytes_read_from(r), Some(9));
         assert_eq!(log.bytes_read_from("127.0.0.1:5001".parse().unwrap()), None);
-        // A process that never used it (a forking server's parent) closing
-        // its copy does not end it; one that did, does.
-        log.record(i, Call { pid: 2, ..call(CallKind::Close, 0) });
-        assert!(!log.connection(r).unwrap().closed_by_target);
-        log.record(i, call(CallKind::Close, 0));
+        log.record(i, call(CallKind::Shutdown, 0));
         assert!(log.connection(r).unwrap().closed_by_target);
     }
 

@@ -7,7 +7,9 @@
 //! the target with `PTRACE_TRACEME` and a seccomp-bpf filter that returns
 //! `SECCOMP_RET_TRACE` for the read family (read, readv, recvfrom, recvmsg,
 //! recvmmsg), the write family (write, writev, sendto, sendmsg, sendmmsg,
-//! sendfile), shutdown and close. Nothing else stops. It follows threads,
+//! sendfile) and shutdown. Nothing else stops: not even close, which a
+//! target's start-up (a shell wrapper, the dynamic loader) makes hundreds
+//! of times; a connection's end is seen by the client. It follows threads,
 //! forks and vforks, and the target dies with framelab
 //! (`PTRACE_O_EXITKILL`, and `PR_SET_PDEATHSIG` before the options are
 //! set). Each call on a socket of the scenario's connections is recorded

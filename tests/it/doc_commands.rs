@@ -324,6 +324,7 @@ fn spawn(args: &[String], dir: &Path) -> Result<Background, String> {
     let mut child = Command::new(exe())
         .args(&args[1..])
         .current_dir(dir)
+        .env("PATH", crate::path_with_python())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -466,7 +467,9 @@ impl Session {
                 *a = a.replace(&format!("'127.0.0.1',{p}"), &format!("'127.0.0.1',{port}"));
             }
         }
-        let out = run_bounded(Command::new(&args[0]).args(&args[1..]).current_dir(self.dir.path()))?;
+        let out = run_bounded(
+            Command::new(&args[0]).args(&args[1..]).current_dir(self.dir.path()).env("PATH", crate::path_with_python()),
+        )?;
         if out.0 != Some(0) {
             return Err(format!("exit {:?}\n{}{}", out.0, out.1, out.2));
         }
@@ -487,7 +490,7 @@ impl Session {
             c.args(["-c", cmd]);
             c
         };
-        c.current_dir(self.dir.path());
+        c.current_dir(self.dir.path()).env("PATH", crate::path_with_python());
         if smoke {
             c.env(SMOKE_ENV, "1");
         }

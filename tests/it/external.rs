@@ -19,7 +19,7 @@ fn examples() -> PathBuf {
 }
 
 fn load(name: &str) -> Scenario {
-    scenario::load_file(&examples().join(name)).unwrap_or_else(|e| panic!("{e}"))
+    crate::load(&examples().join(name))
 }
 
 fn run(scenarios: Vec<Scenario>) -> Vec<ScenarioResult> {
@@ -40,7 +40,7 @@ fn details(results: &[ScenarioResult]) -> String {
 #[test]
 fn every_example_scenario_gives_its_expected_verdict() {
     let files = scenario::collect(&[examples()]).unwrap();
-    let all: Vec<Scenario> = files.iter().map(|f| scenario::load_file(f).unwrap_or_else(|e| panic!("{e}"))).collect();
+    let all: Vec<Scenario> = files.iter().map(|f| crate::load(f)).collect();
     assert!(all.len() >= 20);
     let results = run(all);
     let failed: Vec<&ScenarioResult> = results.iter().filter(|r| !r.ok).collect();
@@ -71,7 +71,7 @@ fn a_spawned_naive_python_server_is_coalesced_then_split_and_the_correct_ones_in
     let naive = load("server-naive-split.toml");
     let correct = load("server-line-chunked-intact.toml");
     assert_eq!((naive.client.schedule.clone(), naive.client.pause), (correct.client.schedule, correct.client.pause));
-    assert!(naive.target.as_ref().and_then(|t| t.command.as_ref()).is_some_and(|c| c[0] == "python3"));
+    assert!(naive.target.as_ref().and_then(|t| t.command.as_ref()).is_some_and(|c| c[0] == crate::python()));
     let results = run(files.iter().map(|(f, _)| load(f)).collect());
     let want: Vec<(String, Option<Verdict>)> = files.iter().map(|(f, v)| (f.to_string(), Some(*v))).collect();
     assert_eq!(verdicts(&results), want, "{}", details(&results));
@@ -145,7 +145,7 @@ impl Fixture {
             "name = \"{name}\"\n{extra}\n[target]\ncommand = [\"python3\", \"fixture.py\", \"{{port}}\", \"pids.txt\", \"{mode}\"]\nstartup-timeout = \"3s\"\n"
         );
         let path = self.dir.path().join(format!("{name}.toml"));
-        std::fs::write(&path, &text).unwrap();
+        std::fs::write(&path, crate::with_python(&text)).unwrap();
         scenario::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -241,7 +241,9 @@ fn a_target_that_never_listens_is_killed_and_its_stderr_shown() {
     let path = dir.path().join("exits.toml");
     std::fs::write(
         &path,
-        "[target]\ncommand = [\"python3\", \"-c\", \"import sys; sys.exit('boom: no config file')\", \"{port}\"]\n",
+        crate::with_python(
+            "[target]\ncommand = [\"python3\", \"-c\", \"import sys; sys.exit('boom: no config file')\", \"{port}\"]\n",
+        ),
     )
     .unwrap();
     let sc = scenario::load_file(&path).unwrap();
@@ -264,7 +266,9 @@ fn a_client_under_test_past_its_timeout_is_killed_with_its_children() {
     let path = dir.path().join("slow.toml");
     std::fs::write(
         &path,
-        "[server]\nstrategy = \"delimiter\"\n[client-under-test]\ncommand = [\"python3\", \"slow.py\", \"{addr}\"]\ntimeout = \"1500ms\"\n[expect]\nverdict = \"hang\"\n",
+        crate::with_python(
+            "[server]\nstrategy = \"delimiter\"\n[client-under-test]\ncommand = [\"python3\", \"slow.py\", \"{addr}\"]\ntimeout = \"3s\"\n[expect]\nverdict = \"hang\"\n",
+        ),
     )
     .unwrap();
     let sc = scenario::load_file(&path).unwrap();

@@ -122,10 +122,10 @@ fn misbehaving_targets_each_get_a_verdict_in_time_and_nothing_leaks() {
     )
     .unwrap();
     let dies = scenario::parse(
-        &format!(
+        &crate::with_python(&format!(
             "name = \"dies\"\ntimeout = \"8s\"\n[target]\ncommand = [\"python3\", \"{}\", \"{{port}}\"]\n[client]\nframing = \"delimiter\"\nmessages = [\"one\", \"two\", \"three\"]\nlockstep = true\nreply-timeout = \"500ms\"\n[response]\nexpect = \"ack\"\n",
             script.display()
-        ),
+        )),
         &dir.path().join("dies.toml"),
     )
     .unwrap();

@@ -33,6 +33,48 @@ mod tracer;
 /// of shell scripts that makes about six times the traced calls of the
 /// interpreter at startup, which on a loaded 2-core machine can pass a
 /// target's startup timeout. Tests that trace Python servers name it.
+/// A scenario file, loaded, with its `python3` commands naming
+/// [`python()`]: the examples say `python3`, as their users would; these
+/// tests are about the servers, not about the machine's wrapper.
+pub fn load(path: &std::path::Path) -> framelab::scenario::Scenario {
+    let mut sc = framelab::scenario::load_file(path).unwrap_or_else(|e| panic!("{e}"));
+    let name_it = |argv: &mut Vec<String>| {
+        if argv.first().is_some_and(|p| p == "python3") {
+            argv[0] = python().to_string();
+        }
+    };
+    if let Some(c) = sc.target.as_mut().and_then(|t| t.command.as_mut()) {
+        name_it(c);
+    }
+    if let Some(c) = sc.client_under_test.as_mut() {
+        name_it(&mut c.command);
+    }
+    sc
+}
+
+/// `PATH` with a folder first whose `python3` is [`python()`], for the
+/// framelab commands the tests run as a user would.
+#[cfg(unix)]
+pub fn path_with_python() -> std::ffi::OsString {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("framelab-it-python-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = dir.join("python3");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(python(), &link).unwrap();
+        dir
+    });
+    let mut paths = vec![dir.clone()];
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).unwrap()
+}
+
+/// `text` (a scenario) with its `"python3"` commands naming [`python()`].
+pub fn with_python(text: &str) -> String {
+    text.replace("\"python3\"", &format!("{:?}", python()))
+}
+
 pub fn python() -> &'static str {
     static PY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     PY.get_or_init(|| {

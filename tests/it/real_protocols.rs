@@ -40,7 +40,7 @@ fn require(program: &str) -> bool {
 }
 
 fn load(rel: &str) -> Scenario {
-    scenario::load_file(&examples().join(rel)).unwrap_or_else(|e| panic!("{e}"))
+    crate::load(&examples().join(rel))
 }
 
 fn matching(prefix: &str) -> Vec<Scenario> {
@@ -48,7 +48,7 @@ fn matching(prefix: &str) -> Vec<Scenario> {
     let picked: Vec<Scenario> = files
         .iter()
         .filter(|f| f.file_name().unwrap().to_string_lossy().starts_with(prefix))
-        .map(|f| scenario::load_file(f).unwrap_or_else(|e| panic!("{e}")))
+        .map(|f| crate::load(f))
         .collect();
     assert!(!picked.is_empty(), "no example scenario starts with {prefix}");
     picked

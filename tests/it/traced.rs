@@ -339,7 +339,7 @@ fn the_single_recv_json_header_server_gets_the_verdict_its_code_deserves_10_of_1
 /// (the naive client's one read of both messages).
 #[test]
 fn a_client_under_test_is_traced_and_its_reads_shown() {
-    let sc = scenario::load_file(&root().join("examples/scenarios/client-naive-coalesced.toml")).unwrap();
+    let sc = crate::load(&root().join("examples/scenarios/client-naive-coalesced.toml"));
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     assert_eq!(r.verdict, Some(Verdict::Coalesced), "{}", r.detail);
     assert!(r.detail.contains("its own reads (bytes, per connection): [10]"), "{}", r.detail);
