@@ -39,6 +39,7 @@ pub mod fuzzing;
 pub mod judge;
 pub mod kernel_queue;
 pub mod net;
+pub mod pattern;
 pub mod proxy;
 pub mod report;
 pub mod run;

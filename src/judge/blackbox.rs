@@ -547,7 +547,7 @@ fn by_count(got: usize, want: usize) -> Judgement {
 /// Judges the replies by a pattern: every reply must match; a `len` group
 /// locates them in the stream like a digest, else they are counted.
 fn by_pattern(pattern: &str, prep: &Prepared, r: &[Bytes], expected: &[Bytes], tail: Tail) -> Judgement {
-    let re = match regex::bytes::Regex::new(pattern) {
+    let re = match crate::pattern::compiled(pattern) {
         Ok(re) => re,
         Err(e) => return Judgement::new(Verdict::Desync, format!("bad match pattern: {e}")),
     };
@@ -642,10 +642,13 @@ fn by_digests(r: &[Bytes], expected: &[Bytes]) -> Verdict {
 /// allowed), anywhere in a stream: what the client counts replies by. The
 /// judge reads the lines themselves with [`Claim::parse_digest`].
 pub fn digest_line() -> regex::bytes::Regex {
-    regex::bytes::Regex::new(
-        r"(?m)^[^\n]*(?:\blen=\d+\b[^\n]*\bsha256=[0-9a-fA-F]{64}\b|\bsha256=[0-9a-fA-F]{64}\b[^\n]*\blen=\d+\b)[^\n]*$",
-    )
-    .expect("a valid pattern")
+    static LINE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(
+            r"(?m)^[^\n]*(?:\blen=\d+\b[^\n]*\bsha256=[0-9a-fA-F]{64}\b|\bsha256=[0-9a-fA-F]{64}\b[^\n]*\blen=\d+\b)[^\n]*$",
+        )
+        .expect("a valid pattern")
+    });
+    LINE.clone()
 }
 
 /// What to say when unframed replies cannot tell merged from separate.
@@ -894,7 +897,7 @@ fn by_stream(sc: &Scenario, prep: &Prepared, s: &[u8], expected: &[Bytes], tail:
         };
     }
     if let Some(p) = &sc.response.pattern {
-        let re = match regex::bytes::Regex::new(p) {
+        let re = match crate::pattern::compiled(p) {
             Ok(re) => re,
             Err(e) => return Judgement::new(Verdict::Desync, format!("bad match pattern: {e}")),
         };

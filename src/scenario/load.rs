@@ -195,7 +195,7 @@ fn validate_response(s: &Scenario) -> Result<(), InvalidKey> {
     use super::model::ResponseExpect;
     let r = &s.response;
     if let Some(p) = &r.pattern {
-        regex::bytes::Regex::new(p)
+        crate::pattern::compiled(p)
             .map_err(|e| InvalidKey::new("response.match", format!("not a regular expression: {e}")))?;
     }
     let content = !matches!(r.expect, ResponseExpect::None | ResponseExpect::Reply);
