@@ -101,9 +101,9 @@ fn tutorial_style_resp_and_http_servers_give_their_labels() {
         got,
         [
             ("http-naive-cut-split.toml", "split"),
-            ("http-naive-pipeline-coalesced.toml", "inconclusive"),
+            ("http-naive-pipeline-inconclusive.toml", "inconclusive"),
             ("resp-naive-cut-split.toml", "split"),
-            ("resp-naive-pipeline-coalesced.toml", "inconclusive"),
+            ("resp-naive-pipeline-inconclusive.toml", "inconclusive"),
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
@@ -115,7 +115,7 @@ fn the_same_pipeline_is_intact_for_redis_and_coalesced_for_the_naive_server() {
         return;
     }
     // The naive scenario's own plan and answers, pointed at redis-server.
-    let naive = load("scenarios/resp-naive-pipeline-coalesced.toml");
+    let naive = load("scenarios/resp-naive-pipeline-inconclusive.toml");
     let mut redis = naive.clone();
     redis.target = load("scenarios/resp-redis-pipeline-intact.toml").target;
     redis.expect.verdict = Verdict::Intact;
