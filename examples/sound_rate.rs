@@ -9,22 +9,28 @@ use framelab::fuzzing::sound::{inputs, judged_and_true};
 use framelab::scenario::Verdict;
 
 /// The model's reply oracles, in the order of the input's second byte.
-const ORACLES: [&str; 8] = ["echo", "upper", "digest", "match len", "ack", "replies", "match", "bytes"];
+const ORACLES: [&str; 9] = ["echo", "upper", "digest", "match len", "ack", "replies", "match", "bytes", "answers"];
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(34);
     // (cases, inconclusive) per oracle.
-    let mut per = [(0usize, 0usize); 8];
+    let mut per = [(0usize, 0usize); 9];
     let mut wrong = 0usize;
     for d in inputs(seed, n) {
-        let Some((got, truth, _)) = judged_and_true(&d) else { continue };
-        let o = &mut per[d[1] as usize % 8];
+        let Some((got, truth, detail)) = judged_and_true(&d) else { continue };
+        let o = &mut per[d[1] as usize % 9];
         o.0 += 1;
         if got == Verdict::Inconclusive {
             o.1 += 1;
         } else if got != truth {
+            if wrong < 3 {
+                eprintln!(
+                    "wrong: {} judged {got}, truth {truth}: {detail}\n  input: {d:?}",
+                    ORACLES[d[1] as usize % 9]
+                );
+            }
             wrong += 1;
         }
     }

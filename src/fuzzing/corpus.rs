@@ -769,8 +769,8 @@ fn judge_claims_seeds(seeds: &mut Seeds) {
 fn judge_sound_seeds(seeds: &mut Seeds) {
     // [client framing, oracle, reply framing, ...]: every combination of
     // the three, each with four random rests (messages, server, ending).
-    for (k, d) in fuzzing::sound::inputs(0x34, 72 * 4).enumerate() {
-        seeds.add(format!("c{}-o{}-r{}-{}", d[0], d[1], d[2], k / 72), d);
+    for (k, d) in fuzzing::sound::inputs(0x34, 81 * 4).enumerate() {
+        seeds.add(format!("c{}-o{}-r{}-{}", d[0], d[1], d[2], k / 81), d);
     }
     seeds.add("empty".into(), Vec::new());
 }

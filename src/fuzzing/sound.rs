@@ -43,8 +43,14 @@
 //! connection) or `hang`; a reset after all the answers is `closed`; a
 //! refusal is `rejected` (that it serves afterwards is the runner's check).
 //!
-//! Not modelled: `answers` (RESP, HTTP) and `bytes` with anything but an
-//! echo of a byte reader.
+//! `answers` is modelled for RESP (requests `PING`, `GET a`, ...; answers
+//! distinct integers, all `+OK`, all `any`, or with an expected `-ERR`):
+//! a request read whole gets its answer, whole requests merged in a read
+//! the first one's (or a protocol error), anything else a protocol error.
+//! HTTP shares the judge ([`crate::judge::protocol`]), not the model.
+//!
+//! Not modelled: `bytes` with anything but an echo of a byte reader;
+//! servers that answer out of order and also cut, truncate or merge.
 
 use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
@@ -87,10 +93,67 @@ enum Oracle {
     List,
     Count,
     Bytes,
+    /// `answers = [...]`, RESP: requests framed `resp`, replies cut by the
+    /// RESP codec, each matched against its request's answer.
+    Answers,
 }
 
-const ORACLES: [Oracle; 8] =
-    [Oracle::Echo, Oracle::Upper, Oracle::Digest, Oracle::Len, Oracle::Ack, Oracle::List, Oracle::Count, Oracle::Bytes];
+const ORACLES: [Oracle; 9] = [
+    Oracle::Echo,
+    Oracle::Upper,
+    Oracle::Digest,
+    Oracle::Len,
+    Oracle::Ack,
+    Oracle::List,
+    Oracle::Count,
+    Oracle::Bytes,
+    Oracle::Answers,
+];
+
+/// The answers a scenario expects, one per request, in one of four
+/// styles: distinct integers, all `+OK`, all `any`, or distinct with the
+/// first an expected refusal (`-ERR`).
+fn answers(style: u8, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|k| match style % 4 {
+            0 => format!(":{k}"),
+            1 => "+OK".to_string(),
+            2 => "any".to_string(),
+            _ if k == 0 => "-ERR".to_string(),
+            _ => format!(":{k}"),
+        })
+        .collect()
+}
+
+/// The reply a server writes for a request it read whole, given its answer.
+fn answer_reply(answer: &str) -> Vec<u8> {
+    match answer {
+        "any" | "+OK" => b"+OK\r\n".to_vec(),
+        "-ERR" => b"-ERR nope\r\n".to_vec(),
+        a => format!("{a}\r\n").into_bytes(),
+    }
+}
+
+/// A RESP server's reply to what it read as one request: the request's
+/// answer when it read one whole; for a read of whole requests merged, the
+/// first one's (a naive server parses the first command and drops the
+/// rest) or a protocol error; for anything else (a piece, a request and
+/// part of the next), a protocol error. (The model's assumption: a request
+/// read in pieces is answered, if at all, by a protocol error.)
+fn resp_reply(it: &Item, wire: &Wire, answers: &[String], merged_first: bool) -> Vec<u8> {
+    const PROTOCOL_ERROR: &[u8] = b"-ERR Protocol error: unbalanced quotes\r\n";
+    if let Some(k) = exact(wire, it.span) {
+        return answer_reply(&answers[k]);
+    }
+    let spans = wire.spans();
+    let w = wire.bytes().len();
+    let fe = |k: usize| spans.get(k + 1).map_or(w, |n| n.0);
+    let whole: Vec<usize> = (0..spans.len()).filter(|k| it.span.0 <= spans[*k].0 && fe(*k) <= it.span.1).collect();
+    match whole.first() {
+        Some(&k) if merged_first && whole.len() >= 2 && it.span.0 == spans[k].0 => answer_reply(&answers[k]),
+        _ => PROTOCOL_ERROR.to_vec(),
+    }
+}
 
 /// One message of the model, from the input.
 fn message(i: &mut Input, delimited: bool) -> String {
@@ -199,9 +262,10 @@ fn exact(wire: &Wire, span: (usize, usize)) -> Option<usize> {
 }
 
 /// The reply to one item, before framing.
-fn reply(o: Oracle, it: &Item, wire: &Wire, style: u8, merged_first: bool) -> Vec<u8> {
+fn reply(o: Oracle, it: &Item, wire: &Wire, style: u8, merged_first: bool, answers: &[String]) -> Vec<u8> {
     match o {
         Oracle::Echo | Oracle::Bytes => it.about.clone(),
+        Oracle::Answers => resp_reply(it, wire, answers, merged_first),
         Oracle::Upper if style.is_multiple_of(2) => upper(&it.about),
         Oracle::Upper => it.about.to_ascii_uppercase(),
         Oracle::Digest => {
@@ -315,8 +379,20 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
     let client = ["raw", "delimiter", "length-prefix"][i.below(3)];
     let oracle = ORACLES[i.below(ORACLES.len())];
     let reply_framing = ["", "delimiter", "length-prefix"][i.below(3)];
+    // Answers are a protocol's: RESP requests, RESP replies.
+    let (client, reply_framing) = if oracle == Oracle::Answers { ("resp", "resp") } else { (client, reply_framing) };
     let n = 1 + i.below(5);
-    let messages: Vec<String> = (0..n).map(|_| message(&mut i, client == "delimiter")).collect();
+    let messages: Vec<String> = (0..n)
+        .map(|_| {
+            if oracle == Oracle::Answers {
+                ["PING", "GET a", "SET a b", "ECHO ß", "DEL a b"][i.below(5)].to_string()
+            } else {
+                message(&mut i, client == "delimiter")
+            }
+        })
+        .collect();
+    let answer_style = if oracle == Oracle::Answers { i.byte() } else { 0 };
+    let answers = answers(answer_style, n);
     let list = messages.iter().map(|m| toml::Value::String(m.clone()).to_string()).collect::<Vec<_>>().join(", ");
     let framed = oracle != Oracle::Bytes && !reply_framing.is_empty();
     let framing_line = if framed { format!("framing = \"{reply_framing}\"\n") } else { String::new() };
@@ -329,6 +405,10 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
         Oracle::Count => "match = 'ok'".to_string(),
         Oracle::List => format!("replies = [{}]", (0..n).map(|k| format!("\"r{k}\"")).collect::<Vec<_>>().join(", ")),
         Oracle::Bytes => "expect = \"echo\"\nbytes = BYTES".to_string(),
+        Oracle::Answers => format!(
+            "answers = [{}]",
+            answers.iter().map(|a| toml::Value::String(a.clone()).to_string()).collect::<Vec<_>>().join(", ")
+        ),
     };
     let text = |bytes: usize| {
         format!(
@@ -339,7 +419,12 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
     let path = std::path::Path::new("sound.toml");
     let mut sc = scenario::parse(&text(1), path).ok()?;
     let prep = scenario::prepare(&sc, 1, true).ok()?;
-    let wire = Wire::new(&prep.client_framing, &prep.frames, &prep.messages)?;
+    // A RESP request is its whole frame: what the server must understand.
+    let wire = if oracle == Oracle::Answers {
+        Wire::new(&prep.client_framing, &prep.frames, &prep.frames)?
+    } else {
+        Wire::new(&prep.client_framing, &prep.frames, &prep.messages)?
+    };
     // The stream's length, once known (parsing the text again with it
     // gives the same scenario, at twice the cost).
     if sc.response.bytes.is_some() {
@@ -361,7 +446,9 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
     let end = match i.below(5) {
         0 => End::Reset(i.below(items.len() + 1)),
         1 => End::Quiet(i.below(items.len().max(1))),
-        2 if !items.is_empty() => End::Refused,
+        // (A refusal of RESP requests is an answer the scenario expects:
+        // the answer style with `-ERR`.)
+        2 if !items.is_empty() && oracle != Oracle::Answers => End::Refused,
         _ => End::Answered,
     };
     let answered = match end {
@@ -429,9 +516,10 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
             } else if verbatim {
                 read.to_vec()
             } else {
-                reply(oracle, it, &wire, style, merged_first)
+                reply(oracle, it, &wire, style, merged_first, &answers)
             };
-            write(&r, &mut stream, verbatim);
+            // RESP values are written as they are.
+            write(&r, &mut stream, verbatim || oracle == Oracle::Answers);
         }
     }
     let mut out = ClientOutcome {
@@ -508,8 +596,8 @@ pub fn inputs(seed: u64, n: usize) -> impl Iterator<Item = Vec<u8>> {
         x
     };
     (0..n).map(move |k| {
-        let grid = (k % 72) as u8;
-        let mut d = vec![grid % 3, (grid / 3) % 8, (grid / 24) % 3];
+        let grid = (k % 81) as u8;
+        let mut d = vec![grid % 3, (grid / 3) % 9, (grid / 27) % 3];
         let len = 8 + (next() % 40) as usize;
         d.extend((0..len).map(|_| next() as u8));
         d

@@ -41,27 +41,33 @@
 //!
 //! The replies are aligned with the requests in order; a reply that does
 //! not match the answer of its request may be the answer of a later one
-//! (the requests between got none).
+//! (the requests between got none). A verdict is given only when every
+//! server that could have sent these replies leads to it (issue 34, the
+//! `judge_sound` model): a server that reads a request whole answers it; a
+//! server that merges whole requests in one read answers the first (or
+//! errs); a request read in pieces is answered, if at all, by a protocol
+//! error (RESP `-ERR`, HTTP `400`).
 //!
-//! - each request answered by exactly one reply matching its answer:
-//!   `intact`;
+//! - each request answered by exactly one reply matching its answer, none
+//!   a protocol error: `intact` (`closed` if the peer then reset);
 //! - a reply the framing cannot parse: `desync` (the server's output is out
 //!   of step with the protocol);
-//! - more replies than requests: `split` (a server that takes one read as
-//!   one request answers each piece, typically with a protocol error);
-//! - a reply that matches no answer from its request on, error replies
-//!   included (`-ERR Protocol error`, HTTP `400` where `+OK` or `200` was
-//!   expected): `desync`, the server read something other than what was
-//!   sent (bytes misread as framing, a request cut or merged). A refusal
-//!   the scenario expects is written as the answer (`-ERR`, `status 400`)
-//!   and is then simply matched;
+//! - more replies than requests: `split` (only a request answered in
+//!   pieces adds a reply);
+//! - a reply that matches no answer from its request on (an error where
+//!   `+OK` was expected, a wrong value): the server misread, in pieces,
+//!   merged or both, and an answer out of place cannot say which:
+//!   `inconclusive`, naming split, coalesced, truncated and desync;
+//! - a protocol error matched by an answer that allows it (`any`, a
+//!   regex, an expected `-ERR`): it may be a piece's, `inconclusive`;
 //! - fewer replies, every one matching in order: a request with no answer
 //!   was merged into a neighbour (the server read both in one `recv()` and
 //!   answered once) or skipped, and the answers cannot tell which:
 //!   `inconclusive`, naming both, unless a sync that held kept it in a
 //!   read apart from both neighbours (`lost`); none at all is `hang`, and
 //!   `closed` when the peer closed or reset the connection before
-//!   answering everything.
+//!   answering anything, or (synced) before answering the rest; unsynced,
+//!   the rest may have been read with one it answered: `inconclusive`.
 
 use bytes::Bytes;
 
@@ -155,12 +161,17 @@ pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -
     let mut unanswered = Vec::new();
     for (j, reply) in replies.iter().enumerate() {
         let Some(k) = (cursor..n).find(|k| answers[*k].matches(reply, is_head(*k))) else {
+            // The server read something other than the requests: pieces
+            // (split), requests merged with part of the next (coalesced),
+            // a request cut short (truncated), or several at once (desync):
+            // an answer out of place cannot say which.
             let want = &answers[cursor.min(n - 1)];
             let what = if is_error_reply(reply) { "an error" } else { "a reply" };
             return Judgement::new(
-                Verdict::Desync,
+                Verdict::Inconclusive,
                 format!(
-                    "{head}: answer {} is {what}, {}, where `{want}` was expected: the server read something other than the request",
+                    "split, coalesced, truncated or desync: {head}: answer {} is {what}, {}, where `{want}` was expected: \
+                     the server read something other than the request, and an answer out of place cannot say how",
                     j + 1,
                     show(reply, 64)
                 ),
@@ -170,7 +181,22 @@ pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -
         cursor = k + 1;
     }
     unanswered.extend(cursor..n);
+    // A request read in pieces is answered, if at all, by a protocol error
+    // (RESP `-ERR`, HTTP `400`): where such an error matched an answer
+    // (`any`, a regex, an expected refusal), it may be a piece's.
+    let piece_like = replies.iter().position(|r| protocol_error(r));
     if unanswered.is_empty() {
+        if let Some(j) = piece_like {
+            return Judgement::new(
+                Verdict::Inconclusive,
+                format!(
+                    "intact, split or desync: {head}, each matching its request's answer, but answer {} is a protocol \
+                     error, as a piece of a request would get: requests in pieces and others merged give the same \
+                     count",
+                    j + 1
+                ),
+            );
+        }
         if out.reset_by_peer || out.write_error.is_some() {
             return Judgement::new(Verdict::Closed, format!("{head}; then the peer reset the connection"));
         }
@@ -180,15 +206,40 @@ pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -
     if r == 0 && !(out.eof || out.reset_by_peer || out.peer_closed_early) {
         return Judgement::new(Verdict::Hang, format!("{head}; none came within the reply timeout"));
     }
-    if out.reset_by_peer || out.peer_closed_early || out.write_error.is_some() || (r == 0 && out.eof) {
+    let early_end = out.reset_by_peer || out.peer_closed_early || out.write_error.is_some();
+    let gone = format!("the peer closed or reset the connection before answering request(s) {list}");
+    if r == 0 {
+        return Judgement::new(Verdict::Closed, format!("{head}; {gone}"));
+    }
+    if let Some(j) = piece_like {
         return Judgement::new(
-            Verdict::Closed,
-            format!("{head}; the peer closed or reset the connection before answering request(s) {list}"),
+            Verdict::Inconclusive,
+            format!(
+                "coalesced, lost, split or closed: {head}: request(s) {list} got no answer, and answer {} is a protocol \
+                 error, as a piece of a request would get",
+                j + 1
+            ),
         );
     }
     let apart = kept_apart(prep, out);
     let could_merge = |k: usize| !apart.get(k).copied().unwrap_or(false) || !apart.get(k + 1).copied().unwrap_or(true);
-    if unanswered.iter().any(|k| could_merge(*k)) {
+    let mergeable = unanswered.iter().any(|k| could_merge(*k));
+    if early_end {
+        // The requests it did not answer may have been read with one it
+        // did (answered once), then the connection ended.
+        return if mergeable {
+            Judgement::new(
+                Verdict::Inconclusive,
+                format!(
+                    "closed or coalesced: {head}; {gone}, which it may have read together with one it answered (sync = \
+                     true keeps each write in a read of its own)"
+                ),
+            )
+        } else {
+            Judgement::new(Verdict::Closed, format!("{head}; {gone}"))
+        };
+    }
+    if mergeable {
         let shared = shares_write_with_previous(prep);
         let how = if unanswered.iter().any(|k| shared.get(*k).copied().unwrap_or(false)) {
             "went in the same write as the request before"
@@ -234,6 +285,12 @@ fn kept_apart(prep: &Prepared, out: &ClientOutcome) -> Vec<bool> {
             apart
         })
         .collect()
+}
+
+/// A protocol error: what a server answers to a piece of a request (a
+/// RESP error, an HTTP `400 Bad Request`), if anything.
+fn protocol_error(reply: &[u8]) -> bool {
+    matches!(reply.first(), Some(b'-' | b'!')) || http_status(reply) == Some(400)
 }
 
 /// An HTTP `1xx` interim response other than `101` (not an answer).
@@ -364,12 +421,28 @@ answers = ["+OK", "$1 v", "$1 v"]
         let unsynced = ClientOutcome { sync_unavailable: true, ..outcome(&[b"+OK\r\n"]) };
         let j = judge_answers(sc.response.answers.as_ref().unwrap(), &p, &unsynced);
         assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
-        // A protocol error where +OK was expected.
+        // A protocol error where +OK was expected: the server misread, in
+        // pieces, merged or both; the answers cannot say which.
         let j = judge("\"each\"", &[b"-ERR Protocol error: unbalanced quotes\r\n", b"$1\r\nv\r\n", b"$1\r\nv\r\n"]);
-        assert_eq!(j.verdict, Verdict::Desync, "{}", j.detail);
-        assert!(j.detail.contains("an error"), "{}", j.detail);
+        assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
+        assert!(
+            j.detail.starts_with("split, coalesced, truncated or desync") && j.detail.contains("an error"),
+            "{}",
+            j.detail
+        );
         // A wrong value.
-        assert_eq!(judge("\"each\"", &[b"+OK\r\n", b"$1\r\nx\r\n", b"$1\r\nv\r\n"]).verdict, Verdict::Desync);
+        assert_eq!(judge("\"each\"", &[b"+OK\r\n", b"$1\r\nx\r\n", b"$1\r\nv\r\n"]).verdict, Verdict::Inconclusive);
+        // Every request answered, one by a protocol error that an answer
+        // (`any`) matches: it may be a piece's.
+        let any = scenario(
+            &RESP.replace("\"SCHED\"", "\"each\"").replace("answers = [", "answers = [\"any\", \"any\", \"any\"]\n# ["),
+        );
+        let p = prep(&any);
+        let errs = outcome(&[b"-ERR x\r\n", b"+OK\r\n", b"+OK\r\n"]);
+        let j = judge_answers(any.response.answers.as_ref().unwrap(), &p, &errs);
+        assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
+        let fine = outcome(&[b"+OK\r\n", b"+OK\r\n", b"+OK\r\n"]);
+        assert_eq!(judge_answers(any.response.answers.as_ref().unwrap(), &p, &fine).verdict, Verdict::Intact);
         // More answers than requests.
         let errs: &[&[u8]] = &[b"-ERR a\r\n", b"-ERR b\r\n", b"-ERR c\r\n", b"-ERR d\r\n"];
         assert_eq!(judge("\"drip\"", errs).verdict, Verdict::Split);
@@ -378,9 +451,14 @@ answers = ["+OK", "$1 v", "$1 v"]
         let mut closed = outcome(&[b"+OK\r\n"]);
         closed.peer_closed_early = true;
         closed.eof = true;
+        // Each request read apart (synced): the rest was cut off.
+        let synced = scenario(&RESP.replace("\"SCHED\"", "\"each\"\nsync = true"));
+        let j = judge_answers(synced.response.answers.as_ref().unwrap(), &prep(&synced), &closed);
+        assert_eq!(j.verdict, Verdict::Closed, "{}", j.detail);
+        // Unsynced, the rest may have been read with the first.
         let sc = scenario(&RESP.replace("\"SCHED\"", "\"each\""));
         let j = judge_answers(sc.response.answers.as_ref().unwrap(), &prep(&sc), &closed);
-        assert_eq!(j.verdict, Verdict::Closed);
+        assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
         // A reply that does not parse.
         let mut bad = outcome(&[b"+OK\r\n"]);
         bad.reply_errors.push(ReplyError::Decode { kind: crate::framing::ErrorKind::BadMessage, detail: "x".into() });
@@ -431,12 +509,15 @@ answers = ["+OK", "$1 v", "$1 v"]
         assert_eq!(with(&[], &|o| o.eof = true), v(Verdict::Closed, gone));
         assert_eq!(with(&[], &|o| o.reset_by_peer = true), v(Verdict::Closed, gone));
         assert_eq!(with(&[], &|o| o.peer_closed_early = true), v(Verdict::Closed, gone));
-        // Some came back.
+        // Some came back, then the connection ended: the rest may have
+        // been read with the one answered.
         assert_eq!(
             with(&[b"+OK\r\n"], &|o| o.write_error = Some("x".into())),
             v(
-                Verdict::Closed,
-                "sent 3 request(s); 1 answer(s) came back; the peer closed or reset the connection before answering request(s) 2, 3"
+                Verdict::Inconclusive,
+                "closed or coalesced: sent 3 request(s); 1 answer(s) came back; the peer closed or reset the connection \
+                 before answering request(s) 2, 3, which it may have read together with one it answered (sync = true keeps \
+                 each write in a read of its own)"
             )
         );
         assert_eq!(
@@ -449,7 +530,7 @@ answers = ["+OK", "$1 v", "$1 v"]
         // The last request answered, then one more reply: what was expected
         // is the last request's answer.
         let (verdict, detail) = with(&[b"$1\r\nv\r\n", b"$1\r\nv\r\n", b"+OK\r\n"], &|_| {});
-        assert_eq!(verdict, Verdict::Desync);
+        assert_eq!(verdict, Verdict::Inconclusive);
         assert!(detail.contains("answer 3 is a reply, \"+OK\\r\\n\", where `$1 v` was expected"), "{detail}");
     }
 
