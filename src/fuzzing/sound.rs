@@ -11,7 +11,8 @@
 //! - a **byte reader**: its reads cut the stream anywhere; each read is a
 //!   message to it, answered once, perhaps with its trailing delimiter
 //!   bytes taken off; echo replies are written back framed, or verbatim
-//!   (the read as it came);
+//!   (the read as it came, where replies are framed like the requests or
+//!   not at all);
 //! - a **frame reader**: per message, it keeps it whole (its payload or
 //!   its whole frame), skips it, keeps its first bytes only, takes it in
 //!   two pieces, or merges it with the next.
@@ -441,7 +442,14 @@ fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOu
     // server that reads frames writes replies in the reply framing, or it
     // is a server whose replies are not what `[response]` says.)
     let reads_bytes = items.iter().try_fold(0, |at, it| (it.span.0 == at).then_some(it.span.1)).is_some();
-    let verbatim = matches!(oracle, Oracle::Echo | Oracle::Upper) && i.below(2) == 0 && reads_bytes;
+    // Its replies are then framed like the requests (or not at all): a
+    // verbatim echo under another reply framing is a server whose replies
+    // are not in the framing `[response]` says (four zero bytes of a line
+    // read as an empty length-prefixed reply), which no judge can read.
+    let verbatim = matches!(oracle, Oracle::Echo | Oracle::Upper)
+        && i.below(2) == 0
+        && reads_bytes
+        && (reply_framing.is_empty() || reply_framing == client);
     let merged_first = i.below(2) == 0;
     let end = match i.below(5) {
         0 => End::Reset(i.below(items.len() + 1)),
