@@ -276,6 +276,24 @@ pub fn map_claims_ending(wire: &Wire, claims: &[Claim], tail: Tail) -> Judgement
 pub fn map_claims_rejoined(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Option<&[u8]>) -> Judgement {
     let in_order = reading::judge(wire, claims, tail, rejoin);
     let other = out_of_order(wire, claims, tail);
+    // Whole messages in another order whose replies were cut by their own
+    // delimiter (a whole frame echoed: its reply, then an empty one): read
+    // with each reply and the empty one after it joined.
+    let other = match (other, rejoin.and_then(|d| joined(claims, d))) {
+        (Some(o), Some(j)) => match out_of_order(wire, &j, tail) {
+            Some(x) if o.detail.starts_with(PIECES) => Some(x),
+            Some(x) if x.verdict != o.verdict && x.verdict != Verdict::Inconclusive => Some(Judgement::new(
+                Verdict::Inconclusive,
+                format!(
+                    "{} or {}: replies in another order, {}; or cut by their own delimiter, {}",
+                    o.verdict, x.verdict, o.detail, x.detail
+                ),
+            )),
+            _ => Some(o),
+        },
+        (None, Some(j)) => out_of_order(wire, &j, tail),
+        (o, _) => o,
+    };
     match (in_order, other) {
         // Whole messages answered in another order are a reading too: when
         // it gives another verdict, both stay.
@@ -329,6 +347,35 @@ pub fn map_claims_rejoined(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Op
         ),
         None => Judgement::new(Verdict::Desync, "no reading of the replies"),
     }
+}
+
+/// `claims` with each echo or upper reply and an empty reply right after
+/// it read as one reply ending with `delimiter`; `None` when no pair.
+fn joined(claims: &[Claim], delimiter: &[u8]) -> Option<Vec<Claim>> {
+    let mut out: Vec<Claim> = Vec::with_capacity(claims.len());
+    let mut any = false;
+    let mut i = 0;
+    while i < claims.len() {
+        let next_empty =
+            claims.get(i + 1).is_some_and(|c| matches!(c, Claim::Content(b) | Claim::Upper(b) if b.is_empty()));
+        match &claims[i] {
+            Claim::Content(b) if !b.is_empty() && next_empty => {
+                out.push(Claim::Content([&b[..], delimiter].concat().into()));
+                any = true;
+                i += 2;
+            }
+            Claim::Upper(b) if !b.is_empty() && next_empty => {
+                out.push(Claim::Upper([&b[..], delimiter].concat().into()));
+                any = true;
+                i += 2;
+            }
+            c => {
+                out.push(c.clone());
+                i += 1;
+            }
+        }
+    }
+    any.then_some(out)
 }
 
 /// Replies found in what was sent, in no order a reading fits.
