@@ -358,14 +358,14 @@ fn joined(claims: &[Claim], delimiter: &[u8]) -> Option<Vec<Claim>> {
     while i < claims.len() {
         let next_empty =
             claims.get(i + 1).is_some_and(|c| matches!(c, Claim::Content(b) | Claim::Upper(b) if b.is_empty()));
+        let ended = |b: &Bytes| Bytes::from([&b[..], delimiter].concat());
         match &claims[i] {
-            Claim::Content(b) if !b.is_empty() && next_empty => {
-                out.push(Claim::Content([&b[..], delimiter].concat().into()));
-                any = true;
-                i += 2;
-            }
-            Claim::Upper(b) if !b.is_empty() && next_empty => {
-                out.push(Claim::Upper([&b[..], delimiter].concat().into()));
+            Claim::Content(b) | Claim::Upper(b) if !b.is_empty() && next_empty => {
+                out.push(if matches!(claims[i], Claim::Content(_)) {
+                    Claim::Content(ended(b))
+                } else {
+                    Claim::Upper(ended(b))
+                });
                 any = true;
                 i += 2;
             }
@@ -1210,6 +1210,17 @@ mod tests {
 
     fn b(s: &str) -> Bytes {
         Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    #[test]
+    fn a_reply_and_the_empty_one_after_it_are_joined_by_the_delimiter() {
+        let c = |s: &str| Claim::Content(b(s));
+        let u = |s: &str| Claim::Upper(b(s));
+        let got = joined(&[c("ab"), c(""), u("CD"), u(""), c(""), c("e")], b"\n").unwrap();
+        assert_eq!(got, [c("ab\n"), u("CD\n"), c(""), c("e")]);
+        assert_eq!(joined(&[c("ab"), c("cd")], b"\n"), None, "no empty reply: nothing to join");
+        assert_eq!(joined(&[c(""), c("")], b"\n"), None, "an empty reply is not joined to another");
+        assert_eq!(joined(&[Claim::Len(2), c("")], b"\n"), None, "a length names no bytes");
     }
 
     fn wire(framing: &str, msgs: &[&str]) -> Wire {
