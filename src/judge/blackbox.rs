@@ -350,7 +350,11 @@ pub fn map_claims_rejoined(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Op
 }
 
 /// `claims` with each echo or upper reply and an empty reply right after
-/// it read as one reply ending with `delimiter`; `None` when no pair.
+/// it read as one reply ending with `delimiter`; `None` when no pair. An
+/// empty reply and the empty one after it are an empty message's frame
+/// (its delimiter alone) echoed with the delimiter added: joined too.
+/// Taken greedily from the first reply, the pairs are those of a server
+/// that answers every message so, whenever the replies are all pairs.
 fn joined(claims: &[Claim], delimiter: &[u8]) -> Option<Vec<Claim>> {
     let mut out: Vec<Claim> = Vec::with_capacity(claims.len());
     let mut any = false;
@@ -360,7 +364,7 @@ fn joined(claims: &[Claim], delimiter: &[u8]) -> Option<Vec<Claim>> {
             claims.get(i + 1).is_some_and(|c| matches!(c, Claim::Content(b) | Claim::Upper(b) if b.is_empty()));
         let ended = |b: &Bytes| Bytes::from([&b[..], delimiter].concat());
         match &claims[i] {
-            Claim::Content(b) | Claim::Upper(b) if !b.is_empty() && next_empty => {
+            Claim::Content(b) | Claim::Upper(b) if next_empty => {
                 out.push(if matches!(claims[i], Claim::Content(_)) {
                     Claim::Content(ended(b))
                 } else {
@@ -1219,7 +1223,11 @@ mod tests {
         let got = joined(&[c("ab"), c(""), u("CD"), u(""), c(""), c("e")], b"\n").unwrap();
         assert_eq!(got, [c("ab\n"), u("CD\n"), c(""), c("e")]);
         assert_eq!(joined(&[c("ab"), c("cd")], b"\n"), None, "no empty reply: nothing to join");
-        assert_eq!(joined(&[c(""), c("")], b"\n"), None, "an empty reply is not joined to another");
+        assert_eq!(
+            joined(&[c(""), c(""), c("b"), c("")], b"\n").unwrap(),
+            [c("\n"), c("b\n")],
+            "an empty message's frame echoed with the delimiter added"
+        );
         assert_eq!(joined(&[Claim::Len(2), c("")], b"\n"), None, "a length names no bytes");
     }
 
