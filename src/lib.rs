@@ -10,6 +10,21 @@
 //!
 //! - [`framing`]: codecs for every strategy (`tokio_util::codec`).
 //! - [`check`]: round-trip, chunking and bounded-memory checks for any codec.
+//! - [`Suite`]: scenario files run against your server from a test, with
+//!   the verdicts asserted:
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), framelab::SuiteError> {
+//! // In a #[tokio::test], with your server listening on 127.0.0.1:9000:
+//! let addr = "127.0.0.1:9000".parse().unwrap();
+//! framelab::Suite::load("scenarios")?.target(addr).run().await.assert_passed();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A failing scenario panics with the report `framelab run` prints: the
+//! verdict, the one expected, the seed and the command that replays it.
+//!
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -27,27 +42,62 @@
 //! ```
 #![deny(missing_docs)]
 
+// The modules below that are hidden from the documentation are the
+// binary's and the project's own tests': their items may change in any
+// release. What a user should use is shown: `framing`, `check`, `Suite`.
+#[doc(hidden)]
 pub mod bench;
 pub mod check;
+#[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod client;
+#[doc(hidden)]
 pub mod explore;
+#[doc(hidden)]
 pub mod fault;
+#[doc(hidden)]
 pub mod files;
 pub mod framing;
+#[doc(hidden)]
 pub mod fuzzing;
+#[doc(hidden)]
 pub mod judge;
+#[doc(hidden)]
 pub mod kernel_queue;
+#[doc(hidden)]
 pub mod net;
+#[doc(hidden)]
 pub mod pattern;
+#[doc(hidden)]
 pub mod proxy;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod run;
+#[doc(hidden)]
 pub mod scenario;
+#[doc(hidden)]
 pub mod seed;
+#[doc(hidden)]
 pub mod server;
+#[doc(hidden)]
 pub mod soak;
+pub mod suite;
+#[doc(hidden)]
 pub mod sync;
+#[doc(hidden)]
 pub mod target;
+#[doc(hidden)]
 pub mod trace;
+#[doc(hidden)]
 pub mod units;
+
+pub use run::{RunSummary, ScenarioResult};
+pub use scenario::Verdict;
+pub use suite::{Suite, SuiteError, SuiteReport};
+
+// The README's Rust examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

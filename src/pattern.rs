@@ -15,7 +15,7 @@ const KEPT: usize = 64;
 static CACHE: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// `pattern` compiled (once per process while it is among the last
-/// [`KEPT`] distinct ones).
+/// `KEPT` distinct ones).
 pub fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(re) = cache.get(pattern) {

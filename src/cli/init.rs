@@ -54,7 +54,7 @@ pub struct InitArgs {
     #[arg(long, value_enum, default_value = "digest")]
     pub reply: Reply,
     /// A regular expression each reply matches, instead of --reply: e.g.
-    /// 'got (?P<len>\d+)' for a server that answers `got N`. A named group
+    /// `'got (?P<len>\d+)'` for a server that answers `got N`. A named group
     /// `len` (the length the server understood) locates each reply; without
     /// it, replies are only counted.
     #[arg(long = "match", value_name = "REGEX", conflicts_with = "reply")]

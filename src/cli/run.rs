@@ -248,9 +248,8 @@ impl RunArgs {
         if let Some(e) = io_error {
             return Err(e.into());
         }
-        let passed = results.iter().filter(|r| r.ok).count();
-        let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
-        let failed = results.len() - passed - skipped;
+        let summary = run::RunSummary::of(&results);
+        let (passed, failed, skipped) = (summary.passed, summary.failed, summary.skipped);
         for r in reporters.iter_mut() {
             r.event(&RunEvent::RunFinished { passed, failed, skipped, elapsed: started.elapsed() })?;
         }
@@ -262,10 +261,7 @@ impl RunArgs {
                 Format::Json => eprintln!("{line}"),
             }
         }
-        if results.iter().any(|r| r.verdict.is_none() && r.skipped.is_none()) {
-            return Ok(2);
-        }
-        Ok(if failed == 0 { 0 } else { 1 })
+        Ok(summary.exit_code())
     }
 }
 

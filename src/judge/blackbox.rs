@@ -1097,7 +1097,7 @@ fn is_refusal(sc: &Scenario, prep: &Prepared, reply: &[u8]) -> bool {
     !(0..sent.len()).any(|o| echoes_prefix(head, &sent[o..], up))
 }
 
-/// [`judge_replies_as_sent`], then: where a reply that starts with
+/// `judge_replies_as_sent`, then: where a reply that starts with
 /// `ERROR:` may be the echo of a message that starts with it, or the
 /// server's refusal, a verdict that takes it as an echo is one candidate
 /// and `rejected` the other.

@@ -7,7 +7,7 @@
 //! - [`client`]: a client under test, by its exit status and output;
 //! - [`protocol`]: replies of RESP or HTTP, one per request, against `answers`.
 //!
-//! All of them compare messages with [`classify`].
+//! All of them compare messages with `classify`.
 
 pub mod blackbox;
 mod classify;

@@ -2,7 +2,8 @@
 //! `{"scenarios": [{"name", "file", "verdict", "expected", "ok", "seed",
 //! "detail"}], "passed": N, "failed": N, "skipped": N}` (plus a few extra
 //! fields per scenario: bug, plan, writes, sent, seen, duration_ms, and
-//! `skipped` with the reason when it was skipped, and `wire`, the first
+//! `skipped` with the reason when it was skipped, `replay`, the command
+//! that replays it exactly, and `wire`, the first
 //! connection's writes, reads and messages with offsets and times;
 //! docs/report.md lists them): each scenario is a
 //! serialized [`ScenarioResult`]. `verdict` is a verdict (`inconclusive`
@@ -53,9 +54,13 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 self.report.skipped = *skipped;
                 let mut v = serde_json::to_value(&self.report)?;
                 // A skipped scenario has no verdict: say "skipped".
+                // Each scenario's replay command, as the human report shows it.
                 if let Some(list) = v.get_mut("scenarios").and_then(|s| s.as_array_mut()) {
-                    for sc in list.iter_mut().filter(|sc| sc.get("skipped").is_some()) {
-                        sc["verdict"] = "skipped".into();
+                    for (sc, r) in list.iter_mut().zip(&self.report.scenarios) {
+                        if sc.get("skipped").is_some() {
+                            sc["verdict"] = "skipped".into();
+                        }
+                        sc["replay"] = r.replay_command().into();
                     }
                 }
                 serde_json::to_writer_pretty(&mut self.out, &v)?;

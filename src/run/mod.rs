@@ -9,6 +9,7 @@ mod hint;
 mod result;
 mod stage;
 mod still_serving;
+mod summary;
 mod wire;
 
 use std::net::SocketAddr;
@@ -31,6 +32,7 @@ use crate::target::TargetError;
 pub use result::ScenarioResult;
 use stage::{Stage, scenario_dir};
 use still_serving::{check_still_serving, check_target_still_serving};
+pub use summary::RunSummary;
 pub use wire::{Chunk, KeptBytes, Span, SyncPoint, Wire};
 
 /// Options of one run.
@@ -118,9 +120,17 @@ pub async fn run_suite(
         // Each scenario on its own task, so a slow one cannot starve the
         // timers of the others.
         async move {
-            match tokio::spawn(async move { run_scenario(&sc, &opts).await }).await {
+            let sc = std::sync::Arc::new(sc);
+            let opts_for_error = opts.clone();
+            let task = tokio::spawn({
+                let sc = sc.clone();
+                async move { run_scenario(&sc, &opts).await }
+            });
+            match task.await {
                 Ok(r) => r,
-                Err(e) => panic!("a scenario task failed: {e}"),
+                // A panic in one scenario is that scenario's error: the
+                // suite goes on.
+                Err(e) => ScenarioResult::error(&sc, seed_for(&sc, &opts_for_error), panic_text(e)),
             }
         }
     }))
@@ -174,29 +184,26 @@ pub fn skip_reason(sc: &Scenario, opts: &RunOptions) -> Option<String> {
     None
 }
 
+/// What a scenario task's end says, when it did not give a result.
+fn panic_text(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return format!("the scenario's task was cancelled: {e}");
+    }
+    let p = e.into_panic();
+    let what = p
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into());
+    format!("framelab panicked running this scenario (a bug in framelab; please report it): {what}")
+}
+
 /// Runs one scenario to its verdict.
 pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let started = Instant::now();
     let seed = seed_for(sc, opts);
     let target = uses_target(sc, opts);
-    let mut result = ScenarioResult {
-        name: sc.name.clone(),
-        file: sc.file.display().to_string(),
-        bug: sc.bug.clone(),
-        verdict: None,
-        expected: sc.expect.verdict,
-        ok: false,
-        seed,
-        detail: String::new(),
-        sent: Vec::new(),
-        seen: Vec::new(),
-        writes: Vec::new(),
-        plan: String::new(),
-        duration_ms: 0,
-        skipped: None,
-        target: opts.target.map(|t| t.to_string()),
-        wire: None,
-    };
+    let mut result = ScenarioResult::new(sc, seed, opts.target);
     if let Some(why) = skip_reason(sc, opts) {
         result.skipped = Some(why);
         return result;

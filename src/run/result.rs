@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::Verdict;
+use crate::scenario::{Scenario, Verdict};
 
 /// What a scenario gave. Its JSON form is what `framelab run --format
 /// json` prints for each scenario.
@@ -89,6 +89,33 @@ fn de_verdict<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Verdict>,
 }
 
 impl ScenarioResult {
+    /// A result for `sc` with no verdict yet (an error until one is set).
+    pub fn new(sc: &Scenario, seed: u64, target: Option<std::net::SocketAddr>) -> ScenarioResult {
+        ScenarioResult {
+            name: sc.name.clone(),
+            file: sc.file.display().to_string(),
+            bug: sc.bug.clone(),
+            verdict: None,
+            expected: sc.expect.verdict,
+            ok: false,
+            seed,
+            detail: String::new(),
+            sent: Vec::new(),
+            seen: Vec::new(),
+            writes: Vec::new(),
+            plan: String::new(),
+            duration_ms: 0,
+            skipped: None,
+            target: target.map(|t| t.to_string()),
+            wire: None,
+        }
+    }
+
+    /// `sc` could not run, for the reason `detail`.
+    pub fn error(sc: &Scenario, seed: u64, detail: String) -> ScenarioResult {
+        ScenarioResult { detail, ..ScenarioResult::new(sc, seed, None) }
+    }
+
     /// The verdict as text (`skipped`, or `error` when the scenario could
     /// not run).
     pub fn verdict_text(&self) -> String {

@@ -7,6 +7,7 @@
 //! `tests/proptest-regressions/<module>.txt` (it files them beside the
 //! folder holding `main.rs`); commit them with the fix.
 
+mod api;
 mod bench_rows;
 mod blackbox_truth;
 mod cli_docs;
