@@ -50,3 +50,16 @@ def test_the_html_option_writes_framelabs_report(tmp_path):
     text = html.read_text()
     assert "B1 naive server merges back-to-back writes" in text
     assert "<html" in text.lower()
+
+
+def test_the_target_option_points_collected_files_at_a_server(server_of):
+    addr = server_of("line_server_naive.py")
+    lines = "examples/scenarios/server-line-naive-coalesced.toml"
+    r = run_pytest(lines, "--framelab-target", addr, "-rA")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 passed" in r.stdout, r.stdout
+    # Against the correct server, the file's expectation (coalesced) fails.
+    good = server_of("line_server.py")
+    r = run_pytest(lines, "--framelab-target", good)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"--target {good}" in r.stdout, r.stdout
