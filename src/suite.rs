@@ -169,16 +169,10 @@ impl SuiteReport {
     /// replay command.
     pub fn human(&self) -> String {
         let mut out = Vec::new();
-        let s = self.summary();
         let mut r = HumanReporter::new(&mut out, false);
         let events = std::iter::once(RunEvent::RunStarted { count: self.results.len() })
             .chain(self.results.iter().map(|result| RunEvent::ScenarioFinished { result }))
-            .chain(std::iter::once(RunEvent::RunFinished {
-                passed: s.passed,
-                failed: s.failed,
-                skipped: s.skipped,
-                elapsed: self.elapsed,
-            }));
+            .chain(std::iter::once(RunEvent::RunFinished { summary: self.summary(), elapsed: self.elapsed }));
         for ev in events {
             // Writing to a Vec cannot fail.
             let _ = r.event(&ev);

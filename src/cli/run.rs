@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -201,29 +200,29 @@ impl RunArgs {
             }
         };
         let mut reporters = self.reporters();
-        let count = scenarios.len();
-        for r in reporters.iter_mut() {
-            r.event(&RunEvent::RunStarted { count })?;
-        }
-        let bar = progress_bar(count);
+        let bar = progress_bar(scenarios.len());
         let opts = RunOptions { seed: self.seed, target: self.target, no_trace: self.no_trace };
-        let started = Instant::now();
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let mut io_error = None;
-        let suite = run::run_suite(scenarios, opts, self.jobs, |r| {
+        // The runner emits the events; the reporters only listen.
+        let suite = run::run_suite(scenarios, opts, self.jobs, |ev| {
             let mut report = || {
                 for rep in reporters.iter_mut() {
-                    if let Err(e) = rep.event(&RunEvent::ScenarioFinished { result: r }) {
+                    if let Err(e) = rep.event(ev) {
                         io_error.get_or_insert(e);
                     }
                 }
             };
-            match &bar {
-                Some(b) => {
+            match (&bar, ev) {
+                (Some(b), RunEvent::ScenarioFinished { .. }) => {
                     b.inc(1);
                     b.suspend(report);
                 }
-                None => report(),
+                (Some(b), RunEvent::RunFinished { .. }) => {
+                    b.finish_and_clear();
+                    report();
+                }
+                _ => report(),
             }
         });
         // Ctrl-C (or SIGTERM): kill every spawned target and client under
@@ -242,20 +241,13 @@ impl RunArgs {
             eprintln!("interrupted: stopped {killed} spawned program(s)");
             return Ok(130);
         };
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
         if let Some(e) = io_error {
             return Err(e.into());
         }
         let summary = run::RunSummary::of(&results);
-        let (passed, failed, skipped) = (summary.passed, summary.failed, summary.skipped);
-        for r in reporters.iter_mut() {
-            r.event(&RunEvent::RunFinished { passed, failed, skipped, elapsed: started.elapsed() })?;
-        }
         if let Some(p) = &self.html {
             // On stderr under --format json, whose stdout is one JSON object.
-            let line = format!("wrote {} ({} scenarios, {failed} failed)", p.display(), results.len());
+            let line = format!("wrote {} ({} scenarios, {} failed)", p.display(), results.len(), summary.failed);
             match self.format {
                 Format::Human => println!("{line}"),
                 Format::Json => eprintln!("{line}"),

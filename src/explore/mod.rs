@@ -333,7 +333,7 @@ impl Explorer {
     /// Runs `case` once; `None` when it cannot run (for example a message
     /// the framing refuses).
     pub async fn run_case(&self, case: &Case, seed: u64) -> Option<Verdict> {
-        self.case_result(case, seed).await.ok()?.verdict
+        self.case_result(case, seed).await.ok()?.verdict()
     }
 
     /// Runs `case` once with `seed` and gives the whole result (with its
@@ -718,7 +718,7 @@ impl Explorer {
         for _ in 0..REPLAYS {
             // The written file carries its target: no --target needed.
             let r = run::run_scenario(&sc, &RunOptions::default()).await;
-            if r.verdict == Some(verdict) {
+            if r.verdict() == Some(verdict) {
                 stable += 1;
             }
         }

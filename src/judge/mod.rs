@@ -5,13 +5,16 @@
 //! - [`reference`](mod@reference): a reference server's own record of what it understood;
 //! - [`blackbox`]: a server we cannot look into, by its replies;
 //! - [`client`]: a client under test, by its exit status and output;
-//! - [`protocol`]: replies of RESP or HTTP, one per request, against `answers`.
+//! - [`protocol`]: replies of RESP or HTTP, one per request, against `answers`;
+//! - [`policy`]: what an address target can be judged on, and one verdict
+//!   from several connections.
 //!
 //! All of them compare messages with `classify`.
 
 pub mod blackbox;
 mod classify;
 pub mod client;
+pub mod policy;
 pub mod protocol;
 pub mod reading;
 pub mod reference;

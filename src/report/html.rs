@@ -399,7 +399,7 @@ pub fn timeline(w: &Wire) -> Markup {
 
 /// The card's status word and its CSS class.
 fn status(r: &ScenarioResult) -> (&'static str, &'static str) {
-    match (r.ok, r.skipped.is_some()) {
+    match (r.ok(), r.skipped().is_some()) {
         (true, _) => ("PASS", "pass"),
         (false, true) => ("SKIP", "skip"),
         (false, false) => ("FAIL", "fail"),
@@ -456,8 +456,8 @@ pub fn render_with(
     results: &[ScenarioResult],
     replay: impl Fn(usize, &ScenarioResult) -> String,
 ) -> String {
-    let passed = results.iter().filter(|r| r.ok).count();
-    let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
+    let passed = results.iter().filter(|r| r.ok()).count();
+    let skipped = results.iter().filter(|r| r.skipped().is_some()).count();
     let failed = results.len() - passed - skipped;
     let order = failures_first(results);
     let page = html! {

@@ -30,7 +30,7 @@ impl<W: Write> Reporter for HumanReporter<W> {
             }
             RunEvent::ScenarioFinished { result: r } => {
                 let bug = r.bug.as_deref().unwrap_or("-");
-                if let Some(why) = &r.skipped {
+                if let Some(why) = r.skipped() {
                     writeln!(
                         self.out,
                         "{} {bug:<4} {:<10} {:>6}ms  {}: {why}",
@@ -41,16 +41,16 @@ impl<W: Write> Reporter for HumanReporter<W> {
                     )?;
                     return self.out.flush();
                 }
-                let status = if r.ok { self.paint("32", "PASS") } else { self.paint("31;1", "FAIL") };
+                let status = if r.ok() { self.paint("32", "PASS") } else { self.paint("31;1", "FAIL") };
                 let verdict = r.verdict_text();
                 let shown =
-                    if r.ok { format!("{verdict:<10}") } else { format!("{verdict} (expected {})", r.expected) };
+                    if r.ok() { format!("{verdict:<10}") } else { format!("{verdict} (expected {})", r.expected) };
                 writeln!(self.out, "{status} {bug:<4} {shown} {:>6}ms  {}", r.duration_ms, r.name)?;
-                if !r.ok {
+                if !r.ok() {
                     self.failures.push((*r).clone());
                 }
             }
-            RunEvent::RunFinished { passed, failed, skipped, elapsed } => {
+            RunEvent::RunFinished { summary, elapsed } => {
                 for r in std::mem::take(&mut self.failures) {
                     writeln!(self.out)?;
                     writeln!(self.out, "{} {} ({})", self.paint("31;1", "--- FAIL:"), r.name, r.file)?;
@@ -73,12 +73,9 @@ impl<W: Write> Reporter for HumanReporter<W> {
                     writeln!(self.out, "    replay:   {}", r.replay_command())?;
                 }
                 writeln!(self.out)?;
-                let summary = if *skipped == 0 {
-                    format!("{passed} passed, {failed} failed")
-                } else {
-                    format!("{passed} passed, {failed} failed, {skipped} skipped")
-                };
-                let summary = if *failed == 0 { self.paint("32;1", &summary) } else { self.paint("31;1", &summary) };
+                let failed = summary.failed;
+                let summary = summary.line();
+                let summary = if failed == 0 { self.paint("32;1", &summary) } else { self.paint("31;1", &summary) };
                 writeln!(self.out, "{summary} in {:.2}s", elapsed.as_secs_f64())?;
             }
         }

@@ -48,21 +48,11 @@ impl<W: Write> Reporter for JsonReporter<W> {
         match ev {
             RunEvent::RunStarted { .. } => {}
             RunEvent::ScenarioFinished { result: r } => self.report.scenarios.push((*r).clone()),
-            RunEvent::RunFinished { passed, failed, skipped, .. } => {
-                self.report.passed = *passed;
-                self.report.failed = *failed;
-                self.report.skipped = *skipped;
-                let mut v = serde_json::to_value(&self.report)?;
-                // A skipped scenario has no verdict: say "skipped".
-                // Each scenario's replay command, as the human report shows it.
-                if let Some(list) = v.get_mut("scenarios").and_then(|s| s.as_array_mut()) {
-                    for (sc, r) in list.iter_mut().zip(&self.report.scenarios) {
-                        if sc.get("skipped").is_some() {
-                            sc["verdict"] = "skipped".into();
-                        }
-                        sc["replay"] = r.replay_command().into();
-                    }
-                }
+            RunEvent::RunFinished { summary, .. } => {
+                self.report.passed = summary.passed;
+                self.report.failed = summary.failed;
+                self.report.skipped = summary.skipped;
+                let v = serde_json::to_value(&self.report)?;
                 serde_json::to_writer_pretty(&mut self.out, &v)?;
                 writeln!(self.out)?;
                 self.out.flush()?;

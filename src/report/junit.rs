@@ -26,11 +26,11 @@ impl Reporter for JunitReporter {
         match ev {
             RunEvent::RunStarted { .. } => {}
             RunEvent::ScenarioFinished { result: r } => {
-                let status = if let Some(why) = &r.skipped {
+                let status = if let Some(why) = r.skipped() {
                     let mut s = TestCaseStatus::skipped();
-                    s.set_message(why.clone());
+                    s.set_message(why.to_owned());
                     s
-                } else if r.ok {
+                } else if r.ok() {
                     TestCaseStatus::success()
                 } else {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -5,6 +5,7 @@
 //! has a timeout and the whole scenario has a deadline.
 
 mod clients;
+mod event;
 mod hint;
 mod result;
 mod stage;
@@ -29,7 +30,8 @@ use crate::seed;
 use crate::server::{ConfigError, Observation, Server, StartError};
 use crate::target::TargetError;
 
-pub use result::ScenarioResult;
+pub use event::RunEvent;
+pub use result::{Outcome, ScenarioResult};
 use stage::{Stage, scenario_dir};
 use still_serving::{check_still_serving, check_target_still_serving};
 pub use summary::RunSummary;
@@ -105,15 +107,18 @@ fn show_all(ms: &[Bytes]) -> Vec<String> {
 }
 
 /// Runs `scenarios` with up to `jobs` at once (each on its own port) and
-/// calls `on_result` for each, in the given order, as soon as it and every
-/// scenario before it have finished.
+/// emits the run's events to `on_event` (the reporters listen): the start,
+/// each scenario's result in the given order as soon as it and every
+/// scenario before it have finished, then the summary.
 pub async fn run_suite(
     scenarios: Vec<Scenario>,
     opts: RunOptions,
     jobs: usize,
-    mut on_result: impl FnMut(&ScenarioResult),
+    mut on_event: impl FnMut(&RunEvent<'_>),
 ) -> Vec<ScenarioResult> {
     use futures::StreamExt;
+    let started = std::time::Instant::now();
+    on_event(&RunEvent::RunStarted { count: scenarios.len() });
     let opts = std::sync::Arc::new(opts);
     let mut stream = futures::stream::iter(scenarios.into_iter().map(|sc| {
         let opts = opts.clone();
@@ -137,51 +142,18 @@ pub async fn run_suite(
     .buffered(jobs.max(1));
     let mut out = Vec::new();
     while let Some(r) = stream.next().await {
-        on_result(&r);
+        on_event(&RunEvent::ScenarioFinished { result: &r });
         out.push(r);
     }
+    on_event(&RunEvent::RunFinished { summary: RunSummary::of(&out), elapsed: started.elapsed() });
     out
 }
 
-/// Why `sc` cannot be judged against `--target` (its replies are all
-/// that can be observed there): `None` when it can.
+/// Why a scenario is not run against `opts.target`, when its judging
+/// needs what an address target cannot show ([`judge::policy`]).
 pub fn skip_reason(sc: &Scenario, opts: &RunOptions) -> Option<String> {
     opts.target?;
-    let r = &sc.response;
-    let strategy = &sc.server.strategy;
-    let udp = matches!(strategy, FramingSpec::Udp { .. })
-        || matches!(sc.client.framing, Some(FramingSpec::Udp { .. }))
-        || sc.target.as_ref().is_some_and(|t| t.udp);
-    if sc.client_under_test.is_some() {
-        return Some("it tests a client ([client-under-test]), not a server".into());
-    }
-    if udp {
-        return Some("it speaks UDP; --target is a TCP server".into());
-    }
-    if matches!(strategy, FramingSpec::Handshake { .. })
-        || matches!(sc.client.framing, Some(FramingSpec::Handshake { .. }))
-    {
-        return Some("it speaks the handshake protocol (Ready|N, Start)".into());
-    }
-    if sc.server.handler == crate::server::Handler::Files || sc.server.root.is_some() {
-        return Some("it needs the reference file handler and its root".into());
-    }
-    if sc.client.forge_header.is_some() {
-        return Some(format!("it forges a {strategy} header, meaningful to that framing only"));
-    }
-    if r.expect == crate::scenario::model::ResponseExpect::None
-        && r.replies.is_none()
-        && r.pattern.is_none()
-        && r.bytes.is_none()
-        && r.answers.is_none()
-    {
-        return Some(
-            "it is judged by the reference server's own record of its reads; its [response] names no reply to \
-             check (expect, replies, match, answers or bytes)"
-                .into(),
-        );
-    }
-    None
+    judge::policy::unjudgeable_by_replies(sc)
 }
 
 /// What a scenario task's end says, when it did not give a result.
@@ -205,7 +177,7 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let target = uses_target(sc, opts);
     let mut result = ScenarioResult::new(sc, seed, opts.target);
     if let Some(why) = skip_reason(sc, opts) {
-        result.skipped = Some(why);
+        result.set_skipped(why);
         return result;
     }
     // Generating and framing megabytes of payload is CPU work: keep it off
@@ -218,7 +190,7 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let prep = match prepared {
         Ok(p) => p,
         Err(e) => {
-            result.detail = format!("scenario error: {e}");
+            result.set_error(format!("scenario error: {e}"));
             tracing::warn!(scenario = ?sc.name, seed, "{}", result.detail);
             return result;
         }
@@ -233,20 +205,16 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     match tracing::Instrument::instrument(run, span).await {
         Ok(Ok((j, wire))) => {
             result.wire = wire;
-            result.verdict = Some(j.verdict);
-            result.detail = j.detail;
+            result.set_verdict(j.verdict, j.detail);
             result.seen = show_all(&j.seen);
         }
-        Ok(Err(e)) => result.detail = format!("scenario error: {e}"),
-        Err(_) => {
-            result.verdict = Some(Verdict::Hang);
-            result.detail = format!("the scenario did not finish within its deadline of {:?}", sc.timeout);
-        }
+        Ok(Err(e)) => result.set_error(format!("scenario error: {e}")),
+        Err(_) => result
+            .set_verdict(Verdict::Hang, format!("the scenario did not finish within its deadline of {:?}", sc.timeout)),
     }
-    result.ok = result.verdict == Some(result.expected);
     result.duration_ms = started.elapsed().as_millis() as u64;
     tracing::info!(
-        scenario = ?sc.name, verdict = %result.verdict_text(), expected = %result.expected, ok = result.ok,
+        scenario = ?sc.name, verdict = %result.verdict_text(), expected = %result.expected, ok = result.ok(),
         ms = result.duration_ms, "scenario finished"
     );
     tracing::debug!(scenario = ?sc.name, detail = %result.detail, "verdict detail");
@@ -333,24 +301,7 @@ async fn run_and_judge(
                 settle_trace(log, &outcomes).await;
                 obs = Some(traced_observation(prep, log, &outcomes));
             }
-            let judge_one = |o: &ClientOutcome| {
-                let replies = judge::blackbox::judge_replies(sc, prep, o, &prep.expected);
-                match &stage.trace {
-                    Some(log) => {
-                        let conn = o.local.and_then(|l| log.connection(l));
-                        judge::traced::judge_traced(sc, prep, o, conn.as_ref(), replies)
-                    }
-                    None => replies.seeing(o.replies.clone()),
-                }
-            };
-            let first = judge_one(&outcomes[0]);
-            let others = outcomes[1..].iter().map(judge_one).find(|j| j.verdict != Verdict::Intact);
-            let mut j = match (first.verdict, others) {
-                (Verdict::Intact, Some(o)) => {
-                    Judgement::new(o.verdict, format!("another connection: {}", o.detail)).seeing(first.seen)
-                }
-                _ => first,
-            };
+            let mut j = judge::policy::judge_connections(sc, prep, &outcomes, stage.trace.as_ref());
             // Replies of another kind than expected: say so, and what would parse.
             if j.verdict != Verdict::Intact
                 && let Some(h) = outcomes.iter().find_map(|o| hint::reply_kind_hint(sc, o))

@@ -4,9 +4,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::scenario::{Scenario, Verdict};
 
+/// How a scenario came out: one of three, never a mix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It ran and was judged (the result's `expected` is what it should
+    /// have been).
+    Judged {
+        /// The verdict.
+        verdict: Verdict,
+    },
+    /// It was not run: what it checks cannot be observed here (a
+    /// `--target` whose replies cannot judge it). Neither passed nor failed.
+    Skipped {
+        /// Why, in words.
+        reason: String,
+    },
+    /// It could not run (a plan, a server or a target that did not start;
+    /// a panic in framelab): a failure with no verdict.
+    Error {
+        /// What went wrong.
+        error: String,
+    },
+}
+
 /// What a scenario gave. Its JSON form is what `framelab run --format
-/// json` prints for each scenario.
+/// json` prints for each scenario: `verdict` is the verdict, `"skipped"`
+/// or `"error"`, with `ok`, and `skipped` (the reason) when skipped.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "Json", from = "Json")]
 pub struct ScenarioResult {
     /// Scenario name.
     pub name: String,
@@ -14,24 +39,20 @@ pub struct ScenarioResult {
     pub file: String,
     /// The bug it reproduces, if any.
     pub bug: Option<String>,
-    /// The verdict (`None`: the scenario could not run; see `detail`).
-    #[serde(serialize_with = "ser_verdict", deserialize_with = "de_verdict")]
-    pub verdict: Option<Verdict>,
-    /// The verdict expected.
+    /// The verdict the scenario expects (known whatever the outcome).
     pub expected: Verdict,
-    /// Whether they agree.
-    pub ok: bool,
+    /// How it came out.
+    pub outcome: Outcome,
     /// The seed used.
     pub seed: u64,
-    /// What happened, in words.
+    /// What happened, in words (the error, or the skip's reason, when it
+    /// was not judged).
     pub detail: String,
     /// Messages sent (first connection), shown escaped and quoted; the
     /// JSON form is the plain text (quotes and escapes removed).
-    #[serde(serialize_with = "ser_plain")]
     pub sent: Vec<String>,
     /// Messages the server understood (or replies, for targets), shown
     /// like `sent`.
-    #[serde(serialize_with = "ser_plain")]
     pub seen: Vec<String>,
     /// The plan's write sizes (first connection).
     pub writes: Vec<usize>,
@@ -39,17 +60,99 @@ pub struct ScenarioResult {
     pub plan: String,
     /// Wall time.
     pub duration_ms: u64,
-    /// Why the scenario was not run (then it has no verdict and is
-    /// neither passed nor failed); its JSON `verdict` is `"skipped"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
     /// The `--target` it ran against, kept in the replay command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// What happened on the wire of the first connection (`null` when
     /// the scenario could not run or no client of framelab's ran).
-    #[serde(default)]
     pub wire: Option<super::Wire>,
+}
+
+/// [`ScenarioResult`]'s JSON shape (DESIGN.md's contract, flat).
+#[derive(Serialize, Deserialize)]
+struct Json {
+    name: String,
+    file: String,
+    bug: Option<String>,
+    verdict: String,
+    expected: Verdict,
+    ok: bool,
+    seed: u64,
+    detail: String,
+    #[serde(serialize_with = "ser_plain")]
+    sent: Vec<String>,
+    #[serde(serialize_with = "ser_plain")]
+    seen: Vec<String>,
+    writes: Vec<usize>,
+    plan: String,
+    duration_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    skipped: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
+    /// The command that replays the scenario (written, not read).
+    #[serde(default, skip_deserializing)]
+    replay: String,
+    #[serde(default)]
+    wire: Option<super::Wire>,
+}
+
+impl From<ScenarioResult> for Json {
+    fn from(r: ScenarioResult) -> Json {
+        let (verdict, ok, skipped) = match &r.outcome {
+            Outcome::Judged { verdict } => (verdict.to_string(), r.ok(), None),
+            Outcome::Skipped { reason } => ("skipped".into(), false, Some(reason.clone())),
+            Outcome::Error { .. } => ("error".into(), false, None),
+        };
+        let replay = r.replay_command();
+        Json {
+            verdict,
+            ok,
+            skipped,
+            replay,
+            name: r.name,
+            file: r.file,
+            bug: r.bug,
+            expected: r.expected,
+            seed: r.seed,
+            detail: r.detail,
+            sent: r.sent,
+            seen: r.seen,
+            writes: r.writes,
+            plan: r.plan,
+            duration_ms: r.duration_ms,
+            target: r.target,
+            wire: r.wire,
+        }
+    }
+}
+
+impl From<Json> for ScenarioResult {
+    fn from(j: Json) -> ScenarioResult {
+        let outcome = match (j.verdict.as_str(), j.skipped) {
+            (_, Some(reason)) => Outcome::Skipped { reason },
+            ("skipped", None) => Outcome::Skipped { reason: j.detail.clone() },
+            (v, None) => match v.parse() {
+                Ok(verdict) => Outcome::Judged { verdict },
+                Err(_) => Outcome::Error { error: j.detail.clone() },
+            },
+        };
+        ScenarioResult {
+            name: j.name,
+            file: j.file,
+            bug: j.bug,
+            expected: j.expected,
+            outcome,
+            seed: j.seed,
+            detail: j.detail,
+            sent: j.sent,
+            seen: j.seen,
+            writes: j.writes,
+            plan: j.plan,
+            duration_ms: j.duration_ms,
+            target: j.target,
+            wire: j.wire,
+        }
+    }
 }
 
 /// The text of a message shown by [`crate::framing::show`]
@@ -75,19 +178,6 @@ fn ser_plain<S: serde::Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error
     s.collect_seq(v.iter().map(|m| plain(m)))
 }
 
-/// A missing verdict is written `"error"`.
-fn ser_verdict<S: serde::Serializer>(v: &Option<Verdict>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => v.serialize(s),
-        None => s.serialize_str("error"),
-    }
-}
-
-fn de_verdict<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Verdict>, D::Error> {
-    let s = String::deserialize(d)?;
-    if s == "error" || s == "skipped" { Ok(None) } else { s.parse().map(Some).map_err(serde::de::Error::custom) }
-}
-
 impl ScenarioResult {
     /// A result for `sc` with no verdict yet (an error until one is set).
     pub fn new(sc: &Scenario, seed: u64, target: Option<std::net::SocketAddr>) -> ScenarioResult {
@@ -95,9 +185,8 @@ impl ScenarioResult {
             name: sc.name.clone(),
             file: sc.file.display().to_string(),
             bug: sc.bug.clone(),
-            verdict: None,
             expected: sc.expect.verdict,
-            ok: false,
+            outcome: Outcome::Error { error: "not run".into() },
             seed,
             detail: String::new(),
             sent: Vec::new(),
@@ -105,24 +194,70 @@ impl ScenarioResult {
             writes: Vec::new(),
             plan: String::new(),
             duration_ms: 0,
-            skipped: None,
             target: target.map(|t| t.to_string()),
             wire: None,
         }
     }
 
-    /// `sc` could not run, for the reason `detail`.
-    pub fn error(sc: &Scenario, seed: u64, detail: String) -> ScenarioResult {
-        ScenarioResult { detail, ..ScenarioResult::new(sc, seed, None) }
+    /// `sc` could not run, for the reason `error`.
+    pub fn error(sc: &Scenario, seed: u64, error: String) -> ScenarioResult {
+        let mut r = ScenarioResult::new(sc, seed, None);
+        r.set_error(error);
+        r
+    }
+
+    /// Sets the outcome: judged `verdict`, with `detail`.
+    pub fn set_verdict(&mut self, verdict: Verdict, detail: String) {
+        self.outcome = Outcome::Judged { verdict };
+        self.detail = detail;
+    }
+
+    /// Sets the outcome: not run, for `reason`.
+    pub fn set_skipped(&mut self, reason: String) {
+        self.detail = reason.clone();
+        self.outcome = Outcome::Skipped { reason };
+    }
+
+    /// Sets the outcome: could not run, for `error`.
+    pub fn set_error(&mut self, error: String) {
+        self.detail = error.clone();
+        self.outcome = Outcome::Error { error };
+    }
+
+    /// The verdict, when it was judged.
+    pub fn verdict(&self) -> Option<Verdict> {
+        match self.outcome {
+            Outcome::Judged { verdict } => Some(verdict),
+            _ => None,
+        }
+    }
+
+    /// Whether it was judged with the verdict expected.
+    pub fn ok(&self) -> bool {
+        self.verdict() == Some(self.expected)
+    }
+
+    /// Why it was not run, when it was skipped.
+    pub fn skipped(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Skipped { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// Whether it could not run.
+    pub fn is_error(&self) -> bool {
+        matches!(self.outcome, Outcome::Error { .. })
     }
 
     /// The verdict as text (`skipped`, or `error` when the scenario could
     /// not run).
     pub fn verdict_text(&self) -> String {
-        if self.skipped.is_some() {
-            return "skipped".to_string();
+        match &self.outcome {
+            Outcome::Judged { verdict } => verdict.to_string(),
+            Outcome::Skipped { .. } => "skipped".into(),
+            Outcome::Error { .. } => "error".into(),
         }
-        self.verdict.map_or_else(|| "error".to_string(), |v| v.to_string())
     }
 
     /// A command that replays this scenario exactly.

@@ -1,7 +1,7 @@
 //! [`RunSummary`]: the counts of a run and its exit status, in one place
 //! for the command line and the library ([`crate::Suite`]).
 
-use super::ScenarioResult;
+use super::{Outcome, ScenarioResult};
 
 /// How a run's scenarios came out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,13 +21,12 @@ impl RunSummary {
     pub fn of(results: &[ScenarioResult]) -> RunSummary {
         let mut s = RunSummary::default();
         for r in results {
-            if r.skipped.is_some() {
-                s.skipped += 1;
-            } else if r.ok {
-                s.passed += 1;
-            } else {
-                s.failed += 1;
-                if r.verdict.is_none() {
+            match &r.outcome {
+                Outcome::Skipped { .. } => s.skipped += 1,
+                Outcome::Judged { .. } if r.ok() => s.passed += 1,
+                Outcome::Judged { .. } => s.failed += 1,
+                Outcome::Error { .. } => {
+                    s.failed += 1;
                     s.errors += 1;
                 }
             }
@@ -62,14 +61,13 @@ mod tests {
     use super::*;
     use crate::scenario::Verdict;
 
-    fn result(verdict: Option<Verdict>, ok: bool, skipped: Option<&str>) -> ScenarioResult {
+    fn result(outcome: Outcome) -> ScenarioResult {
         ScenarioResult {
             name: "s".into(),
             file: "s.toml".into(),
             bug: None,
-            verdict,
             expected: Verdict::Intact,
-            ok,
+            outcome,
             seed: 1,
             detail: String::new(),
             sent: vec![],
@@ -77,7 +75,6 @@ mod tests {
             writes: vec![],
             plan: String::new(),
             duration_ms: 0,
-            skipped: skipped.map(Into::into),
             target: None,
             wire: None,
         }
@@ -85,10 +82,10 @@ mod tests {
 
     #[test]
     fn counts_and_exit_status_follow_the_worst_outcome() {
-        let pass = result(Some(Verdict::Intact), true, None);
-        let fail = result(Some(Verdict::Coalesced), false, None);
-        let error = result(None, false, None);
-        let skip = result(None, false, Some("cannot judge"));
+        let pass = result(Outcome::Judged { verdict: Verdict::Intact });
+        let fail = result(Outcome::Judged { verdict: Verdict::Coalesced });
+        let error = result(Outcome::Error { error: "no server".into() });
+        let skip = result(Outcome::Skipped { reason: "cannot judge".into() });
         let s = RunSummary::of(&[pass.clone(), skip.clone()]);
         assert_eq!((s.passed, s.failed, s.skipped, s.errors, s.exit_code()), (1, 0, 1, 0, 0));
         assert_eq!(s.line(), "1 passed, 0 failed, 1 skipped");

@@ -48,7 +48,7 @@ async fn a_suite_pointed_at_a_tutorial_server_gives_its_bug() {
     let report = Suite::load(NAIVE_LINES).unwrap().target(server.addr).run().await;
     report.assert_passed();
     let r = &report.results()[0];
-    assert_eq!(r.verdict, Some(Verdict::Coalesced), "{}", report.human());
+    assert_eq!(r.verdict(), Some(Verdict::Coalesced), "{}", report.human());
     assert_eq!(r.target.as_deref(), Some(server.addr.to_string().as_str()));
 }
 
@@ -77,7 +77,7 @@ async fn a_failing_suite_panics_with_the_verdict_and_the_replay_command() {
 async fn reference_servers_run_with_no_target() {
     let report = Suite::load("scenarios/b01-naive-coalesced.toml").unwrap().run().await;
     report.assert_passed();
-    assert_eq!(report.results()[0].verdict, Some(Verdict::Coalesced));
+    assert_eq!(report.results()[0].verdict(), Some(Verdict::Coalesced));
 }
 
 #[tokio::test]

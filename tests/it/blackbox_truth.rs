@@ -52,7 +52,7 @@ fn sync_reaches_separate_reads_of_a_python_server_with_no_pause() {
     assert!(sc.client.pause.is_zero());
     for i in 0..5 {
         let r = run_one(&sc);
-        assert_eq!(r.verdict, Some(Verdict::Split), "run {i}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(Verdict::Split), "run {i}: {}", r.detail);
         // hel low orl d: every write in its own recv(), so 4 digests.
         assert!(r.detail.contains("4 repl(ies) came back"), "run {i}: {}", r.detail);
         assert!(!r.detail.contains("not applied"), "run {i}: {}", r.detail);
@@ -97,7 +97,7 @@ fn a_syncing_proxy_puts_each_of_its_writes_in_a_separate_read_of_a_python_server
     ));
     for i in 0..5 {
         let r = run_one(&sc);
-        assert_eq!(r.verdict, Some(Verdict::Split), "run {i}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(Verdict::Split), "run {i}: {}", r.detail);
         assert!(r.detail.contains("4 repl(ies) came back"), "run {i}: {}", r.detail);
         assert!(!r.detail.contains("could not see"), "run {i}: {}", r.detail);
     }
@@ -130,14 +130,14 @@ fn raw_echo_or_upper_replies_to_coalesced_messages_are_inconclusive() {
     for (server, expect) in [("upper_server_naive.py", "upper"), ("stream_server.py", "echo")] {
         let sc = against(server, client, &format!("expect = \"{expect}\"\n"), "");
         let r = run_one(&sc);
-        assert_eq!(r.verdict, Some(Verdict::Inconclusive), "{server}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(Verdict::Inconclusive), "{server}: {}", r.detail);
         assert!(r.detail.contains("frame your replies"), "{}", r.detail);
     }
     // One 3000-byte message: three recv(1024)s, three raw replies that read
     // back as the bytes sent. Never `intact`.
     let big = "framing = \"raw\"\ngenerate = { count = 1, size = \"3000\" }\n";
     let r = run_one(&against("upper_server_naive.py", big, "expect = \"upper\"\n", ""));
-    assert_eq!(r.verdict, Some(Verdict::Inconclusive), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(Verdict::Inconclusive), "{}", r.detail);
 }
 
 #[test]
@@ -146,13 +146,13 @@ fn acks_merged_in_one_read_are_counted() {
     let big = "framing = \"raw\"\ngenerate = { count = 1, size = \"3000\" }\n";
     for read in READ_PLANS {
         let r = run_one(&against("ack_server_naive.py", big, "expect = \"ack\"\n", read));
-        assert_eq!(r.verdict, Some(Verdict::Split), "{read}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(Verdict::Split), "{read}: {}", r.detail);
         assert!(r.detail.contains("3 x"), "{read}: {}", r.detail);
     }
     // The same acks as a `replies` list of identical items.
     let list = "replies = [\"Receive your message!\"]\n";
     let r = run_one(&against("ack_server_naive.py", big, list, "read = { sizes = [1, 1] }\n"));
-    assert_eq!(r.verdict, Some(Verdict::Split), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(Verdict::Split), "{}", r.detail);
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn an_oversized_udp_datagram_is_truncated_whatever_the_reply_oracle() {
              [client]\nframing = \"udp\"\ngenerate = {{ count = 1, size = \"2000\" }}\n[response]\nexpect = \"{expect}\"\n"
         ));
         let r = run_one(&sc);
-        assert_eq!(r.verdict, Some(Verdict::Truncated), "{expect}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(Verdict::Truncated), "{expect}: {}", r.detail);
         assert!(r.detail.contains("first 1024 bytes"), "{}", r.detail);
     }
 }
@@ -190,7 +190,7 @@ fn framelabs_read_sizes_never_change_a_black_box_verdict() {
     for (server, client, response, want) in cases {
         for read in READ_PLANS {
             let r = run_one(&against(server, client, response, read));
-            assert_eq!(r.verdict, Some(*want), "{server} {client:?} {response:?} {read:?}: {}", r.detail);
+            assert_eq!(r.verdict(), Some(*want), "{server} {client:?} {response:?} {read:?}: {}", r.detail);
         }
     }
 }
@@ -280,7 +280,7 @@ fn explore_finds_the_naive_server_s_bug_small_with_sync_and_it_replays_10_of_10(
     std::fs::write(&out, &f.toml).unwrap();
     let again = scenario::load_file(&out).unwrap();
     let r = run_one(&again);
-    assert_eq!(r.verdict, Some(f.verdict), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(f.verdict), "{}", r.detail);
 }
 
 // ---- 4. --target with any suite ---------------------------------------------
@@ -388,7 +388,7 @@ fn a_target_that_refuses_then_serves_nobody_is_not_rejected() {
         "",
     );
     let r = run_one(&sc);
-    assert_eq!(r.verdict, Some(Verdict::Hang), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(Verdict::Hang), "{}", r.detail);
     assert!(r.detail.contains("the server refused the input; then a good client got no reply"), "{}", r.detail);
 }
 
@@ -403,6 +403,6 @@ fn a_verbatim_echo_server_with_replies_framed_like_the_requests_is_never_intact(
         let client = format!("framing = \"{framing}\"\nmessages = [\"hello\", \"world\"]\nschedule = {schedule}\n");
         let response = format!("framing = \"{framing}\"\nexpect = \"echo\"\n");
         let r = run_one(&against("stream_server.py", &client, &response, ""));
-        assert_eq!(r.verdict, Some(Verdict::Inconclusive), "{framing} {schedule}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(Verdict::Inconclusive), "{framing} {schedule}: {}", r.detail);
     }
 }

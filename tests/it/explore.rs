@@ -34,8 +34,8 @@ fn naive_server_failure_is_found_and_shrunk_to_two_messages_and_two_writes() {
     let rt = rt();
     for _ in 0..10 {
         let r = rt.block_on(run::run_scenario(&sc, &RunOptions::default()));
-        assert_eq!(r.verdict, Some(f.verdict), "{}", r.detail);
-        assert!(r.ok);
+        assert_eq!(r.verdict(), Some(f.verdict), "{}", r.detail);
+        assert!(r.ok());
     }
 }
 

@@ -29,7 +29,7 @@ fn run(scenarios: Vec<Scenario>) -> Vec<ScenarioResult> {
 fn verdicts(results: &[ScenarioResult]) -> Vec<(String, Option<Verdict>)> {
     results
         .iter()
-        .map(|r| (Path::new(&r.file).file_name().unwrap().to_string_lossy().into_owned(), r.verdict))
+        .map(|r| (Path::new(&r.file).file_name().unwrap().to_string_lossy().into_owned(), r.verdict()))
         .collect()
 }
 
@@ -52,7 +52,7 @@ fn every_example_scenario_gives_its_expected_verdict() {
         .collect();
     assert!(misnamed.is_empty(), "{misnamed:#?}");
     let results = run(all);
-    let failed: Vec<&ScenarioResult> = results.iter().filter(|r| !r.ok).collect();
+    let failed: Vec<&ScenarioResult> = results.iter().filter(|r| !r.ok()).collect();
     assert!(
         failed.is_empty(),
         "{}",
@@ -201,7 +201,7 @@ fn spawned_targets_and_their_children_die_when_a_scenario_passes_or_fails() {
     // is inconclusive.
     let sc = f.scenario("passes", "serve", &format!("{ECHO}[expect]\nverdict = \"inconclusive\"\n"));
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
-    assert!(r.ok, "{}", r.detail);
+    assert!(r.ok(), "{}", r.detail);
     let pids = f.pids();
     assert_eq!(pids.len(), 2);
     assert_gone(&pids, "after a passing scenario");
@@ -209,7 +209,7 @@ fn spawned_targets_and_their_children_die_when_a_scenario_passes_or_fails() {
     std::fs::remove_file(f.pidfile()).unwrap();
     let sc = f.scenario("fails", "serve", &format!("{ECHO}[expect]\nverdict = \"coalesced\"\n"));
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
-    assert!(!r.ok && r.verdict == Some(Verdict::Inconclusive), "{}", r.detail);
+    assert!(!r.ok() && r.verdict() == Some(Verdict::Inconclusive), "{}", r.detail);
     assert_gone(&f.pids(), "after a failing scenario");
 }
 
@@ -226,7 +226,7 @@ fn a_spawned_target_dies_when_the_scenario_passes_its_deadline() {
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
     // The verdict came from the scenario's deadline, not from the end of
     // the client's 60s hold.
-    assert_eq!(r.verdict, Some(Verdict::Hang), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(Verdict::Hang), "{}", r.detail);
     assert!(r.detail.contains("did not finish within its deadline of 4s"), "{}", r.detail);
     assert_gone(&f.pids(), "after the deadline");
 }
@@ -237,7 +237,7 @@ fn a_target_that_never_listens_is_killed_and_its_stderr_shown() {
     let f = Fixture::new();
     let sc = f.scenario("mute", "mute", "timeout = \"10s\"\n");
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
-    assert_eq!(r.verdict, None, "a target that never starts is a scenario error: {}", r.detail);
+    assert_eq!(r.verdict(), None, "a target that never starts is a scenario error: {}", r.detail);
     // The error came from the 3s startup-timeout, not the scenario's 10s
     // deadline.
     assert!(r.detail.contains("did not listen") && r.detail.contains("within 3s"), "{}", r.detail);
@@ -282,7 +282,7 @@ fn a_client_under_test_past_its_timeout_is_killed_with_its_children() {
     .unwrap();
     let sc = scenario::load_file(&path).unwrap();
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
-    assert_eq!(r.verdict, Some(Verdict::Hang), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(Verdict::Hang), "{}", r.detail);
     let pids: Vec<u32> = std::fs::read_to_string(dir.path().join("pids.txt"))
         .unwrap()
         .split_whitespace()
@@ -372,7 +372,7 @@ fn replies_by_list_and_by_pattern_give_the_count_verdicts() {
     ] {
         let sc = scenario::parse(&format!("{base}{extra}"), Path::new("x.toml")).unwrap();
         let r = rt.block_on(run::run_scenario(&sc, &opts));
-        assert_eq!(r.verdict, Some(want), "{extra}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(want), "{extra}: {}", r.detail);
     }
     rt.block_on(server.stop());
 }
@@ -391,7 +391,7 @@ fn a_proxy_in_front_of_a_reference_server_decides_what_its_reads_see() {
     ] {
         let sc = scenario::parse(&format!("{base}{extra}"), Path::new("x.toml")).unwrap();
         let r = rt.block_on(run::run_scenario(&sc, &RunOptions::default()));
-        assert_eq!(r.verdict, Some(want), "{extra}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(want), "{extra}: {}", r.detail);
         assert!(r.detail.contains("the proxy passed 10 bytes up"), "{}", r.detail);
     }
 }
@@ -418,7 +418,7 @@ fn another_program_on_the_port_is_not_mistaken_for_the_target() {
         drop(l);
     });
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
-    assert_eq!(r.verdict, None, "{}", r.detail);
+    assert_eq!(r.verdict(), None, "{}", r.detail);
     assert!(r.detail.contains("did not listen"), "{}", r.detail);
     squatter.join().unwrap();
 

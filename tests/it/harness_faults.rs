@@ -155,7 +155,7 @@ fn misbehaving_targets_each_get_a_verdict_in_time_and_nothing_leaks() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let fds_before = open_fds();
     let results = rt.block_on(run::run_suite(scenarios, RunOptions::default(), 5, |_| {}));
-    let got: Vec<(&str, Option<Verdict>)> = results.iter().map(|r| (r.name.as_str(), r.verdict)).collect();
+    let got: Vec<(&str, Option<Verdict>)> = results.iter().map(|r| (r.name.as_str(), r.verdict())).collect();
     let details: Vec<&str> = results.iter().map(|r| r.detail.as_str()).collect();
     assert_eq!(
         got,

@@ -61,7 +61,7 @@ fn run_all(scenarios: Vec<Scenario>) -> Vec<ScenarioResult> {
 fn assert_all_ok(results: &[ScenarioResult]) {
     let failed: Vec<String> = results
         .iter()
-        .filter(|r| !r.ok)
+        .filter(|r| !r.ok())
         .map(|r| format!("{}: {} (expected {}): {}", r.file, r.verdict_text(), r.expected, r.detail))
         .collect();
     assert!(failed.is_empty(), "scenarios that did not give their verdict:\n{}", failed.join("\n"));

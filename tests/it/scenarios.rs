@@ -27,7 +27,7 @@ fn every_scenario_file_gives_its_expected_verdict() {
     let results = rt().block_on(run::run_suite(suite(), RunOptions::default(), 8, |_| {}));
     let failed: Vec<String> = results
         .iter()
-        .filter(|r| !r.ok)
+        .filter(|r| !r.ok())
         .map(|r| format!("{}: {} (expected {}): {}", r.file, r.verdict_text(), r.expected, r.detail))
         .collect();
     assert!(failed.is_empty(), "scenarios that did not give their verdict:\n{}", failed.join("\n"));
@@ -64,14 +64,14 @@ fn catalog_scenarios_give_the_same_verdict_and_plan_ten_times() {
     let mut seen: BTreeMap<String, (Option<Verdict>, String)> = BTreeMap::new();
     for (n, r) in results.iter().enumerate() {
         let round = n / catalog.len();
-        let now = (r.verdict, r.plan.clone());
+        let now = (r.verdict(), r.plan.clone());
         match seen.get(&r.file) {
             None => {
                 seen.insert(r.file.clone(), now);
             }
             Some(first) => assert_eq!(first, &now, "{} changed on round {round}: {}", r.file, r.detail),
         }
-        assert!(r.ok, "{} round {round}: {} (expected {}): {}", r.file, r.verdict_text(), r.expected, r.detail);
+        assert!(r.ok(), "{} round {round}: {} (expected {}): {}", r.file, r.verdict_text(), r.expected, r.detail);
     }
     assert_eq!(seen.len(), catalog.len());
 }
@@ -215,7 +215,7 @@ fn targets_that_close_or_hang_get_a_verdict_one_that_refuses_is_a_setup_error_an
     let scenarios =
         vec![target_scenario(refused, "refuses"), target_scenario(closer, "closes"), target_scenario(silent, "hangs")];
     let results = rt.block_on(run::run_suite(scenarios, RunOptions::default(), 3, |_| {}));
-    let verdicts: Vec<_> = results.iter().map(|r| (r.name.as_str(), r.verdict)).collect();
+    let verdicts: Vec<_> = results.iter().map(|r| (r.name.as_str(), r.verdict())).collect();
     assert_eq!(
         verdicts,
         vec![("refuses", None), ("closes", Some(Verdict::Closed)), ("hangs", Some(Verdict::Hang))],
@@ -255,7 +255,7 @@ fn target_flag_points_a_scenario_at_another_server() {
     .unwrap();
     let opts = RunOptions { target: Some(server.addr()), ..RunOptions::default() };
     let r = rt.block_on(run::run_scenario(&sc, &opts));
-    assert_eq!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(Verdict::Intact), "{}", r.detail);
     rt.block_on(server.stop());
 }
 

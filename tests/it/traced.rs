@@ -128,7 +128,7 @@ fn check_raw_server(server: &str, response: &str) {
     for (i, r) in ten_seeds(&scenarios) {
         let (label, sc) = &cases[i];
         let want = deserved(label, sc, &r);
-        if r.verdict != Some(want) || !r.detail.contains("from the target's own reads") {
+        if r.verdict() != Some(want) || !r.detail.contains("from the target's own reads") {
             wrong.push(format!(
                 "{server} {label} seed {}: {} (deserved {want}): {}",
                 r.seed,
@@ -173,7 +173,7 @@ fn a_sink_is_coalesced_under_one_write_and_intact_under_synced_writes() {
             target("sink_server_naive.py")
         ));
         let r = rt.block_on(run::run_scenario(&sc, &RunOptions::default()));
-        assert_eq!(r.verdict, Some(want), "{schedule}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(want), "{schedule}: {}", r.detail);
     }
 }
 
@@ -192,12 +192,12 @@ fn a_header_read_with_one_recv_misreads_under_reads_max_2() {
     let sc = scenario(&text);
     for seed in 1..=3 {
         let r = rt.block_on(run::run_scenario(&sc, &RunOptions { seed: Some(seed), ..RunOptions::default() }));
-        assert!(matches!(r.verdict, Some(Verdict::Desync | Verdict::Closed)), "seed {seed}: {}", r.detail);
+        assert!(matches!(r.verdict(), Some(Verdict::Desync | Verdict::Closed)), "seed {seed}: {}", r.detail);
     }
     // Untouched reads: the same server passes the same schedule.
     let sc = scenario(&format!("{}{LP}[expect]\nverdict = \"intact\"\n", target("lp_server_naive.py")));
     let r = rt.block_on(run::run_scenario(&sc, &RunOptions::default()));
-    assert_eq!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(Verdict::Intact), "{}", r.detail);
 }
 
 /// A server that loops until it has its bytes stays intact however short
@@ -208,7 +208,7 @@ fn a_looping_server_stays_intact_under_reads_drip_and_random() {
     for reads in ["\"drip\"", "{ random = [1, 3] }"] {
         let text = format!("{}reads = {reads}\n{LP}[expect]\nverdict = \"intact\"\n", target("lp_server.py"));
         let r = rt.block_on(run::run_scenario(&scenario(&text), &RunOptions::default()));
-        assert_eq!(r.verdict, Some(Verdict::Intact), "reads = {reads}: {}", r.detail);
+        assert_eq!(r.verdict(), Some(Verdict::Intact), "reads = {reads}: {}", r.detail);
         let wire = r.wire.expect("a wire record");
         assert!(wire.reads.len() >= 10, "reads = {reads}: {} reads for 18 bytes", wire.reads.len());
         assert!(wire.reads.iter().all(|c| c.len <= 3), "reads = {reads}: {:?}", wire.reads);
@@ -225,8 +225,8 @@ fn without_the_trace_the_sink_is_never_judged_from_nothing() {
         target("sink_server_naive.py")
     ));
     let r = rt.block_on(run::run_scenario(&sc, &RunOptions { no_trace: true, ..RunOptions::default() }));
-    assert_ne!(r.verdict, Some(Verdict::Intact), "{}", r.detail);
-    assert_ne!(r.verdict, Some(Verdict::Coalesced), "{}", r.detail);
+    assert_ne!(r.verdict(), Some(Verdict::Intact), "{}", r.detail);
+    assert_ne!(r.verdict(), Some(Verdict::Coalesced), "{}", r.detail);
 }
 
 // ---- a framed server: one recv(4) for the header, one recv(n) for the body --
@@ -312,7 +312,7 @@ fn check_framed_server(server: &str, framing: &str, json: bool) {
             }
             v => v,
         };
-        if r.verdict != Some(want) {
+        if r.verdict() != Some(want) {
             wrong.push(format!(
                 "{server} {label} seed {}: {} (deserved {want}, understood {} message(s), hung up: {hung_up}): {}",
                 r.seed,
@@ -341,7 +341,7 @@ fn the_single_recv_json_header_server_gets_the_verdict_its_code_deserves_10_of_1
 fn a_client_under_test_is_traced_and_its_reads_shown() {
     let sc = crate::load(&root().join("examples/scenarios/client-naive-coalesced.toml"));
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions::default()));
-    assert_eq!(r.verdict, Some(Verdict::Coalesced), "{}", r.detail);
+    assert_eq!(r.verdict(), Some(Verdict::Coalesced), "{}", r.detail);
     assert!(r.detail.contains("its own reads (bytes, per connection): [10]"), "{}", r.detail);
     let r = rt().block_on(run::run_scenario(&sc, &RunOptions { no_trace: true, ..RunOptions::default() }));
     assert!(!r.detail.contains("its own reads"), "{}", r.detail);
