@@ -463,3 +463,22 @@ fn client_reads(log: &crate::trace::TraceLog) -> String {
         .collect();
     format!("; its own reads (bytes, per connection): {}", each.join(" "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_scenario_is_that_scenarios_error_and_the_suite_goes_on() {
+        let e = tokio::spawn(async { panic!("boom in a judge") }).await.unwrap_err();
+        let text = panic_text(e);
+        assert!(text.contains("boom in a judge") && text.contains("please report it"), "{text}");
+        let sc =
+            crate::scenario::parse("name = \"p\"\n[expect]\nverdict = \"intact\"\n", std::path::Path::new("p.toml"))
+                .unwrap();
+        let r = ScenarioResult::error(&sc, 1, text.clone());
+        assert!(r.is_error() && !r.ok() && r.verdict().is_none());
+        assert_eq!(r.detail, text);
+        assert_eq!(RunSummary::of(&[r]).exit_code(), 2);
+    }
+}
