@@ -1,11 +1,14 @@
 //! `decode_*`, `bare_*` and `chunking_*`: a codec fed a stream in reads.
 
+use std::ops::ControlFlow;
+
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::{ChunkingInput, Strategy, codec, decode_input, reads};
 use crate::check;
 use crate::framing::AnyCodec;
+use crate::framing::feed::{self, Event};
 
 /// `decode_*`: arbitrary bytes fed in arbitrary chunks. The first byte
 /// picks the codec's knobs, the second the chunk size; the decoder must not
@@ -87,8 +90,8 @@ impl Stream {
 }
 
 /// `bare_*` (yardsticks, not run in CI): the same codec, input layout and
-/// chunking as `decode_*`, in a plain loop written apart from
-/// [`check::bounded_stream`], with the concrete codec instead of
+/// chunking as `decode_*`, fed by the same driver as
+/// [`check::bounded_stream`] but with none of its oracle, with the concrete codec instead of
 /// [`AnyCodec`]: it asserts only the buffer and frame bounds and keeps
 /// nothing. `scripts/fuzz-speed.sh` compares each `decode_*` with it.
 pub fn bare(strategy: Strategy, data: &[u8]) {
@@ -106,30 +109,18 @@ pub fn bare(strategy: Strategy, data: &[u8]) {
 }
 
 fn bare_loop<C: Decoder>(mut c: C, data: &[u8], chunk: usize, slack: usize, max: usize, len: fn(&C::Item) -> usize) {
-    let mut buf = BytesMut::new();
     let mut largest = 0;
-    for piece in reads(data, chunk) {
-        buf.extend_from_slice(piece);
-        largest = largest.max(piece.len());
-        loop {
-            let before = buf.len();
-            match c.decode(&mut buf) {
-                // Every frame consumes at least its framing bytes: one that
-                // did not would loop a FramedRead (and this loop) forever.
-                Ok(Some(f)) => assert!(len(&f) <= max && buf.len() < before),
-                Ok(None) => break,
-                Err(_) => return,
-            }
+    let _ = feed::feed(&mut c, &mut BytesMut::new(), reads(data, chunk), true, |ev| {
+        match ev {
+            Event::Read(piece) => largest = largest.max(piece.len()),
+            // Every frame consumes at least its framing bytes: one that
+            // did not would loop a FramedRead (and this loop) forever.
+            Event::Frame(f, call) => assert!(len(&f) <= max && call.after < call.before),
+            Event::Error(..) => return ControlFlow::Break(()),
+            Event::Drained(buf) => assert!(buf.len() <= slack + largest),
         }
-        assert!(buf.len() <= slack + largest);
-    }
-    loop {
-        let before = buf.len();
-        match c.decode_eof(&mut buf) {
-            Ok(Some(f)) => assert!(len(&f) <= max && buf.len() < before),
-            _ => break,
-        }
-    }
+        ControlFlow::Continue(())
+    });
 }
 
 /// `chunking_*`: frames (and a raw tail) decoded whole and cut at
@@ -154,7 +145,7 @@ pub fn chunking(strategy: Strategy, input: &ChunkingInput) {
     let len = wire.len();
     // The end of each read: the cut points in order, then the end.
     let mut start = 0;
-    let mut reads = input.cuts.iter().map(|c| *c as usize).chain([len]).filter_map(move |c| {
+    let reads = input.cuts.iter().map(|c| *c as usize).chain([len]).filter_map(move |c| {
         let end = c.min(len);
         (end > start).then(|| {
             let r = start..end;
@@ -172,15 +163,14 @@ pub fn chunking(strategy: Strategy, input: &ChunkingInput) {
             assert!(wire.get(at..at + f.len()) == Some(&f[..]), "naive framing lost or reordered bytes at {at}");
             at += f.len();
         };
-        for r in reads.by_ref() {
-            buf.extend_from_slice(&wire[r]);
-            while let Some(f) = cut.decode(&mut buf).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
-                check(f);
+        let _ = feed::feed(&mut cut, &mut buf, reads.map(|r| &wire[r]), true, |ev| {
+            match ev {
+                Event::Frame(f, _) => check(f),
+                Event::Error(e, _) => panic!("naive decode failed: {e}"),
+                Event::Read(_) | Event::Drained(_) => {}
             }
-        }
-        while let Some(f) = cut.decode_eof(&mut buf).unwrap_or_else(|e| panic!("naive decode failed: {e}")) {
-            check(f);
-        }
+            ControlFlow::<()>::Continue(())
+        });
         assert_eq!(at, len, "naive framing lost bytes");
         return;
     }
@@ -214,7 +204,6 @@ impl InStep<'_> {
     {
         let InStep { strategy, config, cuts, wire } = *self;
         let mut whole = Whole { codec: whole, buf: BytesMut::from(wire), done: false };
-        let mut buf = BytesMut::with_capacity(wire.len());
         let mut n = 0;
         let mut compare = |got: Result<Option<C::Item>, C::Error>| -> bool {
             let want = whole.next();
@@ -233,32 +222,18 @@ impl InStep<'_> {
         // A decoder that returns frames without consuming would make both
         // sides agree forever: frames in a row that consumed nothing.
         let mut progress = check::Progress::default();
-        for r in reads {
-            buf.extend_from_slice(&wire[r]);
-            loop {
-                let before = buf.len();
-                match cut.decode(&mut buf) {
-                    Ok(None) => break,
-                    got => {
-                        progress.frame(before, buf.len(), "decode");
-                        if !compare(got) {
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-        loop {
-            let before = buf.len();
-            match cut.decode_eof(&mut buf) {
-                Ok(None) => break,
-                got => {
-                    progress.frame(before, buf.len(), "decode_eof");
-                    if !compare(got) {
-                        return;
-                    }
-                }
-            }
+        let mut buf = BytesMut::with_capacity(wire.len());
+        let end = feed::feed(&mut cut, &mut buf, reads.map(|r| &wire[r]), true, |ev| {
+            let (got, call) = match ev {
+                Event::Frame(f, call) => (Ok(Some(f)), call),
+                Event::Error(e, call) => (Err(e), call),
+                Event::Read(_) | Event::Drained(_) => return ControlFlow::Continue(()),
+            };
+            progress.call(call);
+            if compare(got) { ControlFlow::Continue(()) } else { ControlFlow::Break(()) }
+        });
+        if end.is_break() {
+            return;
         }
         // The cut stream ended cleanly: so must the whole one.
         compare(Ok(None));

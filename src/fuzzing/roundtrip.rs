@@ -1,10 +1,14 @@
 //! `roundtrip_*`: messages encoded then decoded come back equal.
 
+use std::convert::Infallible;
+use std::ops::ControlFlow;
+
 use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::{RoundtripInput, Strategy, codec, resp_format};
 use crate::check;
+use crate::framing::feed::{self, Event};
 use crate::framing::{AnyCodec, RespCodec};
 
 /// `roundtrip_*`: messages encoded then decoded come back equal. Messages
@@ -65,24 +69,22 @@ pub fn roundtrip(strategy: Strategy, input: &RoundtripInput) {
     }
     // As `FramedRead` does: decode until "not yet", then decode_eof.
     let mut i = 0;
-    let mut eof = false;
-    loop {
-        let r = if eof { d.decode_eof(&mut wire) } else { d.decode(&mut wire) };
-        match r {
-            Ok(Some(f)) => {
+    let _ = feed::whole(&mut d, &mut wire, |ev| {
+        match ev {
+            Event::Frame(f, _) => {
                 let Some(m) = accepted.get(i) else {
                     panic!("{strategy:?} config {config}: encoded {} messages, decoded more: {f:?}", accepted.len())
                 };
                 assert!(f[..] == m[..], "{strategy:?} config {config}: message {i}: encoded {m:?}, decoded {f:?}");
                 i += 1;
             }
-            Ok(None) if !eof => eof = true,
-            Ok(None) => break,
-            Err(e) => {
+            Event::Error(e, _) => {
                 panic!("{strategy:?} config {config}: decoding failed after {i} of {} messages: {e}", accepted.len())
             }
+            Event::Read(_) | Event::Drained(_) => {}
         }
-    }
+        ControlFlow::<Infallible>::Continue(())
+    });
     assert_eq!(i, accepted.len(), "{strategy:?} config {config}: encoded {} messages, decoded {i}", accepted.len());
 }
 
