@@ -56,7 +56,7 @@ pub const DIFF_MAXES: &[usize] = &[0, 1, 2, 7, 8, 9, 254, 255, 256, 257, 65533, 
 ///
 /// Input: `[config, max, chunk, stream...]`: `config` picks the preset and
 /// `includes-header` as in `decode_length_prefix`, `max` indexes
-/// [`DIFF_MAXES`], `chunk` is the size of the first [`SMALL_SPAN`] bytes' reads minus one
+/// [`DIFF_MAXES`], `chunk` is the size of the first [`SMALL_SPAN`](super::SMALL_SPAN) bytes' reads minus one
 /// ([`reads`]).
 ///
 /// The documented differences, each a rule here and in docs/fuzzing.md:
