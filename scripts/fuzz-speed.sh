@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Speed of each decode_<strategy> fuzz target against its bare_<strategy>
-# yardstick (the same codec, input layout and chunking in a plain loop),
+# yardstick (the same codec, input layout and chunking, the same feed driver with
+# only the two bounds asserted),
 # in the same ASan build: RUNS runs of SECONDS each, interleaved, every run
 # from a fresh copy of the committed seeds (fuzz/seeds/decode_<strategy>),
 # then the median exec/s of each and their ratio.

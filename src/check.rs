@@ -37,10 +37,12 @@
 //! message saying so instead of hanging.
 
 use std::fmt::{Debug, Display};
+use std::ops::ControlFlow;
 
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
+use crate::framing::feed::{self, Call, Event};
 use crate::framing::{FrameSlices, slices};
 
 /// A failed check, with what was seen.
@@ -85,6 +87,11 @@ impl Progress {
              ({after} bytes buffered); a FramedRead would loop forever"
         );
     }
+
+    /// [`Progress::frame`] of one call the feed driver reported.
+    pub(crate) fn call(&mut self, call: Call) {
+        self.frame(call.before, call.after, call.name());
+    }
 }
 
 /// Decodes `stream` cut at `cuts` (offsets into the stream; unsorted and
@@ -102,43 +109,30 @@ where
     points.push(stream.len());
     points.sort_unstable();
     points.dedup();
-    let mut out = Decoded { frames: Vec::new(), error: None, max_held: 0 };
-    let mut buf = BytesMut::new();
-    let mut progress = Progress { stalled: 0 };
     let mut start = 0;
-    for end in points {
-        buf.extend_from_slice(&stream[start..end]);
+    let reads = points.into_iter().map(|end| {
+        let read = &stream[start..end];
         start = end;
-        loop {
-            let before = buf.len();
-            match codec.decode(&mut buf) {
-                Ok(Some(f)) => {
-                    progress.frame(before, buf.len(), "decode");
-                    out.frames.push(f)
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    out.error = Some(e.to_string());
-                    return out;
-                }
+        read
+    });
+    let mut out = Decoded { frames: Vec::new(), error: None, max_held: 0 };
+    let mut progress = Progress::default();
+    // The first error ends the stream, as it ends a `FramedRead`.
+    let _ = feed::feed(codec, &mut BytesMut::new(), reads, true, |ev| {
+        match ev {
+            Event::Frame(f, call) => {
+                progress.call(call);
+                out.frames.push(f);
             }
-        }
-        out.max_held = out.max_held.max(buf.len());
-    }
-    loop {
-        let before = buf.len();
-        match codec.decode_eof(&mut buf) {
-            Ok(Some(f)) => {
-                progress.frame(before, buf.len(), "decode_eof");
-                out.frames.push(f)
-            }
-            Ok(None) => break,
-            Err(e) => {
+            Event::Error(e, _) => {
                 out.error = Some(e.to_string());
-                break;
+                return ControlFlow::Break(());
             }
+            Event::Drained(buf) => out.max_held = out.max_held.max(buf.len()),
+            Event::Read(_) => {}
         }
-    }
+        ControlFlow::Continue(())
+    });
     out
 }
 
@@ -154,18 +148,21 @@ where
 {
     let mut buf = BytesMut::from(stream);
     let mut out = Vec::new();
-    let mut progress = Progress { stalled: 0 };
-    let mut before = buf.len();
-    while let Some(f) = codec.decode(&mut buf)? {
-        out.push(f.as_ref().to_vec());
-        progress.frame(before, buf.len(), "decode");
-        before = buf.len();
-    }
-    progress.stalled = 0;
-    while let Some(f) = codec.decode_eof(&mut buf)? {
-        out.push(f.as_ref().to_vec());
-        progress.frame(before, buf.len(), "decode_eof");
-        before = buf.len();
+    // The stall count starts again at the stream's end.
+    for eof in [false, true] {
+        let mut progress = Progress::default();
+        let end = feed::drain(codec, &mut buf, eof, &mut |ev| match ev {
+            Event::Frame(f, call) => {
+                out.push(f.as_ref().to_vec());
+                progress.call(call);
+                ControlFlow::Continue(())
+            }
+            Event::Error(e, _) => ControlFlow::Break(e),
+            Event::Read(_) | Event::Drained(_) => ControlFlow::Continue(()),
+        });
+        if let ControlFlow::Break(e) = end {
+            return Err(e);
+        }
     }
     Ok(out)
 }
@@ -334,71 +331,65 @@ where
     let mut buf = BytesMut::new();
     let mut fed = 0;
     let mut largest = 0;
-    let mut progress = Progress { stalled: 0 };
+    let mut progress = Progress::default();
     // Per frame only the maximum is checked (the loop the fuzzer spends its
     // time in); the bound and the byte count once per read.
-    let over = |got: &Streamed<C::Error>, len: usize| {
-        CheckError(format!("frame {} is {len} bytes, over the maximum of {max_frame}", got.frames))
-    };
-    for piece in reads {
-        buf.extend_from_slice(piece);
-        fed += piece.len();
-        largest = largest.max(piece.len());
-        loop {
-            let before = buf.len();
-            match codec.decode(&mut buf) {
-                Ok(Some(f)) => {
-                    progress.frame(before, buf.len(), "decode");
-                    let len = f.as_ref().len();
-                    if len > max_frame {
-                        return Err(over(&got, len));
-                    }
-                    got.frames += 1;
-                    got.frame_bytes += len;
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    got.error = Some(e);
-                    break;
-                }
+    let end = feed::feed(codec, &mut buf, reads, true, |ev| {
+        match ev {
+            Event::Read(piece) => {
+                fed += piece.len();
+                largest = largest.max(piece.len());
             }
-        }
-        made_up(&got, buf.len(), fed)?;
-        if got.error.is_some() {
-            // The stream ends here: what is left is dropped with it.
-            return Ok(got);
-        }
-        got.max_held = got.max_held.max(buf.len());
-        let bound = bound(largest);
-        if buf.len() > bound {
-            return Err(CheckError(format!(
-                "decoder left {} bytes buffered after {fed} bytes, more than the bound of {bound}",
-                buf.len()
-            )));
-        }
-    }
-    loop {
-        let before = buf.len();
-        match codec.decode_eof(&mut buf) {
-            Ok(Some(f)) => {
-                progress.frame(before, buf.len(), "decode_eof");
+            Event::Frame(f, call) => {
+                progress.call(call);
                 let len = f.as_ref().len();
                 if len > max_frame {
-                    return Err(over(&got, len));
+                    let frame = got.frames;
+                    return ControlFlow::Break(Err(CheckError(format!(
+                        "frame {frame} is {len} bytes, over the maximum of {max_frame}"
+                    ))));
                 }
                 got.frames += 1;
                 got.frame_bytes += len;
             }
-            Ok(None) => break,
-            Err(e) => {
+            Event::Error(e, call) => {
+                // The stream ends here: what is left is dropped with it.
                 got.error = Some(e);
-                got.at_eof = true;
-                break;
+                got.at_eof = call.eof;
+                return ControlFlow::Break(Ok(()));
+            }
+            Event::Drained(buf) => {
+                if let Err(e) = held_within(&mut got, buf.len(), fed, || bound(largest)) {
+                    return ControlFlow::Break(Err(e));
+                }
             }
         }
+        ControlFlow::Continue(())
+    });
+    if let ControlFlow::Break(Err(e)) = end {
+        return Err(e);
     }
     made_up(&got, buf.len(), fed)?;
     Ok(got)
+}
+
+/// After a read's decode loop in [`bounded_reads`]: no bytes made up, and
+/// at most `bound` bytes left waiting (the most so far kept in `got`).
+fn held_within<E>(
+    got: &mut Streamed<E>,
+    held: usize,
+    fed: usize,
+    bound: impl FnOnce() -> usize,
+) -> Result<(), CheckError> {
+    made_up(got, held, fed)?;
+    got.max_held = got.max_held.max(held);
+    let bound = bound();
+    if held > bound {
+        return Err(CheckError(format!(
+            "decoder left {held} bytes buffered after {fed} bytes, more than the bound of {bound}"
+        )));
+    }
+    Ok(())
 }
 
 /// Feeds the same reads to `by_decoder` through its `Decoder` (decoding
@@ -439,74 +430,11 @@ where
     for read in reads {
         dbuf.extend_from_slice(read);
         want.clear();
-        let mut fatal = false;
-        loop {
-            let before = dbuf.len();
-            match by_decoder.decode(&mut dbuf) {
-                Ok(Some(f)) => want.push(Ok(f)),
-                Ok(None) => break,
-                Err(e) => {
-                    fatal = !recoverable(&e);
-                    want.push(Err(e.to_string()));
-                    if fatal {
-                        break;
-                    }
-                }
-            }
-            progress.frame(before, dbuf.len(), "decode");
-        }
+        let fatal = decoder_events(by_decoder, &mut dbuf, &mut progress, &recoverable, &mut want);
         slices::reserve_read(&mut sbuf, read.len());
         sbuf.extend_from_slice(read);
-        let mut at = 0;
-        let mut differs = None;
-        loop {
-            let mut handed = 0;
-            let r = by_slices.frames(&mut sbuf, |f| {
-                if differs.is_none() {
-                    match want.get(at) {
-                        Some(Ok(w)) if w.as_ref() == f => {}
-                        other => {
-                            let other = other.map(event);
-                            differs = Some(format!("frame {n}: the decoder gave {other:?}, frames gave {f:?}"));
-                        }
-                    }
-                }
-                at += 1;
-                n += 1;
-                handed += 1;
-            });
-            if let Some(d) = differs {
-                return Err(CheckError(d));
-            }
-            match r {
-                Ok(count) if count != handed => {
-                    return Err(CheckError(format!("frames counted {count}, handed out {handed}")));
-                }
-                Ok(_) => break,
-                Err(e) => {
-                    let e = e.to_string();
-                    match want.get(at) {
-                        Some(Err(w)) if *w == e => {}
-                        other => {
-                            let other = other.map(event);
-                            return Err(CheckError(format!(
-                                "after frame {n} the decoder gave {other:?}, frames failed: {e}"
-                            )));
-                        }
-                    }
-                    at += 1;
-                    if fatal && at == want.len() {
-                        return Ok(n);
-                    }
-                }
-            }
-        }
-        if at != want.len() {
-            let rest: Vec<_> = want[at..].iter().map(event).collect();
-            return Err(CheckError(format!("frames stopped after frame {n}; the decoder went on: {rest:?}")));
-        }
-        if fatal {
-            return Err(CheckError(format!("the decoder failed after frame {n}, frames did not")));
+        if slices_give(by_slices, &mut sbuf, &want, fatal, &mut n)? {
+            return Ok(n);
         }
         if sbuf[..] != dbuf[..] {
             return Err(CheckError(format!(
@@ -517,6 +445,113 @@ where
         }
     }
     Ok(n)
+}
+
+/// The `Decoder` side of one read of [`slices_match_decoder`]: `decode`
+/// until `Ok(None)`, each frame or error's text pushed to `want`, decoding
+/// on after an error `recoverable` says `true` for. Returns whether an
+/// error ended the stream.
+fn decoder_events<C, R>(
+    codec: &mut C,
+    buf: &mut BytesMut,
+    progress: &mut Progress,
+    recoverable: &R,
+    want: &mut Vec<Result<C::Item, String>>,
+) -> bool
+where
+    C: Decoder,
+    C::Error: Display,
+    R: Fn(&C::Error) -> bool,
+{
+    let end = feed::drain(codec, buf, false, &mut |ev| {
+        match ev {
+            Event::Frame(f, call) => {
+                want.push(Ok(f));
+                progress.call(call);
+            }
+            Event::Error(e, call) => {
+                let fatal = !recoverable(&e);
+                want.push(Err(e.to_string()));
+                if fatal {
+                    return ControlFlow::Break(());
+                }
+                progress.call(call);
+            }
+            Event::Read(_) | Event::Drained(_) => {}
+        }
+        ControlFlow::Continue(())
+    });
+    end.is_break()
+}
+
+/// The [`FrameSlices`] side of one read of [`slices_match_decoder`]:
+/// `frames` called until it has handed out what the decoder gave (`want`),
+/// going on after each error; `n` counts the frames compared. Returns
+/// `true` when the stream ended at an error both sides gave (`fatal`).
+fn slices_give<C>(
+    codec: &mut C,
+    buf: &mut BytesMut,
+    want: &[Result<<C as Decoder>::Item, String>],
+    fatal: bool,
+    n: &mut usize,
+) -> Result<bool, CheckError>
+where
+    C: Decoder + FrameSlices<Error = <C as Decoder>::Error>,
+    C::Item: AsRef<[u8]>,
+    <C as Decoder>::Error: Display,
+{
+    let mut at = 0;
+    let mut differs = None;
+    loop {
+        let mut handed = 0;
+        let r = codec.frames(buf, |f| {
+            if differs.is_none() {
+                match want.get(at) {
+                    Some(Ok(w)) if w.as_ref() == f => {}
+                    other => {
+                        let other = other.map(event);
+                        differs = Some(format!("frame {n}: the decoder gave {other:?}, frames gave {f:?}"));
+                    }
+                }
+            }
+            at += 1;
+            *n += 1;
+            handed += 1;
+        });
+        if let Some(d) = differs {
+            return Err(CheckError(d));
+        }
+        match r {
+            Ok(count) if count != handed => {
+                return Err(CheckError(format!("frames counted {count}, handed out {handed}")));
+            }
+            Ok(_) => break,
+            Err(e) => {
+                let e = e.to_string();
+                match want.get(at) {
+                    Some(Err(w)) if *w == e => {}
+                    other => {
+                        let other = other.map(event);
+                        return Err(CheckError(format!(
+                            "after frame {n} the decoder gave {other:?}, frames failed: {e}"
+                        )));
+                    }
+                }
+                at += 1;
+                if fatal && at == want.len() {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    if at != want.len() {
+        let rest: Vec<_> = want[at..].iter().map(event).collect();
+        return Err(CheckError(format!("frames stopped after frame {n}; the decoder went on: {rest:?}")));
+    }
+    if fatal {
+        return Err(CheckError(format!("the decoder failed after frame {n}, frames did not")));
+    }
+    Ok(false)
 }
 
 /// A frame's bytes or an error's text, for a message.

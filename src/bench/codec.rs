@@ -32,13 +32,16 @@
 //! ```
 
 use std::cell::RefCell;
+use std::convert::Infallible;
 use std::hint::black_box;
+use std::ops::ControlFlow;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder, LengthDelimitedCodec, LinesCodec};
 
+use crate::framing::feed::{self as driver, Event};
 use crate::framing::{
     DelimiterCodec, FrameSlices, HttpCodec, JsonHeaderCodec, JsonMessage, LengthPrefixCodec, NaiveCodec, RespCodec,
     slices,
@@ -363,9 +366,24 @@ impl Workload {
     }
 }
 
+/// `wire` cut into reads of the sizes `plan` gives in turn, until it is
+/// used up.
+fn sized_reads(wire: &[u8], plan: impl Iterator<Item = usize>) -> impl Iterator<Item = &[u8]> {
+    let mut rest = wire;
+    plan.map_while(move |n| {
+        if rest.is_empty() {
+            return None;
+        }
+        let (read, tail) = rest.split_at(n.min(rest.len()));
+        rest = tail;
+        Some(read)
+    })
+}
+
 /// Appends `wire` to `buf` (empty, as a `FramedRead` buffer between
-/// frames) in reads from `reads`, decoding until `None` after each;
-/// returns (items, payload bytes).
+/// frames) in reads from `reads`, decoding until `None` after each
+/// ([`driver::feed`], no `decode_eof`: the stream is whole frames); returns
+/// (items, payload bytes).
 fn feed<D, F>(
     mut codec: D,
     buf: &mut BytesMut,
@@ -379,20 +397,18 @@ where
     F: Fn(&D::Item) -> usize,
 {
     let (mut items, mut bytes) = (0, 0);
-    let mut rest = wire;
-    for n in reads {
-        if rest.is_empty() {
-            break;
+    let _ = driver::feed(&mut codec, buf, sized_reads(wire, reads), false, |ev| {
+        match ev {
+            Event::Frame(item, _) => {
+                items += 1;
+                bytes += len(&item);
+                black_box(item);
+            }
+            Event::Error(e, _) => panic!("a valid stream decodes: {e:?}"),
+            Event::Read(_) | Event::Drained(_) => {}
         }
-        let (read, tail) = rest.split_at(n.min(rest.len()));
-        rest = tail;
-        buf.extend_from_slice(read);
-        while let Some(item) = codec.decode(buf).expect("a valid stream decodes") {
-            items += 1;
-            bytes += len(&item);
-            black_box(item);
-        }
-    }
+        ControlFlow::<Infallible>::Continue(())
+    });
     assert!(buf.is_empty(), "{} bytes left undecoded", buf.len());
     (items, bytes)
 }
@@ -406,13 +422,7 @@ where
     D::Error: std::fmt::Debug,
 {
     let (mut items, mut bytes) = (0, 0);
-    let mut rest = wire;
-    for n in reads {
-        if rest.is_empty() {
-            break;
-        }
-        let mut read = &rest[..n.min(rest.len())];
-        rest = &rest[read.len()..];
+    for mut read in sized_reads(wire, reads) {
         // One socket read of `n` bytes, or two where `reserve_read_for`
         // says to read only into the room left (the end of a frame larger
         // than a read): as a receive loop with `read_buf` would read them.
@@ -438,13 +448,7 @@ where
 /// (the buffer is emptied in place), so all it costs is appending.
 fn raw(buf: &mut BytesMut, wire: &[u8], reads: impl Iterator<Item = usize>) -> (usize, usize) {
     let mut bytes = 0;
-    let mut rest = wire;
-    for n in reads {
-        if rest.is_empty() {
-            break;
-        }
-        let (read, tail) = rest.split_at(n.min(rest.len()));
-        rest = tail;
+    for read in sized_reads(wire, reads) {
         buf.extend_from_slice(read);
         bytes += buf.len();
         black_box(&buf[..]);

@@ -8,6 +8,7 @@
 
 mod any;
 pub mod delimiter;
+pub(crate) mod feed;
 pub mod handshake;
 pub mod http;
 pub mod json_header;

@@ -53,15 +53,16 @@
 //! Not modelled: `bytes` with anything but an echo of a byte reader;
 //! servers that answer out of order and also cut, truncate or merge.
 
-use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
-use tokio_util::codec::{Decoder, Encoder};
 
-use crate::client::{ClientOutcome, ReplyError};
 use crate::judge::blackbox::{Wire, judge_replies, upper};
 use crate::judge::reading::{Tail, flag, verdict_of};
-use crate::scenario::{self, Verdict};
+use crate::scenario::Verdict;
 use crate::server::handler::ACK;
+
+mod case;
+
+use self::case::case;
 
 /// Bytes of the fuzzer's input, read one at a time; zeros past the end.
 struct Input<'a>(&'a [u8]);
@@ -371,208 +372,6 @@ fn truth(wire: &Wire, items: &[Item], answered: usize, end: End) -> Verdict {
         Verdict::Intact if matches!(end, End::Quiet(_)) => Verdict::Hang,
         v => v,
     }
-}
-
-/// One case of the model: the scenario, the outcome the client would see,
-/// and the truth. `None` when the input does not make a case.
-fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepared, ClientOutcome, Verdict)> {
-    let mut i = Input(data);
-    let client = ["raw", "delimiter", "length-prefix"][i.below(3)];
-    let oracle = ORACLES[i.below(ORACLES.len())];
-    let reply_framing = ["", "delimiter", "length-prefix"][i.below(3)];
-    // Answers are a protocol's: RESP requests, RESP replies.
-    let (client, reply_framing) = if oracle == Oracle::Answers { ("resp", "resp") } else { (client, reply_framing) };
-    let n = 1 + i.below(5);
-    let messages: Vec<String> = (0..n)
-        .map(|_| {
-            if oracle == Oracle::Answers {
-                ["PING", "GET a", "SET a b", "ECHO ß", "DEL a b"][i.below(5)].to_string()
-            } else {
-                message(&mut i, client == "delimiter")
-            }
-        })
-        .collect();
-    let answer_style = if oracle == Oracle::Answers { i.byte() } else { 0 };
-    let answers = answers(answer_style, n);
-    let list = messages.iter().map(|m| toml::Value::String(m.clone()).to_string()).collect::<Vec<_>>().join(", ");
-    let framed = oracle != Oracle::Bytes && !reply_framing.is_empty();
-    let framing_line = if framed { format!("framing = \"{reply_framing}\"\n") } else { String::new() };
-    let response = match oracle {
-        Oracle::Echo => "expect = \"echo\"".to_string(),
-        Oracle::Upper => "expect = \"upper\"".to_string(),
-        Oracle::Digest => "expect = \"digest\"".to_string(),
-        Oracle::Len => "match = 'len (?P<len>\\d+)'".to_string(),
-        Oracle::Ack => "expect = \"ack\"".to_string(),
-        Oracle::Count => "match = 'ok'".to_string(),
-        Oracle::List => format!("replies = [{}]", (0..n).map(|k| format!("\"r{k}\"")).collect::<Vec<_>>().join(", ")),
-        Oracle::Bytes => "expect = \"echo\"\nbytes = BYTES".to_string(),
-        Oracle::Answers => format!(
-            "answers = [{}]",
-            answers.iter().map(|a| toml::Value::String(a.clone()).to_string()).collect::<Vec<_>>().join(", ")
-        ),
-    };
-    let text = |bytes: usize| {
-        format!(
-            "[target]\naddr = \"127.0.0.1:9\"\n[client]\nframing = \"{client}\"\nmessages = [{list}]\n[response]\n{framing_line}{}\n",
-            response.replace("BYTES", &bytes.to_string())
-        )
-    };
-    let path = std::path::Path::new("sound.toml");
-    let mut sc = scenario::parse(&text(1), path).ok()?;
-    let prep = scenario::prepare(&sc, 1, true).ok()?;
-    // A RESP request is its whole frame: what the server must understand.
-    let wire = if oracle == Oracle::Answers {
-        Wire::new(&prep.client_framing, &prep.frames, &prep.frames)?
-    } else {
-        Wire::new(&prep.client_framing, &prep.frames, &prep.messages)?
-    };
-    // The stream's length, once known (parsing the text again with it
-    // gives the same scenario, at twice the cost).
-    if sc.response.bytes.is_some() {
-        sc.response.bytes = Some(wire.bytes().len().max(1));
-    }
-    let mut items = understand(&mut i, &wire, client == "delimiter");
-    let tiles = items.iter().try_fold(0, |at, it| (it.span.0 == at).then_some(it.span.1)) == Some(wire.bytes().len());
-    if oracle == Oracle::Bytes && (!tiles || items.iter().any(|it| it.about != wire.bytes()[it.span.0..it.span.1])) {
-        // `bytes` is modelled with a byte reader's verbatim echo only.
-        return None;
-    }
-    let style = i.byte();
-    // Verbatim: a byte reader writing each read back as it came. (A
-    // server that reads frames writes replies in the reply framing, or it
-    // is a server whose replies are not what `[response]` says.)
-    let reads_bytes = items.iter().try_fold(0, |at, it| (it.span.0 == at).then_some(it.span.1)).is_some();
-    // Its replies are then framed like the requests (or not at all): a
-    // verbatim echo under another reply framing is a server whose replies
-    // are not in the framing `[response]` says (four zero bytes of a line
-    // read as an empty length-prefixed reply), which no judge can read.
-    let verbatim = matches!(oracle, Oracle::Echo | Oracle::Upper)
-        && i.below(2) == 0
-        && reads_bytes
-        && (reply_framing.is_empty() || reply_framing == client);
-    let merged_first = i.below(2) == 0;
-    let end = match i.below(5) {
-        0 => End::Reset(i.below(items.len() + 1)),
-        1 => End::Quiet(i.below(items.len().max(1))),
-        // (A refusal of RESP requests is an answer the scenario expects:
-        // the answer style with `-ERR`.)
-        2 if !items.is_empty() && oracle != Oracle::Answers => End::Refused,
-        _ => End::Answered,
-    };
-    let answered = match end {
-        End::Reset(k) | End::Quiet(k) => k.min(items.len()),
-        End::Refused => 0,
-        End::Answered => items.len(),
-    };
-    let end = match end {
-        End::Quiet(k) if k >= items.len() => End::Answered,
-        e => e,
-    };
-    let t = truth(&wire, &items, answered, end);
-
-    // Two replies swapped (after the truth: the server understood the same).
-    // Out of order: a server that reads frames answers requests it knows
-    // (a byte reader answers its reads as they come), with replies that
-    // say which message they are about (a bare length cannot).
-    // Two answers to whole messages swapped: a server answering requests
-    // as they complete (pieces and merges are answered in order).
-    // Such a server reads its frames whole: one that answers out of order
-    // and also cuts, truncates or merges messages is not modelled (the
-    // judge reads pieces in order; docs/fuzzing.md).
-    let swap = i.below(4) == 0
-        && answered >= 2
-        && !reads_bytes
-        && items[..answered].iter().all(|it| exact(&wire, it.span).is_some())
-        && matches!(oracle, Oracle::Echo | Oracle::Upper | Oracle::Digest | Oracle::List);
-    if swap {
-        let (a, b) = (i.below(answered), i.below(answered));
-        if exact(&wire, items[a].span).is_some() && exact(&wire, items[b].span).is_some() {
-            items.swap(a, b);
-        }
-    }
-    // The server's bytes, one reply after the other.
-    let mut stream = Vec::new();
-    let spec = sc.response.framing.clone();
-    let mut enc = spec.as_ref().map(|s| s.codec());
-    let mut write = |r: &[u8], stream: &mut Vec<u8>, verbatim: bool| match (&mut enc, verbatim) {
-        (Some(c), false) => {
-            let mut out = BytesMut::new();
-            if c.encode(r, &mut out).is_ok() {
-                stream.extend_from_slice(&out);
-            } else {
-                // A delimiter inside the reply: written with its
-                // delimiter all the same, as a plain server does.
-                stream.extend_from_slice(r);
-                stream.push(b'\n');
-            }
-        }
-        _ => {
-            stream.extend_from_slice(r);
-            if matches!(oracle, Oracle::Digest | Oracle::Len | Oracle::Count) {
-                stream.push(b'\n');
-            }
-        }
-    };
-    if end == End::Refused {
-        write(b"ERROR: no", &mut stream, false);
-    } else {
-        for it in &items[..answered] {
-            // Verbatim: the read as it came (a delimiter kept).
-            let read = &wire.bytes()[it.span.0..it.span.1];
-            let r = if verbatim && oracle == Oracle::Upper {
-                if style.is_multiple_of(2) { upper(read) } else { read.to_ascii_uppercase() }
-            } else if verbatim {
-                read.to_vec()
-            } else {
-                reply(oracle, it, &wire, style, merged_first, &answers)
-            };
-            // RESP values are written as they are.
-            write(&r, &mut stream, verbatim || oracle == Oracle::Answers);
-        }
-    }
-    let mut out = ClientOutcome {
-        eof: matches!(end, End::Answered | End::Refused),
-        reset_by_peer: matches!(end, End::Reset(_)),
-        hung: matches!(end, End::Quiet(_)),
-        written: wire.bytes().len(),
-        ..Default::default()
-    };
-    match sc.response.framing.clone().filter(|_| oracle != Oracle::Bytes) {
-        Some(spec) => {
-            let mut codec = crate::judge::protocol::reply_codec(&spec, &prep.frames);
-            let cut = i.below(stream.len() + 1);
-            let mut buf = BytesMut::new();
-            // As the client does: where the last reply ended, to tell an
-            // incomplete one at the end (a header already taken off).
-            let (mut read, mut decoded_to) = (0usize, 0usize);
-            'feed: for piece in [&stream[..cut], &stream[cut..]] {
-                buf.extend_from_slice(piece);
-                read += piece.len();
-                let (start, before) = (read - buf.len(), buf.len());
-                loop {
-                    match codec.decode(&mut buf) {
-                        Ok(Some(r)) => {
-                            decoded_to = start + (before - buf.len());
-                            out.replies.push(r.freeze());
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            out.reply_errors.push(ReplyError::Decode { kind: e.kind(), detail: e.to_string() });
-                            break 'feed;
-                        }
-                    }
-                }
-            }
-            if read > decoded_to && out.reply_errors.is_empty() {
-                out.reply_errors.push(ReplyError::Incomplete(read - decoded_to));
-            }
-        }
-        None => {
-            out.unframed = true;
-            out.replies = vec![Bytes::from(stream)];
-        }
-    }
-    Some((sc, prep, out, t))
 }
 
 /// The judge's verdict and the model's truth for one input, or `None`.

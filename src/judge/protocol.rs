@@ -131,32 +131,63 @@ pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -
     let replies: Vec<&Bytes> = out.replies.iter().filter(|r| !is_interim(r)).collect();
     let r = replies.len();
     let head = format!("sent {n} request(s); {r} answer(s) came back");
+    if let Some(j) = unreadable(&head, out, &replies, n) {
+        return j;
+    }
+    let head_req: Vec<bool> = prep.frames.iter().map(|f| request_method(f) == Some("HEAD")).collect();
+    let is_head = |k: usize| head_req.get(k).copied().unwrap_or(false);
+    let unanswered = match align(answers, &replies, is_head, &head) {
+        Ok(unanswered) => unanswered,
+        Err(j) => return j,
+    };
+    // A request read in pieces is answered, if at all, by a protocol error
+    // (RESP `-ERR`, HTTP `400`): where such an error matched an answer
+    // (`any`, a regex, an expected refusal), it may be a piece's.
+    let piece_like = replies.iter().position(|r| protocol_error(r));
+    if unanswered.is_empty() {
+        return all_answered(&head, piece_like, out);
+    }
+    some_unanswered(&head, &unanswered, r, piece_like, prep, out)
+}
+
+/// A reply error that decides the verdict (an answer cut short by the
+/// close, one that does not parse), or more answers than requests.
+fn unreadable(head: &str, out: &ClientOutcome, replies: &[&Bytes], n: usize) -> Option<Judgement> {
+    let r = replies.len();
     for e in &out.reply_errors {
         match e {
             ReplyError::Read(_) => {}
             ReplyError::Incomplete(len) => {
-                return Judgement::new(
+                return Some(Judgement::new(
                     Verdict::Closed,
                     format!("{head}; the peer closed the connection {len} bytes into an answer"),
-                );
+                ));
             }
-            e => return Judgement::new(Verdict::Desync, format!("{head}; answer {} does not parse: {e}", r + 1)),
+            e => return Some(Judgement::new(Verdict::Desync, format!("{head}; answer {} does not parse: {e}", r + 1))),
         }
     }
-    if r > n {
-        return Judgement::new(
+    (r > n).then(|| {
+        Judgement::new(
             Verdict::Split,
             format!(
                 "{head}: more answers than requests, a request was taken in pieces (answer {} is {})",
                 n + 1,
                 show(replies[n], 48)
             ),
-        );
-    }
-    let head_req: Vec<bool> = prep.frames.iter().map(|f| request_method(f) == Some("HEAD")).collect();
-    let is_head = |k: usize| head_req.get(k).copied().unwrap_or(false);
-    // Align each reply with the first request from the cursor whose answer
-    // it matches; the requests skipped got no answer.
+        )
+    })
+}
+
+/// Aligns each reply with the first request from the cursor whose answer
+/// it matches; the requests skipped got no answer. Returns those, or the
+/// verdict on a reply that matches no answer left.
+fn align(
+    answers: &[Answer],
+    replies: &[&Bytes],
+    is_head: impl Fn(usize) -> bool,
+    head: &str,
+) -> Result<Vec<usize>, Judgement> {
+    let n = answers.len();
     let mut cursor = 0;
     let mut unanswered = Vec::new();
     for (j, reply) in replies.iter().enumerate() {
@@ -167,7 +198,7 @@ pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -
             // an answer out of place cannot say which.
             let want = &answers[cursor.min(n - 1)];
             let what = if is_error_reply(reply) { "an error" } else { "a reply" };
-            return Judgement::new(
+            return Err(Judgement::new(
                 Verdict::Inconclusive,
                 format!(
                     "split, coalesced, truncated or desync: {head}: answer {} is {what}, {}, where `{want}` was expected: \
@@ -175,33 +206,46 @@ pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -
                     j + 1,
                     show(reply, 64)
                 ),
-            );
+            ));
         };
         unanswered.extend(cursor..k);
         cursor = k + 1;
     }
     unanswered.extend(cursor..n);
-    // A request read in pieces is answered, if at all, by a protocol error
-    // (RESP `-ERR`, HTTP `400`): where such an error matched an answer
-    // (`any`, a regex, an expected refusal), it may be a piece's.
-    let piece_like = replies.iter().position(|r| protocol_error(r));
-    if unanswered.is_empty() {
-        if let Some(j) = piece_like {
-            return Judgement::new(
-                Verdict::Inconclusive,
-                format!(
-                    "intact, split or desync: {head}, each matching its request's answer, but answer {} is a protocol \
-                     error, as a piece of a request would get: requests in pieces and others merged give the same \
-                     count",
-                    j + 1
-                ),
-            );
-        }
-        if out.reset_by_peer || out.write_error.is_some() {
-            return Judgement::new(Verdict::Closed, format!("{head}; then the peer reset the connection"));
-        }
-        return Judgement::new(Verdict::Intact, format!("{head}: each request got its answer"));
+    Ok(unanswered)
+}
+
+/// Every request answered: `intact`, unless an answer may be a piece's
+/// protocol error or the peer reset the connection afterwards.
+fn all_answered(head: &str, piece_like: Option<usize>, out: &ClientOutcome) -> Judgement {
+    if let Some(j) = piece_like {
+        return Judgement::new(
+            Verdict::Inconclusive,
+            format!(
+                "intact, split or desync: {head}, each matching its request's answer, but answer {} is a protocol \
+                 error, as a piece of a request would get: requests in pieces and others merged give the same \
+                 count",
+                j + 1
+            ),
+        );
     }
+    if out.reset_by_peer || out.write_error.is_some() {
+        return Judgement::new(Verdict::Closed, format!("{head}; then the peer reset the connection"));
+    }
+    Judgement::new(Verdict::Intact, format!("{head}: each request got its answer"))
+}
+
+/// Requests with no answer (`unanswered`, `r` answers in all): `hang`,
+/// `closed`, `lost`, or `inconclusive` where a merge or a piece would
+/// give the same answers.
+fn some_unanswered(
+    head: &str,
+    unanswered: &[usize],
+    r: usize,
+    piece_like: Option<usize>,
+    prep: &Prepared,
+    out: &ClientOutcome,
+) -> Judgement {
     let list = unanswered.iter().map(|k| (k + 1).to_string()).collect::<Vec<_>>().join(", ");
     if r == 0 && !(out.eof || out.reset_by_peer || out.peer_closed_early) {
         return Judgement::new(Verdict::Hang, format!("{head}; none came within the reply timeout"));
