@@ -72,6 +72,8 @@ pub mod pattern;
 #[doc(hidden)]
 pub mod proxy;
 #[doc(hidden)]
+pub mod reply;
+#[doc(hidden)]
 pub mod report;
 #[doc(hidden)]
 pub mod run;

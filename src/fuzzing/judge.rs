@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 use tokio_util::codec::Encoder;
 
-use crate::judge::blackbox::{Claim, Wire, map_claims};
+use crate::judge::blackbox::{Claim, SentStream, map_claims};
 use crate::scenario::Verdict;
 
 /// `judge_claims`: the black-box judge's reading of replies
@@ -144,7 +144,7 @@ fn ends_and_cuts(messages: &[Bytes], cut_bytes: &[u8]) -> (Vec<usize>, Vec<usize
 fn naive_stream(reply: Reply, messages: &[Bytes], ends: &[usize], cuts: &[usize]) {
     let stream: Vec<u8> = messages.concat();
     let claims = reply.pieces(&stream, cuts);
-    let naive = Wire::new(&crate::framing::FramingSpec::default(), messages, messages)
+    let naive = SentStream::new(&crate::framing::FramingSpec::default(), messages, messages)
         .expect("a naive stream maps every message");
     let got = map_claims(&naive, &claims).verdict;
     let subset = |a: &[usize], b: &[usize]| a.iter().all(|x| b.binary_search(x).is_ok());
@@ -192,7 +192,7 @@ fn framed_streams(reply: Reply, messages: &[Bytes], cuts: &[usize]) {
         // Only a message over the default maximum is refused (a longer
         // input than libFuzzer's default gives).
         let Ok(frames) = framed else { continue };
-        let wire = Wire::new(&spec, &frames, messages).expect("frames of the messages");
+        let wire = SentStream::new(&spec, &frames, messages).expect("frames of the messages");
         // Empty messages in a row may also be a byte reader's reads of
         // delimiters (`a` | `\n` | `\n\n`, each taken off): then the
         // replies cannot tell either.
@@ -216,7 +216,7 @@ fn framed_streams(reply: Reply, messages: &[Bytes], cuts: &[usize]) {
 /// parses or not, without a panic.
 fn digest_replies(messages: &[Bytes]) {
     for m in messages.iter().take(4) {
-        let reply = crate::server::handler::digest_reply(m);
+        let reply = crate::reply::digest_reply(m);
         let want = Claim::Digest { len: m.len(), sha256: Sha256::digest(m).into() };
         assert_eq!(Claim::parse_digest(&reply), Some(want));
         let _ = Claim::parse_digest(m);

@@ -55,10 +55,10 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::judge::blackbox::{Wire, judge_replies, upper};
+use crate::judge::blackbox::{SentStream, judge_replies, upper};
 use crate::judge::reading::{Tail, flag, verdict_of};
+use crate::reply::ACK;
 use crate::scenario::Verdict;
-use crate::server::handler::ACK;
 
 mod case;
 
@@ -142,7 +142,7 @@ fn answer_reply(answer: &str) -> Vec<u8> {
 /// rest) or a protocol error; for anything else (a piece, a request and
 /// part of the next), a protocol error. (The model's assumption: a request
 /// read in pieces is answered, if at all, by a protocol error.)
-fn resp_reply(it: &Item, wire: &Wire, answers: &[String], merged_first: bool) -> Vec<u8> {
+fn resp_reply(it: &Item, wire: &SentStream, answers: &[String], merged_first: bool) -> Vec<u8> {
     const PROTOCOL_ERROR: &[u8] = b"-ERR Protocol error: unbalanced quotes\r\n";
     if let Some(k) = exact(wire, it.span) {
         return answer_reply(&answers[k]);
@@ -193,7 +193,7 @@ struct Item {
 }
 
 /// The model server's understanding of `wire`.
-fn understand(i: &mut Input, wire: &Wire, delimiter: bool) -> Vec<Item> {
+fn understand(i: &mut Input, wire: &SentStream, delimiter: bool) -> Vec<Item> {
     let w = wire.bytes();
     let item = |a: usize, b: usize| Item { span: (a, b), about: w[a..b].to_vec() };
     if i.below(2) == 0 {
@@ -253,7 +253,7 @@ fn understand(i: &mut Input, wire: &Wire, delimiter: bool) -> Vec<Item> {
 }
 
 /// Which message `span` is exactly (its payload, or its whole frame).
-fn exact(wire: &Wire, span: (usize, usize)) -> Option<usize> {
+fn exact(wire: &SentStream, span: (usize, usize)) -> Option<usize> {
     let spans = wire.spans();
     let w = wire.bytes().len();
     (0..spans.len()).find(|k| {
@@ -264,7 +264,7 @@ fn exact(wire: &Wire, span: (usize, usize)) -> Option<usize> {
 }
 
 /// The reply to one item, before framing.
-fn reply(o: Oracle, it: &Item, wire: &Wire, style: u8, merged_first: bool, answers: &[String]) -> Vec<u8> {
+fn reply(o: Oracle, it: &Item, wire: &SentStream, style: u8, merged_first: bool, answers: &[String]) -> Vec<u8> {
     match o {
         Oracle::Echo | Oracle::Bytes => it.about.clone(),
         Oracle::Answers => resp_reply(it, wire, answers, merged_first),
@@ -308,7 +308,7 @@ fn reply(o: Oracle, it: &Item, wire: &Wire, style: u8, merged_first: bool, answe
 
 /// The truth: the verdict of what the server understood, for the items
 /// answered (the first `answered`).
-fn truth(wire: &Wire, items: &[Item], answered: usize, end: End) -> Verdict {
+fn truth(wire: &SentStream, items: &[Item], answered: usize, end: End) -> Verdict {
     if end == End::Refused {
         return Verdict::Rejected;
     }

@@ -29,10 +29,10 @@ use super::{Judgement, classify, is_prefix};
 use crate::client::{ClientOutcome, ReplyError};
 use crate::fault;
 use crate::framing::{FramingSpec, show};
+use crate::reply::{ACK, digest_reply};
 use crate::scenario::model::{Overflow, ResponseExpect};
 use crate::scenario::plan::encode_frame;
 use crate::scenario::{Prepared, Scenario, Verdict};
-use crate::server::handler::{ACK, digest_reply};
 
 /// What one reply says the server understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,22 +89,9 @@ impl Claim {
         self.ends(bytes, 0).any(|e| e == bytes.len())
     }
 
-    /// Parses a digest reply: `len=N` and `sha256=HEX` in any order,
-    /// separated by any white space, other words ignored (`ok len=5
-    /// sha256=...`). The one parser of digest lines, framed or found in a
-    /// stream.
+    /// A digest reply's claim ([`crate::reply::parse_digest`]).
     pub fn parse_digest(reply: &[u8]) -> Option<Claim> {
-        let text = std::str::from_utf8(reply).ok()?.trim();
-        let mut len = None;
-        let mut sha = None;
-        for part in text.split_whitespace() {
-            if let Some(v) = part.strip_prefix("len=") {
-                len = v.parse::<usize>().ok();
-            } else if let Some(v) = part.strip_prefix("sha256=") {
-                sha = hex::decode(v).ok().and_then(|h| <[u8; 32]>::try_from(h).ok());
-            }
-        }
-        Some(Claim::Digest { len: len?, sha256: sha? })
+        crate::reply::parse_digest(reply).map(|(len, sha256)| Claim::Digest { len, sha256 })
     }
 }
 
@@ -192,16 +179,16 @@ fn upper_prefix(reply: &[u8], sent: &[u8]) -> Option<usize> {
 
 /// The stream the client sent, with where each message lies in it.
 #[derive(Debug, Clone)]
-pub struct Wire {
+pub struct SentStream {
     pub(super) bytes: Vec<u8>,
     /// (frame start, payload start, payload end) per message.
     pub(super) spans: Vec<(usize, usize, usize)>,
 }
 
-impl Wire {
+impl SentStream {
     /// The stream of `frames`, one per message, framed with `framing`.
     /// `None` when frames and messages do not pair up (a forged header).
-    pub fn new(framing: &FramingSpec, frames: &[Bytes], messages: &[Bytes]) -> Option<Wire> {
+    pub fn new(framing: &FramingSpec, frames: &[Bytes], messages: &[Bytes]) -> Option<SentStream> {
         if frames.len() != messages.len() {
             return None;
         }
@@ -221,7 +208,7 @@ impl Wire {
             spans.push((start, start + offset, start + offset + m.len()));
             bytes.extend_from_slice(f);
         }
-        Some(Wire { bytes, spans })
+        Some(SentStream { bytes, spans })
     }
 
     /// The stream's bytes.
@@ -256,7 +243,7 @@ fn show_claim(c: &Claim) -> String {
 /// Locates every claim in the stream and gives the verdict, with a detail,
 /// as if the peer had answered everything it was going to (see
 /// [`map_claims_ending`]).
-pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
+pub fn map_claims(wire: &SentStream, claims: &[Claim]) -> Judgement {
     map_claims_ending(wire, claims, Tail::Answered)
 }
 
@@ -266,14 +253,14 @@ pub fn map_claims(wire: &Wire, claims: &[Claim]) -> Judgement {
 /// reading in order may still be whole messages in another order (each
 /// found at exactly one message); else `desync`. `tail` says how to read
 /// the stream after the last reply.
-pub fn map_claims_ending(wire: &Wire, claims: &[Claim], tail: Tail) -> Judgement {
+pub fn map_claims_ending(wire: &SentStream, claims: &[Claim], tail: Tail) -> Judgement {
     map_claims_rejoined(wire, claims, tail, None)
 }
 
 /// [`map_claims_ending`], where the reply delimiter `rejoin` (echo or
 /// upper replies cut by a delimiter that the bytes sent hold) may have cut
 /// one reply into several: consecutive replies are also read as one.
-pub fn map_claims_rejoined(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Option<&[u8]>) -> Judgement {
+pub fn map_claims_rejoined(wire: &SentStream, claims: &[Claim], tail: Tail, rejoin: Option<&[u8]>) -> Judgement {
     let in_order = reading::judge(wire, claims, tail, rejoin);
     let other = out_of_order(wire, claims, tail);
     // Whole messages in another order whose replies were cut by their own
@@ -390,7 +377,7 @@ pieces answered out of order, which cannot be placed";
 const EMPTY_LEFT: &str = "coalesced or lost: the replies came in another order, and an empty message got none";
 
 /// Every place `(start, end)` of the stream a claim matches at.
-fn places(wire: &Wire, c: &Claim) -> Vec<(usize, usize)> {
+fn places(wire: &SentStream, c: &Claim) -> Vec<(usize, usize)> {
     (0..wire.bytes.len()).flat_map(|o| c.ends(&wire.bytes, o).map(move |e| (o, e))).collect()
 }
 
@@ -440,7 +427,7 @@ fn apart(places: &[Vec<(usize, usize)>], picked: &mut Vec<(usize, usize)>, budge
 /// went quiet, `inconclusive`). Replies that each match somewhere, in
 /// another order, may be pieces answered out of order: `inconclusive`.
 /// `None` when some reply matches nowhere.
-fn out_of_order(wire: &Wire, claims: &[Claim], tail: Tail) -> Option<Judgement> {
+fn out_of_order(wire: &SentStream, claims: &[Claim], tail: Tail) -> Option<Judgement> {
     if claims.len() < 2 {
         return None;
     }
@@ -528,11 +515,11 @@ fn out_of_order(wire: &Wire, claims: &[Claim], tail: Tail) -> Option<Judgement> 
 
 /// The stream the client sent, located message by message, when the
 /// scenario's messages are what the server must understand.
-fn wire(prep: &Prepared, expected: &[Bytes]) -> Option<Wire> {
+fn wire(prep: &Prepared, expected: &[Bytes]) -> Option<SentStream> {
     if !is_prefix(&prep.messages, expected) {
         return None;
     }
-    let mut w = Wire::new(&prep.client_framing, &prep.frames, &prep.messages)?;
+    let mut w = SentStream::new(&prep.client_framing, &prep.frames, &prep.messages)?;
     w.truncate(expected.len());
     Some(w)
 }
@@ -681,19 +668,6 @@ fn by_digests(r: &[Bytes], expected: &[Bytes]) -> Verdict {
         _ if r.len() < expected.len() => Verdict::Lost,
         _ => Verdict::Desync,
     }
-}
-
-/// A digest line (`len=N` and `sha256=HEX`, in either order, other words
-/// allowed), anywhere in a stream: what the client counts replies by. The
-/// judge reads the lines themselves with [`Claim::parse_digest`].
-pub fn digest_line() -> regex::bytes::Regex {
-    static LINE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-        regex::bytes::Regex::new(
-            r"(?m)^[^\n]*(?:\blen=\d+\b[^\n]*\bsha256=[0-9a-fA-F]{64}\b|\bsha256=[0-9a-fA-F]{64}\b[^\n]*\blen=\d+\b)[^\n]*$",
-        )
-        .expect("a valid pattern")
-    });
-    LINE.clone()
 }
 
 /// What to say when unframed replies cannot tell merged from separate.
@@ -1231,7 +1205,7 @@ mod tests {
         assert_eq!(joined(&[Claim::Len(2), c("")], b"\n"), None, "a length names no bytes");
     }
 
-    fn wire(framing: &str, msgs: &[&str]) -> Wire {
+    fn wire(framing: &str, msgs: &[&str]) -> SentStream {
         use tokio_util::codec::Encoder;
         let spec: FramingSpec = framing.parse().unwrap();
         let mut codec = spec.codec();
@@ -1244,11 +1218,11 @@ mod tests {
                 out.freeze()
             })
             .collect();
-        Wire::new(&spec, &frames, &messages).unwrap()
+        SentStream::new(&spec, &frames, &messages).unwrap()
     }
 
     fn digest(s: &[u8]) -> Claim {
-        Claim::parse_digest(&crate::server::handler::digest_reply(s)).unwrap()
+        Claim::parse_digest(&crate::reply::digest_reply(s)).unwrap()
     }
 
     #[test]

@@ -29,7 +29,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::Judgement;
-use super::blackbox::{Claim, Wire};
+use super::blackbox::{Claim, SentStream};
 use crate::scenario::Verdict;
 
 /// What a reading shows, one bit each.
@@ -68,7 +68,7 @@ pub enum Tail {
 
 /// The search over readings of one list of claims.
 struct Search<'a> {
-    wire: &'a Wire,
+    wire: &'a SentStream,
     claims: &'a [Claim],
     tail: Tail,
     /// The reply delimiter, when it may have cut one reply into several
@@ -110,7 +110,7 @@ struct Index {
 }
 
 impl Index {
-    fn new(w: &Wire) -> Index {
+    fn new(w: &SentStream) -> Index {
         let len = w.bytes.len();
         let mut ix = Index {
             inside: vec![None; len + 1],
@@ -205,7 +205,7 @@ struct Step {
     cur: u8,
 }
 
-impl Wire {
+impl SentStream {
     /// Where the frame of message `k` ends (the next frame's start).
     fn frame_end(&self, k: usize) -> usize {
         self.spans.get(k + 1).map_or(self.bytes.len(), |n| n.0)
@@ -486,7 +486,7 @@ pub fn verdict_of(x: u8, claims: usize, messages: usize, tail: Tail) -> Verdict 
 /// of one reading for each (for its detail); empty when no reading
 /// explains them, with the first reply no place was found for.
 pub(super) fn verdicts(
-    wire: &Wire,
+    wire: &SentStream,
     claims: &[Claim],
     tail: Tail,
     rejoin: Option<&[u8]>,
@@ -517,7 +517,7 @@ pub(super) fn verdicts(
 }
 
 /// The detail of a verdict given by every reading.
-pub(super) fn describe(v: Verdict, x: u8, wire: &Wire, claims: &[Claim]) -> String {
+pub(super) fn describe(v: Verdict, x: u8, wire: &SentStream, claims: &[Claim]) -> String {
     let messages = wire.messages_on_wire();
     match v {
         Verdict::Intact => format!("each reply is one of the {messages} message(s)"),
@@ -541,7 +541,7 @@ pub(super) fn describe(v: Verdict, x: u8, wire: &Wire, claims: &[Claim]) -> Stri
 
 /// The judgement of replies that every reading agrees on, or
 /// `inconclusive` naming what the readings give.
-pub(super) fn judge(wire: &Wire, claims: &[Claim], tail: Tail, rejoin: Option<&[u8]>) -> Option<Judgement> {
+pub(super) fn judge(wire: &SentStream, claims: &[Claim], tail: Tail, rejoin: Option<&[u8]>) -> Option<Judgement> {
     let (found, _) = verdicts(wire, claims, tail, rejoin);
     match found.as_slice() {
         [] => None,

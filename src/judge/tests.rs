@@ -166,13 +166,13 @@ fn a_timed_out_client_hangs_and_its_stderr_is_shown() {
 }
 
 /// The stream of `msgs` with no framing (frames are the messages).
-fn naive_wire(msgs: &[&str]) -> super::blackbox::Wire {
+fn naive_wire(msgs: &[&str]) -> super::blackbox::SentStream {
     let m = b(msgs);
-    super::blackbox::Wire::new(&crate::framing::FramingSpec::default(), &m, &m).unwrap()
+    super::blackbox::SentStream::new(&crate::framing::FramingSpec::default(), &m, &m).unwrap()
 }
 
 fn digest(s: &str) -> super::blackbox::Claim {
-    super::blackbox::Claim::parse_digest(&crate::server::handler::digest_reply(s.as_bytes())).unwrap()
+    super::blackbox::Claim::parse_digest(&crate::reply::digest_reply(s.as_bytes())).unwrap()
 }
 
 #[test]
@@ -282,7 +282,7 @@ fn v(verdict: Verdict, detail: &str) -> (Verdict, String) {
 }
 
 fn digest_text(s: &str) -> String {
-    String::from_utf8(crate::server::handler::digest_reply(s.as_bytes()).to_vec()).unwrap()
+    String::from_utf8(crate::reply::digest_reply(s.as_bytes()).to_vec()).unwrap()
 }
 
 #[test]
@@ -993,7 +993,7 @@ fn digest_lines_upper_case_and_touching_matches_read_the_same_both_ways() {
         let raw_v = judged(&raw, &unframed(&format!("{}\n{}\n", l[0], l[1]))).0;
         assert_eq!((framed_v, raw_v), (Verdict::Intact, Verdict::Intact), "{l:?}");
         // The client counts them too.
-        assert_eq!(super::blackbox::digest_line().find_iter(format!("{}\n{}\n", l[0], l[1]).as_bytes()).count(), 2);
+        assert_eq!(crate::reply::digest_line().find_iter(format!("{}\n{}\n", l[0], l[1]).as_bytes()).count(), 2);
     }
     // Python's str.upper().
     let up = target(
@@ -1018,7 +1018,7 @@ fn digest_lines_upper_case_and_touching_matches_read_the_same_both_ways() {
 fn a_zero_byte_message_answered_once_is_intact() {
     let sc =
         target("framing = \"length-prefix\"\nmessages = [\"\\u0000\"]", "framing = \"delimiter\"\nexpect = \"digest\"");
-    let d = String::from_utf8(crate::server::handler::digest_reply(b"\0").to_vec()).unwrap();
+    let d = String::from_utf8(crate::reply::digest_reply(b"\0").to_vec()).unwrap();
     let (verdict, detail) = judged(&sc, &framed(&[d.trim_end()]));
     assert_eq!(verdict, Verdict::Intact, "{detail}");
 }

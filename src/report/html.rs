@@ -33,7 +33,7 @@ use std::path::PathBuf;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{Reporter, RunEvent};
-use crate::run::{Chunk, ScenarioResult, Span, Wire};
+use crate::run::{Chunk, ScenarioResult, Span, WireRecord};
 
 /// Most blocks or brackets drawn per lane.
 pub const MAX_DRAWN: usize = 400;
@@ -262,7 +262,7 @@ fn fx(v: f64) -> String {
 
 /// The stream's bytes as text: each byte on its axis position when the
 /// stream is short, else head and tail with the middle elided.
-fn byte_text(axis: &Axis, w: &Wire, y: f64) -> Markup {
+fn byte_text(axis: &Axis, w: &WireRecord, y: f64) -> Markup {
     let crate::run::KeptBytes { head, left_out: gap, tail } = w.kept_bytes();
     let total = w.plan_bytes;
     let cell =
@@ -304,7 +304,7 @@ fn byte_text(axis: &Axis, w: &Wire, y: f64) -> Markup {
 }
 
 /// The SVG timeline of one scenario's first connection.
-pub fn timeline(w: &Wire) -> Markup {
+pub fn timeline(w: &WireRecord) -> Markup {
     let understood_end = w.understood.last().map_or(0, |s| s.offset + s.len);
     let total = w.plan_bytes.max(w.bytes_written).max(w.bytes_read.unwrap_or(0)).max(understood_end);
     let axis = Axis { total };

@@ -9,11 +9,11 @@ use bytes::Bytes;
 use crate::client::{self, ClientOutcome, ClientSpec, Tally};
 use crate::fault;
 use crate::framing::FramingSpec;
+use crate::reply::ACK;
 use crate::scenario::model::ResponseExpect;
 use crate::scenario::{Prepared, Scenario};
 use crate::seed::{self, Purpose};
 use crate::server::Handler;
-use crate::server::handler::ACK;
 use crate::sync::PeerReads;
 
 /// How many replies the client waits for: `None` reads until the peer
@@ -73,7 +73,7 @@ fn tally(sc: &Scenario, prep: &Prepared) -> (Tally, Option<Vec<usize>>) {
     }
     match r.expect {
         ResponseExpect::Ack => (Tally::Text(Bytes::from_static(ACK)), ones),
-        ResponseExpect::Digest => (Tally::Pattern(crate::judge::blackbox::digest_line()), ones),
+        ResponseExpect::Digest => (Tally::Pattern(crate::reply::digest_line()), ones),
         ResponseExpect::Echo | ResponseExpect::Upper => (Tally::Bytes, lens(&mut prep.expected.iter().map(Bytes::len))),
         ResponseExpect::Reply | ResponseExpect::None => (Tally::Nothing, None),
     }

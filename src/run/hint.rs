@@ -38,8 +38,8 @@ pub fn reply_kind_hint(sc: &Scenario, out: &ClientOutcome) -> Option<String> {
             ("a digest line (`len=N sha256=HEX`)".to_owned(), Box::new(move |x| len.is_match(x) && sha.is_match(x)))
         }
         (None, ResponseExpect::Ack) => (
-            format!("the ack {:?}", String::from_utf8_lossy(crate::server::handler::ACK)),
-            Box::new(|x| trim(x) == crate::server::handler::ACK),
+            format!("the ack {:?}", String::from_utf8_lossy(crate::reply::ACK)),
+            Box::new(|x| trim(x) == crate::reply::ACK),
         ),
         _ => return None,
     };

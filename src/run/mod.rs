@@ -35,7 +35,7 @@ pub use result::{Outcome, ScenarioResult};
 use stage::{Stage, scenario_dir};
 use still_serving::{check_still_serving, check_target_still_serving};
 pub use summary::RunSummary;
-pub use wire::{Chunk, KeptBytes, Span, SyncPoint, Wire};
+pub use wire::{Chunk, KeptBytes, Span, SyncPoint, WireRecord};
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -230,7 +230,7 @@ async fn execute(
     prep: &Prepared,
     seed: u64,
     origin: std::time::Instant,
-) -> Result<(Judgement, Option<Wire>), RunError> {
+) -> Result<(Judgement, Option<WireRecord>), RunError> {
     let stage = Stage::start(sc, opts, prep, seed).await?;
     let (mut j, wire) = if let Some(cut) = &sc.client_under_test {
         (run_client_under_test(sc, opts, cut, stage.client_addr).await?, None)
@@ -253,7 +253,7 @@ async fn run_and_judge(
     stage: &Stage,
     seed: u64,
     origin: std::time::Instant,
-) -> Result<(Judgement, Wire), RunError> {
+) -> Result<(Judgement, WireRecord), RunError> {
     let server = stage.server.as_ref();
     // Through a proxy the server's reads follow the proxy's schedule, and
     // a sync on the client's writes would mean nothing.
@@ -314,7 +314,7 @@ async fn run_and_judge(
     note_sync(sc, stage, &outcomes, &mut j);
     // Through a proxy the server read the proxy's stream: its reads are
     // still those of the same bytes, in order.
-    let mut wire = Wire::build(prep, &outcomes, obs.as_ref(), origin);
+    let mut wire = WireRecord::build(prep, &outcomes, obs.as_ref(), origin);
     if let Some(log) = &stage.trace {
         wire.traced = true;
         if let Some(c) = outcomes[0].local.and_then(|l| log.connection(l)) {

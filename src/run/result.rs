@@ -64,7 +64,7 @@ pub struct ScenarioResult {
     pub target: Option<String>,
     /// What happened on the wire of the first connection (`null` when
     /// the scenario could not run or no client of framelab's ran).
-    pub wire: Option<super::Wire>,
+    pub wire: Option<super::WireRecord>,
 }
 
 /// [`ScenarioResult`]'s JSON shape (DESIGN.md's contract, flat).
@@ -93,7 +93,7 @@ struct Json {
     #[serde(default, skip_deserializing)]
     replay: String,
     #[serde(default)]
-    wire: Option<super::Wire>,
+    wire: Option<super::WireRecord>,
 }
 
 impl From<ScenarioResult> for Json {

@@ -1,4 +1,4 @@
-//! [`Wire`]: what happened on the wire of a scenario's first connection,
+//! [`WireRecord`]: what happened on the wire of a scenario's first connection,
 //! with times and byte offsets, for reports that draw it (`run --html`)
 //! and for other tools (`run --format json`, field `wire`).
 //!
@@ -71,7 +71,7 @@ pub struct SyncPoint {
 
 /// The first connection's wire record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Wire {
+pub struct WireRecord {
     /// Client connections of the scenario (only the first is drawn).
     pub connections: usize,
     /// Bytes the plan writes on this connection.
@@ -138,15 +138,20 @@ fn spans(msgs: impl Iterator<Item = Bytes>, ends: impl Iterator<Item = u64>) -> 
         .collect()
 }
 
-impl Wire {
+impl WireRecord {
     /// The wire record of the first connection: the plan's frames as
     /// sent, `outcomes[0]`'s timeline, and what the reference server (if
     /// `obs`) read and understood on that connection. `origin` is when
     /// the scenario started.
-    pub fn build(prep: &Prepared, outcomes: &[ClientOutcome], obs: Option<&Observation>, origin: Instant) -> Wire {
-        let Some(first) = outcomes.first() else { return Wire::default() };
+    pub fn build(
+        prep: &Prepared,
+        outcomes: &[ClientOutcome],
+        obs: Option<&Observation>,
+        origin: Instant,
+    ) -> WireRecord {
+        let Some(first) = outcomes.first() else { return WireRecord::default() };
         let t = &first.timeline;
-        let mut w = Wire {
+        let mut w = WireRecord {
             connections: outcomes.len(),
             bytes_written: first.written as u64,
             writes: chunks(&t.writes, origin),
@@ -158,7 +163,7 @@ impl Wire {
                 .iter()
                 .map(|s| SyncPoint { sent: s.sent, read: s.read, t_us: micros(s.at, origin) })
                 .collect(),
-            ..Wire::default()
+            ..WireRecord::default()
         };
         let mut frame_end = 0u64;
         w.sent = spans(
@@ -215,7 +220,7 @@ impl Wire {
     }
 }
 
-/// The bytes of the sent stream a [`Wire`] keeps ([`Wire::kept_bytes`]).
+/// The bytes of the sent stream a [`WireRecord`] keeps ([`WireRecord::kept_bytes`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptBytes {
     /// The first bytes.

@@ -6,10 +6,8 @@ use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 
-/// The tutorials' acknowledgement text.
-pub const ACK: &[u8] = b"Receive your message!";
+use crate::reply::{ACK, digest_reply};
 
 /// What a server does with each message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -93,11 +91,6 @@ pub enum Reply {
     },
     /// The request was refused; the text says why.
     Refused(String),
-}
-
-/// The `len=N sha256=HEX` text the digest handler replies.
-pub fn digest_reply(msg: &[u8]) -> Bytes {
-    Bytes::from(format!("len={} sha256={}", msg.len(), hex::encode(Sha256::digest(msg))))
 }
 
 impl Handler {

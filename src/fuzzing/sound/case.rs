@@ -11,7 +11,7 @@ use super::{End, Input, Item, ORACLES, Oracle, answers, exact, message, reply, t
 use crate::client::{ClientOutcome, ReplyError};
 use crate::framing::FramingSpec;
 use crate::framing::feed::{self, Event};
-use crate::judge::blackbox::{Wire, upper};
+use crate::judge::blackbox::{SentStream, upper};
 use crate::scenario::{self, Verdict};
 
 /// One case of the model: the scenario, the outcome the client would see,
@@ -41,9 +41,9 @@ pub(super) fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepare
     let prep = scenario::prepare(&sc, 1, true).ok()?;
     // A RESP request is its whole frame: what the server must understand.
     let wire = if oracle == Oracle::Answers {
-        Wire::new(&prep.client_framing, &prep.frames, &prep.frames)?
+        SentStream::new(&prep.client_framing, &prep.frames, &prep.frames)?
     } else {
-        Wire::new(&prep.client_framing, &prep.frames, &prep.messages)?
+        SentStream::new(&prep.client_framing, &prep.frames, &prep.messages)?
     };
     // The stream's length, once known (parsing the text again with it
     // gives the same scenario, at twice the cost).
@@ -141,7 +141,7 @@ fn connection_end(i: &mut Input, items: usize, oracle: Oracle) -> (End, usize) {
 /// Such a server reads its frames whole: one that answers out of order
 /// and also cuts, truncates or merges messages is not modelled (the
 /// judge reads pieces in order; docs/fuzzing.md).
-fn swap_replies(i: &mut Input, answered: &mut [Item], wire: &Wire, reads_bytes: bool, oracle: Oracle) {
+fn swap_replies(i: &mut Input, answered: &mut [Item], wire: &SentStream, reads_bytes: bool, oracle: Oracle) {
     let swap = i.below(4) == 0
         && answered.len() >= 2
         && !reads_bytes
@@ -172,7 +172,7 @@ impl Server<'_> {
     /// The server's bytes, one reply after the other: to each of the
     /// `answered` items, in the reply framing `framing` (none: back to
     /// back), or the refusal.
-    fn bytes(&self, framing: Option<&FramingSpec>, answered: &[Item], wire: &Wire) -> Vec<u8> {
+    fn bytes(&self, framing: Option<&FramingSpec>, answered: &[Item], wire: &SentStream) -> Vec<u8> {
         let Server { oracle, end, verbatim, style, merged_first, answers } = *self;
         let mut stream = Vec::new();
         let mut enc = framing.map(|s| s.codec());
