@@ -11,17 +11,13 @@ use bytes::BytesMut;
 use super::Variant;
 use super::conn::{Conn, SEED_RECV};
 use super::observe::CloseReason;
-use crate::framing::{ErrorKind, FramingSpec};
+use crate::framing::ErrorKind;
 
-pub(crate) async fn serve(mut c: Conn) {
+pub(crate) async fn serve(mut c: Conn, delim: bytes::Bytes, max: usize) {
     let codec = c.cfg.framing.codec();
     if c.cfg.variant != Variant::Tutorial {
         return c.serve_framed(codec).await;
     }
-    let (delim, max) = match &c.cfg.framing {
-        FramingSpec::Delimiter { delimiter, max_length } => (delimiter.clone(), *max_length),
-        _ => unreachable!("delimiter server with another framing"),
-    };
     let mut replier = codec;
     let mut pending = BytesMut::new();
     loop {

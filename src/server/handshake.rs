@@ -15,7 +15,7 @@ use super::conn::{Conn, Fill, SEED_RECV};
 use super::handler::Reply;
 use super::observe::CloseReason;
 use crate::framing::handshake::{START, check_start, ready_line};
-use crate::framing::{DelimiterCodec, ErrorKind, FramingSpec};
+use crate::framing::{DelimiterCodec, ErrorKind};
 
 fn reply_body(c: &Conn, msg: &[u8]) -> Bytes {
     match c.cfg.handler.reply(msg, c.cfg.root.as_deref(), c.cfg.framing.max_message()) {
@@ -67,11 +67,7 @@ async fn answer(c: &mut Conn, msg: &[u8], exact_start: bool) -> Result<(), Close
     c.send(&body).await
 }
 
-pub(crate) async fn serve(mut c: Conn) {
-    let max = match c.cfg.framing {
-        FramingSpec::Handshake { max_length } => max_length,
-        _ => unreachable!("handshake server with another framing"),
-    };
+pub(crate) async fn serve(mut c: Conn, max: usize) {
     if c.cfg.variant == Variant::Tutorial {
         loop {
             c.frame_start = None;

@@ -7,12 +7,9 @@
 
 use super::Variant;
 use super::conn::Conn;
-use crate::framing::{AnyCodec, DigestPolicy, FramingSpec, JsonHeaderCodec};
+use crate::framing::{AnyCodec, DigestPolicy, JsonHeaderCodec, JsonHeaderFormat};
 
-pub(crate) async fn serve(c: Conn) {
-    let FramingSpec::JsonHeader(mut format) = c.cfg.framing.clone() else {
-        unreachable!("json-header server with another framing")
-    };
+pub(crate) async fn serve(c: Conn, mut format: JsonHeaderFormat) {
     if c.cfg.variant == Variant::Tutorial {
         format.verify = DigestPolicy::Ignore;
     }

@@ -20,11 +20,11 @@ use bytes::{Bytes, BytesMut};
 use super::Variant;
 use super::conn::{Conn, SEED_RECV};
 use super::observe::CloseReason;
-use crate::framing::{ErrorKind, FramingSpec};
+use crate::framing::{ErrorKind, LengthPrefix};
 
-pub(crate) async fn serve(c: Conn) {
+pub(crate) async fn serve(c: Conn, format: LengthPrefix) {
     match c.cfg.variant {
-        Variant::Tutorial => single_read(c).await,
+        Variant::Tutorial => single_read(c, format).await,
         Variant::Decimal => decimal(c).await,
         _ => {
             let codec = c.cfg.framing.codec();
@@ -33,10 +33,7 @@ pub(crate) async fn serve(c: Conn) {
     }
 }
 
-async fn single_read(mut c: Conn) {
-    let FramingSpec::LengthPrefix(format) = c.cfg.framing.clone() else {
-        unreachable!("length-prefix server with another framing")
-    };
+async fn single_read(mut c: Conn, format: LengthPrefix) {
     let mut replier = c.cfg.framing.codec();
     loop {
         c.frame_start = None;

@@ -377,14 +377,21 @@ async fn accept_loop(
     }
 }
 
+/// Serves one TCP connection with the server of its framing, handed the
+/// framing's knobs already matched.
 async fn serve_conn(c: conn::Conn) {
-    match c.cfg.framing {
+    match c.cfg.framing.clone() {
         FramingSpec::Naive { read_size } => naive::serve(c, read_size).await,
-        FramingSpec::Delimiter { .. } => delimiter::serve(c).await,
-        FramingSpec::LengthPrefix(_) => length_prefix::serve(c).await,
-        FramingSpec::JsonHeader(_) => json_header::serve(c).await,
-        FramingSpec::Handshake { .. } => handshake::serve(c).await,
-        FramingSpec::Udp { .. } => unreachable!("udp is served by udp::serve"),
+        FramingSpec::Delimiter { delimiter, max_length } => delimiter::serve(c, delimiter, max_length).await,
+        FramingSpec::LengthPrefix(format) => length_prefix::serve(c, format).await,
+        FramingSpec::JsonHeader(format) => json_header::serve(c, format).await,
+        FramingSpec::Handshake { max_length } => handshake::serve(c, max_length).await,
+        // UDP is served by `udp::serve` and never reaches a TCP accept
+        // loop; were it to, the connection is closed, not a panic.
+        FramingSpec::Udp { .. } => {
+            c.log.error(c.id, crate::framing::ErrorKind::BadMessage, "a UDP framing on a TCP connection");
+            c.finish(CloseReason::Error, None)
+        }
         // No protocol-aware reference server yet: decode whole values or
         // messages with the framing's own codec and answer with the handler.
         FramingSpec::Resp(_) | FramingSpec::Http(_) => {
