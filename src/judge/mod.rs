@@ -12,6 +12,7 @@
 //! All of them compare messages with `classify`.
 
 pub mod blackbox;
+pub mod claim;
 mod classify;
 pub mod client;
 pub mod policy;

@@ -29,7 +29,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::Judgement;
-use super::blackbox::{Claim, SentStream};
+use super::claim::{Claim, SentStream};
 use crate::scenario::Verdict;
 
 /// What a reading shows, one bit each.
