@@ -305,14 +305,26 @@ fn check_framed_server(server: &str, framing: &str, json: bool) {
             "proxy" => vec![3; stream.len().div_ceil(3)],
             _ => r.writes.clone(),
         };
-        let (understood, hung_up) = naive_understands(&stream, &cuts, json);
-        let want = match classify(&messages, &understood) {
-            v if hung_up && framelab::judge::is_prefix(&messages, &understood) && v != Verdict::Intact => {
-                Verdict::Closed
-            }
-            v => v,
+        let deserved = |cuts: &[usize]| {
+            let (understood, hung_up) = naive_understands(&stream, cuts, json);
+            let v = match classify(&messages, &understood) {
+                v if hung_up && framelab::judge::is_prefix(&messages, &understood) && v != Verdict::Intact => {
+                    Verdict::Closed
+                }
+                v => v,
+            };
+            (v, understood, hung_up)
         };
-        if r.verdict() != Some(want) {
+        let (want, understood, hung_up) = deserved(&cuts);
+        // The target's own reads, seen by the tracer. Where they are not
+        // the plan's (a sync that a loaded machine let pass), what the
+        // server understood follows from them: the judge, who sees only
+        // the replies, must then give that verdict or say it cannot tell.
+        let reads: Vec<usize> =
+            r.wire.as_ref().map(|w| w.reads.iter().map(|c| c.len as usize).collect()).unwrap_or_default();
+        let (actual, ..) = if reads.is_empty() { (want, Vec::new(), false) } else { deserved(&reads) };
+        let sound = actual != want && r.verdict().is_some_and(|v| v == actual || v == Verdict::Inconclusive);
+        if r.verdict() != Some(want) && !sound {
             wrong.push(format!(
                 "{server} {label} seed {}: {} (deserved {want}, understood {} message(s), hung up: {hung_up}): {}",
                 r.seed,
