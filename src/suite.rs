@@ -55,17 +55,7 @@ impl Suite {
     }
 
     fn from_sources(files: Vec<Source>, what: String) -> Result<Suite, SuiteError> {
-        let mut errors = Vec::new();
-        let mut scenarios = Vec::new();
-        for f in files {
-            match f.load() {
-                Ok(s) => scenarios.push(s),
-                Err(e) => errors.push(e.to_string()),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(SuiteError::Load(errors));
-        }
+        let scenarios = scenario::load_all(files).map_err(SuiteError::Load)?;
         if scenarios.is_empty() {
             return Err(SuiteError::Empty(what));
         }
@@ -98,14 +88,10 @@ impl Suite {
         self
     }
 
-    /// Keeps the scenarios whose name or file contains `text`, or whose
-    /// bug id is `text`.
+    /// Keeps the scenarios `framelab run --filter text` runs: bug id
+    /// `text`, or `text` as a whole word in the name or file.
     pub fn filter(mut self, text: &str) -> Suite {
-        self.scenarios.retain(|s| {
-            s.bug.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(text))
-                || s.name.contains(text)
-                || s.file.to_string_lossy().contains(text)
-        });
+        self.scenarios.retain(|s| scenario::matches_filter(s, text));
         self
     }
 
@@ -127,9 +113,7 @@ impl Suite {
                     ScenarioResult::error(
                         s,
                         run::seed_for(s, &RunOptions { seed: self.seed, target: None, no_trace: false }),
-                        format!(
-                            "target {t} is not a loopback address; framelab only sends test traffic to 127.0.0.0/8 and ::1"
-                        ),
+                        format!("target {}", crate::net::TargetAddrError::NotLoopback(t)),
                     )
                 })
                 .collect();

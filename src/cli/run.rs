@@ -81,19 +81,6 @@ fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
     Ok((i, n))
 }
 
-/// Whether `text` contains `word` not glued to a letter or digit on
-/// either side, so that `--filter B1` picks B1 and not B10..B18.
-pub(crate) fn contains_word(text: &str, word: &str) -> bool {
-    if word.is_empty() {
-        return true;
-    }
-    text.match_indices(word).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + word.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
-}
-
 impl RunArgs {
     /// Loads, filters and shards the scenarios; errors are file-located.
     /// Also says which suite a run without paths picked.
@@ -102,24 +89,11 @@ impl RunArgs {
         if let Some((i, n)) = self.shard {
             files = scenario::shard(files, Source::path, i, n);
         }
-        let mut errors = Vec::new();
-        let mut out = Vec::new();
-        for f in files {
-            match f.load() {
-                Ok(s) => {
-                    let keep = self.filter.as_ref().is_none_or(|t| {
-                        s.bug.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(t))
-                            || contains_word(&s.name, t)
-                            || contains_word(&s.file.to_string_lossy(), t)
-                    });
-                    if keep {
-                        out.push(s);
-                    }
-                }
-                Err(e) => errors.push(e.to_string()),
-            }
+        let mut out = scenario::load_all(files)?;
+        if let Some(t) = &self.filter {
+            out.retain(|s| scenario::matches_filter(s, t));
         }
-        if errors.is_empty() { Ok((out, origin)) } else { Err(errors) }
+        Ok((out, origin))
     }
 
     /// Why nothing matched, in words.
@@ -268,18 +242,4 @@ fn progress_bar(count: usize) -> Option<indicatif::ProgressBar> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(b)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contains_word;
-
-    #[test]
-    fn filter_matches_whole_words_so_b1_is_not_b10() {
-        assert!(contains_word("B1 naive server merges", "B1"));
-        assert!(!contains_word("B10 an empty message", "B1"));
-        assert!(contains_word("scenarios/b04-single-read-header-split-desync.toml", "single-read"));
-        assert!(contains_word("scenarios/b04-single-read.toml", "b04"));
-        assert!(!contains_word("naively", "naive"));
-    }
 }

@@ -138,3 +138,52 @@ mod tests {
         assert!(e.contains("framelab list scenarios") && !e.contains(":0:0"), "{e}");
     }
 }
+
+/// Loads every source: the scenarios, or every file's located error.
+pub fn load_all(files: Vec<Source>) -> Result<Vec<Scenario>, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for f in files {
+        match f.load() {
+            Ok(s) => out.push(s),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// Whether `sc` is picked by the filter `text` (`--filter`): its bug id
+/// is `text`, or its name or file holds `text` as a whole word (so `B1`
+/// picks B1 and not B10..B18).
+pub fn matches_filter(sc: &Scenario, text: &str) -> bool {
+    sc.bug.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(text))
+        || contains_word(&sc.name, text)
+        || contains_word(&sc.file.to_string_lossy(), text)
+}
+
+/// Whether `text` contains `word` not glued to a letter or digit on
+/// either side.
+fn contains_word(text: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return true;
+    }
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::contains_word;
+
+    #[test]
+    fn filter_matches_whole_words_so_b1_is_not_b10() {
+        assert!(contains_word("B1 naive server merges", "B1"));
+        assert!(!contains_word("B10 an empty message", "B1"));
+        assert!(contains_word("scenarios/b04-single-read-header-split-desync.toml", "single-read"));
+        assert!(contains_word("scenarios/b04-single-read.toml", "b04"));
+        assert!(!contains_word("naively", "naive"));
+    }
+}
