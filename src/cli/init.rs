@@ -189,7 +189,7 @@ impl InitArgs {
             let re =
                 regex::bytes::Regex::new(p).with_context(|| format!("--match {p:?} is not a regular expression"))?;
             let framing = self.reply_framing.as_ref().map_or("delimiter", |f| f.0.as_str());
-            if matches!(framing.parse::<FramingSpec>(), Ok(FramingSpec::Naive { .. })) {
+            if matches!(framing.parse::<FramingSpec>(), Ok(FramingSpec::Naive(crate::framing::NaiveFormat { .. }))) {
                 bail!(
                     "--reply-framing {framing}: unframed replies cannot show where one reply ends; give the framing your server answers in (e.g. delimiter)"
                 );
@@ -212,14 +212,14 @@ impl InitArgs {
                 "--reply none: without replies framelab cannot see where your server thinks a message ends, so no verdict could be trusted; make the server answer each message (a line `len=N sha256=HEX` is --reply digest, the message itself is --reply echo)"
             ),
         };
-        let raw = matches!(self.framing.1, FramingSpec::Naive { .. });
+        let raw = matches!(self.framing.1, FramingSpec::Naive(crate::framing::NaiveFormat { .. }));
         if raw && self.reply_framing.is_none() && matches!(self.reply, Reply::Echo | Reply::Upper) {
             // Raw requests: the server's own reads decide (traced); its
             // replies are read as the stream they are.
             return Ok((format!("expect = \"{expect}\"                 # replies read as a stream"), None));
         }
         let framing = self.reply_framing.as_ref().map_or(default_framing, |f| f.0.clone());
-        if matches!(framing.parse::<FramingSpec>(), Ok(FramingSpec::Naive { .. })) {
+        if matches!(framing.parse::<FramingSpec>(), Ok(FramingSpec::Naive(crate::framing::NaiveFormat { .. }))) {
             bail!(
                 "--reply-framing {framing}: unframed replies cannot show where one reply ends; give the framing your server answers in (e.g. delimiter)"
             );
@@ -251,16 +251,18 @@ impl InitArgs {
             ),
         ];
         match &self.framing.1 {
-            FramingSpec::Naive { .. } if self.command.is_none() => bail!(
+            FramingSpec::Naive(crate::framing::NaiveFormat { .. }) if self.command.is_none() => bail!(
                 "--framing raw with --addr: a server framelab did not start cannot be traced, and without its own reads \
                  nothing shows where it thinks a message ends; give --command (framelab starts it and traces its reads), \
                  or the framing your server reads (delimiter, length-prefix, ...; see `framelab list strategies`)"
             ),
-            FramingSpec::Naive { .. } => {
+            FramingSpec::Naive(crate::framing::NaiveFormat { .. }) => {
                 // Raw: the split file waits for each read instead of pausing.
                 out[1].1 = "schedule = { chunk = 3 }".to_owned();
             }
-            FramingSpec::Udp { .. } => bail!("--framing udp: init writes TCP scenarios; UDP keeps datagram boundaries"),
+            FramingSpec::Udp(crate::framing::UdpFormat { .. }) => {
+                bail!("--framing udp: init writes TCP scenarios; UDP keeps datagram boundaries")
+            }
             FramingSpec::LengthPrefix(p) if p.width >= 2 => {
                 // Two frames of "hello" and "world": cut each header in two.
                 let w = usize::from(p.width);
@@ -273,7 +275,7 @@ impl InitArgs {
             }
             _ => {}
         }
-        let raw = matches!(self.framing.1, FramingSpec::Naive { .. });
+        let raw = matches!(self.framing.1, FramingSpec::Naive(crate::framing::NaiveFormat { .. }));
         out.push((
             "drip.toml",
             if raw { "schedule = \"drip\"".to_owned() } else { "schedule = \"drip\"\npause = \"30ms\"".to_owned() },
@@ -317,7 +319,7 @@ impl InitArgs {
         for p in &written {
             println!("wrote {}", p.display());
         }
-        if matches!(self.framing.1, FramingSpec::Naive { .. }) {
+        if matches!(self.framing.1, FramingSpec::Naive(crate::framing::NaiveFormat { .. })) {
             println!(
                 "note: --framing raw: your server is judged by its own reads (framelab starts it and traces its \
                  read() calls; Linux): each read must be exactly one message"

@@ -56,7 +56,7 @@ pub struct SoakArgs {
 /// Checked when the command line is read, before anything starts.
 fn parse_strategy(s: &str) -> anyhow::Result<String> {
     match s.parse::<crate::framing::FramingSpec>() {
-        Ok(crate::framing::FramingSpec::Udp { .. }) => anyhow::bail!("the soak is TCP only"),
+        Ok(crate::framing::FramingSpec::Udp(crate::framing::UdpFormat { .. })) => anyhow::bail!("the soak is TCP only"),
         Ok(_) => Ok(s.to_owned()),
         Err(e) => anyhow::bail!("{e} (see `framelab list strategies`)"),
     }

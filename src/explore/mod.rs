@@ -238,9 +238,9 @@ impl Explorer {
         let fixed_replies = r.replies.is_some() || counted_pattern || r.bytes.is_some() || r.answers.is_some();
         let vary_messages = base.expect.messages.is_none() && base.client.forge_header.is_none() && !fixed_replies;
         let udp = base.target.as_ref().is_some_and(|t| t.udp)
-            || matches!(base.client.framing, Some(crate::framing::FramingSpec::Udp { .. }))
+            || matches!(base.client.framing, Some(crate::framing::FramingSpec::Udp(crate::framing::UdpFormat { .. })))
             || (base.client.framing.is_none()
-                && matches!(base.server.strategy, crate::framing::FramingSpec::Udp { .. }));
+                && matches!(base.server.strategy, crate::framing::FramingSpec::Udp(crate::framing::UdpFormat { .. })));
         let can_sync = !udp && base.proxy.is_none();
         // A spawned target or a reference server is started for each run;
         // an address is one server that every run shares.

@@ -43,9 +43,17 @@
 
 use std::io;
 
+use std::fmt;
+
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use memchr::memmem;
 use tokio_util::codec::{Decoder, Encoder};
+
+use super::knobs::Accepts;
+use super::registry::{Codec, CodecError, FuzzBody, Strategy, StrategyInfo};
+use super::spec::{Item, SpecProblem, escape, size_value, unescape, unexpected};
+use super::{AnyCodec, ErrorKind, KnobError, Knobs};
+use crate::units::Size;
 
 /// Default maximum message length: 64 KiB.
 pub const DEFAULT_MAX_LENGTH: usize = 64 * 1024;
@@ -329,6 +337,124 @@ impl Encoder<Bytes> for DelimiterCodec {
 
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), DelimiterError> {
         self.encode(&item[..], dst)
+    }
+}
+
+/// The delimiter strategy's knobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelimiterFormat {
+    /// The delimiter bytes (non-empty).
+    pub delimiter: Bytes,
+    /// Largest message, delimiter excluded.
+    pub max_length: usize,
+}
+
+impl Default for DelimiterFormat {
+    fn default() -> Self {
+        DelimiterFormat { delimiter: Bytes::from_static(b"\n"), max_length: DEFAULT_MAX_LENGTH }
+    }
+}
+
+/// The `delimiter` strategy.
+#[derive(Debug)]
+pub struct Delimiter;
+
+impl Strategy for Delimiter {
+    const INFO: StrategyInfo = StrategyInfo {
+        name: "delimiter",
+        aliases: &[],
+        wire: "message, then a delimiter byte string",
+        knobs: &[
+            (
+                "delimiter",
+                "\"\\n\"",
+                "any non-empty bytes, escapes \\r \\n \\t \\xNN; positional: delimiter:\"\\r\\n\"",
+            ),
+            ("max", "64KiB", "longest message; past it: an error, then the rest of the line is discarded"),
+        ],
+    };
+    type Format = DelimiterFormat;
+
+    fn apply_item(f: &mut DelimiterFormat, item: Item<'_>) -> Result<(), SpecProblem> {
+        match item.key {
+            _ if item.positional_first() || item.key == "delimiter" => {
+                let d = unescape(item.value_str())?;
+                if d.is_empty() {
+                    return Err(SpecProblem::EmptyDelimiter);
+                }
+                f.delimiter = Bytes::from(d);
+            }
+            "max" => f.max_length = size_value("max", item.value)?,
+            _ => return Err(unexpected("a delimiter or max=SIZE", item.text)),
+        }
+        Ok(())
+    }
+
+    fn write(f: &DelimiterFormat, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(out, "delimiter:{},max={}", escape(&f.delimiter), Size(f.max_length))
+    }
+
+    fn max_message(f: &DelimiterFormat) -> usize {
+        f.max_length
+    }
+
+    fn codec(f: &DelimiterFormat) -> AnyCodec {
+        DelimiterCodec::new(f.delimiter.clone(), f.max_length).into()
+    }
+
+    fn apply_knobs(f: &mut DelimiterFormat, knobs: &Knobs) -> Result<(), KnobError> {
+        knobs.refuse(Accepts { delimiter: true, ..Accepts::default() })?;
+        if let Some(d) = knobs.delimiter_bytes()? {
+            f.delimiter = d;
+        }
+        if let Some(m) = knobs.max_frame {
+            f.max_length = m;
+        }
+        Ok(())
+    }
+}
+
+impl CodecError for DelimiterError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            DelimiterError::MaxLengthExceeded { .. } => ErrorKind::LineTooLong,
+            DelimiterError::Unterminated { .. } => ErrorKind::Unterminated,
+            _ => ErrorKind::BadMessage,
+        }
+    }
+
+    fn is_recoverable(&self) -> bool {
+        matches!(self, DelimiterError::MaxLengthExceeded { .. })
+    }
+}
+
+impl Codec for DelimiterCodec {
+    const STRATEGY: &'static str = "delimiter";
+    const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
+
+    fn message(item: BytesMut) -> BytesMut {
+        item
+    }
+
+    fn message_len(item: &BytesMut) -> usize {
+        item.len()
+    }
+
+    fn max_message(&self) -> usize {
+        self.max_length()
+    }
+
+    fn max_overhead(&self) -> usize {
+        self.delimiter().len()
+    }
+
+    fn for_fuzzing(config: u8, max: usize) -> Self {
+        let delim: &'static [u8] = match config % 3 {
+            0 => b"\n",
+            1 => b"\r\n",
+            _ => b"<END>",
+        };
+        DelimiterCodec::new(delim, max)
     }
 }
 

@@ -29,7 +29,15 @@
 //! A `Ready|N` line is at most [`MAX_READY_LINE`] bytes; N above the
 //! caller's maximum is an error before anything is allocated.
 
+use std::fmt;
+
 use bytes::Bytes;
+
+use super::delimiter::DEFAULT_MAX_LENGTH;
+use super::registry::{Strategy, StrategyInfo};
+use super::spec::{Item, SpecProblem, size_value, unexpected};
+use super::{AnyCodec, DelimiterCodec, KnobError, Knobs};
+use crate::units::Size;
 
 /// The token the client sends to start the transfer.
 pub const START: &[u8] = b"Start";
@@ -85,6 +93,61 @@ pub fn check_start(token: &[u8]) -> Result<(), HandshakeError> {
         Ok(())
     } else {
         Err(HandshakeError::NotStart(String::from_utf8_lossy(&token[..token.len().min(32)]).into_owned()))
+    }
+}
+
+/// The handshake strategy's knobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandshakeFormat {
+    /// Largest request line and reply.
+    pub max_length: usize,
+}
+
+impl Default for HandshakeFormat {
+    fn default() -> Self {
+        HandshakeFormat { max_length: DEFAULT_MAX_LENGTH }
+    }
+}
+
+/// The `handshake` strategy: its requests are `\n`-delimited.
+#[derive(Debug)]
+pub struct Handshake;
+
+impl Strategy for Handshake {
+    const INFO: StrategyInfo = StrategyInfo {
+        name: "handshake",
+        aliases: &[],
+        wire: "request\\n; reply Ready|N\\n; client sends Start; N reply bytes follow (the Ready|N tutorial)",
+        knobs: &[("max", "64KiB", "longest request line and largest reply")],
+    };
+    type Format = HandshakeFormat;
+
+    fn apply_item(f: &mut HandshakeFormat, item: Item<'_>) -> Result<(), SpecProblem> {
+        match item.key {
+            "max" => f.max_length = size_value("max", item.value)?,
+            _ => return Err(unexpected("max=SIZE", item.text)),
+        }
+        Ok(())
+    }
+
+    fn write(f: &HandshakeFormat, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(out, "handshake:max={}", Size(f.max_length))
+    }
+
+    fn max_message(f: &HandshakeFormat) -> usize {
+        f.max_length
+    }
+
+    fn codec(f: &HandshakeFormat) -> AnyCodec {
+        DelimiterCodec::lines(f.max_length).into()
+    }
+
+    fn apply_knobs(f: &mut HandshakeFormat, knobs: &Knobs) -> Result<(), KnobError> {
+        knobs.refuse(Default::default())?;
+        if let Some(m) = knobs.max_frame {
+            f.max_length = m;
+        }
+        Ok(())
     }
 }
 

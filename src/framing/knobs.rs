@@ -1,8 +1,9 @@
 //! [`Knobs`]: framing settings given apart from a [`FramingSpec`] (CLI
 //! flags, scenario keys), each overriding the spec's own value.
 
+use super::FramingSpec;
 use super::length_prefix::LengthPrefix;
-use super::spec::{FramingSpec, unescape};
+use super::spec::unescape;
 
 /// Framing knobs given apart from the spec (CLI flags, scenario keys);
 /// each overrides the spec's value.
@@ -41,52 +42,63 @@ pub enum KnobError {
     PresetStrategy,
 }
 
+/// Which of [`Knobs`]' settings a strategy takes besides `max-frame`
+/// (which every strategy takes, as its own maximum).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Accepts {
+    /// `read-size`.
+    pub read_size: bool,
+    /// `delimiter`.
+    pub delimiter: bool,
+    /// `preset`.
+    pub preset: bool,
+}
+
 impl Knobs {
     /// Applies the knobs to `framing`; an error names the knob that does
     /// not apply to the strategy.
     pub fn apply(&self, mut framing: FramingSpec) -> Result<FramingSpec, KnobError> {
-        if let Some(rs) = self.read_size {
-            match &mut framing {
-                FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } if rs > 0 => *read_size = rs,
-                _ => return Err(KnobError::ReadSize),
-            }
+        framing.apply_knobs(self)?;
+        Ok(framing)
+    }
+
+    /// Refuses, in a fixed order, a knob the strategy does not take or a
+    /// bad value (a zero read size, an unknown preset).
+    pub fn refuse(&self, accepts: Accepts) -> Result<(), KnobError> {
+        if let Some(rs) = self.read_size
+            && (!accepts.read_size || rs == 0)
+        {
+            return Err(KnobError::ReadSize);
         }
-        if let Some(d) = &self.delimiter {
-            let FramingSpec::Delimiter { delimiter, .. } = &mut framing else {
-                return Err(KnobError::DelimiterStrategy);
-            };
-            let bytes = unescape(d).map_err(KnobError::DelimiterText)?;
-            if bytes.is_empty() {
-                return Err(KnobError::EmptyDelimiter);
-            }
-            *delimiter = bytes.into();
+        if self.delimiter.is_some() && !accepts.delimiter {
+            return Err(KnobError::DelimiterStrategy);
         }
         if let Some(p) = &self.preset {
+            LengthPrefix::preset(p).ok_or_else(|| KnobError::UnknownPreset(p.clone()))?;
+            if !accepts.preset {
+                return Err(KnobError::PresetStrategy);
+            }
+        }
+        Ok(())
+    }
+
+    /// The delimiter knob's bytes, unescaped and not empty.
+    pub fn delimiter_bytes(&self) -> Result<Option<bytes::Bytes>, KnobError> {
+        let Some(d) = &self.delimiter else { return Ok(None) };
+        let bytes = unescape(d).map_err(KnobError::DelimiterText)?;
+        if bytes.is_empty() {
+            return Err(KnobError::EmptyDelimiter);
+        }
+        Ok(Some(bytes.into()))
+    }
+
+    /// `prefix` with the preset knob's width, byte order and sign, its own
+    /// maximum and `includes-header` kept.
+    pub fn preset_onto(&self, prefix: &mut LengthPrefix) -> Result<(), KnobError> {
+        if let Some(p) = &self.preset {
             let preset = LengthPrefix::preset(p).ok_or_else(|| KnobError::UnknownPreset(p.clone()))?;
-            match &mut framing {
-                FramingSpec::LengthPrefix(lp) => {
-                    *lp = LengthPrefix { max_frame: lp.max_frame, includes_header: lp.includes_header, ..preset }
-                }
-                FramingSpec::JsonHeader(j) => {
-                    j.prefix = LengthPrefix {
-                        max_frame: j.prefix.max_frame,
-                        includes_header: j.prefix.includes_header,
-                        ..preset
-                    }
-                }
-                _ => return Err(KnobError::PresetStrategy),
-            }
+            *prefix = LengthPrefix { max_frame: prefix.max_frame, includes_header: prefix.includes_header, ..preset };
         }
-        if let Some(m) = self.max_frame {
-            match &mut framing {
-                FramingSpec::Naive { read_size } | FramingSpec::Udp { read_size } => *read_size = m.max(1),
-                FramingSpec::Delimiter { max_length, .. } | FramingSpec::Handshake { max_length } => *max_length = m,
-                FramingSpec::LengthPrefix(lp) => lp.max_frame = m,
-                FramingSpec::JsonHeader(j) => j.body_max = m,
-                FramingSpec::Resp(r) => r.max = m,
-                FramingSpec::Http(h) => h.max = m,
-            }
-        }
-        Ok(framing)
+        Ok(())
     }
 }

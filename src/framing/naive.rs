@@ -29,8 +29,15 @@
 
 use std::io;
 
+use std::fmt;
+
 use bytes::{BufMut, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
+
+use super::knobs::Accepts;
+use super::registry::{Codec, FuzzBody, Strategy, StrategyInfo};
+use super::spec::{Item, SpecProblem, positive, size_value, unexpected};
+use super::{AnyCodec, KnobError, Knobs};
 
 /// Default read size: Python's `recv(1024)`.
 pub const DEFAULT_READ_SIZE: usize = 1024;
@@ -103,6 +110,100 @@ impl Encoder<Bytes> for NaiveCodec {
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> io::Result<()> {
         dst.put_slice(&item);
         Ok(())
+    }
+}
+
+/// The naive strategy's knobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NaiveFormat {
+    /// Largest read.
+    pub read_size: usize,
+}
+
+impl Default for NaiveFormat {
+    fn default() -> Self {
+        NaiveFormat { read_size: DEFAULT_READ_SIZE }
+    }
+}
+
+/// The `naive` strategy (alias `raw`).
+#[derive(Debug)]
+pub struct Naive;
+
+impl Strategy for Naive {
+    const INFO: StrategyInfo = StrategyInfo {
+        name: "naive",
+        aliases: &["raw"],
+        wire: "no framing: each read of up to read-size bytes is taken as one message (recv(1024))",
+        knobs: &[("read-size", "1024", "largest read; also accepted positionally: naive:4096")],
+    };
+    type Format = NaiveFormat;
+
+    fn apply_item(f: &mut NaiveFormat, item: Item<'_>) -> Result<(), SpecProblem> {
+        read_size_item(&mut f.read_size, item)
+    }
+
+    fn write(f: &NaiveFormat, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(out, "naive:read-size={}", f.read_size)
+    }
+
+    fn max_message(f: &NaiveFormat) -> usize {
+        f.read_size
+    }
+
+    fn codec(f: &NaiveFormat) -> AnyCodec {
+        NaiveCodec::new(f.read_size).into()
+    }
+
+    fn apply_knobs(f: &mut NaiveFormat, knobs: &Knobs) -> Result<(), KnobError> {
+        read_size_knobs(&mut f.read_size, knobs)
+    }
+}
+
+/// The one item of `naive` and `udp`: the read size.
+pub(crate) fn read_size_item(read_size: &mut usize, item: Item<'_>) -> Result<(), SpecProblem> {
+    if item.positional_first() || item.key == "read-size" {
+        *read_size = positive("read-size", size_value("read-size", item.value)?)?;
+        Ok(())
+    } else {
+        Err(unexpected("read-size=N", item.text))
+    }
+}
+
+/// The knobs of `naive` and `udp`: the read size, and `max-frame` as one.
+pub(crate) fn read_size_knobs(read_size: &mut usize, knobs: &Knobs) -> Result<(), KnobError> {
+    knobs.refuse(Accepts { read_size: true, ..Accepts::default() })?;
+    if let Some(rs) = knobs.read_size {
+        *read_size = rs;
+    }
+    if let Some(m) = knobs.max_frame {
+        *read_size = m.max(1);
+    }
+    Ok(())
+}
+
+impl Codec for NaiveCodec {
+    const STRATEGY: &'static str = "naive";
+    const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
+
+    fn message(item: BytesMut) -> BytesMut {
+        item
+    }
+
+    fn message_len(item: &BytesMut) -> usize {
+        item.len()
+    }
+
+    fn max_message(&self) -> usize {
+        self.read_size
+    }
+
+    fn max_overhead(&self) -> usize {
+        0
+    }
+
+    fn for_fuzzing(config: u8, _max: usize) -> Self {
+        NaiveCodec::new(1 + (config as usize % 64))
     }
 }
 

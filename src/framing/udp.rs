@@ -17,6 +17,13 @@
 //! assert_eq!((kept.len(), cut), (1024, true));
 //! ```
 
+use std::fmt;
+
+use super::naive::{DEFAULT_READ_SIZE, read_size_item, read_size_knobs};
+use super::registry::{Strategy, StrategyInfo};
+use super::spec::{Item, SpecProblem};
+use super::{AnyCodec, KnobError, Knobs, NaiveCodec};
+
 /// The largest UDP payload over IPv4.
 pub const MAX_DATAGRAM: usize = 65_507;
 
@@ -24,6 +31,57 @@ pub const MAX_DATAGRAM: usize = 65_507;
 /// tail was cut off.
 pub fn truncate(datagram: &[u8], read_size: usize) -> (&[u8], bool) {
     if datagram.len() > read_size { (&datagram[..read_size], true) } else { (datagram, false) }
+}
+
+/// The udp strategy's knobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdpFormat {
+    /// The receiver's buffer size.
+    pub read_size: usize,
+}
+
+impl Default for UdpFormat {
+    fn default() -> Self {
+        UdpFormat { read_size: DEFAULT_READ_SIZE }
+    }
+}
+
+/// The `udp` strategy: its messages are modelled by a naive codec.
+#[derive(Debug)]
+pub struct Udp;
+
+impl Strategy for Udp {
+    const INFO: StrategyInfo = StrategyInfo {
+        name: "udp",
+        aliases: &[],
+        wire: "one datagram per message; a datagram larger than read-size is cut short",
+        knobs: &[(
+            "read-size",
+            "1024",
+            "the tutorial variant's recvfrom buffer; the correct server reads whole datagrams",
+        )],
+    };
+    type Format = UdpFormat;
+
+    fn apply_item(f: &mut UdpFormat, item: Item<'_>) -> Result<(), SpecProblem> {
+        read_size_item(&mut f.read_size, item)
+    }
+
+    fn write(f: &UdpFormat, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(out, "udp:read-size={}", f.read_size)
+    }
+
+    fn max_message(f: &UdpFormat) -> usize {
+        f.read_size
+    }
+
+    fn codec(f: &UdpFormat) -> AnyCodec {
+        NaiveCodec::new(f.read_size).into()
+    }
+
+    fn apply_knobs(f: &mut UdpFormat, knobs: &Knobs) -> Result<(), KnobError> {
+        read_size_knobs(&mut f.read_size, knobs)
+    }
 }
 
 #[cfg(test)]

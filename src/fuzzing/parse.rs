@@ -47,13 +47,17 @@ pub fn parse_framing(data: &[u8]) {
         // the strategy is refused.
         use crate::framing::{FramingSpec as F, KnobError, Knobs};
         let restate = match &spec {
-            F::Naive { read_size } | F::Udp { read_size } => Knobs { read_size: Some(*read_size), ..Knobs::default() },
-            F::Delimiter { delimiter, max_length } => Knobs {
+            F::Naive(crate::framing::NaiveFormat { read_size }) | F::Udp(crate::framing::UdpFormat { read_size }) => {
+                Knobs { read_size: Some(*read_size), ..Knobs::default() }
+            }
+            F::Delimiter(crate::framing::DelimiterFormat { delimiter, max_length }) => Knobs {
                 delimiter: Some(crate::framing::escape(delimiter)),
                 max_frame: Some(*max_length),
                 ..Knobs::default()
             },
-            F::Handshake { max_length } => Knobs { max_frame: Some(*max_length), ..Knobs::default() },
+            F::Handshake(crate::framing::HandshakeFormat { max_length }) => {
+                Knobs { max_frame: Some(*max_length), ..Knobs::default() }
+            }
             F::LengthPrefix(p) => {
                 Knobs { preset: Some(p.shape_name()), max_frame: Some(p.max_frame), ..Knobs::default() }
             }
@@ -64,7 +68,7 @@ pub fn parse_framing(data: &[u8]) {
             F::Http(h) => Knobs { max_frame: Some(h.max), ..Knobs::default() },
         };
         assert_eq!(restate.apply(spec.clone()).as_ref(), Ok(&spec), "{spec}: knobs {restate:?} changed it");
-        if !matches!(spec, F::Naive { .. } | F::Udp { .. }) {
+        if !matches!(spec, F::Naive(crate::framing::NaiveFormat { .. }) | F::Udp(crate::framing::UdpFormat { .. })) {
             assert_eq!(Knobs { read_size: Some(1), ..Knobs::default() }.apply(spec.clone()), Err(KnobError::ReadSize));
         }
         let _ = c.decode(&mut BytesMut::from(&b"x"[..]));

@@ -796,7 +796,7 @@ fn by_response(sc: &Scenario, prep: &Prepared, r: &[Bytes], expected: &[Bytes], 
         // Echo or upper replies cut by a delimiter that the bytes sent
         // hold: one reply may have been cut into several.
         let rejoin = match reply_framing(sc, prep) {
-            Some(FramingSpec::Delimiter { delimiter, .. })
+            Some(FramingSpec::Delimiter(crate::framing::DelimiterFormat { delimiter, .. }))
                 if echo && memchr::memmem::find(&w.bytes, &delimiter).is_some() =>
             {
                 Some(delimiter)
@@ -940,7 +940,7 @@ fn judge_replies_as_sent(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, ex
     if let Some(n) = sc.response.bytes {
         return by_bytes(sc, prep, out, n);
     }
-    if matches!(prep.client_framing, FramingSpec::Udp { .. })
+    if matches!(prep.client_framing, FramingSpec::Udp(crate::framing::UdpFormat { .. }))
         && let Some(j) = udp_truncation(sc, r, expected)
     {
         return Judgement::new(j.verdict, format!("{head}: {}", j.detail));

@@ -172,7 +172,7 @@ impl SentStream {
                 0
             } else {
                 match framing {
-                    FramingSpec::Delimiter { .. } if f.starts_with(m) => 0,
+                    FramingSpec::Delimiter(crate::framing::DelimiterFormat { .. }) if f.starts_with(m) => 0,
                     FramingSpec::LengthPrefix(_) | FramingSpec::JsonHeader(_) if f.ends_with(m) => f.len() - m.len(),
                     _ => return None,
                 }

@@ -14,8 +14,8 @@ use super::{Judgement, blackbox, traced};
 pub fn unjudgeable_by_replies(sc: &Scenario) -> Option<String> {
     let r = &sc.response;
     let strategy = &sc.server.strategy;
-    let udp = matches!(strategy, FramingSpec::Udp { .. })
-        || matches!(sc.client.framing, Some(FramingSpec::Udp { .. }))
+    let udp = matches!(strategy, FramingSpec::Udp(crate::framing::UdpFormat { .. }))
+        || matches!(sc.client.framing, Some(FramingSpec::Udp(crate::framing::UdpFormat { .. })))
         || sc.target.as_ref().is_some_and(|t| t.udp);
     if sc.client_under_test.is_some() {
         return Some("it tests a client ([client-under-test]), not a server".into());
@@ -23,8 +23,8 @@ pub fn unjudgeable_by_replies(sc: &Scenario) -> Option<String> {
     if udp {
         return Some("it speaks UDP; --target is a TCP server".into());
     }
-    if matches!(strategy, FramingSpec::Handshake { .. })
-        || matches!(sc.client.framing, Some(FramingSpec::Handshake { .. }))
+    if matches!(strategy, FramingSpec::Handshake(crate::framing::HandshakeFormat { .. }))
+        || matches!(sc.client.framing, Some(FramingSpec::Handshake(crate::framing::HandshakeFormat { .. })))
     {
         return Some("it speaks the handshake protocol (Ready|N, Start)".into());
     }

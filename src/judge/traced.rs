@@ -77,10 +77,13 @@ pub fn judge_traced(
     let sent = &sent_all[..out.written.min(sent_all.len())];
     // `[response] bytes = N` declares a stream protocol: the bytes, not
     // the reads, are what the server must keep.
-    if matches!(prep.client_framing, FramingSpec::Naive { .. }) && sc.response.bytes.is_none() {
+    if matches!(prep.client_framing, FramingSpec::Naive(crate::framing::NaiveFormat { .. }))
+        && sc.response.bytes.is_none()
+    {
         return judge_raw(sc, prep, out, conn, sent, replies);
     }
-    let stream = matches!(prep.client_framing, FramingSpec::Naive { .. }) || sc.response.bytes.is_some();
+    let stream = matches!(prep.client_framing, FramingSpec::Naive(crate::framing::NaiveFormat { .. }))
+        || sc.response.bytes.is_some();
     if !stream && let Some(j) = early_write(sc, prep, conn, &replies) {
         return j.seeing(out.replies.clone());
     }

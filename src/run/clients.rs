@@ -44,7 +44,7 @@ pub(crate) fn reply_framing(sc: &Scenario, prep: &Prepared) -> Option<FramingSpe
         return None;
     }
     match sc.response.framing.clone().or_else(|| prep.server_framing.clone()) {
-        Some(FramingSpec::Naive { .. }) | None => None,
+        Some(FramingSpec::Naive(crate::framing::NaiveFormat { .. })) | None => None,
         f => f,
     }
 }
@@ -158,11 +158,11 @@ pub(super) async fn run(
     let c = &sc.client;
     let futs = (0..c.connections).map(|i| async move {
         match &prep.client_framing {
-            FramingSpec::Udp { .. } => {
+            FramingSpec::Udp(crate::framing::UdpFormat { .. }) => {
                 let want = if sc.server.handler == Handler::Silent { 0 } else { prep.messages.len() };
                 client::run_udp(addr, &prep.frames, c.pause, want, c.reply_timeout).await
             }
-            FramingSpec::Handshake { max_length } => {
+            FramingSpec::Handshake(crate::framing::HandshakeFormat { max_length }) => {
                 let (msgs, coalesce) = (&prep.messages, c.coalesce_start);
                 client::run_handshake(addr, msgs, coalesce, *max_length, c.reply_timeout, connect_timeout(sc)).await
             }

@@ -357,7 +357,7 @@ fn traced_observation(prep: &Prepared, log: &crate::trace::TraceLog, outcomes: &
     use crate::server::observe::ReadEvent;
     use crate::server::{ConnLog, ServerEvent};
     let sent = crate::fault::written(&prep.actions);
-    let raw = matches!(prep.client_framing, FramingSpec::Naive { .. });
+    let raw = matches!(prep.client_framing, FramingSpec::Naive(crate::framing::NaiveFormat { .. }));
     let connections = outcomes
         .iter()
         .enumerate()
@@ -409,7 +409,7 @@ fn note_sync(sc: &Scenario, stage: &Stage, outcomes: &[ClientOutcome], j: &mut J
 /// connection, and returns what it observed.
 async fn observe(prep: &Prepared, server: &Server, outcomes: &[ClientOutcome]) -> Observation {
     let locals: Vec<SocketAddr> = outcomes.iter().filter_map(|o| o.local).collect();
-    if matches!(prep.server_framing, Some(FramingSpec::Udp { .. })) {
+    if matches!(prep.server_framing, Some(FramingSpec::Udp(crate::framing::UdpFormat { .. }))) {
         let want = prep.expected.len();
         let done = |o: &Observation| o.messages().len() >= want * outcomes.len();
         return server.log().wait_until(Duration::from_millis(500), done).await.0;

@@ -95,7 +95,7 @@ impl Stage {
                     trace: (t.trace
                         && !opts.no_trace
                         && !t.udp
-                        && !matches!(prep.client_framing, FramingSpec::Udp { .. }))
+                        && !matches!(prep.client_framing, FramingSpec::Udp(crate::framing::UdpFormat { .. })))
                     .then_some(crate::target::TraceSpec { reads: t.reads, seed: seed::derive(seed, Purpose::Reads) }),
                 };
                 let target = SpawnedTarget::start(&spec).await.map_err(RunError::Target)?;
@@ -108,7 +108,8 @@ impl Stage {
             }
             _ => return Err(RunError::NoAddress),
         };
-        let udp = matches!(prep.client_framing, FramingSpec::Udp { .. }) || sc.target.as_ref().is_some_and(|t| t.udp);
+        let udp = matches!(prep.client_framing, FramingSpec::Udp(crate::framing::UdpFormat { .. }))
+            || sc.target.as_ref().is_some_and(|t| t.udp);
         let proxy = match &sc.proxy {
             Some(_) if udp => return Err(RunError::UdpProxy),
             Some(p) => Some(Proxy::start(proxy_config(sc, p, addr, seed)).await?),

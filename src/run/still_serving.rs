@@ -20,7 +20,7 @@ use crate::server::Server;
 pub(super) async fn check_still_serving(sc: &Scenario, prep: &Prepared, s: &Server, j: &mut Judgement) {
     if matches!(sc.expect.verdict, Verdict::Rejected | Verdict::Closed)
         && matches!(j.verdict, Verdict::Rejected | Verdict::Closed)
-        && !matches!(prep.server_framing, Some(FramingSpec::Udp { .. }))
+        && !matches!(prep.server_framing, Some(FramingSpec::Udp(crate::framing::UdpFormat { .. })))
     {
         match good_client_served(s, prep).await {
             Err(e) => {
@@ -49,7 +49,7 @@ async fn good_client_served(s: &Server, prep: &Prepared) -> Result<(), Unserved>
     let ping = Bytes::from_static(b"ping");
     let before = s.observation().connections.len();
     let out = match &framing {
-        FramingSpec::Handshake { max_length } => {
+        FramingSpec::Handshake(crate::framing::HandshakeFormat { max_length }) => {
             client::run_handshake(
                 s.addr(),
                 std::slice::from_ref(&ping),
@@ -105,7 +105,11 @@ fn ping_spec(actions: Vec<Action>, reply_timeout: Duration) -> ClientSpec {
 /// reply within the reply timeout `hang` (issue 34, class 6).
 pub(super) async fn check_target_still_serving(sc: &Scenario, prep: &Prepared, addr: SocketAddr, j: &mut Judgement) {
     if j.verdict != Verdict::Rejected
-        || matches!(prep.client_framing, FramingSpec::Udp { .. } | FramingSpec::Handshake { .. })
+        || matches!(
+            prep.client_framing,
+            FramingSpec::Udp(crate::framing::UdpFormat { .. })
+                | FramingSpec::Handshake(crate::framing::HandshakeFormat { .. })
+        )
     {
         return;
     }

@@ -182,7 +182,9 @@ fn validate(s: &Scenario) -> Result<(), InvalidKey> {
     }
     validate_response(s)?;
     validate_client_under_test(s)?;
-    if s.proxy.is_some() && matches!(s.client.framing, Some(crate::framing::FramingSpec::Udp { .. })) {
+    if s.proxy.is_some()
+        && matches!(s.client.framing, Some(crate::framing::FramingSpec::Udp(crate::framing::UdpFormat { .. })))
+    {
         return Err(InvalidKey::new("[proxy]", "the proxy is TCP only, and this client speaks UDP"));
     }
     if s.timeout.is_zero() {
@@ -219,7 +221,10 @@ fn validate_response(s: &Scenario) -> Result<(), InvalidKey> {
         if matches!(r.expect, ResponseExpect::Ack | ResponseExpect::Digest) {
             return Err(InvalidKey::new("response.bytes", "goes with expect = \"none\", \"echo\" or \"upper\""));
         }
-        if r.framing.as_ref().is_some_and(|f| !matches!(f, crate::framing::FramingSpec::Naive { .. })) {
+        if r.framing
+            .as_ref()
+            .is_some_and(|f| !matches!(f, crate::framing::FramingSpec::Naive(crate::framing::NaiveFormat { .. })))
+        {
             return Err(InvalidKey::new("response.bytes", "needs raw replies (framing = \"raw\" or none)"));
         }
     }

@@ -115,7 +115,11 @@ pub fn prepare(sc: &Scenario, seed: u64, target: bool) -> Result<Prepared, PlanE
             expected_default.clear();
         }
         (Some(_), other) => return Err(PlanError::ForgeHeader(other.to_string())),
-        (None, FramingSpec::Udp { .. } | FramingSpec::Handshake { .. }) => frames.extend(messages.iter().cloned()),
+        (
+            None,
+            FramingSpec::Udp(crate::framing::UdpFormat { .. })
+            | FramingSpec::Handshake(crate::framing::HandshakeFormat { .. }),
+        ) => frames.extend(messages.iter().cloned()),
         (None, _) => {
             for m in &messages {
                 frames.push(encode_frame(&mut codec, m, sc.client.overflow)?);

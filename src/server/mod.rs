@@ -286,7 +286,7 @@ impl Server {
         let bind = |source| StartError::Bind { addr: cfg.addr, source };
         let log = ObservationLog::new(cfg.record);
         let (tx, rx) = watch::channel(false);
-        if matches!(cfg.framing, FramingSpec::Udp { .. }) {
+        if matches!(cfg.framing, FramingSpec::Udp(crate::framing::UdpFormat { .. })) {
             let sock = UdpSocket::bind(cfg.addr).await.map_err(bind)?;
             let addr = sock.local_addr().map_err(bind)?;
             let task = tokio::spawn(udp::serve(sock, Arc::new(cfg), log.clone(), rx).in_current_span());
@@ -381,14 +381,16 @@ async fn accept_loop(
 /// framing's knobs already matched.
 async fn serve_conn(c: conn::Conn) {
     match c.cfg.framing.clone() {
-        FramingSpec::Naive { read_size } => naive::serve(c, read_size).await,
-        FramingSpec::Delimiter { delimiter, max_length } => delimiter::serve(c, delimiter, max_length).await,
+        FramingSpec::Naive(crate::framing::NaiveFormat { read_size }) => naive::serve(c, read_size).await,
+        FramingSpec::Delimiter(crate::framing::DelimiterFormat { delimiter, max_length }) => {
+            delimiter::serve(c, delimiter, max_length).await
+        }
         FramingSpec::LengthPrefix(format) => length_prefix::serve(c, format).await,
         FramingSpec::JsonHeader(format) => json_header::serve(c, format).await,
-        FramingSpec::Handshake { max_length } => handshake::serve(c, max_length).await,
+        FramingSpec::Handshake(crate::framing::HandshakeFormat { max_length }) => handshake::serve(c, max_length).await,
         // UDP is served by `udp::serve` and never reaches a TCP accept
         // loop; were it to, the connection is closed, not a panic.
-        FramingSpec::Udp { .. } => {
+        FramingSpec::Udp(crate::framing::UdpFormat { .. }) => {
             c.log.error(c.id, crate::framing::ErrorKind::BadMessage, "a UDP framing on a TCP connection");
             c.finish(CloseReason::Error, None)
         }

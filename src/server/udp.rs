@@ -25,7 +25,7 @@ pub(crate) async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let read_size = match cfg.framing {
-        FramingSpec::Udp { read_size } if cfg.variant == Variant::Tutorial => read_size,
+        FramingSpec::Udp(crate::framing::UdpFormat { read_size }) if cfg.variant == Variant::Tutorial => read_size,
         _ => MAX_DATAGRAM + 1,
     };
     let mut buf = vec![0u8; read_size];

@@ -285,7 +285,7 @@ impl ServerProcess {
 /// at the end.
 pub async fn soak(cfg: &SoakConfig) -> Result<SoakReport, SoakError> {
     let spec: FramingSpec = cfg.strategy.parse()?;
-    if matches!(spec, FramingSpec::Udp { .. }) {
+    if matches!(spec, FramingSpec::Udp(crate::framing::UdpFormat { .. })) {
         return Err(SoakError::Udp);
     }
     let started = Instant::now();
@@ -403,7 +403,7 @@ async fn good_client(addr: SocketAddr, spec: &FramingSpec, n: usize, seed: u64) 
     let size = crate::fault::payload::SizeRange { min: 1, max: 2000 };
     let msgs = crate::fault::payload::generate(crate::fault::payload::PayloadKind::Text, n, size, &mut rng);
     let t = Duration::from_secs(10);
-    if let FramingSpec::Handshake { max_length } = spec {
+    if let FramingSpec::Handshake(crate::framing::HandshakeFormat { max_length }) = spec {
         let out = crate::client::run_handshake(addr, &msgs, false, *max_length, t, t).await;
         let intact = out.replies.iter().zip(&msgs).filter(|(r, m)| r == m).count();
         return if intact == n {
@@ -417,7 +417,7 @@ async fn good_client(addr: SocketAddr, spec: &FramingSpec, n: usize, seed: u64) 
     for m in &msgs {
         codec.encode(&m[..], &mut wire).map_err(|e| failed(0, e.to_string()))?;
     }
-    let naive = matches!(spec, FramingSpec::Naive { .. });
+    let naive = matches!(spec, FramingSpec::Naive(crate::framing::NaiveFormat { .. }));
     // The scenario client: timed writes, bounded reply reading.
     let plan = crate::client::ClientSpec {
         actions: vec![crate::fault::Action::Write(wire.freeze()), crate::fault::Action::Shutdown],

@@ -167,8 +167,11 @@ fn valid_spec() -> BoxedStrategy<(String, FramingSpec)> {
                 1 => format!("{name}:read-size={t}"),
                 _ => format!("{name}: {t} "),
             };
-            let spec =
-                if name == "udp" { FramingSpec::Udp { read_size: n } } else { FramingSpec::Naive { read_size: n } };
+            let spec = if name == "udp" {
+                FramingSpec::Udp(framelab::framing::UdpFormat { read_size: n })
+            } else {
+                FramingSpec::Naive(framelab::framing::NaiveFormat { read_size: n })
+            };
             (text, spec)
         })
     };
@@ -177,7 +180,10 @@ fn valid_spec() -> BoxedStrategy<(String, FramingSpec)> {
         let mut items = vec![if keyed { format!("delimiter={quoted}") } else { quoted }];
         let max_length = max.as_ref().map_or(64 * 1024, |(n, _)| *n);
         items.extend(max.map(|(_, t)| t));
-        (join("delimiter", &items), FramingSpec::Delimiter { delimiter: d.into(), max_length })
+        (
+            join("delimiter", &items),
+            FramingSpec::Delimiter(framelab::framing::DelimiterFormat { delimiter: d.into(), max_length }),
+        )
     });
     let length_prefix = prefix_parts("max", 8 << 20)
         .prop_map(|(p, items)| (join("length-prefix", &items), FramingSpec::LengthPrefix(p)));
@@ -216,7 +222,7 @@ fn valid_spec() -> BoxedStrategy<(String, FramingSpec)> {
     let handshake = maybe_size("max").prop_map(|max| {
         let max_length = max.as_ref().map_or(64 * 1024, |(n, _)| *n);
         let items: Vec<String> = max.into_iter().map(|(_, t)| t).collect();
-        (join("handshake", &items), FramingSpec::Handshake { max_length })
+        (join("handshake", &items), FramingSpec::Handshake(framelab::framing::HandshakeFormat { max_length }))
     });
     let resp = (maybe_size("max"), proptest::option::of(1usize..300)).prop_map(|(max, depth)| {
         let mut f = RespFormat::default();
@@ -273,7 +279,7 @@ fn valid_spec() -> BoxedStrategy<(String, FramingSpec)> {
     prop_oneof![
         read("naive"),
         read("udp"),
-        Just(("raw".to_string(), FramingSpec::Naive { read_size: 1024 })),
+        Just(("raw".to_string(), FramingSpec::Naive(framelab::framing::NaiveFormat { read_size: 1024 }))),
         delimiter,
         length_prefix,
         json_header,
@@ -296,7 +302,7 @@ fn spec_text() -> BoxedStrategy<(String, Option<FramingSpec>)> {
                 1 => format!("{t},,"),
                 2 => format!("{}{}bogus-key=1", t, if t.contains(':') { "," } else { ":" }),
                 _ => match s {
-                    FramingSpec::Naive { .. } => "naive:0".to_string(),
+                    FramingSpec::Naive(framelab::framing::NaiveFormat { .. }) => "naive:0".to_string(),
                     _ => format!("{}{}=", t, if t.contains(':') { ",max" } else { ":max" }),
                 },
             };

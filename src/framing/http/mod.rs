@@ -83,6 +83,10 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::error_text;
 
+mod spec;
+
+pub use spec::Http;
+
 /// Default largest head: 64 KiB.
 pub const DEFAULT_HEAD_MAX: usize = 64 * 1024;
 

@@ -54,6 +54,11 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::units::Size;
 
+mod spec;
+
+pub use spec::{FUZZ_PRESETS, LengthPrefixStrategy};
+pub(crate) use spec::{one_byte_has_no_byte_order, parse_prefix_item};
+
 /// Byte order of a length header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endian {

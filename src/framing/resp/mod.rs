@@ -80,6 +80,10 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::error_text;
 
+mod spec;
+
+pub use spec::{Resp, fuzz_format};
+
 /// Default largest frame: 64 MiB.
 pub const DEFAULT_MAX: usize = 64 * 1024 * 1024;
 

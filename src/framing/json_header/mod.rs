@@ -50,6 +50,10 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::length_prefix::{LengthPrefix, LengthPrefixError};
 
+mod spec;
+
+pub use spec::JsonHeaderStrategy;
+
 /// Default maximum JSON header: 64 KiB.
 pub const DEFAULT_HEADER_MAX: usize = 64 * 1024;
 /// Default maximum body: 64 MiB.

@@ -1,0 +1,171 @@
+//! The `length-prefix` strategy: its knobs' text syntax, its place in the
+//! registry, its errors' kinds.
+
+use std::fmt;
+
+use bytes::BytesMut;
+
+use super::{Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError, PRESETS};
+use crate::framing::knobs::Accepts;
+use crate::framing::registry::{Codec, CodecError, FuzzBody, Strategy, StrategyInfo};
+use crate::framing::spec::{Item, SpecProblem, parse_bool, size_value, unexpected};
+use crate::framing::{AnyCodec, ErrorKind, KnobError, Knobs};
+
+/// Length-prefix presets the fuzz targets rotate through.
+pub const FUZZ_PRESETS: &[&str] = &["u32be", "i32le", "i64le", "u16be", "u8", "u64le"];
+
+/// The `length-prefix` strategy.
+#[derive(Debug)]
+pub struct LengthPrefixStrategy;
+
+impl Strategy for LengthPrefixStrategy {
+    const INFO: StrategyInfo = StrategyInfo {
+        name: "length-prefix",
+        aliases: &[],
+        wire: "fixed-width length header, then the body",
+        knobs: &[
+            ("preset", "u32be", "u32be u32le i32le i32be u16be u16le u8 u64be u64le i64le i64be (positional)"),
+            ("width", "4", "header bytes: 1, 2, 4 or 8"),
+            ("endian", "big", "big or little"),
+            ("signed", "false", "two's-complement header (negative lengths are errors)"),
+            ("includes-header", "false", "the length counts the header bytes too"),
+            ("max", "8MiB", "largest body; a larger declared length is an error before any allocation"),
+        ],
+    };
+    type Format = LengthPrefix;
+
+    fn apply_item(p: &mut LengthPrefix, item: Item<'_>) -> Result<(), SpecProblem> {
+        parse_prefix_item(p, item, "max")
+    }
+
+    fn finish(p: &mut LengthPrefix) -> Result<(), SpecProblem> {
+        p.validate()?;
+        one_byte_has_no_byte_order(p);
+        Ok(())
+    }
+
+    fn write(p: &LengthPrefix, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(out, "length-prefix:{p}")
+    }
+
+    fn max_message(p: &LengthPrefix) -> usize {
+        p.max_body()
+    }
+
+    fn codec(p: &LengthPrefix) -> AnyCodec {
+        LengthPrefixCodec::new(*p).into()
+    }
+
+    fn apply_knobs(p: &mut LengthPrefix, knobs: &Knobs) -> Result<(), KnobError> {
+        knobs.refuse(Accepts { preset: true, ..Accepts::default() })?;
+        knobs.preset_onto(p)?;
+        if let Some(m) = knobs.max_frame {
+            p.max_frame = m;
+        }
+        Ok(())
+    }
+}
+
+impl CodecError for LengthPrefixError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            LengthPrefixError::NegativeLength { .. } => ErrorKind::NegativeLength,
+            LengthPrefixError::FrameTooLarge { .. } => ErrorKind::FrameTooLarge,
+            LengthPrefixError::LengthBelowHeader { .. } => ErrorKind::LengthBelowHeader,
+            LengthPrefixError::Overflow { .. } => ErrorKind::Overflow,
+            LengthPrefixError::DoesNotFitHeader { .. } => ErrorKind::DoesNotFitHeader,
+            LengthPrefixError::Failed => ErrorKind::Failed,
+            LengthPrefixError::Io(_) => ErrorKind::Io,
+        }
+    }
+}
+
+impl Codec for LengthPrefixCodec {
+    const STRATEGY: &'static str = "length-prefix";
+    const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
+
+    fn message(item: BytesMut) -> BytesMut {
+        item
+    }
+
+    fn message_len(item: &BytesMut) -> usize {
+        item.len()
+    }
+
+    fn max_message(&self) -> usize {
+        self.format().max_body()
+    }
+
+    fn max_overhead(&self) -> usize {
+        self.format().header_len()
+    }
+
+    /// A preset picked by `config`, the length counting the header when
+    /// its top bit is set.
+    fn for_fuzzing(config: u8, max: usize) -> Self {
+        let preset = FUZZ_PRESETS[config as usize % FUZZ_PRESETS.len()];
+        let includes_header = config & 0x80 != 0;
+        LengthPrefixCodec::new(LengthPrefix {
+            max_frame: max,
+            includes_header,
+            ..LengthPrefix::preset(preset).unwrap()
+        })
+    }
+}
+
+pub(crate) fn one_byte_has_no_byte_order(p: &mut LengthPrefix) {
+    if p.width == 1 {
+        p.endian = Endian::Big;
+    }
+}
+
+pub(crate) fn parse_prefix_item(
+    p: &mut LengthPrefix,
+    item: Item<'_>,
+    max_key: &'static str,
+) -> Result<(), SpecProblem> {
+    let Item { index, key, value, text } = item;
+    let v = value.unwrap_or("").trim();
+    match key {
+        "" if index == 0 && LengthPrefix::preset(v).is_some() => {
+            // The first item: the header is still the strategy's default,
+            // whose maximum (json-header's is 64 KiB) the preset keeps.
+            *p = LengthPrefix { max_frame: p.max_frame, ..LengthPrefix::preset(v).unwrap() };
+        }
+        "" if v == "signed" || v == "includes-header" || v == "unsigned" => match v {
+            "signed" => p.signed = true,
+            "unsigned" => p.signed = false,
+            _ => p.includes_header = true,
+        },
+        "" => {
+            let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
+            return Err(unexpected(format!("a preset ({}) or KEY=VALUE", names.join(", ")), text));
+        }
+        "width" => {
+            p.width = match v {
+                "1" => 1,
+                "2" => 2,
+                "4" => 4,
+                "8" => 8,
+                o => return Err(unexpected("width=1, 2, 4 or 8", o)),
+            }
+        }
+        "endian" => {
+            p.endian = match v {
+                "big" | "be" => Endian::Big,
+                "little" | "le" => Endian::Little,
+                o => return Err(unexpected("endian=big or endian=little", o)),
+            }
+        }
+        "signed" => p.signed = parse_bool("signed", value)?,
+        "includes-header" => p.includes_header = parse_bool("includes-header", value)?,
+        k if k == max_key => p.max_frame = size_value(max_key, value)?,
+        _ => {
+            return Err(unexpected(
+                format!("a preset, width=, endian=, signed=, includes-header= or {max_key}="),
+                text,
+            ));
+        }
+    }
+    Ok(())
+}
