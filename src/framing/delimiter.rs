@@ -456,6 +456,13 @@ impl Codec for DelimiterCodec {
         };
         DelimiterCodec::new(delim, max)
     }
+
+    const SLICES_ROW: bool = true;
+
+    /// `\n`-terminated lines.
+    fn for_bench(_size: usize, max: usize) -> Self {
+        DelimiterCodec::lines(max)
+    }
 }
 
 #[cfg(test)]

@@ -205,6 +205,14 @@ impl Codec for NaiveCodec {
     fn for_fuzzing(config: u8, _max: usize) -> Self {
         NaiveCodec::new(1 + (config as usize % 64))
     }
+
+    const SLICES_ROW: bool = true;
+
+    /// `read_size` the message size (what it returns is cut at read
+    /// boundaries too: that is its bug).
+    fn for_bench(size: usize, _max: usize) -> Self {
+        NaiveCodec::new(size)
+    }
 }
 
 #[cfg(test)]

@@ -96,8 +96,9 @@ pub enum FuzzBody {
 /// A message codec of the registry: what generic code (servers, clients,
 /// checks, fuzz bodies, the bench) needs of it, with no dispatch per call.
 pub trait Codec:
-    Decoder<Error: CodecError>
+    Decoder<Item: AsRef<[u8]> + fmt::Debug, Error: CodecError>
     + for<'a> Encoder<&'a [u8], Error = <Self as Decoder>::Error>
+    + Encoder<bytes::Bytes, Error = <Self as Decoder>::Error>
     + FrameSlices<Error = <Self as Decoder>::Error>
     + Clone
     + fmt::Debug
@@ -118,12 +119,24 @@ pub trait Codec:
     /// The codec the fuzz targets run: knobs picked by `config`, every
     /// maximum `max`, so that limits are reached often.
     fn for_fuzzing(config: u8, max: usize) -> Self;
-    /// The bench's frame of one message: the bytes the codec is fed for
-    /// it, and how many of them are framing. `None`: the codec frames the
-    /// message itself ([`Encoder`]).
-    fn bench_frame(_message: &[u8]) -> Option<(Vec<u8>, usize)> {
-        None
+    /// The codec `framelab bench` runs for messages of `size` bytes, with
+    /// `max` as every maximum its knobs have.
+    fn for_bench(size: usize, max: usize) -> Self;
+    /// Whether a decoded item is the whole frame, framing included (the
+    /// bench then counts its payload without the framing).
+    const ITEM_IS_FRAME: bool = false;
+    /// Whether the bench also runs it through [`FrameSlices`], as a row
+    /// of its own (where its slices scan in place, not through its
+    /// `Decoder`).
+    const SLICES_ROW: bool = false;
+    /// How the bench frames one message: the codec's own encoder, unless
+    /// the codec needs more than the payload (a request around it).
+    fn bench_encode(&mut self, message: &[u8], dst: &mut BytesMut) -> Result<(), <Self as Decoder>::Error> {
+        self.encode(message, dst)
     }
+    /// The `roundtrip` fuzz body's oracle, for a codec whose encoder does
+    /// more than frame a message as it is (`None`: the generic oracle).
+    const ROUNDTRIP: Option<fn(config: u8, messages: &[Vec<u8>], max: usize)> = None;
 }
 
 /// What the registry generates for each codec: the way into and out of
@@ -253,6 +266,21 @@ macro_rules! registry {
                 match self { $( CodecKind::$cvar => <$cty as $crate::framing::Codec>::FUZZ, )* }
             }
 
+            /// Its own `roundtrip` oracle, if it has one.
+            pub fn roundtrip_oracle(self) -> Option<fn(u8, &[Vec<u8>], usize)> {
+                match self { $( CodecKind::$cvar => <$cty as $crate::framing::Codec>::ROUNDTRIP, )* }
+            }
+
+            /// Whether `framelab bench` runs its slices as a row of their own.
+            pub fn slices_row(self) -> bool {
+                match self { $( CodecKind::$cvar => <$cty as $crate::framing::Codec>::SLICES_ROW, )* }
+            }
+
+            /// The codec `framelab bench` runs for `size`-byte messages.
+            pub fn for_bench(self, size: usize, max: usize) -> AnyCodec {
+                match self { $( CodecKind::$cvar => AnyCodec::$cvar(<$cty as $crate::framing::Codec>::for_bench(size, max)), )* }
+            }
+
             /// Its fuzz targets' codec: knobs from `config`, maxima `max`.
             pub fn for_fuzzing(self, config: u8, max: usize) -> AnyCodec {
                 match self { $( CodecKind::$cvar => AnyCodec::$cvar(<$cty as $crate::framing::Codec>::for_fuzzing(config, max)), )* }
@@ -345,7 +373,7 @@ macro_rules! registry {
             type Error = FramingError;
 
             fn encode(&mut self, item: bytes::Bytes, dst: &mut bytes::BytesMut) -> Result<(), FramingError> {
-                self.encode(&item[..], dst)
+                match self { $( AnyCodec::$cvar(c) => c.encode(item, dst).map_err(Into::<FramingError>::into), )* }
             }
         }
 

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use bytes::BytesMut;
+use tokio_util::codec::Encoder;
 
 use super::{HttpCodec, HttpError, HttpFormat, HttpMode, RequestMethod};
 use crate::framing::registry::{Codec, CodecError, FuzzBody, Strategy, StrategyInfo};
@@ -106,6 +107,22 @@ impl CodecError for HttpError {
 }
 
 impl Codec for HttpCodec {
+    const ITEM_IS_FRAME: bool = true;
+
+    /// The defaults.
+    fn for_bench(_size: usize, _max: usize) -> Self {
+        HttpCodec::default()
+    }
+
+    /// Each message the body of a `POST /m HTTP/1.1` request with a
+    /// `Content-Length`.
+    fn bench_encode(&mut self, message: &[u8], dst: &mut BytesMut) -> Result<(), HttpError> {
+        let head = format!("POST /m HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n\r\n", message.len());
+        let mut request = head.into_bytes();
+        request.extend_from_slice(message);
+        self.encode(&request[..], dst)
+    }
+
     const STRATEGY: &'static str = "http";
     // A message is framed as a request around it, so roundtrip would
     // compare the request with the message: `chunking` cuts whole ones.

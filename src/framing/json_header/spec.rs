@@ -117,6 +117,16 @@ impl CodecError for JsonHeaderError {
 }
 
 impl Codec for JsonHeaderCodec {
+    /// The defaults: sha256, verified.
+    fn for_bench(_size: usize, _max: usize) -> Self {
+        JsonHeaderCodec::default()
+    }
+
+    /// Each message a file `m.bin`.
+    fn bench_encode(&mut self, message: &[u8], dst: &mut BytesMut) -> Result<(), JsonHeaderError> {
+        self.encode_named("m.bin", message, dst)
+    }
+
     const STRATEGY: &'static str = "json-header";
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 

@@ -81,6 +81,13 @@ impl CodecError for LengthPrefixError {
 }
 
 impl Codec for LengthPrefixCodec {
+    const SLICES_ROW: bool = true;
+
+    /// `u32be`, the default.
+    fn for_bench(_size: usize, _max: usize) -> Self {
+        LengthPrefixCodec::default()
+    }
+
     const STRATEGY: &'static str = "length-prefix";
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 

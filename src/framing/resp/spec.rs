@@ -79,6 +79,14 @@ impl CodecError for RespError {
 }
 
 impl Codec for RespCodec {
+    const ITEM_IS_FRAME: bool = true;
+
+    /// The defaults; each message a one-word command, sent as an array of
+    /// one bulk string (`*1\r\n$N\r\n...\r\n`).
+    fn for_bench(_size: usize, _max: usize) -> Self {
+        RespCodec::default()
+    }
+
     const STRATEGY: &'static str = "resp";
     // Encoding turns a message into a command, so chunking would compare
     // a command with the message: `roundtrip` checks both directions.
