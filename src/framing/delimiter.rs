@@ -412,6 +412,10 @@ impl Strategy for Delimiter {
         }
         Ok(())
     }
+
+    fn restating_knobs(f: &DelimiterFormat) -> Knobs {
+        Knobs { delimiter: Some(escape(&f.delimiter)), max_frame: Some(f.max_length), ..Knobs::default() }
+    }
 }
 
 impl CodecError for DelimiterError {

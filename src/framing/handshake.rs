@@ -149,6 +149,10 @@ impl Strategy for Handshake {
         }
         Ok(())
     }
+
+    fn restating_knobs(f: &HandshakeFormat) -> Knobs {
+        Knobs { max_frame: Some(f.max_length), ..Knobs::default() }
+    }
 }
 
 #[cfg(test)]

@@ -158,6 +158,10 @@ impl Strategy for Naive {
     fn apply_knobs(f: &mut NaiveFormat, knobs: &Knobs) -> Result<(), KnobError> {
         read_size_knobs(&mut f.read_size, knobs)
     }
+
+    fn restating_knobs(f: &NaiveFormat) -> Knobs {
+        Knobs { read_size: Some(f.read_size), ..Knobs::default() }
+    }
 }
 
 /// The one item of `naive` and `udp`: the read size.

@@ -60,6 +60,9 @@ pub trait Strategy {
     /// Applies knobs given apart from the spec ([`Knobs`]); refuses those
     /// that do not apply ([`Knobs::refuse`]).
     fn apply_knobs(format: &mut Self::Format, knobs: &Knobs) -> Result<(), KnobError>;
+    /// The knobs that restate `format` (applied to it, they change
+    /// nothing: the `parse_framing` fuzz body checks it).
+    fn restating_knobs(format: &Self::Format) -> Knobs;
 }
 
 /// A codec's error: its stable kind, and whether decoding can go on.
@@ -79,6 +82,9 @@ impl CodecError for std::io::Error {
     }
 }
 
+/// A codec's own `roundtrip` oracle: config byte, messages, maximum.
+pub type RoundtripOracle = fn(config: u8, messages: &[Vec<u8>], max: usize);
+
 /// The fuzz bodies a codec is run through (`fuzz/fuzz_targets/VERB_NAME.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
@@ -96,7 +102,7 @@ pub enum FuzzBody {
 /// A message codec of the registry: what generic code (servers, clients,
 /// checks, fuzz bodies, the bench) needs of it, with no dispatch per call.
 pub trait Codec:
-    Decoder<Item: AsRef<[u8]> + fmt::Debug, Error: CodecError>
+    Decoder<Item: AsRef<[u8]> + PartialEq + fmt::Debug, Error: CodecError>
     + for<'a> Encoder<&'a [u8], Error = <Self as Decoder>::Error>
     + Encoder<bytes::Bytes, Error = <Self as Decoder>::Error>
     + FrameSlices<Error = <Self as Decoder>::Error>
@@ -134,9 +140,60 @@ pub trait Codec:
     fn bench_encode(&mut self, message: &[u8], dst: &mut BytesMut) -> Result<(), <Self as Decoder>::Error> {
         self.encode(message, dst)
     }
+    /// Writes the curated seeds of its fuzz target `body` (its home's
+    /// `seeds.rs`); none by default.
+    #[cfg(test)]
+    fn fuzz_seeds(_body: FuzzBody, _seeds: &mut dyn SeedSink) {}
     /// The `roundtrip` fuzz body's oracle, for a codec whose encoder does
     /// more than frame a message as it is (`None`: the generic oracle).
-    const ROUNDTRIP: Option<fn(config: u8, messages: &[Vec<u8>], max: usize)> = None;
+    const ROUNDTRIP: Option<RoundtripOracle> = None;
+}
+
+/// Where a codec's home writes the curated seeds of its fuzz targets
+/// (`fuzz/seeds/<target>/`, compared with the generator by `cargo test
+/// --lib fuzzing::corpus`).
+#[cfg(test)]
+pub trait SeedSink {
+    /// The fuzz targets' maximum (every maximum of the codec's knobs).
+    fn max(&self) -> usize;
+    /// A `decode_*` (and `bare_*`) input: config byte, chunk size (1 to
+    /// 256), stream.
+    fn decode(&mut self, file: &str, config: u8, chunk: usize, stream: &[u8]);
+    /// A `roundtrip_*` input.
+    fn roundtrip(&mut self, file: &str, config: u8, messages: Vec<Vec<u8>>);
+    /// A `chunking_*` input: messages framed by the codec, a raw tail, the
+    /// cut points of the reads.
+    fn chunking(&mut self, file: &str, config: u8, messages: Vec<Vec<u8>>, tail: Vec<u8>, cuts: Vec<u16>);
+}
+
+/// `messages` framed by the fuzz targets' codec `C` of config `config`;
+/// messages it refuses are skipped.
+#[cfg(test)]
+pub(crate) fn framed<C: Codec>(max: usize, config: u8, messages: &[&[u8]]) -> Vec<u8> {
+    let mut codec = C::for_fuzzing(config, max);
+    let mut wire = BytesMut::new();
+    for m in messages {
+        let _ = codec.encode(*m, &mut wire);
+    }
+    wire.to_vec()
+}
+
+/// The parts, joined.
+#[cfg(test)]
+pub(crate) fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// `n` bytes of `x`.
+#[cfg(test)]
+pub(crate) fn filler(n: usize) -> Vec<u8> {
+    vec![b'x'; n]
+}
+
+/// Every cut point of a stream of `len` bytes (capped to what fits a u16).
+#[cfg(test)]
+pub(crate) fn every_cut(len: usize) -> Vec<u16> {
+    (1..len.min(u16::MAX as usize) as u16).collect()
 }
 
 /// What the registry generates for each codec: the way into and out of
@@ -226,6 +283,11 @@ macro_rules! registry {
                 match self { $( FramingSpec::$svar(f) => <$sty as $crate::framing::Strategy>::finish(f), )* }
             }
 
+            /// The knobs that restate this spec.
+            pub fn restating_knobs(&self) -> $crate::framing::Knobs {
+                match self { $( FramingSpec::$svar(f) => <$sty as $crate::framing::Strategy>::restating_knobs(f), )* }
+            }
+
             pub(crate) fn apply_knobs(&mut self, knobs: &$crate::framing::Knobs) -> Result<(), $crate::framing::KnobError> {
                 match self { $( FramingSpec::$svar(f) => <$sty as $crate::framing::Strategy>::apply_knobs(f, knobs), )* }
             }
@@ -267,7 +329,7 @@ macro_rules! registry {
             }
 
             /// Its own `roundtrip` oracle, if it has one.
-            pub fn roundtrip_oracle(self) -> Option<fn(u8, &[Vec<u8>], usize)> {
+            pub fn roundtrip_oracle(self) -> Option<$crate::framing::registry::RoundtripOracle> {
                 match self { $( CodecKind::$cvar => <$cty as $crate::framing::Codec>::ROUNDTRIP, )* }
             }
 
@@ -279,6 +341,12 @@ macro_rules! registry {
             /// The codec `framelab bench` runs for `size`-byte messages.
             pub fn for_bench(self, size: usize, max: usize) -> AnyCodec {
                 match self { $( CodecKind::$cvar => AnyCodec::$cvar(<$cty as $crate::framing::Codec>::for_bench(size, max)), )* }
+            }
+
+            /// Writes the curated seeds of its fuzz target `body`.
+            #[cfg(test)]
+            pub fn fuzz_seeds(self, body: $crate::framing::FuzzBody, seeds: &mut dyn $crate::framing::registry::SeedSink) {
+                match self { $( CodecKind::$cvar => <$cty as $crate::framing::Codec>::fuzz_seeds(body, seeds), )* }
             }
 
             /// Its fuzz targets' codec: knobs from `config`, maxima `max`.

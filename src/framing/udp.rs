@@ -82,6 +82,10 @@ impl Strategy for Udp {
     fn apply_knobs(f: &mut UdpFormat, knobs: &Knobs) -> Result<(), KnobError> {
         read_size_knobs(&mut f.read_size, knobs)
     }
+
+    fn restating_knobs(f: &UdpFormat) -> Knobs {
+        Knobs { read_size: Some(f.read_size), ..Knobs::default() }
+    }
 }
 
 #[cfg(test)]

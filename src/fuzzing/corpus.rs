@@ -1,5 +1,5 @@
 //! Replays the committed fuzz inputs on stable, through exactly the bodies
-//! the cargo-fuzz targets run (`framelab::fuzzing::TARGETS`):
+//! the cargo-fuzz targets run (`framelab::fuzzing::targets()`):
 //!
 //! - `fuzz/seeds/<target>/`: the curated seed corpus, written by
 //!   [`seed_files`] (in `corpus/seeds.rs`) (`FRAMELAB_WRITE_SEEDS=1 cargo test --lib
@@ -17,7 +17,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::fuzzing::{self, FUZZ_PRESETS, TARGETS};
+use crate::fuzzing::{self, FUZZ_PRESETS, targets};
 
 use self::seeds::seed_files;
 
@@ -35,15 +35,15 @@ fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
 #[test]
 fn every_target_replays_its_seeds_and_regressions() {
     let mut failures = Vec::new();
-    for (name, body) in TARGETS {
-        let corpus = fuzzing::corpus_name(name);
+    for (name, body) in targets() {
+        let corpus = fuzzing::corpus_name(&name);
         let seeds = fuzz_dir().join("seeds").join(&*corpus);
         let regressions = fuzz_dir().join("regressions").join(&*corpus);
         let r = std::panic::catch_unwind(|| {
-            let n = fuzzing::replay_dir(&seeds, body);
+            let n = fuzzing::replay_dir(&seeds, &|d| body.run(d));
             assert!(n > 0, "no seed inputs in {}", seeds.display());
             assert!(regressions.is_dir(), "{} is missing", regressions.display());
-            fuzzing::replay_dir(&regressions, body);
+            fuzzing::replay_dir(&regressions, &|d| body.run(d));
         });
         if let Err(e) = r {
             failures.push(format!("{name}: {}", panic_text(e)));
@@ -52,17 +52,10 @@ fn every_target_replays_its_seeds_and_regressions() {
     assert!(failures.is_empty(), "{} target(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// The Strategy a target's subject names, as written in the target file.
-fn strategy_name(subject: &str) -> Option<&'static str> {
-    Some(match subject {
-        "naive" => "Strategy::Naive",
-        "delimiter" => "Strategy::Delimiter",
-        "length_prefix" => "Strategy::LengthPrefix",
-        "json_header" => "Strategy::JsonHeader",
-        "resp" => "Strategy::Resp",
-        "http" => "Strategy::Http",
-        _ => return None,
-    })
+/// The Strategy a target's subject names, as written in the target file
+/// (`Strategy::LengthPrefix` for `length_prefix`).
+fn strategy_name(subject: &str) -> Option<String> {
+    fuzzing::Strategy::ALL.iter().find(|k| k.name().replace('-', "_") == subject).map(|k| format!("Strategy::{k:?}"))
 }
 
 #[test]
@@ -72,8 +65,8 @@ fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".rs").map(str::to_owned))
         .collect();
-    let bodies: BTreeSet<String> = TARGETS.iter().map(|(n, _)| n.to_string()).collect();
-    assert_eq!(files, bodies, "fuzz/fuzz_targets/*.rs and framelab::fuzzing::TARGETS differ");
+    let bodies: BTreeSet<String> = targets().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(files, bodies, "fuzz/fuzz_targets/*.rs and framelab::fuzzing::targets() differ");
     let manifest = std::fs::read_to_string(fuzz_dir().join("Cargo.toml")).unwrap();
     for name in &files {
         assert!(manifest.contains(&format!("name = \"{name}\"")), "fuzz/Cargo.toml has no [[bin]] {name}");
@@ -84,7 +77,7 @@ fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
         match strategy_name(subject) {
             _ if verb == "diff" => assert!(text.contains(&format!("{name}(")), "{name}.rs does not call {name}"),
             Some(s) => {
-                assert!(text.contains(s) && text.contains(&format!("{verb}(")), "{name}.rs does not call {verb}({s}")
+                assert!(text.contains(&s) && text.contains(&format!("{verb}(")), "{name}.rs does not call {verb}({s}")
             }
             None => assert!(text.contains("framelab::fuzzing"), "{name}.rs does not call framelab::fuzzing"),
         }
@@ -93,7 +86,7 @@ fn fuzz_targets_and_replay_bodies_name_the_same_targets() {
 
 #[test]
 fn length_prefix_and_json_header_seeds_cover_every_preset() {
-    for (name, _) in TARGETS.iter().filter(|(n, _)| n.ends_with("length_prefix") || n.ends_with("json_header")) {
+    for (name, _) in targets().iter().filter(|(n, _)| n.ends_with("length_prefix") || n.ends_with("json_header")) {
         let mut presets = BTreeSet::new();
         for e in std::fs::read_dir(fuzz_dir().join("seeds").join(&*fuzzing::corpus_name(name))).unwrap() {
             let data = std::fs::read(e.unwrap().path()).unwrap();
@@ -110,9 +103,9 @@ fn length_prefix_and_json_header_seeds_cover_every_preset() {
 fn committed_seeds_match_the_generator() {
     let write = std::env::var_os("FRAMELAB_WRITE_SEEDS").is_some();
     let mut stale = Vec::new();
-    for (name, _) in TARGETS {
-        let dir = fuzz_dir().join("seeds").join(name);
-        for (file, data) in seed_files(name) {
+    for (name, _) in targets() {
+        let dir = fuzz_dir().join("seeds").join(&name);
+        for (file, data) in seed_files(&name) {
             let path = dir.join(&file);
             if write {
                 std::fs::create_dir_all(&dir).unwrap();

@@ -7,8 +7,8 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::{ChunkingInput, Strategy, codec, decode_input, reads};
 use crate::check;
-use crate::framing::AnyCodec;
 use crate::framing::feed::{self, Event};
+use crate::framing::{AnyCodec, Codec, CodecVisitor};
 
 /// `decode_*`: arbitrary bytes fed in arbitrary chunks. The first byte
 /// picks the codec's knobs, the second the chunk size; the decoder must not
@@ -28,19 +28,11 @@ pub fn decode(strategy: Strategy, data: &[u8]) {
     // Dispatch once per input, not once per decode call: the enum layer
     // costs as much as the oracle under the fuzzer's comparison tracing,
     // and chunking_* and roundtrip_* exercise it already.
-    let check = Stream { strategy, config, chunk, slack, max };
-    match any {
-        AnyCodec::Naive(c) => check.run(c, data),
-        AnyCodec::Delimiter(c) => check.run(c, data),
-        AnyCodec::LengthPrefix(c) => check.run(c, data),
-        AnyCodec::JsonHeader(c) => check.run(c, data),
-        AnyCodec::Resp(c) => check.run(c, data),
-        AnyCodec::Http(c) => check.run(c, data),
-    }
+    any.visit(Stream { strategy, config, chunk, slack, max, data })
 }
 
-/// The settings of one `decode_*` run.
-struct Stream {
+/// The settings and input of one `decode_*` run.
+struct Stream<'a> {
     strategy: Strategy,
     config: u8,
     chunk: usize,
@@ -48,16 +40,14 @@ struct Stream {
     /// maximum + framing.
     slack: usize,
     max: usize,
+    data: &'a [u8],
 }
 
-impl Stream {
-    fn run<C>(&self, mut codec: C, data: &[u8])
-    where
-        C: Decoder,
-        C::Item: AsRef<[u8]> + std::fmt::Debug,
-        C::Error: Into<crate::framing::FramingError>,
-    {
-        let Stream { strategy, config, chunk, slack, max } = *self;
+impl CodecVisitor for Stream<'_> {
+    type Output = ();
+
+    fn visit<C: Codec>(self, mut codec: C) {
+        let Stream { strategy, config, chunk, slack, max, data } = self;
         let got = match check::bounded_reads(&mut codec, reads(data, chunk), |largest| slack + largest, max) {
             Err(e) => panic!("{strategy:?} config {config}: {e}"),
             Ok(got) => got,
@@ -98,13 +88,22 @@ pub fn bare(strategy: Strategy, data: &[u8]) {
     let Some((config, chunk, data)) = decode_input(data) else { return };
     let any = codec(strategy, config);
     let (max, slack) = (any.max_message(), any.max_message() + any.max_overhead());
-    match any {
-        AnyCodec::Naive(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
-        AnyCodec::Delimiter(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
-        AnyCodec::LengthPrefix(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
-        AnyCodec::JsonHeader(c) => bare_loop(c, data, chunk, slack, max, |f| f.body.len()),
-        AnyCodec::Resp(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
-        AnyCodec::Http(c) => bare_loop(c, data, chunk, slack, max, |f| f.len()),
+    any.visit(Bare { data, chunk, slack, max })
+}
+
+/// One `bare_*` run.
+struct Bare<'a> {
+    data: &'a [u8],
+    chunk: usize,
+    slack: usize,
+    max: usize,
+}
+
+impl CodecVisitor for Bare<'_> {
+    type Output = ();
+
+    fn visit<C: Codec>(self, c: C) {
+        bare_loop(c, self.data, self.chunk, self.slack, self.max, C::message_len)
     }
 }
 
@@ -176,14 +175,22 @@ pub fn chunking(strategy: Strategy, input: &ChunkingInput) {
     }
     // One dispatch per input: the two decoders are the concrete codec.
     let whole = codec(strategy, config);
-    let ctx = InStep { strategy, config, cuts: &input.cuts, wire: &wire };
-    match (whole, cut) {
-        (AnyCodec::Delimiter(w), AnyCodec::Delimiter(c)) => ctx.run(w, c, reads),
-        (AnyCodec::LengthPrefix(w), AnyCodec::LengthPrefix(c)) => ctx.run(w, c, reads),
-        (AnyCodec::JsonHeader(w), AnyCodec::JsonHeader(c)) => ctx.run(w, c, reads),
-        (AnyCodec::Resp(w), AnyCodec::Resp(c)) => ctx.run(w, c, reads),
-        (AnyCodec::Http(w), AnyCodec::Http(c)) => ctx.run(w, c, reads),
-        (w, c) => ctx.run(w, c, reads),
+    whole.visit(InStepRun { ctx: InStep { strategy, config, cuts: &input.cuts, wire: &wire }, cut, reads })
+}
+
+/// One `chunking_*` run, given the codec that cuts the stream as read.
+struct InStepRun<'a, R> {
+    ctx: InStep<'a>,
+    cut: AnyCodec,
+    reads: R,
+}
+
+impl<R: Iterator<Item = std::ops::Range<usize>>> CodecVisitor for InStepRun<'_, R> {
+    type Output = ();
+
+    fn visit<C: Codec>(mut self, whole: C) {
+        let cut = C::from_any(&mut self.cut).expect("two codecs of one strategy").clone();
+        self.ctx.run(whole, cut, self.reads)
     }
 }
 

@@ -20,14 +20,7 @@ use crate::framing::{AnyCodec, DelimiterCodec, DelimiterError, LengthPrefix, Len
 /// the number of frames it handed out, and leaves the same bytes
 /// buffered as the `Decoder` does after the same reads.
 pub fn diff_slices(data: &[u8]) {
-    const ALL: [Strategy; 6] = [
-        Strategy::Naive,
-        Strategy::Delimiter,
-        Strategy::LengthPrefix,
-        Strategy::JsonHeader,
-        Strategy::Resp,
-        Strategy::Http,
-    ];
+    const ALL: &[Strategy] = Strategy::ALL;
     let [which, rest @ ..] = data else { return };
     let Some((config, chunk, stream)) = decode_input(rest) else { return };
     let strategy = ALL[*which as usize % ALL.len()];

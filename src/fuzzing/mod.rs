@@ -8,7 +8,7 @@
 //!
 //! The bodies are always built. What only a fuzz target needs, turning raw
 //! fuzzer bytes into a structured input with `arbitrary`
-//! (`with_arbitrary`, `TARGETS`, `target`), is behind the `fuzzing`
+//! (`with_arbitrary`, `targets`, `target`), is behind the `fuzzing`
 //! feature, which `fuzz/Cargo.toml` enables; the library's own unit tests
 //! (`corpus`, replaying `fuzz/seeds/` and `fuzz/regressions/` in `cargo
 //! test`) get it through the `arbitrary` dev-dependency.
@@ -16,10 +16,9 @@
 #[cfg(any(test, feature = "fuzzing"))]
 use arbitrary::Arbitrary;
 
-use crate::framing::{
-    AnyCodec, DelimiterCodec, DigestPolicy, HttpCodec, HttpFormat, HttpMode, JsonHeaderCodec, JsonHeaderFormat,
-    LengthPrefix, LengthPrefixCodec, NaiveCodec, RequestMethod, RespCodec, RespFormat,
-};
+use crate::framing::AnyCodec;
+#[cfg(any(test, feature = "fuzzing"))]
+use crate::framing::FuzzBody;
 
 mod decode;
 mod diff;
@@ -37,72 +36,19 @@ pub use self::diff::{DIFF_MAXES, diff_length_prefix, diff_lines, diff_slices};
 pub use self::input::{ChunkingInput, RoundtripInput};
 pub use self::judge::judge_claims;
 pub use self::parse::{parse_framing, parse_handshake, parse_scenario, plan_schedule};
-pub use self::roundtrip::{resp_command, roundtrip, roundtrip_resp};
-
-/// Which codec a target exercises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
-    /// [`NaiveCodec`].
-    Naive,
-    /// [`DelimiterCodec`].
-    Delimiter,
-    /// [`LengthPrefixCodec`], preset chosen by the input.
-    LengthPrefix,
-    /// [`JsonHeaderCodec`], header preset chosen by the input.
-    JsonHeader,
-    /// [`RespCodec`], depth chosen by the input.
-    Resp,
-    /// [`HttpCodec`], mode and default method chosen by the input.
-    Http,
-}
-
-/// Length-prefix presets the targets rotate through.
-pub const FUZZ_PRESETS: &[&str] = &["u32be", "i32le", "i64le", "u16be", "u8", "u64le"];
+pub use self::roundtrip::roundtrip;
+/// Which codec a target exercises: the registry's codecs
+/// ([`crate::framing::CodecKind`]), each with the knobs its home picks from
+/// the input's config byte ([`crate::framing::Codec::for_fuzzing`]).
+pub use crate::framing::CodecKind as Strategy;
+pub use crate::framing::length_prefix::FUZZ_PRESETS;
 
 /// Small maximum used by fuzz targets, so that limits are reached often.
 pub const FUZZ_MAX: usize = 256;
 
 /// A codec of `strategy`, with knobs chosen by `config`, and a small maximum.
 pub fn codec(strategy: Strategy, config: u8) -> AnyCodec {
-    match strategy {
-        Strategy::Naive => AnyCodec::Naive(NaiveCodec::new(1 + (config as usize % 64))),
-        Strategy::Delimiter => {
-            let delim: &'static [u8] = match config % 3 {
-                0 => b"\n",
-                1 => b"\r\n",
-                _ => b"<END>",
-            };
-            AnyCodec::Delimiter(DelimiterCodec::new(delim, FUZZ_MAX))
-        }
-        Strategy::LengthPrefix => {
-            let preset = FUZZ_PRESETS[config as usize % FUZZ_PRESETS.len()];
-            let includes_header = config & 0x80 != 0;
-            let p = LengthPrefix { max_frame: FUZZ_MAX, includes_header, ..LengthPrefix::preset(preset).unwrap() };
-            AnyCodec::LengthPrefix(LengthPrefixCodec::new(p))
-        }
-        Strategy::JsonHeader => {
-            let preset = FUZZ_PRESETS[config as usize % FUZZ_PRESETS.len()];
-            let verify = if config & 0x80 != 0 { DigestPolicy::IfPresent } else { DigestPolicy::Require };
-            let f = JsonHeaderFormat {
-                prefix: LengthPrefix { max_frame: FUZZ_MAX, ..LengthPrefix::preset(preset).unwrap() },
-                body_max: FUZZ_MAX,
-                verify,
-                ..JsonHeaderFormat::default()
-            };
-            AnyCodec::JsonHeader(JsonHeaderCodec::new(f))
-        }
-        Strategy::Resp => AnyCodec::Resp(RespCodec::new(resp_format(config))),
-        Strategy::Http => {
-            let mode = [HttpMode::Auto, HttpMode::Request, HttpMode::Response][config as usize % 3];
-            let method = if config & 0x80 != 0 { RequestMethod::Head } else { RequestMethod::Get };
-            AnyCodec::Http(HttpCodec::new(HttpFormat { mode, head_max: FUZZ_MAX, max: FUZZ_MAX, method }))
-        }
-    }
-}
-
-/// The RESP knobs config byte `config` picks: depth 1 to 8, [`FUZZ_MAX`].
-pub fn resp_format(config: u8) -> RespFormat {
-    RespFormat { max: FUZZ_MAX, depth: 1 + config as usize % 8 }
+    strategy.for_fuzzing(config, FUZZ_MAX)
 }
 
 /// The layout of a `decode_*` and `bare_*` input: config byte, chunk size
@@ -172,39 +118,38 @@ pub fn with_arbitrary<T: for<'a> Arbitrary<'a>>(data: &[u8], body: impl Fn(&T)) 
     }
 }
 
-/// A fuzz target's body, on the raw bytes the fuzzer gives.
+/// A fuzz target's body, on the raw bytes the fuzzer gives: one of a
+/// codec's bodies ([`FuzzBody`]), or a body of its own.
 #[cfg(any(test, feature = "fuzzing"))]
-pub type TargetBody = fn(&[u8]);
+#[derive(Debug, Clone, Copy)]
+pub enum TargetBody {
+    /// `VERB_STRATEGY`: a codec's body.
+    Codec(FuzzBody, Strategy),
+    /// A target with a body of its own.
+    Fn(fn(&[u8])),
+}
 
-/// Every target in `fuzz/fuzz_targets/`, by name, with the body it runs.
-/// The `corpus` unit tests replay `fuzz/seeds/<name>/` and
-/// `fuzz/regressions/<name>/` through these, and checks that this list and
-/// the target files name the same targets. A new target is a line here
-/// plus a file under `fuzz/fuzz_targets/` that calls the same body.
 #[cfg(any(test, feature = "fuzzing"))]
-pub const TARGETS: &[(&str, TargetBody)] = &[
-    ("decode_naive", |d| decode(Strategy::Naive, d)),
-    ("decode_delimiter", |d| decode(Strategy::Delimiter, d)),
-    ("decode_length_prefix", |d| decode(Strategy::LengthPrefix, d)),
-    ("decode_json_header", |d| decode(Strategy::JsonHeader, d)),
-    ("roundtrip_naive", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::Naive, i))),
-    ("roundtrip_delimiter", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::Delimiter, i))),
-    ("roundtrip_length_prefix", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::LengthPrefix, i))),
-    ("roundtrip_json_header", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::JsonHeader, i))),
-    ("chunking_naive", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Naive, i))),
-    ("chunking_delimiter", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Delimiter, i))),
-    ("chunking_length_prefix", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::LengthPrefix, i))),
-    ("chunking_json_header", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::JsonHeader, i))),
-    ("decode_resp", |d| decode(Strategy::Resp, d)),
-    ("decode_http", |d| decode(Strategy::Http, d)),
-    ("roundtrip_resp", |d| with_arbitrary::<RoundtripInput>(d, |i| roundtrip(Strategy::Resp, i))),
-    ("chunking_http", |d| with_arbitrary::<ChunkingInput>(d, |i| chunking(Strategy::Http, i))),
-    ("bare_naive", |d| bare(Strategy::Naive, d)),
-    ("bare_delimiter", |d| bare(Strategy::Delimiter, d)),
-    ("bare_length_prefix", |d| bare(Strategy::LengthPrefix, d)),
-    ("bare_json_header", |d| bare(Strategy::JsonHeader, d)),
-    ("bare_resp", |d| bare(Strategy::Resp, d)),
-    ("bare_http", |d| bare(Strategy::Http, d)),
+impl TargetBody {
+    /// Runs the body on `data`.
+    pub fn run(self, data: &[u8]) {
+        match self {
+            TargetBody::Codec(FuzzBody::Decode, s) => decode(s, data),
+            TargetBody::Codec(FuzzBody::Bare, s) => bare(s, data),
+            TargetBody::Codec(FuzzBody::Roundtrip, s) => with_arbitrary::<RoundtripInput>(data, |i| roundtrip(s, i)),
+            TargetBody::Codec(FuzzBody::Chunking, s) => with_arbitrary::<ChunkingInput>(data, |i| chunking(s, i)),
+            TargetBody::Fn(f) => f(data),
+        }
+    }
+}
+
+/// A body on raw fuzzer bytes.
+#[cfg(any(test, feature = "fuzzing"))]
+type RawBody = fn(&[u8]);
+
+/// The targets that are not one codec's body.
+#[cfg(any(test, feature = "fuzzing"))]
+const OWN_TARGETS: &[(&str, RawBody)] = &[
     ("diff_length_prefix", diff_length_prefix),
     ("diff_lines", diff_lines),
     ("diff_slices", diff_slices),
@@ -215,6 +160,25 @@ pub const TARGETS: &[(&str, TargetBody)] = &[
     ("judge_claims", judge_claims),
     ("judge_sound", sound::judge_sound),
 ];
+
+/// Every target in `fuzz/fuzz_targets/`, by name, with the body it runs:
+/// each codec of the registry through the bodies its home lists
+/// ([`crate::framing::Codec::FUZZ`], named `VERB_STRATEGY`), then the
+/// targets of their own. The `corpus` unit tests replay
+/// `fuzz/seeds/<name>/` and `fuzz/regressions/<name>/` through these, and
+/// check that this list and the target files name the same targets.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn targets() -> Vec<(String, TargetBody)> {
+    let mut all = Vec::new();
+    for &kind in Strategy::ALL {
+        for &body in kind.fuzz_bodies() {
+            let verb: &str = body.into();
+            all.push((format!("{verb}_{}", kind.name().replace('-', "_")), TargetBody::Codec(body, kind)));
+        }
+    }
+    all.extend(OWN_TARGETS.iter().map(|(n, f)| (n.to_string(), TargetBody::Fn(*f))));
+    all
+}
 
 /// The committed inputs a target starts from and replays: `fuzz/seeds/<name>`,
 /// except that a `bare_*` yardstick shares the seeds and regressions of its
@@ -230,7 +194,7 @@ pub fn corpus_name(name: &str) -> std::borrow::Cow<'_, str> {
 /// The body of the target called `name`, if there is one.
 #[cfg(any(test, feature = "fuzzing"))]
 pub fn target(name: &str) -> Option<TargetBody> {
-    TARGETS.iter().find(|(n, _)| *n == name).map(|(_, body)| *body)
+    targets().into_iter().find(|(n, _)| n == name).map(|(_, body)| body)
 }
 
 #[cfg(test)]
@@ -253,14 +217,15 @@ mod tests {
 
     #[test]
     fn every_target_name_is_verb_subject_and_unique() {
-        let mut names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
+        let all = targets();
+        let mut names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
         for n in &names {
             assert!(n.contains('_') && n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{n}");
             assert!(target(n).is_some());
         }
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), TARGETS.len());
+        assert_eq!(names.len(), all.len());
         assert!(target("no_such_target").is_none());
     }
 }

@@ -45,30 +45,10 @@ pub fn parse_framing(data: &[u8]) {
         // The CLI's knobs (--read-size, --delimiter, --preset, --max-frame)
         // that restate the spec change nothing; one that does not apply to
         // the strategy is refused.
-        use crate::framing::{FramingSpec as F, KnobError, Knobs};
-        let restate = match &spec {
-            F::Naive(crate::framing::NaiveFormat { read_size }) | F::Udp(crate::framing::UdpFormat { read_size }) => {
-                Knobs { read_size: Some(*read_size), ..Knobs::default() }
-            }
-            F::Delimiter(crate::framing::DelimiterFormat { delimiter, max_length }) => Knobs {
-                delimiter: Some(crate::framing::escape(delimiter)),
-                max_frame: Some(*max_length),
-                ..Knobs::default()
-            },
-            F::Handshake(crate::framing::HandshakeFormat { max_length }) => {
-                Knobs { max_frame: Some(*max_length), ..Knobs::default() }
-            }
-            F::LengthPrefix(p) => {
-                Knobs { preset: Some(p.shape_name()), max_frame: Some(p.max_frame), ..Knobs::default() }
-            }
-            F::JsonHeader(j) => {
-                Knobs { preset: Some(j.prefix.shape_name()), max_frame: Some(j.body_max), ..Knobs::default() }
-            }
-            F::Resp(r) => Knobs { max_frame: Some(r.max), ..Knobs::default() },
-            F::Http(h) => Knobs { max_frame: Some(h.max), ..Knobs::default() },
-        };
+        use crate::framing::{KnobError, Knobs};
+        let restate = spec.restating_knobs();
         assert_eq!(restate.apply(spec.clone()).as_ref(), Ok(&spec), "{spec}: knobs {restate:?} changed it");
-        if !matches!(spec, F::Naive(crate::framing::NaiveFormat { .. }) | F::Udp(crate::framing::UdpFormat { .. })) {
+        if restate.read_size.is_none() {
             assert_eq!(Knobs { read_size: Some(1), ..Knobs::default() }.apply(spec.clone()), Err(KnobError::ReadSize));
         }
         let _ = c.decode(&mut BytesMut::from(&b"x"[..]));

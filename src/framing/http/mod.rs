@@ -83,6 +83,8 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::error_text;
 
+#[cfg(test)]
+mod seeds;
 mod spec;
 
 pub use spec::Http;

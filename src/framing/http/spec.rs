@@ -77,6 +77,10 @@ impl Strategy for Http {
         }
         Ok(())
     }
+
+    fn restating_knobs(f: &HttpFormat) -> Knobs {
+        Knobs { max_frame: Some(f.max), ..Knobs::default() }
+    }
 }
 
 impl CodecError for HttpError {
@@ -108,6 +112,15 @@ impl CodecError for HttpError {
 
 impl Codec for HttpCodec {
     const ITEM_IS_FRAME: bool = true;
+
+    #[cfg(test)]
+    fn fuzz_seeds(body: FuzzBody, seeds: &mut dyn crate::framing::registry::SeedSink) {
+        match body {
+            FuzzBody::Decode => super::seeds::decode(seeds),
+            FuzzBody::Chunking => super::seeds::chunking(seeds),
+            FuzzBody::Bare | FuzzBody::Roundtrip => {}
+        }
+    }
 
     /// The defaults.
     fn for_bench(_size: usize, _max: usize) -> Self {

@@ -70,6 +70,10 @@ impl Strategy for JsonHeaderStrategy {
         }
         Ok(())
     }
+
+    fn restating_knobs(f: &JsonHeaderFormat) -> Knobs {
+        Knobs { preset: Some(f.prefix.shape_name()), max_frame: Some(f.body_max), ..Knobs::default() }
+    }
 }
 
 fn apply_json_header_item(f: &mut JsonHeaderFormat, item: Item<'_>) -> Result<(), SpecProblem> {

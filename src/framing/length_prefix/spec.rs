@@ -64,6 +64,10 @@ impl Strategy for LengthPrefixStrategy {
         }
         Ok(())
     }
+
+    fn restating_knobs(f: &LengthPrefix) -> Knobs {
+        Knobs { preset: Some(f.shape_name()), max_frame: Some(f.max_frame), ..Knobs::default() }
+    }
 }
 
 impl CodecError for LengthPrefixError {

@@ -80,6 +80,9 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::error_text;
 
+pub mod fuzz;
+#[cfg(test)]
+mod seeds;
 mod spec;
 
 pub use spec::{Resp, fuzz_format};

@@ -55,6 +55,10 @@ impl Strategy for Resp {
         }
         Ok(())
     }
+
+    fn restating_knobs(f: &RespFormat) -> Knobs {
+        Knobs { max_frame: Some(f.max), ..Knobs::default() }
+    }
 }
 
 impl CodecError for RespError {
@@ -80,6 +84,16 @@ impl CodecError for RespError {
 
 impl Codec for RespCodec {
     const ITEM_IS_FRAME: bool = true;
+    const ROUNDTRIP: Option<crate::framing::registry::RoundtripOracle> = Some(super::fuzz::roundtrip);
+
+    #[cfg(test)]
+    fn fuzz_seeds(body: FuzzBody, seeds: &mut dyn crate::framing::registry::SeedSink) {
+        match body {
+            FuzzBody::Decode => super::seeds::decode(seeds),
+            FuzzBody::Roundtrip => super::seeds::roundtrip(seeds),
+            FuzzBody::Bare | FuzzBody::Chunking => {}
+        }
+    }
 
     /// The defaults; each message a one-word command, sent as an array of
     /// one bulk string (`*1\r\n$N\r\n...\r\n`).

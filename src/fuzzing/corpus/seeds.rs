@@ -100,10 +100,6 @@ pub(super) fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
         "chunking_delimiter" => chunking_delimiter_seeds,
         "chunking_length_prefix" => chunking_length_prefix_seeds,
         "chunking_json_header" => chunking_json_header_seeds,
-        "decode_resp" => decode_resp_seeds,
-        "decode_http" => decode_http_seeds,
-        "roundtrip_resp" => roundtrip_resp_seeds,
-        "chunking_http" => chunking_http_seeds,
         "parse_framing" => parse_framing_seeds,
         "parse_scenario" => parse_scenario_seeds,
         "plan_schedule" => plan_schedule_seeds,
@@ -115,6 +111,10 @@ pub(super) fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
         _ => |_| {},
     };
     add_seeds(&mut seeds);
+    // A codec whose home writes its own seeds.
+    if let Some((_, fuzzing::TargetBody::Codec(body, kind))) = fuzzing::targets().into_iter().find(|(n, _)| n == name) {
+        kind.fuzz_seeds(body, &mut seeds);
+    }
     seeds.0
 }
 
@@ -125,6 +125,24 @@ struct Seeds(Vec<(String, Vec<u8>)>);
 impl Seeds {
     fn add(&mut self, file: String, data: Vec<u8>) {
         self.0.push((file, data));
+    }
+}
+
+impl crate::framing::registry::SeedSink for Seeds {
+    fn max(&self) -> usize {
+        FUZZ_MAX
+    }
+
+    fn decode(&mut self, file: &str, config: u8, chunk: usize, stream: &[u8]) {
+        self.add(file.into(), decode_input(config, chunk, stream));
+    }
+
+    fn roundtrip(&mut self, file: &str, config: u8, messages: Vec<Vec<u8>>) {
+        self.add(file.into(), RoundtripInput { config, messages }.to_bytes());
+    }
+
+    fn chunking(&mut self, file: &str, config: u8, messages: Vec<Vec<u8>>, tail: Vec<u8>, cuts: Vec<u16>) {
+        self.add(file.into(), ChunkingInput { config, messages, tail, cuts }.to_bytes());
     }
 }
 
