@@ -6,17 +6,20 @@
 //! `&[u8]` through [`FrameSlices`] (see [`slices`]): no per-frame split,
 //! the same limits and errors as its `Decoder`.
 
+pub mod answer;
 mod any;
 pub mod delimiter;
 pub(crate) mod feed;
 pub mod handshake;
 pub mod http;
+pub mod http_answer;
 pub mod json_header;
 mod kind;
 mod knobs;
 pub mod length_prefix;
 pub mod naive;
 pub mod resp;
+pub mod resp_answer;
 pub mod slices;
 mod spec;
 pub mod udp;
@@ -24,6 +27,7 @@ pub mod udp;
 #[cfg(test)]
 mod tests;
 
+pub use answer::{AnswerFormError, AnswerSyntax, ProtocolAnswer, answer_syntaxes};
 pub use any::{AnyCodec, FramingError};
 pub use delimiter::{DelimiterCodec, DelimiterError};
 pub use http::{HttpCodec, HttpError, HttpFormat, HttpMode, RequestMethod};
