@@ -11,6 +11,7 @@
 //! [`FrameSlices`] (see [`slices`]): no per-frame split, the same limits
 //! and errors as its `Decoder`.
 
+pub mod answer;
 pub mod delimiter;
 pub(crate) mod feed;
 pub mod handshake;
@@ -29,6 +30,7 @@ pub mod udp;
 #[cfg(test)]
 mod tests;
 
+pub use answer::{AnswerFormError, AnswerSyntax, ProtocolAnswer};
 pub use delimiter::{DelimiterCodec, DelimiterError, DelimiterFormat};
 pub use handshake::HandshakeFormat;
 pub use http::{HttpCodec, HttpError, HttpFormat, HttpMode, RequestMethod};

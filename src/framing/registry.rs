@@ -1,7 +1,7 @@
 //! The registry: what a strategy and a codec are to the rest of framelab,
 //! and the one macro that turns the list in `framing/mod.rs` into
-//! [`FramingSpec`](super::FramingSpec), [`AnyCodec`](super::AnyCodec),
-//! [`FramingError`](super::FramingError), [`CodecKind`](super::CodecKind)
+//! [`FramingSpec`](super::FramingSpec), [`AnyCodec`],
+//! [`FramingError`], [`CodecKind`](super::CodecKind)
 //! and [`STRATEGIES`](super::STRATEGIES).
 //!
 //! A strategy implements [`Strategy`] in its home (`src/framing/<name>/`
@@ -18,6 +18,7 @@ use std::fmt;
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
+use super::answer::AnswerSyntax;
 use super::kind::ErrorKind;
 use super::knobs::{KnobError, Knobs};
 use super::slices::FrameSlices;
@@ -60,6 +61,9 @@ pub trait Strategy {
     /// Applies knobs given apart from the spec ([`Knobs`]); refuses those
     /// that do not apply ([`Knobs::refuse`]).
     fn apply_knobs(format: &mut Self::Format, knobs: &Knobs) -> Result<(), KnobError>;
+    /// The answers `[response] answers` may hold for its replies, where it
+    /// cuts a request/answer protocol's ([`AnswerSyntax`]).
+    const ANSWERS: Option<&'static dyn AnswerSyntax> = None;
     /// The knobs that restate `format` (applied to it, they change
     /// nothing: the `parse_framing` fuzz body checks it).
     fn restating_knobs(format: &Self::Format) -> Knobs;
@@ -283,6 +287,12 @@ macro_rules! registry {
                 match self { $( FramingSpec::$svar(f) => <$sty as $crate::framing::Strategy>::finish(f), )* }
             }
 
+            /// The answer syntax of this strategy's replies, if it cuts a
+            /// request/answer protocol's.
+            pub fn answer_syntax(&self) -> Option<&'static dyn $crate::framing::AnswerSyntax> {
+                match self { $( FramingSpec::$svar(_) => <$sty as $crate::framing::Strategy>::ANSWERS, )* }
+            }
+
             /// The knobs that restate this spec.
             pub fn restating_knobs(&self) -> $crate::framing::Knobs {
                 match self { $( FramingSpec::$svar(f) => <$sty as $crate::framing::Strategy>::restating_knobs(f), )* }
@@ -291,6 +301,14 @@ macro_rules! registry {
             pub(crate) fn apply_knobs(&mut self, knobs: &$crate::framing::Knobs) -> Result<(), $crate::framing::KnobError> {
                 match self { $( FramingSpec::$svar(f) => <$sty as $crate::framing::Strategy>::apply_knobs(f, knobs), )* }
             }
+        }
+
+        /// Every strategy's answer syntax, in the registry's order.
+        pub fn answer_syntaxes() -> &'static [&'static dyn $crate::framing::AnswerSyntax] {
+            static ALL: std::sync::LazyLock<Vec<&'static dyn $crate::framing::AnswerSyntax>> = std::sync::LazyLock::new(|| {
+                [$( <$sty as $crate::framing::Strategy>::ANSWERS, )*].into_iter().flatten().collect()
+            });
+            &ALL
         }
 
         impl std::fmt::Display for FramingSpec {

@@ -5,7 +5,8 @@
 //! - [`reference`](mod@reference): a reference server's own record of what it understood;
 //! - [`blackbox`]: a server we cannot look into, by its replies;
 //! - [`client`]: a client under test, by its exit status and output;
-//! - [`protocol`]: replies of RESP or HTTP, one per request, against `answers`;
+//! - [`protocol`]: replies of a request/answer protocol, one per request,
+//!   against `answers`;
 //! - [`policy`]: what an address target can be judged on, and one verdict
 //!   from several connections.
 //!

@@ -232,9 +232,7 @@ fn validate_response(s: &Scenario) -> Result<(), InvalidKey> {
 }
 
 fn validate_answers(s: &Scenario, answers: &[super::answer::Answer]) -> Result<(), InvalidKey> {
-    use super::answer::AnswerProtocol;
     use super::model::ResponseExpect;
-    use crate::framing::FramingSpec;
     let r = &s.response;
     if r.replies.is_some() || r.pattern.is_some() || r.bytes.is_some() || r.expect != ResponseExpect::None {
         return Err(InvalidKey::new(
@@ -243,26 +241,21 @@ fn validate_answers(s: &Scenario, answers: &[super::answer::Answer]) -> Result<(
         ));
     }
     let framing = r.framing.as_ref().or(if s.target.is_none() { Some(&s.server.strategy) } else { None });
-    let proto = match framing {
-        Some(FramingSpec::Resp(_)) => AnswerProtocol::Resp,
-        Some(FramingSpec::Http(_)) => AnswerProtocol::Http,
-        _ => {
-            return Err(InvalidKey::new(
-                "response.answers",
-                "answers are per request of a protocol: set `[response] framing = \"resp\"` or `\"http\"`",
-            ));
-        }
+    let Some(syntax) = framing.and_then(|f| f.answer_syntax()) else {
+        return Err(InvalidKey::new(
+            "response.answers",
+            format!("answers are per request of a protocol: set {}", answer_framings()),
+        ));
     };
-    if let Some((i, a)) =
-        answers.iter().enumerate().find(|(_, a)| !matches!(a.protocol(), AnswerProtocol::Any) && a.protocol() != proto)
+    if let Some((i, a)) = answers.iter().enumerate().find(|(_, a)| a.protocol().is_some_and(|p| p != syntax.strategy()))
     {
         return Err(InvalidKey::new(
             "response.answers",
             format!(
                 "answer {} `{a}` is not a {} answer (the replies are cut as {})",
                 i + 1,
-                if proto == AnswerProtocol::Resp { "RESP" } else { "HTTP" },
-                if proto == AnswerProtocol::Resp { "resp" } else { "http" },
+                syntax.display_name(),
+                syntax.strategy(),
             ),
         ));
     }
@@ -274,6 +267,25 @@ fn validate_answers(s: &Scenario, answers: &[super::answer::Answer]) -> Result<(
         ));
     }
     Ok(())
+}
+
+/// The `[response] framing` settings that allow answers, one per
+/// request/answer protocol: `` `[response] framing = "a"` or `"b"` ``.
+fn answer_framings() -> String {
+    let names: Vec<String> =
+        crate::framing::answer_syntaxes().iter().map(|s| format!("\"{}\"", s.strategy())).collect();
+    match names.split_last() {
+        None => "`[response] framing`".to_owned(),
+        Some((last, [])) => format!("`[response] framing = {last}`"),
+        Some((last, [first, rest @ ..])) => {
+            let mut text = format!("`[response] framing = {first}`");
+            for n in rest {
+                text.push_str(&format!(", `{n}`"));
+            }
+            text.push_str(&format!(" or `{last}`"));
+            text
+        }
+    }
 }
 
 fn validate_client_under_test(s: &Scenario) -> Result<(), InvalidKey> {

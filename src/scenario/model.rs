@@ -478,8 +478,9 @@ pub struct ResponseSection {
     /// understood.
     #[serde(default, rename = "match")]
     pub pattern: Option<String>,
-    /// RESP or HTTP replies: what each request must be answered with, one
-    /// per message, in order ([`super::answer`], judged by `judge::protocol`).
+    /// Replies of a request/answer protocol: what each request must be
+    /// answered with, one per message, in order ([`super::answer`], judged
+    /// by `judge::protocol`).
     #[serde(default)]
     pub answers: Option<Vec<super::answer::Answer>>,
     /// Raw replies: the total bytes that must come back.

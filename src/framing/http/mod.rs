@@ -83,6 +83,7 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::error_text;
 
+pub mod answer;
 #[cfg(test)]
 mod seeds;
 mod spec;

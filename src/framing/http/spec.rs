@@ -70,6 +70,8 @@ impl Strategy for Http {
         HttpCodec::new(*f).into()
     }
 
+    const ANSWERS: Option<&'static dyn crate::framing::AnswerSyntax> = Some(&super::answer::HttpAnswers);
+
     fn apply_knobs(f: &mut HttpFormat, knobs: &Knobs) -> Result<(), KnobError> {
         knobs.refuse(Default::default())?;
         if let Some(m) = knobs.max_frame {

@@ -80,6 +80,7 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::error_text;
 
+pub mod answer;
 pub mod fuzz;
 #[cfg(test)]
 mod seeds;

@@ -48,6 +48,8 @@ impl Strategy for Resp {
         RespCodec::new(*f).into()
     }
 
+    const ANSWERS: Option<&'static dyn crate::framing::AnswerSyntax> = Some(&super::answer::RespAnswers);
+
     fn apply_knobs(f: &mut RespFormat, knobs: &Knobs) -> Result<(), KnobError> {
         knobs.refuse(Default::default())?;
         if let Some(m) = knobs.max_frame {
