@@ -1,5 +1,5 @@
 //! Answers of the request/answer protocols: what a strategy that cuts a
-//! real protocol's replies (RESP, HTTP/1.1) knows about the answers a
+//! real request/answer protocol's replies knows about the answers a
 //! scenario writes in `[response] answers`, behind one trait,
 //! [`AnswerSyntax`], so that the scenario loader and the protocol judge
 //! name no protocol. Each protocol's forms are in its strategy's home
@@ -19,41 +19,41 @@ use super::AnyCodec;
 /// The answers of one request/answer protocol: how they are written, and
 /// what the judge must know about its replies and requests.
 pub trait AnswerSyntax: Sync {
-    /// The strategy whose replies these answers are (`resp`, `http`).
+    /// The strategy whose replies these answers are.
     fn strategy(&self) -> &'static str;
 
-    /// The protocol's name in messages (`RESP`, `HTTP`).
+    /// The protocol's name in messages.
     fn display_name(&self) -> &'static str;
 
-    /// Its answer forms, for an error message: `a RESP value (`+OK`, ...)`.
+    /// Its answer forms, for an error message (`a ... value (`+OK`, ...)`).
     fn forms(&self) -> &'static str;
 
     /// Reads one answer: `None` when `text` is in none of this protocol's
     /// forms, an error when it starts like one and is not.
     fn parse(&self, text: &str) -> Option<Result<Arc<dyn ProtocolAnswer>, AnswerFormError>>;
 
-    /// Whether a reply is an error (a RESP error, an HTTP status of 400
+    /// Whether a reply is an error (an error value, a status of 400
     /// and up).
     fn is_error_reply(&self, reply: &[u8]) -> bool;
 
     /// Whether a reply is what a server answers to a request it cannot
-    /// read, such as a piece of one (a RESP error, an HTTP `400`).
+    /// read, such as a piece of one (an error value, a `400`).
     fn is_bad_request_reply(&self, reply: &[u8]) -> bool;
 
-    /// Whether a reply is an interim response, not an answer (HTTP `1xx`
+    /// Whether a reply is an interim response, not an answer (a `1xx`
     /// other than `101`); none by default.
     fn is_interim(&self, _reply: &[u8]) -> bool {
         false
     }
 
-    /// Whether a request frame asks for an answer without a body (an HTTP
+    /// Whether a request frame asks for an answer without a body (a
     /// `HEAD`); matching then reads a declared length instead.
     fn is_head_request(&self, _frame: &[u8]) -> bool {
         false
     }
 
     /// Prepares `codec`, this protocol's, to cut the replies to `requests`
-    /// (an HTTP codec is told each request's method, so that the answers
+    /// (a codec is told each request's method, so that the answers
     /// to `HEAD` have no body); nothing by default.
     fn prepare_reply_codec(&self, _codec: &mut AnyCodec, _requests: &[Bytes]) {}
 }

@@ -374,6 +374,16 @@ impl Strategy for Delimiter {
         ],
     };
     type Format = DelimiterFormat;
+    const SPEC_SEEDS: &'static [&'static str] = &[
+        "delimiter",
+        r#"delimiter:"\r\n",max=4KiB"#,
+        r#"delimiter:"<END>""#,
+        r#"delimiter:delimiter="\x00\xff\\\"",max=0"#,
+        "delimiter:\"a,b\"",
+        "delimiter:\"\"",
+        "delimiter:\"unterminated",
+        "delimiter:\\x4",
+    ];
 
     fn apply_item(f: &mut DelimiterFormat, item: Item<'_>) -> Result<(), SpecProblem> {
         match item.key {

@@ -121,6 +121,7 @@ impl Strategy for Handshake {
         knobs: &[("max", "64KiB", "longest request line and largest reply")],
     };
     type Format = HandshakeFormat;
+    const SPEC_SEEDS: &'static [&'static str] = &["handshake:max=1KiB"];
 
     fn apply_item(f: &mut HandshakeFormat, item: Item<'_>) -> Result<(), SpecProblem> {
         match item.key {

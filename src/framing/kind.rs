@@ -54,25 +54,25 @@ pub enum ErrorKind {
     BadUtf8,
     /// More connections than the server serves at once.
     TooManyConnections,
-    /// A RESP value nested deeper than the maximum depth.
+    /// An aggregate value nested deeper than the maximum depth.
     TooDeep,
-    /// A RESP type byte that is not one of the protocol's.
+    /// A type byte that is not one of the protocol's.
     BadType,
-    /// A RESP line that is not well formed (a bare `\n`, a bad number).
+    /// A protocol line that is not well formed (a bare `\n`, a bad number).
     BadLine,
-    /// A RESP payload not followed by `\r\n`, or a bad verbatim string.
+    /// A payload not followed by `\r\n`, or a bad verbatim string.
     BadPayload,
     /// The stream ended inside a frame.
     Truncated,
-    /// An HTTP head over its maximum size.
+    /// A message head over its maximum size.
     HeadTooLarge,
-    /// An HTTP head that does not parse.
+    /// A message head that does not parse.
     BadHead,
-    /// An HTTP `Content-Length` that is not a number or overflows.
+    /// A `Content-Length` that is not a number or overflows.
     BadContentLength,
-    /// Duplicate or conflicting HTTP body lengths (request smuggling).
+    /// Duplicate or conflicting body lengths (request smuggling).
     AmbiguousLength,
-    /// A malformed or overflowing HTTP chunk.
+    /// A malformed or overflowing body chunk.
     BadChunk,
     /// A codec after an earlier error it cannot recover from.
     Failed,

@@ -89,7 +89,7 @@ impl Default for FramingSpec {
 }
 
 /// Bytes of a peer's line as text for an error message: lossy UTF-8, cut
-/// at 40 bytes and then marked `...` (the HTTP and RESP codecs' errors).
+/// at 40 bytes and then marked `...` (the request/answer codecs' errors).
 pub(crate) fn error_text(bytes: &[u8]) -> String {
     let cut = &bytes[..bytes.len().min(40)];
     let mut s = String::from_utf8_lossy(cut).into_owned();

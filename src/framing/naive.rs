@@ -138,6 +138,7 @@ impl Strategy for Naive {
         knobs: &[("read-size", "1024", "largest read; also accepted positionally: naive:4096")],
     };
     type Format = NaiveFormat;
+    const SPEC_SEEDS: &'static [&'static str] = &["naive", "raw", "naive:4096", "naive:read-size=1KiB", "naive:0"];
 
     fn apply_item(f: &mut NaiveFormat, item: Item<'_>) -> Result<(), SpecProblem> {
         read_size_item(&mut f.read_size, item)

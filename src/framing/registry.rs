@@ -61,6 +61,9 @@ pub trait Strategy {
     /// Applies knobs given apart from the spec ([`Knobs`]); refuses those
     /// that do not apply ([`Knobs::refuse`]).
     fn apply_knobs(format: &mut Self::Format, knobs: &Knobs) -> Result<(), KnobError>;
+    /// Spec texts, good and bad, the `parse_framing` fuzz target starts
+    /// from (`fuzz/seeds/parse_framing/`).
+    const SPEC_SEEDS: &'static [&'static str] = &[];
     /// The answers `[response] answers` may hold for its replies, where it
     /// cuts a request/answer protocol's ([`AnswerSyntax`]).
     const ANSWERS: Option<&'static dyn AnswerSyntax> = None;
@@ -301,6 +304,12 @@ macro_rules! registry {
             pub(crate) fn apply_knobs(&mut self, knobs: &$crate::framing::Knobs) -> Result<(), $crate::framing::KnobError> {
                 match self { $( FramingSpec::$svar(f) => <$sty as $crate::framing::Strategy>::apply_knobs(f, knobs), )* }
             }
+        }
+
+        /// Every strategy's spec seeds ([`Strategy::SPEC_SEEDS`]), in the
+        /// registry's order.
+        pub fn spec_seeds() -> impl Iterator<Item = &'static str> {
+            [$( <$sty as $crate::framing::Strategy>::SPEC_SEEDS, )*].into_iter().flatten().copied()
         }
 
         /// Every strategy's answer syntax, in the registry's order.

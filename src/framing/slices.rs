@@ -24,7 +24,7 @@
 //! `Decoder`: for the same bytes cut into reads anywhere, the frames and
 //! errors are the ones `decode` would give (a property test checks it).
 //! length-prefix, delimiter and naive scan the buffer in place;
-//! json-header, RESP and HTTP decode through their `Decoder` and hand out
+//! json-header and the request/answer protocols decode through their `Decoder` and hand out
 //! the item's bytes (same results, no speed-up).
 //!
 //! ```

@@ -62,6 +62,7 @@ impl Strategy for Udp {
         )],
     };
     type Format = UdpFormat;
+    const SPEC_SEEDS: &'static [&'static str] = &["udp:1024"];
 
     fn apply_item(f: &mut UdpFormat, item: Item<'_>) -> Result<(), SpecProblem> {
         read_size_item(&mut f.read_size, item)

@@ -44,11 +44,12 @@
 //! connection) or `hang`; a reset after all the answers is `closed`; a
 //! refusal is `rejected` (that it serves afterwards is the runner's check).
 //!
-//! `answers` is modelled for RESP (requests `PING`, `GET a`, ...; answers
+//! `answers` is modelled for [`ANSWERS_FRAMING`] (requests `PING`, `GET a`, ...; answers
 //! distinct integers, all `+OK`, all `any`, or with an expected `-ERR`):
 //! a request read whole gets its answer, whole requests merged in a read
 //! the first one's (or a protocol error), anything else a protocol error.
-//! HTTP shares the judge ([`crate::judge::protocol`]), not the model.
+//! The other request/answer protocols share the judge
+//! ([`crate::judge::protocol`]), not the model.
 //!
 //! Not modelled: `bytes` with anything but an echo of a byte reader;
 //! servers that answer out of order and also cut, truncate or merge.
@@ -95,10 +96,13 @@ enum Oracle {
     List,
     Count,
     Bytes,
-    /// `answers = [...]`, RESP: requests framed `resp`, replies cut by the
-    /// RESP codec, each matched against its request's answer.
+    /// `answers = [...]`: requests and replies framed by
+    /// [`ANSWERS_FRAMING`], each reply matched against its request's answer.
     Answers,
 }
+
+/// The request/answer protocol the `answers` oracle models: redis's.
+pub const ANSWERS_FRAMING: &str = "resp";
 
 const ORACLES: [Oracle; 9] = [
     Oracle::Echo,
@@ -136,7 +140,7 @@ fn answer_reply(answer: &str) -> Vec<u8> {
     }
 }
 
-/// A RESP server's reply to what it read as one request: the request's
+/// An [`ANSWERS_FRAMING`] server's reply to what it read as one request: the request's
 /// answer when it read one whole; for a read of whole requests merged, the
 /// first one's (a naive server parses the first command and drops the
 /// rest) or a protocol error; for anything else (a piece, a request and
@@ -287,7 +291,7 @@ fn reply(o: Oracle, it: &Item, wire: &SentStream, style: u8, merged_first: bool,
         Oracle::List if wire.spans().len() == 1 => b"r0".to_vec(),
         Oracle::List => match exact(wire, it.span) {
             Some(k) => format!("r{k}").into_bytes(),
-            // A merged read answered as its first request (a naive RESP
+            // A merged read answered as its first request (a naive protocol
             // server); pieces and cut messages get a stray reply.
             None if merged_first => {
                 let inside: Vec<usize> = (0..wire.spans().len())

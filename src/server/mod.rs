@@ -394,9 +394,10 @@ async fn serve_conn(c: conn::Conn) {
             c.log.error(c.id, crate::framing::ErrorKind::BadMessage, "a UDP framing on a TCP connection");
             c.finish(CloseReason::Error, None)
         }
-        // No protocol-aware reference server yet: decode whole values or
-        // messages with the framing's own codec and answer with the handler.
-        FramingSpec::Resp(_) | FramingSpec::Http(_) => {
+        // A strategy with no reference server of its own (the
+        // request/answer protocols): its codec decodes whole values or
+        // messages, the handler answers each.
+        _ => {
             let codec = c.cfg.framing.codec();
             c.serve_framed(codec).await
         }

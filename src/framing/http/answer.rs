@@ -111,7 +111,7 @@ impl AnswerSyntax for HttpAnswers {
     }
 
     fn is_interim(&self, reply: &[u8]) -> bool {
-        // (Only a response head has a status: a RESP reply has none.)
+        // (Only a response head has a status: another protocol's reply has none.)
         http_status(reply).is_some_and(|s| (100..200).contains(&s) && s != 101)
     }
 

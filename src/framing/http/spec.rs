@@ -29,6 +29,8 @@ impl Strategy for Http {
         ],
     };
     type Format = HttpFormat;
+    const SPEC_SEEDS: &'static [&'static str] =
+        &["http", "http:response,max=1KiB,method=HEAD", "http:request,head-max=8KiB", "http:method=POST"];
 
     fn apply_item(f: &mut HttpFormat, item: Item<'_>) -> Result<(), SpecProblem> {
         let value = item.value;

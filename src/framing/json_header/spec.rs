@@ -31,6 +31,11 @@ impl Strategy for JsonHeaderStrategy {
         ],
     };
     type Format = JsonHeaderFormat;
+    const SPEC_SEEDS: &'static [&'static str] = &[
+        "json-header:i32le,verify=ignore,digest=md5",
+        "json-header:header-max=1KiB,body-max=64MiB,verify=if-present",
+        "json-header:verify=maybe",
+    ];
 
     fn apply_item(f: &mut JsonHeaderFormat, item: Item<'_>) -> Result<(), SpecProblem> {
         apply_json_header_item(f, item)

@@ -33,6 +33,15 @@ impl Strategy for LengthPrefixStrategy {
         ],
     };
     type Format = LengthPrefix;
+    const SPEC_SEEDS: &'static [&'static str] = &[
+        "length-prefix",
+        "length-prefix:i32le,max=1MiB",
+        "length-prefix:u64be,includes-header",
+        "length-prefix:width=2,endian=little,signed=true,includes-header=false,max=65535",
+        "length-prefix:u24be",
+        "length-prefix:width=3",
+        "length-prefix:max=99999999999999999999999TiB",
+    ];
 
     fn apply_item(p: &mut LengthPrefix, item: Item<'_>) -> Result<(), SpecProblem> {
         parse_prefix_item(p, item, "max")

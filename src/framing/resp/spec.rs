@@ -26,6 +26,7 @@ impl Strategy for Resp {
         ],
     };
     type Format = RespFormat;
+    const SPEC_SEEDS: &'static [&'static str] = &["resp", "resp:max=1MiB,depth=64", "resp:depth=0"];
 
     fn apply_item(f: &mut RespFormat, item: Item<'_>) -> Result<(), SpecProblem> {
         match item.key {

@@ -157,44 +157,9 @@ fn filler(n: usize) -> Vec<u8> {
 }
 
 fn parse_framing_seeds(seeds: &mut Seeds) {
-    let specs = [
-        "naive",
-        "raw",
-        "naive:4096",
-        "naive:read-size=1KiB",
-        "udp:1024",
-        "handshake:max=1KiB",
-        "delimiter",
-        r#"delimiter:"\r\n",max=4KiB"#,
-        r#"delimiter:"<END>""#,
-        r#"delimiter:delimiter="\x00\xff\\\"",max=0"#,
-        "delimiter:\"a,b\"",
-        "length-prefix",
-        "length-prefix:i32le,max=1MiB",
-        "length-prefix:u64be,includes-header",
-        "length-prefix:width=2,endian=little,signed=true,includes-header=false,max=65535",
-        "json-header:i32le,verify=ignore,digest=md5",
-        "json-header:header-max=1KiB,body-max=64MiB,verify=if-present",
-        "length-prefix:u24be",
-        "length-prefix:width=3",
-        "delimiter:\"\"",
-        "delimiter:\"unterminated",
-        "naive:0",
-        "json-header:verify=maybe",
-        "nosuch:1",
-        "length-prefix:max=99999999999999999999999TiB",
-        "delimiter:\\x4",
-        ":",
-        "",
-        "resp",
-        "resp:max=1MiB,depth=64",
-        "http",
-        "http:response,max=1KiB,method=HEAD",
-        "http:request,head-max=8KiB",
-        "resp:depth=0",
-        "http:method=POST",
-    ];
-    for (i, spec) in specs.iter().enumerate() {
+    // No strategy, an empty one, nothing; then each strategy's own.
+    let specs = ["nosuch:1", ":", ""].into_iter().chain(crate::framing::spec_seeds());
+    for (i, spec) in specs.enumerate() {
         seeds.add(format!("spec-{i:02}"), spec.as_bytes().to_vec());
     }
 }

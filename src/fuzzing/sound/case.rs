@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use bytes::{Bytes, BytesMut};
 use tokio_util::codec::Encoder;
 
-use super::{End, Input, Item, ORACLES, Oracle, answers, exact, message, reply, truth, understand};
+use super::{ANSWERS_FRAMING, End, Input, Item, ORACLES, Oracle, answers, exact, message, reply, truth, understand};
 use crate::client::{ClientOutcome, ReplyError};
 use crate::framing::FramingSpec;
 use crate::framing::feed::{self, Event};
@@ -21,8 +21,9 @@ pub(super) fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepare
     let client = ["raw", "delimiter", "length-prefix"][i.below(3)];
     let oracle = ORACLES[i.below(ORACLES.len())];
     let reply_framing = ["", "delimiter", "length-prefix"][i.below(3)];
-    // Answers are a protocol's: RESP requests, RESP replies.
-    let (client, reply_framing) = if oracle == Oracle::Answers { ("resp", "resp") } else { (client, reply_framing) };
+    // Answers are a protocol's: its requests, its replies.
+    let (client, reply_framing) =
+        if oracle == Oracle::Answers { (ANSWERS_FRAMING, ANSWERS_FRAMING) } else { (client, reply_framing) };
     let n = 1 + i.below(5);
     let messages: Vec<String> = (0..n)
         .map(|_| {
@@ -39,7 +40,7 @@ pub(super) fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepare
     let path = std::path::Path::new("sound.toml");
     let mut sc = scenario::parse(&text, path).ok()?;
     let prep = scenario::prepare(&sc, 1, true).ok()?;
-    // A RESP request is its whole frame: what the server must understand.
+    // A protocol request is its whole frame: what the server must understand.
     let wire = if oracle == Oracle::Answers {
         SentStream::new(&prep.client_framing, &prep.frames, &prep.frames)?
     } else {
@@ -113,7 +114,7 @@ fn connection_end(i: &mut Input, items: usize, oracle: Oracle) -> (End, usize) {
     let end = match i.below(5) {
         0 => End::Reset(i.below(items + 1)),
         1 => End::Quiet(i.below(items.max(1))),
-        // (A refusal of RESP requests is an answer the scenario expects:
+        // (A refusal of protocol requests is an answer the scenario expects:
         // the answer style with `-ERR`.)
         2 if items > 0 && oracle != Oracle::Answers => End::Refused,
         _ => End::Answered,
@@ -163,7 +164,7 @@ struct Server<'a> {
     verbatim: bool,
     /// Which spelling of a reply (upper-case in Unicode or ASCII, ...).
     style: u8,
-    /// Whether whole RESP requests merged in a read get the first one's answer.
+    /// Whether whole protocol requests merged in a read get the first one's answer.
     merged_first: bool,
     answers: &'a [String],
 }
@@ -208,7 +209,7 @@ impl Server<'_> {
                 } else {
                     reply(oracle, it, wire, style, merged_first, answers)
                 };
-                // RESP values are written as they are.
+                // Protocol values are written as they are.
                 write(&r, &mut stream, verbatim || oracle == Oracle::Answers);
             }
         }
