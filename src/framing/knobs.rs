@@ -97,7 +97,13 @@ impl Knobs {
     pub fn preset_onto(&self, prefix: &mut LengthPrefix) -> Result<(), KnobError> {
         if let Some(p) = &self.preset {
             let preset = LengthPrefix::preset(p).ok_or_else(|| KnobError::UnknownPreset(p.clone()))?;
-            *prefix = LengthPrefix { max_frame: prefix.max_frame, includes_header: prefix.includes_header, ..preset };
+            *prefix = LengthPrefix {
+                max_frame: prefix.max_frame,
+                includes_header: prefix.includes_header,
+                offset: prefix.offset,
+                adjust: prefix.adjust,
+                ..preset
+            };
         }
         Ok(())
     }

@@ -47,8 +47,8 @@ pub const DIFF_MAXES: &[usize] = &[0, 1, 2, 7, 8, 9, 254, 255, 256, 257, 65533, 
 /// call. Both give the same frame, or both need more bytes, or both fail;
 /// the first failure ends the stream.
 ///
-/// Input: `[config, max, chunk, stream...]`: `config` picks the preset and
-/// `includes-header` as in `decode_length_prefix`, `max` indexes
+/// Input: `[config, max, chunk, stream...]`: `config` picks the preset,
+/// `includes-header` and the bytes before the field as in `decode_length_prefix`, `max` indexes
 /// [`DIFF_MAXES`], `chunk` is the size of the first [`SMALL_SPAN`](super::SMALL_SPAN) bytes' reads minus one
 /// ([`reads`]).
 ///
@@ -76,6 +76,17 @@ pub const DIFF_MAXES: &[usize] = &[0, 1, 2, 7, 8, 9, 254, 255, 256, 257, 65533, 
 /// - **L5 reservation.** tokio reserves the declared length (up to the
 ///   maximum) as soon as it reads a header; framelab reserves only what is
 ///   missing of a frame it accepted. Capacity is not compared.
+/// - **L6 bytes before the field, adjusted lengths.** With `offset` (bits
+///   4 and 5 of `config`: 0 to 3 bytes, the length then adjusted by minus
+///   as many), tokio is given `length_field_offset`, keeps the whole frame
+///   (`num_skip(0)`) and an adjustment that makes its frame the offset,
+///   field and body; framelab's message is its frame without the field.
+///   Its maximum on the raw field is framelab's body maximum moved by the
+///   same amounts (L1). A length that, adjusted, is below 0 is
+///   framelab's `LengthBelowAdjustment`; tokio takes it as a frame shorter
+///   than its head, or refuses it: the comparison ends there.
+/// - **L7 varints.** tokio has no varint length: a `config` with bit 6
+///   set is `diff_varint`'s, not this target's, and returns at once.
 pub fn diff_length_prefix(data: &[u8]) {
     use tokio_util::codec::LengthDelimitedCodec;
     let [config, max, chunk, stream @ ..] = data else { return };
@@ -83,23 +94,31 @@ pub fn diff_length_prefix(data: &[u8]) {
     let max = DIFF_MAXES[*max as usize % DIFF_MAXES.len()];
     let AnyCodec::LengthPrefix(lp) = codec(Strategy::LengthPrefix, config) else { unreachable!() };
     let p = LengthPrefix { max_frame: max, ..*lp.format() };
+    if p.varint {
+        return; // L7
+    }
     let width = p.header_len();
+    let (off, incl) = (p.offset, if p.includes_header { width as i64 } else { 0 });
     let mut ours = LengthPrefixCodec::new(p);
     let mut builder = LengthDelimitedCodec::builder();
-    builder.length_field_length(width).max_frame_length(if p.includes_header { max + width } else { max });
+    builder.length_field_length(width).max_frame_length((max as i64 + incl - p.adjust) as usize);
     if p.endian == crate::framing::Endian::Little {
         builder.little_endian();
     } else {
         builder.big_endian();
     }
-    if p.includes_header {
-        builder.length_adjustment(-(width as isize));
+    // L6: with bytes before the field, tokio's frame is all of it.
+    let whole = off > 0 || p.adjust != 0;
+    let tokio_adjust = if whole { (off + width) as i64 - incl + p.adjust } else { -incl };
+    builder.length_adjustment(tokio_adjust as isize);
+    if whole {
+        builder.length_field_offset(off).num_skip(0);
     }
     let mut theirs = builder.new_codec();
     // L2: the raw values tokio refuses although framelab takes them.
     let field_max = if width == 8 { u64::MAX } else { (1u64 << (8 * width)) - 1 };
     let tokio_clamp = field_max.saturating_sub(width as u64);
-    let clamped = |raw: u64| p.includes_header && raw > tokio_clamp && raw <= (max + width) as u64;
+    let clamped = |raw: u64| !whole && p.includes_header && raw > tokio_clamp && raw <= (max + width) as u64;
     let (mut a, mut b) = (BytesMut::new(), BytesMut::new());
     let mut head = 0; // where the next header starts in `stream`
     let mut fed = 0;
@@ -120,18 +139,30 @@ pub fn diff_length_prefix(data: &[u8]) {
             } else {
                 (ours.decode(&mut a), theirs.decode(&mut b))
             };
-            let raw = stream.get(head..head + width).map(|h| p.read_raw(h) as u64);
+            let raw = stream.get(head + off..head + off + width).map(|h| p.read_raw(h) as u64);
             let why = || {
                 format!(
                     "{p} (tokio: max {}, adjustment {}), chunk {chunk}, {fed} bytes fed, header at {head}: framelab {x:?}, tokio {y:?}",
                     theirs.max_frame_length(),
-                    if p.includes_header { -(width as i64) } else { 0 }
+                    tokio_adjust
                 )
             };
             match (&x, &y) {
                 (Ok(Some(f)), Ok(Some(g))) => {
-                    assert!(f == g, "diff_length_prefix: different frames: {}", why());
+                    // L6: tokio's frame holds the field; framelab's does not.
+                    let same = if whole {
+                        g.len() >= off + width && f[..] == [&g[..off], &g[off + width..]].concat()[..]
+                    } else {
+                        f == g
+                    };
+                    assert!(same, "diff_length_prefix: different frames: {}", why());
                     head += width + f.len();
+                }
+                (
+                    Err(LengthPrefixError::LengthBelowAdjustment { .. } | LengthPrefixError::LengthBelowHeader { .. }),
+                    _,
+                ) if whole => {
+                    return; // L6
                 }
                 (Ok(None), Ok(None)) => break,
                 (Err(e), Err(t)) => {
@@ -155,6 +186,62 @@ pub fn diff_length_prefix(data: &[u8]) {
             return;
         }
     }
+}
+
+/// `diff_varint`: framelab's varint length field against protobuf's, as
+/// prost writes and reads it (`encode_length_delimiter`,
+/// `decode_length_delimiter`), an implementation written apart from ours.
+///
+/// Input: the bytes of a length field, then anything. Reading them, both
+/// give the same value and width, or both find no varint; writing that
+/// value (or, where there is none, the first 8 input bytes as a
+/// little-endian number), both give the same bytes, which read back to it.
+///
+/// The documented differences, each a rule here and in docs/fuzzing.md:
+///
+/// - **V1 overlong encodings.** protobuf reads a varint whose last byte
+///   is 0 (`80 00` for 0); framelab refuses it (`BadVarint`), as MQTT
+///   requires the shortest form: prost's value then has a shorter
+///   encoding than the bytes it read.
+/// - **V2 not yet whole.** With no last byte within the input (fewer than
+///   10 bytes), framelab waits for more (`None`) where prost, given all it
+///   will get, fails.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn diff_varint(data: &[u8]) {
+    use crate::framing::length_prefix::{put_varint, read_varint};
+    let mut theirs = data;
+    let prost_read = prost::decode_length_delimiter(&mut theirs).map(|v| (v as u64, data.len() - theirs.len()));
+    match (read_varint(data), prost_read) {
+        (Ok(Some(ours)), Ok(p)) => assert_eq!(ours, p, "diff_varint: {data:02x?} read differently"),
+        (Err(LengthPrefixError::BadVarint { .. }), Ok((v, n))) => {
+            // V1: prost read an overlong encoding of `v`.
+            let mut short = Vec::new();
+            put_varint(v, &mut short);
+            assert!(
+                short.len() < n && data[n - 1] == 0,
+                "diff_varint: {data:02x?} refused, prost read {v} in {n} bytes"
+            );
+        }
+        (Ok(None), Err(_)) => {
+            // V2: no last byte yet, and fewer than 10 bytes.
+            assert!(
+                data.len() < 10 && data.iter().all(|b| b & 0x80 != 0),
+                "diff_varint: {data:02x?}: waits, prost failed"
+            );
+        }
+        (Err(LengthPrefixError::BadVarint { .. }), Err(_)) => {}
+        (ours, p) => panic!("diff_varint: {data:02x?}: framelab {ours:?}, prost {p:?}"),
+    }
+    let value = match read_varint(data) {
+        Ok(Some((v, _))) => v,
+        _ => data.iter().take(8).rev().fold(0u64, |v, b| v << 8 | u64::from(*b)),
+    };
+    let (mut ours, mut p) = (Vec::new(), Vec::new());
+    put_varint(value, &mut ours);
+    prost::encode_length_delimiter(value as usize, &mut p).expect("a Vec has room");
+    assert_eq!(ours, p, "diff_varint: {value} written differently");
+    assert_eq!(ours.len(), prost::length_delimiter_len(value as usize));
+    assert_eq!(read_varint(&ours).unwrap(), Some((value, ours.len())), "diff_varint: {value} does not read back");
 }
 
 /// `diff_lines`: framelab's [`DelimiterCodec`] with `\n` against

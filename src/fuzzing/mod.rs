@@ -32,6 +32,8 @@ mod corpus;
 pub mod sound;
 
 pub use self::decode::{bare, chunking, decode};
+#[cfg(any(test, feature = "fuzzing"))]
+pub use self::diff::diff_varint;
 pub use self::diff::{DIFF_MAXES, diff_length_prefix, diff_lines, diff_slices};
 pub use self::input::{ChunkingInput, RoundtripInput};
 pub use self::judge::judge_claims;
@@ -153,6 +155,7 @@ const OWN_TARGETS: &[(&str, RawBody)] = &[
     ("diff_length_prefix", diff_length_prefix),
     ("diff_lines", diff_lines),
     ("diff_slices", diff_slices),
+    ("diff_varint", diff_varint),
     ("parse_framing", parse_framing),
     ("parse_handshake", parse_handshake),
     ("parse_scenario", parse_scenario),

@@ -82,8 +82,10 @@ pub fn encode_frame(codec: &mut AnyCodec, msg: &[u8], overflow: Overflow) -> Res
             let AnyCodec::LengthPrefix(c) = codec else { unreachable!() };
             let f = c.format();
             out.clear();
-            f.write_raw(msg.len() as i128, &mut out);
-            out.put_slice(msg);
+            let off = f.offset.min(msg.len());
+            out.put_slice(&msg[..off]);
+            f.write_raw((msg.len() - off) as i128, &mut out);
+            out.put_slice(&msg[off..]);
             Ok(out.freeze())
         }
         Err(source) => Err(PlanError::Encode { len: msg.len(), source }),

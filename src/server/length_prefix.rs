@@ -3,7 +3,8 @@
 //! body cut anywhere is reassembled.
 //!
 //! `seed` (alias `single-read`) reads the header with one `read()` and the
-//! body with one `read()`, like the basics and length-as-text tutorials' `conn.recv(4)` then
+//! body with one `read()` (a varint as if it were always two bytes: one
+//! `recv(2)`, the tutorial MQTT reader's), like the basics and length-as-text tutorials' `conn.recv(4)` then
 //! `conn.recv(n)`, or C's `read(fd, &len, 4)` with the count ignored: a
 //! header cut in two is read zero-padded (B4), and a short body leaves its
 //! rest to be read as the next header (B5). Lengths are still checked
@@ -20,6 +21,7 @@ use bytes::{Bytes, BytesMut};
 use super::Variant;
 use super::conn::{Conn, SEED_RECV};
 use super::observe::CloseReason;
+use crate::framing::length_prefix::MAX_OFFSET;
 use crate::framing::{ErrorKind, LengthPrefix};
 
 pub(crate) async fn serve(c: Conn, format: LengthPrefix) {
@@ -37,14 +39,21 @@ async fn single_read(mut c: Conn, format: LengthPrefix) {
     let mut replier = c.cfg.framing.codec();
     loop {
         c.frame_start = None;
-        let head = match c.recv(format.header_len()).await {
+        // A varint is read as if it were always two bytes: `recv(2)`.
+        let field = if format.varint { 2 } else { format.header_len() };
+        let off = format.offset;
+        let head = match c.recv(off + field).await {
             Ok(b) => b,
             Err(end) => return c.end(end),
         };
         // The bug: whatever one read returned is the header, zero-padded.
-        let mut padded = [0u8; 8];
+        let mut padded = [0u8; MAX_OFFSET + 8];
         padded[..head.len()].copy_from_slice(&head);
-        let raw = format.read_raw(&padded);
+        let raw = if format.varint {
+            i128::from(padded[off] & 0x7f) | i128::from(padded[off + 1] & 0x7f) << 7
+        } else {
+            format.read_raw(&padded[off..])
+        };
         let body_len = match format.body_len(raw) {
             Ok(n) => n,
             Err(e) => {
@@ -60,6 +69,8 @@ async fn single_read(mut c: Conn, format: LengthPrefix) {
                 Err(end) => return c.end(end.mid_frame()),
             }
         };
+        // The message: the bytes before the field, then the body.
+        let body = if off == 0 { body } else { [&padded[..off.min(head.len())], &body[..]].concat().into() };
         c.understood(body.clone());
         if let Err(r) = c.respond(&body, &mut replier).await {
             return c.finish(r, None);

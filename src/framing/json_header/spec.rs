@@ -43,6 +43,9 @@ impl Strategy for JsonHeaderStrategy {
 
     fn finish(f: &mut JsonHeaderFormat) -> Result<(), SpecProblem> {
         f.prefix.validate()?;
+        if f.prefix.varint || f.prefix.offset != 0 || f.prefix.adjust != 0 {
+            return Err(unexpected("a fixed-width header length, with no offset or adjust", &f.prefix.to_string()));
+        }
         one_byte_has_no_byte_order(&mut f.prefix);
         Ok(())
     }

@@ -1,4 +1,5 @@
-//! Length-prefix framing: a fixed-width integer header, then the body.
+//! Length-prefix framing: a length field (a fixed-width integer or a
+//! varint), then the body; optionally some bytes before the field.
 //!
 //! ```text
 //! +-------------+--------------------------------+
@@ -9,7 +10,15 @@
 //! ```
 //!
 //! The header is 1, 2, 4 or 8 bytes wide, big or little endian, signed or
-//! unsigned, and counts either the body alone or header plus body.
+//! unsigned, and counts either the body alone or header plus body; or it is
+//! an unsigned LEB128 varint (`varint`: 1 to 10 bytes, as protobuf's
+//! length-delimited streams and MQTT's remaining length). As tokio-util's
+//! `LengthDelimitedCodec`'s `length_field_offset` and `length_adjustment`,
+//! `offset=N` puts the first N bytes of each message before the field (a
+//! type byte: MQTT is `varint,offset=1`) and `adjust=N` says the field
+//! counts N fewer bytes than follow it (PostgreSQL's counts itself:
+//! `i32be,offset=1,adjust=-4`). A decoded message is the bytes before the
+//! field and the body, without the field.
 //! [`LengthPrefix`] describes one such format; named presets cover the
 //! common ones (`u32be`, the default; `i32le`, Python's `struct.pack('i')`
 //! on x86 as in the basics and length-as-text tutorials; `i64le`,
@@ -54,6 +63,8 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use crate::units::Size;
 
+#[cfg(test)]
+mod seeds;
 mod spec;
 
 pub use spec::{FUZZ_PRESETS, LengthPrefixStrategy};
@@ -71,8 +82,17 @@ pub enum Endian {
 /// A length-prefix wire format: the header's shape and the frame maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LengthPrefix {
-    /// Header width in bytes: 1, 2, 4 or 8.
+    /// Header width in bytes: 1, 2, 4 or 8 (unused when `varint`).
     pub width: u8,
+    /// The length field is an unsigned LEB128 varint of 1 to
+    /// [`MAX_VARINT`] bytes, not a fixed-width integer.
+    pub varint: bool,
+    /// Bytes of each message that stand before the length field (counted
+    /// by no length; at most [`MAX_OFFSET`]).
+    pub offset: usize,
+    /// What to add to the field's value to get the bytes that follow the
+    /// field (`-4` for a length that counts its own 4 bytes).
+    pub adjust: i64,
     /// Byte order of the header.
     pub endian: Endian,
     /// Whether the header is a two's-complement signed integer.
@@ -82,6 +102,15 @@ pub struct LengthPrefix {
     /// Largest body accepted or produced, in bytes.
     pub max_frame: usize,
 }
+
+/// The longest varint: 10 bytes carry 64 bits.
+pub const MAX_VARINT: usize = 10;
+
+/// The most bytes a message may put before its length field.
+pub const MAX_OFFSET: usize = 64;
+
+/// The largest `adjust`, either way.
+pub const MAX_ADJUST: i64 = 1 << 20;
 
 /// Default maximum body length: 8 MiB.
 pub const DEFAULT_MAX_FRAME: usize = 8 * 1024 * 1024;
@@ -99,6 +128,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("u64le", "8-byte unsigned little-endian"),
     ("i64le", "8-byte signed little-endian: Python struct.pack('q') on x86 (the JSON-header tutorial)"),
     ("i64be", "8-byte signed big-endian"),
+    ("varint", "unsigned LEB128, 1 to 10 bytes: protobuf length-delimited, MQTT remaining length (with offset=1)"),
 ];
 
 impl Default for LengthPrefix {
@@ -109,6 +139,9 @@ impl Default for LengthPrefix {
             signed: false,
             includes_header: false,
             max_frame: DEFAULT_MAX_FRAME,
+            varint: false,
+            offset: 0,
+            adjust: 0,
         }
     }
 }
@@ -120,6 +153,9 @@ impl LengthPrefix {
     /// byte order. Returns `None` for anything else.
     pub fn preset(name: &str) -> Option<LengthPrefix> {
         let name = name.trim().to_ascii_lowercase();
+        if name == "varint" {
+            return Some(LengthPrefix { varint: true, width: 1, ..LengthPrefix::default() });
+        }
         let (signed, rest) = match name.as_bytes().first()? {
             b'u' => (false, &name[1..]),
             b'i' => (true, &name[1..]),
@@ -144,9 +180,9 @@ impl LengthPrefix {
         Some(LengthPrefix { width, endian, signed, ..LengthPrefix::default() })
     }
 
-    /// Checks that the width is one of 1, 2, 4, 8.
+    /// Checks that the width is one of 1, 2, 4, 8 (any, for a varint).
     pub fn validate(&self) -> Result<(), BadWidth> {
-        if !matches!(self.width, 1 | 2 | 4 | 8) {
+        if !self.varint && !matches!(self.width, 1 | 2 | 4 | 8) {
             return Err(BadWidth(self.width));
         }
         Ok(())
@@ -159,22 +195,36 @@ impl LengthPrefix {
         SpecText { prefix: self, max_key }
     }
 
-    /// Header width in bytes.
+    /// The length field's width in bytes: the most, for a varint.
     pub fn header_len(&self) -> usize {
-        self.width as usize
+        if self.varint { MAX_VARINT } else { self.width as usize }
+    }
+
+    /// The most framing bytes a frame adds to a message: the field.
+    pub fn max_overhead(&self) -> usize {
+        self.header_len()
+    }
+
+    /// The largest message: the bytes before the field and the largest
+    /// body.
+    pub fn max_message(&self) -> usize {
+        self.max_body().saturating_add(self.offset)
     }
 
     /// The largest body this format carries: `max_frame`, or less when the
     /// header is too narrow to declare it (a `u8` header declares at most
     /// 255 bytes of body, 254 when the length counts the header too).
     pub fn max_body(&self) -> usize {
-        let header = if self.includes_header { self.width as u64 } else { 0 };
-        let room = self.width_max().saturating_sub(header);
+        let header = if self.includes_header { self.width as i128 } else { 0 };
+        let room = (self.width_max() as i128 - header + self.adjust as i128).max(0);
         self.max_frame.min(usize::try_from(room).unwrap_or(usize::MAX))
     }
 
     /// The short preset name of this header shape (`u32be`, `i64le`, ...).
     pub fn shape_name(&self) -> String {
+        if self.varint {
+            return "varint".into();
+        }
         let bits = self.width as u32 * 8;
         let sign = if self.signed { 'i' } else { 'u' };
         if self.width == 1 {
@@ -190,6 +240,9 @@ impl LengthPrefix {
 
     /// The largest length value the header can carry.
     pub fn width_max(&self) -> u64 {
+        if self.varint {
+            return u64::MAX;
+        }
         let bits = self.width as u32 * 8;
         let unsigned_max = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
         if self.signed { unsigned_max >> 1 } else { unsigned_max }
@@ -226,8 +279,12 @@ impl LengthPrefix {
     }
 
     /// Writes `value` as a header, truncated to the width (two's
-    /// complement for negative values). Used to forge malformed headers.
+    /// complement for negative values; a varint of its low 64 bits). Used
+    /// to forge malformed headers.
     pub fn write_raw(&self, value: i128, dst: &mut impl BufMut) {
+        if self.varint {
+            return put_varint(value as u64, dst);
+        }
         let w = self.header_len();
         match self.endian {
             Endian::Big => dst.put_uint(value as u64, w),
@@ -250,12 +307,37 @@ impl LengthPrefix {
         } else {
             raw
         };
+        let body = body + self.adjust as i128;
+        if body < 0 {
+            return Err(LengthPrefixError::LengthBelowAdjustment { declared: raw as u64, adjust: self.adjust });
+        }
         if body > self.max_frame as i128 {
             return Err(LengthPrefixError::FrameTooLarge { declared: raw as u64, max: self.max_frame });
         }
-        // header + body must fit in usize for the buffer arithmetic.
-        (body as usize).checked_add(self.header_len()).ok_or(LengthPrefixError::Overflow { declared: raw as u64 })?;
+        // offset + header + body must fit in usize for the buffer arithmetic.
+        (body as usize)
+            .checked_add(self.header_len() + self.offset)
+            .ok_or(LengthPrefixError::Overflow { declared: raw as u64 })?;
         Ok(body as usize)
+    }
+
+    /// The frame head at the start of `buf`, past the bytes before the
+    /// field: the field's width and the body length, `None` while the
+    /// field is incomplete.
+    #[inline]
+    pub fn read_head(&self, buf: &[u8]) -> Result<Option<(usize, usize)>, LengthPrefixError> {
+        let Some(field) = buf.get(self.offset..) else { return Ok(None) };
+        if self.varint {
+            return match read_varint(field)? {
+                Some((value, n)) => Ok(Some((n, self.body_len(value as i128)?))),
+                None => Ok(None),
+            };
+        }
+        let w = self.width as usize;
+        if field.len() < w {
+            return Ok(None);
+        }
+        Ok(Some((w, self.body_len(self.read_raw(field))?)))
     }
 
     /// The header value that announces a body of `len` bytes.
@@ -263,16 +345,54 @@ impl LengthPrefix {
         if len > self.max_frame {
             return Err(LengthPrefixError::FrameTooLarge { declared: len as u64, max: self.max_frame });
         }
-        let value = if self.includes_header {
-            (len as u64).checked_add(self.width as u64).ok_or(LengthPrefixError::Overflow { declared: len as u64 })?
-        } else {
-            len as u64
-        };
-        if value > self.width_max() {
+        let header = if self.includes_header { self.width as i128 } else { 0 };
+        let value = len as i128 + header - self.adjust as i128;
+        if value < 0 || value > self.width_max() as i128 {
             return Err(LengthPrefixError::DoesNotFitHeader { len, width_max: self.width_max() });
         }
-        Ok(value)
+        Ok(value as u64)
     }
+
+    /// Writes the field that announces `value`.
+    #[inline]
+    fn put_field(&self, value: u64, dst: &mut impl BufMut) {
+        if self.varint { put_varint(value, dst) } else { self.write_raw(value as i128, dst) }
+    }
+}
+
+/// Reads an unsigned LEB128 varint at the start of `buf`: its value and
+/// width, `None` while no byte ends it and fewer than [`MAX_VARINT`] bytes
+/// are there. An overlong encoding (a last byte of 0 after the first) or
+/// one past 64 bits is an error.
+#[inline]
+pub fn read_varint(buf: &[u8]) -> Result<Option<(u64, usize)>, LengthPrefixError> {
+    let mut value: u64 = 0;
+    for (i, &b) in buf.iter().take(MAX_VARINT).enumerate() {
+        let bits = u64::from(b & 0x7f);
+        if i == MAX_VARINT - 1 && b > 1 {
+            return Err(LengthPrefixError::BadVarint { reason: "more than 64 bits" });
+        }
+        value |= bits << (7 * i);
+        if b & 0x80 == 0 {
+            if i > 0 && b == 0 {
+                return Err(LengthPrefixError::BadVarint { reason: "overlong (a last byte of 0)" });
+            }
+            return Ok(Some((value, i + 1)));
+        }
+    }
+    if buf.len() >= MAX_VARINT {
+        return Err(LengthPrefixError::BadVarint { reason: "more than 64 bits" });
+    }
+    Ok(None)
+}
+
+/// Writes `value` as an unsigned LEB128 varint (the shortest).
+pub fn put_varint(mut value: u64, dst: &mut impl BufMut) {
+    while value >= 0x80 {
+        dst.put_u8(value as u8 | 0x80);
+        value >>= 7;
+    }
+    dst.put_u8(value as u8);
 }
 
 /// A header width other than 1, 2, 4 or 8 bytes.
@@ -292,6 +412,12 @@ impl fmt::Display for SpecText<'_> {
         write!(f, "{}", p.shape_name())?;
         if p.includes_header {
             write!(f, ",includes-header")?;
+        }
+        if p.offset != 0 {
+            write!(f, ",offset={}", p.offset)?;
+        }
+        if p.adjust != 0 {
+            write!(f, ",adjust={}", p.adjust)?;
         }
         write!(f, ",{}={}", self.max_key, Size(p.max_frame))
     }
@@ -342,6 +468,29 @@ pub enum LengthPrefixError {
         len: usize,
         /// The header's largest value.
         width_max: u64,
+    },
+    /// A length that is below 0 once adjusted.
+    #[error("declared length {declared} is below 0 once adjusted by {adjust}")]
+    LengthBelowAdjustment {
+        /// The value the header declared.
+        declared: u64,
+        /// The adjustment.
+        adjust: i64,
+    },
+    /// A varint length field that is not one.
+    #[error("bad varint length: {reason}")]
+    BadVarint {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The encoder was given a message shorter than the bytes that go
+    /// before the length field.
+    #[error("a {len}-byte message is shorter than the {offset} bytes before the length field")]
+    ShorterThanOffset {
+        /// The message length.
+        len: usize,
+        /// The offset.
+        offset: usize,
     },
     /// An earlier error left the stream out of step.
     #[error("stream is out of step after an earlier framing error")]
@@ -407,15 +556,20 @@ impl Decoder for LengthPrefixCodec {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>, LengthPrefixError> {
         let body = match self.state {
             DecodeState::Head => {
-                let h = self.format.header_len();
-                let Some(head) = src.get(..h) else {
-                    return Ok(None);
-                };
-                let n = match self.format.body_len(self.format.read_raw(head)) {
-                    Ok(n) => n,
+                let (h, n) = match self.format.read_head(src) {
+                    Ok(Some(head)) => head,
+                    Ok(None) => return Ok(None),
                     Err(e) => return self.fail(e),
                 };
+                let off = self.format.offset;
+                if off > 0 {
+                    // The message is the bytes before the field and the
+                    // body: move the first up against the body, over the
+                    // field (no allocation, no copy of the body).
+                    src.copy_within(0..off, h);
+                }
                 src.advance(h);
+                let n = off + n;
                 if src.len() < n {
                     self.state = DecodeState::Data(n);
                     // Reserve, once per frame, only what is missing of a
@@ -444,8 +598,12 @@ impl super::FrameSlices for LengthPrefixCodec {
     type Error = LengthPrefixError;
 
     fn frames<F: FnMut(&[u8])>(&mut self, buf: &mut BytesMut, mut frame: F) -> Result<usize, LengthPrefixError> {
+        if self.format.offset > 0 {
+            // Bytes before the field: a message is not one slice of the
+            // stream, the decoder moves them up to the body.
+            return super::slices::via_decoder(self, buf, frame, |m| &m[..]);
+        }
         let data = &buf[..];
-        let h = self.format.header_len();
         // Bytes of `data` already handed out (or, in `Data`, whose header
         // was read): `buf` is advanced past them once, at the end.
         let mut pos = 0;
@@ -453,19 +611,17 @@ impl super::FrameSlices for LengthPrefixCodec {
         let got = loop {
             let from = pos;
             let body = match self.state {
-                DecodeState::Head => {
-                    let Some(head) = data.get(pos..pos + h) else { break Ok(()) };
-                    match self.format.body_len(self.format.read_raw(head)) {
-                        Ok(n) => {
-                            pos += h;
-                            n
-                        }
-                        Err(e) => {
-                            self.state = DecodeState::Failed;
-                            break Err(e);
-                        }
+                DecodeState::Head => match self.format.read_head(&data[pos..]) {
+                    Ok(Some((h, n))) => {
+                        pos += h;
+                        n
                     }
-                }
+                    Ok(None) => break Ok(()),
+                    Err(e) => {
+                        self.state = DecodeState::Failed;
+                        break Err(e);
+                    }
+                },
                 DecodeState::Data(n) => n,
                 DecodeState::Failed => break Err(LengthPrefixError::Failed),
             };
@@ -509,10 +665,15 @@ impl Encoder<&[u8]> for LengthPrefixCodec {
     type Error = LengthPrefixError;
 
     fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), LengthPrefixError> {
-        let value = self.format.header_value(item.len())?;
+        let off = self.format.offset;
+        let Some(rest) = item.get(off..) else {
+            return Err(LengthPrefixError::ShorterThanOffset { len: item.len(), offset: off });
+        };
+        let value = self.format.header_value(rest.len())?;
         dst.reserve(self.format.header_len() + item.len());
-        self.format.write_raw(value as i128, dst);
-        dst.put_slice(item);
+        dst.put_slice(&item[..off]);
+        self.format.put_field(value, dst);
+        dst.put_slice(rest);
         Ok(())
     }
 }
@@ -524,6 +685,9 @@ impl Encoder<Bytes> for LengthPrefixCodec {
         self.encode(&item[..], dst)
     }
 }
+
+#[cfg(test)]
+mod fields_tests;
 
 #[cfg(test)]
 mod tests {

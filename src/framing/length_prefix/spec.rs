@@ -5,7 +5,7 @@ use std::fmt;
 
 use bytes::BytesMut;
 
-use super::{Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError, PRESETS};
+use super::{Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError, MAX_ADJUST, MAX_OFFSET, PRESETS};
 use crate::framing::knobs::Accepts;
 use crate::framing::registry::{Codec, CodecError, FuzzBody, Strategy, StrategyInfo};
 use crate::framing::spec::{Item, SpecProblem, parse_bool, size_value, unexpected};
@@ -22,13 +22,15 @@ impl Strategy for LengthPrefixStrategy {
     const INFO: StrategyInfo = StrategyInfo {
         name: "length-prefix",
         aliases: &[],
-        wire: "fixed-width length header, then the body",
+        wire: "bytes before the length (offset), a length (fixed width or varint), then the body",
         knobs: &[
-            ("preset", "u32be", "u32be u32le i32le i32be u16be u16le u8 u64be u64le i64le i64be (positional)"),
+            ("preset", "u32be", "u32be u32le i32le i32be u16be u16le u8 u64be u64le i64le i64be varint (positional)"),
             ("width", "4", "header bytes: 1, 2, 4 or 8"),
             ("endian", "big", "big or little"),
             ("signed", "false", "two's-complement header (negative lengths are errors)"),
             ("includes-header", "false", "the length counts the header bytes too"),
+            ("offset", "0", "bytes of each message before the length field (a type byte), counted by no length"),
+            ("adjust", "0", "add to the length to get the bytes that follow it (-4: the length counts itself)"),
             ("max", "8MiB", "largest body; a larger declared length is an error before any allocation"),
         ],
     };
@@ -49,6 +51,9 @@ impl Strategy for LengthPrefixStrategy {
 
     fn finish(p: &mut LengthPrefix) -> Result<(), SpecProblem> {
         p.validate()?;
+        if p.varint && (p.signed || p.includes_header) {
+            return Err(unexpected("a varint length that is neither signed nor includes-header", "varint"));
+        }
         one_byte_has_no_byte_order(p);
         Ok(())
     }
@@ -58,7 +63,7 @@ impl Strategy for LengthPrefixStrategy {
     }
 
     fn max_message(p: &LengthPrefix) -> usize {
-        p.max_body()
+        p.max_message()
     }
 
     fn codec(p: &LengthPrefix) -> AnyCodec {
@@ -87,6 +92,9 @@ impl CodecError for LengthPrefixError {
             LengthPrefixError::LengthBelowHeader { .. } => ErrorKind::LengthBelowHeader,
             LengthPrefixError::Overflow { .. } => ErrorKind::Overflow,
             LengthPrefixError::DoesNotFitHeader { .. } => ErrorKind::DoesNotFitHeader,
+            LengthPrefixError::LengthBelowAdjustment { .. } => ErrorKind::LengthBelowHeader,
+            LengthPrefixError::BadVarint { .. } => ErrorKind::BadLength,
+            LengthPrefixError::ShorterThanOffset { .. } => ErrorKind::BadMessage,
             LengthPrefixError::Failed => ErrorKind::Failed,
             LengthPrefixError::Io(_) => ErrorKind::Io,
         }
@@ -94,6 +102,11 @@ impl CodecError for LengthPrefixError {
 }
 
 impl Codec for LengthPrefixCodec {
+    #[cfg(test)]
+    fn fuzz_seeds(body: FuzzBody, seeds: &mut dyn crate::framing::registry::SeedSink) {
+        super::seeds::seeds(body, seeds)
+    }
+
     const SLICES_ROW: bool = true;
 
     /// `u32be`, the default.
@@ -113,23 +126,30 @@ impl Codec for LengthPrefixCodec {
     }
 
     fn max_message(&self) -> usize {
-        self.format().max_body()
+        self.format().max_message()
     }
 
     fn max_overhead(&self) -> usize {
-        self.format().header_len()
+        self.format().max_overhead()
     }
 
     /// A preset picked by `config`, the length counting the header when
-    /// its top bit is set.
+    /// its top bit is set; bit 6 makes the length a varint instead, and
+    /// bits 4 and 5 put that many bytes before the field, the length then
+    /// counting as many bytes more than follow it (a fixed width only).
+    /// The committed seeds of the fixed widths have bits 4 to 6 clear.
     fn for_fuzzing(config: u8, max: usize) -> Self {
         let preset = FUZZ_PRESETS[config as usize % FUZZ_PRESETS.len()];
         let includes_header = config & 0x80 != 0;
-        LengthPrefixCodec::new(LengthPrefix {
-            max_frame: max,
-            includes_header,
-            ..LengthPrefix::preset(preset).unwrap()
-        })
+        let varint = config & 0x40 != 0;
+        let offset = usize::from((config >> 4) & 3);
+        let mut p = LengthPrefix { max_frame: max, includes_header, offset, ..LengthPrefix::preset(preset).unwrap() };
+        if varint {
+            p = LengthPrefix { varint: true, includes_header: false, signed: false, width: 1, ..p };
+        } else {
+            p.adjust = -(offset as i64);
+        }
+        LengthPrefixCodec::new(p)
     }
 }
 
@@ -162,6 +182,7 @@ pub(crate) fn parse_prefix_item(
             return Err(unexpected(format!("a preset ({}) or KEY=VALUE", names.join(", ")), text));
         }
         "width" => {
+            p.varint = false;
             p.width = match v {
                 "1" => 1,
                 "2" => 2,
@@ -179,10 +200,18 @@ pub(crate) fn parse_prefix_item(
         }
         "signed" => p.signed = parse_bool("signed", value)?,
         "includes-header" => p.includes_header = parse_bool("includes-header", value)?,
+        "offset" => match v.parse::<usize>() {
+            Ok(n) if n <= MAX_OFFSET => p.offset = n,
+            _ => return Err(unexpected(format!("offset=N, 0 to {MAX_OFFSET}"), v)),
+        },
+        "adjust" => match v.strip_prefix('+').unwrap_or(v).parse::<i64>() {
+            Ok(n) if n.abs() <= MAX_ADJUST => p.adjust = n,
+            _ => return Err(unexpected(format!("adjust=N, -{MAX_ADJUST} to {MAX_ADJUST}"), v)),
+        },
         k if k == max_key => p.max_frame = size_value(max_key, value)?,
         _ => {
             return Err(unexpected(
-                format!("a preset, width=, endian=, signed=, includes-header= or {max_key}="),
+                format!("a preset, width=, endian=, signed=, includes-header=, offset=, adjust= or {max_key}="),
                 text,
             ));
         }

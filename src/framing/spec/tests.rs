@@ -140,7 +140,10 @@ fn names_quotes_escapes_and_flags_are_exact() {
     let s: FramingSpec = "length-prefix:i32be,unsigned".parse().unwrap();
     assert!(matches!(s, FramingSpec::LengthPrefix(p) if !p.signed));
     let e = "length-prefix:size=5".parse::<FramingSpec>().unwrap_err().to_string();
-    assert!(e.contains("expected a preset, width=, endian=, signed=, includes-header= or max="), "{e}");
+    assert!(
+        e.contains("expected a preset, width=, endian=, signed=, includes-header=, offset=, adjust= or max="),
+        "{e}"
+    );
     let s: FramingSpec = "json-header:max=5,header-max=7".parse().unwrap();
     assert!(matches!(s, FramingSpec::JsonHeader(f) if f.body_max == 5 && f.prefix.max_frame == 7), "{s}");
     // A word that is no preset: the presets are listed.

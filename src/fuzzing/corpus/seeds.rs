@@ -105,6 +105,7 @@ pub(super) fn seed_files(name: &str) -> Vec<(String, Vec<u8>)> {
         "plan_schedule" => plan_schedule_seeds,
         "diff_length_prefix" => diff_length_prefix_seeds,
         "diff_lines" => diff_lines_seeds,
+        "diff_varint" => diff_varint_seeds,
         "parse_handshake" => parse_handshake_seeds,
         "judge_claims" => judge_claims_seeds,
         "judge_sound" => judge_sound_seeds,
@@ -284,6 +285,37 @@ fn diff_length_prefix_seeds(seeds: &mut Seeds) {
             crate::framing::LengthPrefix::preset(FUZZ_PRESETS[p]).unwrap().write_raw(0, &mut below);
             seeds.add(format!("{l}-zero-field"), cat(&[&[c, max_at(256), 255], &below, b"x"]));
         }
+    }
+    // Bytes before the field (bits 4 and 5: 1 to 3, the length adjusted
+    // by minus as many; rule L6), with and without includes-header.
+    for p in [0, 3, 4] {
+        for off in 1..=3u8 {
+            for incl in [false, true] {
+                let c = config(p, incl) | off << 4;
+                let wire = framed(Strategy::LengthPrefix, c, &[b"abc", b"abcdefgh", &filler(40)]);
+                let l = format!("{}-offset{off}", preset_label(c, "incl"));
+                seeds.add(format!("{l}-chunk1"), cat(&[&[c, max_at(256), 0], &wire]));
+                seeds.add(format!("{l}-zero-field"), cat(&[&[c, max_at(256), 2], &filler(usize::from(off)), &[0; 8]]));
+            }
+        }
+    }
+}
+
+fn diff_varint_seeds(seeds: &mut Seeds) {
+    for (name, bytes) in [
+        ("zero", &b"\x00"[..]),
+        ("one-byte-max", b"\x7f"),
+        ("two-bytes", b"\xac\x02"),
+        ("mqtt-max", b"\xff\xff\xff\x7f"),
+        ("u64-max", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+        ("past-64-bits", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02"),
+        ("overlong-zero", b"\x80\x00"),
+        ("overlong-one", b"\x81\x80\x00"),
+        ("unfinished", b"\x80\x80\x80"),
+        ("eleven-bytes", b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00"),
+        ("then-a-body", b"\x05hello"),
+    ] {
+        seeds.add(name.into(), bytes.to_vec());
     }
 }
 
