@@ -81,7 +81,7 @@ use tokio_util::codec::{Decoder, Encoder};
 use super::error_text;
 
 pub mod answer;
-pub mod fuzz;
+pub mod roundtrip;
 #[cfg(test)]
 mod seeds;
 mod spec;

@@ -87,7 +87,7 @@ impl CodecError for RespError {
 
 impl Codec for RespCodec {
     const ITEM_IS_FRAME: bool = true;
-    const ROUNDTRIP: Option<crate::framing::registry::RoundtripOracle> = Some(super::fuzz::roundtrip);
+    const ROUNDTRIP: Option<crate::framing::registry::RoundtripOracle> = Some(super::roundtrip::roundtrip);
 
     #[cfg(test)]
     fn fuzz_seeds(body: FuzzBody, seeds: &mut dyn crate::framing::registry::SeedSink) {
