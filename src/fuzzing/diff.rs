@@ -88,7 +88,6 @@ pub const DIFF_MAXES: &[usize] = &[0, 1, 2, 7, 8, 9, 254, 255, 256, 257, 65533, 
 /// - **L7 varints.** tokio has no varint length: a `config` with bit 6
 ///   set is `diff_varint`'s, not this target's, and returns at once.
 pub fn diff_length_prefix(data: &[u8]) {
-    use tokio_util::codec::LengthDelimitedCodec;
     let [config, max, chunk, stream @ ..] = data else { return };
     let (config, chunk) = (*config, 1 + *chunk as usize);
     let max = DIFF_MAXES[*max as usize % DIFF_MAXES.len()];
@@ -97,24 +96,9 @@ pub fn diff_length_prefix(data: &[u8]) {
     if p.varint {
         return; // L7
     }
-    let width = p.header_len();
-    let (off, incl) = (p.offset, if p.includes_header { width as i64 } else { 0 });
+    let (width, off) = (p.header_len(), p.offset);
     let mut ours = LengthPrefixCodec::new(p);
-    let mut builder = LengthDelimitedCodec::builder();
-    builder.length_field_length(width).max_frame_length((max as i64 + incl - p.adjust) as usize);
-    if p.endian == crate::framing::Endian::Little {
-        builder.little_endian();
-    } else {
-        builder.big_endian();
-    }
-    // L6: with bytes before the field, tokio's frame is all of it.
-    let whole = off > 0 || p.adjust != 0;
-    let tokio_adjust = if whole { (off + width) as i64 - incl + p.adjust } else { -incl };
-    builder.length_adjustment(tokio_adjust as isize);
-    if whole {
-        builder.length_field_offset(off).num_skip(0);
-    }
-    let mut theirs = builder.new_codec();
+    let (mut theirs, tokio_adjust, whole) = tokio_like(&p);
     // L2: the raw values tokio refuses although framelab takes them.
     let field_max = if width == 8 { u64::MAX } else { (1u64 << (8 * width)) - 1 };
     let tokio_clamp = field_max.saturating_sub(width as u64);
@@ -186,6 +170,29 @@ pub fn diff_length_prefix(data: &[u8]) {
             return;
         }
     }
+}
+
+/// tokio-util's `LengthDelimitedCodec` set up as `p` (rules L1 and L6):
+/// the codec, its length adjustment, and whether its frame is the whole
+/// frame (bytes before the field, or an adjusted length) or the body.
+fn tokio_like(p: &LengthPrefix) -> (tokio_util::codec::LengthDelimitedCodec, i64, bool) {
+    let (width, off) = (p.header_len(), p.offset);
+    let incl = if p.includes_header { width as i64 } else { 0 };
+    let mut builder = tokio_util::codec::LengthDelimitedCodec::builder();
+    builder.length_field_length(width).max_frame_length((p.max_frame as i64 + incl - p.adjust) as usize);
+    if p.endian == crate::framing::Endian::Little {
+        builder.little_endian();
+    } else {
+        builder.big_endian();
+    }
+    // L6: with bytes before the field, tokio's frame is all of it.
+    let whole = off > 0 || p.adjust != 0;
+    let adjust = if whole { (off + width) as i64 - incl + p.adjust } else { -incl };
+    builder.length_adjustment(adjust as isize);
+    if whole {
+        builder.length_field_offset(off).num_skip(0);
+    }
+    (builder.new_codec(), adjust, whole)
 }
 
 /// `diff_varint`: framelab's varint length field against protobuf's, as
