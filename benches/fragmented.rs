@@ -39,7 +39,7 @@ fn fragmented(c: &mut Criterion) {
     for (label, plan) in &plans {
         let mut group = c.benchmark_group(format!("fragmented/{label}"));
         for size in SIZES {
-            for subject in Subject::ALL {
+            for &subject in Subject::all() {
                 let w = Workload::with_stream_bytes(subject, size, STREAM_BYTES);
                 group.throughput(Throughput::Bytes(w.payload_bytes() as u64));
                 group.bench_with_input(BenchmarkId::new(subject.name(), size), &w, |b, w| {

@@ -23,10 +23,16 @@
 //! Throughput counts message payload bytes, not wire bytes, so every row of
 //! a size moves the same useful bytes and framing overhead shows up as cost.
 //!
+//! The framelab rows come from the framing registry: one per codec
+//! ([`CodecKind::ALL`]), run with the settings of its
+//! [`Codec::for_bench`], plus a `slices` row for the codecs whose
+//! [`Codec::SLICES_ROW`] is set.
+//!
 //! ```
 //! use framelab::bench::codec::{Subject, Workload};
+//! use framelab::framing::CodecKind;
 //!
-//! let w = Workload::with_stream_bytes(Subject::LengthPrefix, 64, 4096);
+//! let w = Workload::with_stream_bytes(Subject::Codec(CodecKind::LengthPrefix), 64, 4096);
 //! let got = w.decode();
 //! assert_eq!((got.items, got.bytes), (w.messages(), w.payload_bytes()));
 //! ```
@@ -35,6 +41,7 @@ use std::cell::RefCell;
 use std::convert::Infallible;
 use std::hint::black_box;
 use std::ops::ControlFlow;
+use std::sync::LazyLock;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use rand::{RngExt, SeedableRng};
@@ -42,10 +49,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder, LengthDelimitedCodec, LinesCodec};
 
 use crate::framing::feed::{self as driver, Event};
-use crate::framing::{
-    DelimiterCodec, FrameSlices, HttpCodec, JsonHeaderCodec, JsonMessage, LengthPrefixCodec, NaiveCodec, RespCodec,
-    slices,
-};
+use crate::framing::{Codec, CodecKind, CodecVisitor, FrameSlices, slices};
 
 /// Message sizes compared by default: 16 B, 64 B, 1 KiB, 64 KiB, 1 MiB.
 pub const SIZES: [usize; 5] = [16, 64, 1024, 64 * 1024, 1024 * 1024];
@@ -60,41 +64,28 @@ pub const INITIAL_CAPACITY: usize = 8 * 1024;
 /// Small enough for the source to stay in a 1 MiB L2 cache at small sizes.
 pub const STREAM_BYTES: usize = 512 * 1024;
 
-/// Longest line the delimiter codecs accept in these benches: above every
-/// size in [`SIZES`], so the limit is checked but never hit.
+/// Every maximum the bench codecs' knobs have ([`CodecKind::for_bench`]),
+/// and the longest line tokio-util's text codecs accept: above every size
+/// in [`SIZES`], so the limits are checked but never hit.
 pub const MAX_MESSAGE: usize = 8 * 1024 * 1024;
 
 /// The name of the `raw` row.
 pub const RAW: &str = "raw";
 
-/// One row of the comparison: a framelab strategy, a tokio-util codec, or
-/// the raw ceiling.
+/// One row of the comparison: a framelab codec of the registry, a
+/// tokio-util codec, or the raw ceiling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
     /// No framing: the reads appended and consumed whole.
     Raw,
-    /// framelab's naive codec with `read_size` = the message size (what
-    /// it returns is cut at read boundaries too: that is its bug).
-    Naive,
-    /// framelab's delimiter codec, `\n`.
-    Delimiter,
-    /// framelab's length-prefix codec, `u32be`.
-    LengthPrefix,
+    /// A framelab codec through its `Decoder`, as its [`Codec::for_bench`]
+    /// makes it for the message size (naive's `read_size` is that size, so
+    /// what it returns is cut at read boundaries too: that is its bug),
+    /// each message framed by its [`Codec::bench_encode`].
+    Codec(CodecKind),
     /// The same codec through [`FrameSlices`]: each frame a `&[u8]`, the
     /// buffer consumed once per read.
-    LengthPrefixSlices,
-    /// framelab's delimiter codec, `\n`, through [`FrameSlices`].
-    DelimiterSlices,
-    /// framelab's naive codec through [`FrameSlices`].
-    NaiveSlices,
-    /// framelab's json-header codec with its defaults (sha256, verified).
-    JsonHeader,
-    /// framelab's RESP codec: each message a one-word command, sent as an
-    /// array of one bulk string (`*1\r\n$N\r\n...\r\n`).
-    Resp,
-    /// framelab's HTTP codec: each message the body of a
-    /// `POST /m HTTP/1.1` request with a `Content-Length`.
-    Http,
+    Slices(CodecKind),
     /// tokio-util's `LengthDelimitedCodec` (u32 big-endian).
     TokioLengthDelimited,
     /// tokio-util's `LinesCodec` (validates UTF-8, returns `String`).
@@ -112,39 +103,53 @@ pub struct Decoded {
     pub bytes: usize,
 }
 
+/// Every subject, in table order ([`Subject::all`]).
+static ALL: LazyLock<Vec<Subject>> = LazyLock::new(|| {
+    let mut all = vec![Subject::Raw];
+    for &kind in CodecKind::ALL {
+        all.push(Subject::Codec(kind));
+        if kind.slices_row() {
+            all.push(Subject::Slices(kind));
+        }
+        all.extend_from_slice(counterparts(kind));
+    }
+    all
+});
+
+/// The `slices` row names (`length-prefix slices`), in [`CodecKind::ALL`]
+/// order.
+static SLICES_NAMES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| CodecKind::ALL.iter().map(|k| &*format!("{} slices", k.name()).leak()).collect());
+
+/// The tokio-util codecs that do what `kind` does, placed right after its
+/// rows in the table.
+fn counterparts(kind: CodecKind) -> &'static [Subject] {
+    match kind {
+        CodecKind::LengthPrefix => &[Subject::TokioLengthDelimited],
+        CodecKind::Delimiter => &[Subject::TokioLines, Subject::TokioAnyDelimiter],
+        _ => &[],
+    }
+}
+
 impl Subject {
-    /// Every subject, in table order: the ceiling, then each framelab
-    /// strategy followed by its tokio-util counterpart.
-    pub const ALL: [Subject; 13] = [
-        Subject::Raw,
-        Subject::LengthPrefix,
-        Subject::LengthPrefixSlices,
-        Subject::TokioLengthDelimited,
-        Subject::Delimiter,
-        Subject::DelimiterSlices,
-        Subject::TokioLines,
-        Subject::TokioAnyDelimiter,
-        Subject::Naive,
-        Subject::NaiveSlices,
-        Subject::JsonHeader,
-        Subject::Resp,
-        Subject::Http,
-    ];
+    /// Every subject, in table order: the ceiling, then each codec of the
+    /// registry ([`CodecKind::ALL`] order), its `slices` row where it has
+    /// one, and its tokio-util counterparts where it has some.
+    pub fn all() -> &'static [Subject] {
+        &ALL
+    }
 
     /// The row name used in reports and JSON (`length-prefix`,
-    /// `tokio-util LinesCodec`, `raw`, ...).
+    /// `length-prefix slices`, `tokio-util LinesCodec`, `raw`, ...): a
+    /// codec row is named after its strategy ([`CodecKind::name`]).
     pub fn name(self) -> &'static str {
         match self {
             Subject::Raw => RAW,
-            Subject::Naive => "naive",
-            Subject::Delimiter => "delimiter",
-            Subject::LengthPrefix => "length-prefix",
-            Subject::LengthPrefixSlices => "length-prefix slices",
-            Subject::DelimiterSlices => "delimiter slices",
-            Subject::NaiveSlices => "naive slices",
-            Subject::JsonHeader => "json-header",
-            Subject::Resp => "resp",
-            Subject::Http => "http",
+            Subject::Codec(kind) => kind.name(),
+            Subject::Slices(kind) => {
+                let at = CodecKind::ALL.iter().position(|k| *k == kind).expect("every kind is in CodecKind::ALL");
+                SLICES_NAMES[at]
+            }
             Subject::TokioLengthDelimited => "tokio-util LengthDelimitedCodec",
             Subject::TokioLines => "tokio-util LinesCodec",
             Subject::TokioAnyDelimiter => "tokio-util AnyDelimiterCodec",
@@ -153,36 +158,28 @@ impl Subject {
 
     /// The subject named `name`, if any.
     pub fn from_name(name: &str) -> Option<Subject> {
-        Subject::ALL.into_iter().find(|s| s.name() == name)
+        Subject::all().iter().copied().find(|s| s.name() == name)
     }
 
     /// Whether this row is a baseline (tokio-util or raw) rather than a
-    /// framelab strategy.
+    /// framelab codec.
     pub fn is_baseline(self) -> bool {
         matches!(self, Subject::Raw | Subject::TokioLengthDelimited | Subject::TokioLines | Subject::TokioAnyDelimiter)
     }
 
     /// The rows this one is compared with: its tokio-util counterparts
     /// (json-header is a length-prefixed header, so `LengthDelimitedCodec`;
-    /// a `slices` row has its `Decoder` row's;
-    /// tokio-util has no RESP or HTTP codec), then `raw`. Empty for `raw`
-    /// itself.
+    /// a `slices` row has its `Decoder` row's; codecs tokio-util has no
+    /// counterpart of, none), then `raw`. Empty for `raw` itself.
     pub fn baselines(self) -> &'static [Subject] {
         match self {
             Subject::Raw => &[],
-            Subject::LengthPrefix | Subject::LengthPrefixSlices | Subject::JsonHeader => {
-                &[Subject::TokioLengthDelimited, Subject::Raw]
-            }
-            Subject::Delimiter | Subject::DelimiterSlices => {
-                &[Subject::TokioLines, Subject::TokioAnyDelimiter, Subject::Raw]
-            }
-            Subject::Naive
-            | Subject::NaiveSlices
-            | Subject::Resp
-            | Subject::Http
-            | Subject::TokioLengthDelimited
-            | Subject::TokioLines
-            | Subject::TokioAnyDelimiter => &[Subject::Raw],
+            Subject::Codec(kind) | Subject::Slices(kind) => match kind {
+                CodecKind::LengthPrefix | CodecKind::JsonHeader => &[Subject::TokioLengthDelimited, Subject::Raw],
+                CodecKind::Delimiter => &[Subject::TokioLines, Subject::TokioAnyDelimiter, Subject::Raw],
+                _ => &[Subject::Raw],
+            },
+            Subject::TokioLengthDelimited | Subject::TokioLines | Subject::TokioAnyDelimiter => &[Subject::Raw],
         }
     }
 }
@@ -197,11 +194,10 @@ pub struct Workload {
     size: usize,
     /// The messages' payloads.
     messages: Vec<Bytes>,
-    /// The same payloads as text, for the tokio-util text codecs' encoders;
-    /// for `http`, the whole requests.
+    /// The same payloads as text, for the tokio-util text codecs' encoders.
     texts: Vec<String>,
-    /// Framing bytes around each payload (`resp` and `http`, whose frames
-    /// are whole values and messages).
+    /// Framing bytes around each payload: what a codec whose item is the
+    /// whole frame ([`Codec::ITEM_IS_FRAME`]) returns beyond the message.
     overhead: usize,
     /// The encoded stream.
     wire: Bytes,
@@ -232,13 +228,6 @@ impl Workload {
             Subject::TokioLines | Subject::TokioAnyDelimiter => {
                 messages.iter().map(|m| String::from_utf8(m.to_vec()).expect("ASCII")).collect()
             }
-            Subject::Http => messages
-                .iter()
-                .map(|m| {
-                    let body = std::str::from_utf8(m).expect("ASCII");
-                    format!("POST /m HTTP/1.1\r\nHost: bench\r\nContent-Length: {size}\r\n\r\n{body}")
-                })
-                .collect(),
             _ => Vec::new(),
         };
         let buf = RefCell::new(BytesMut::with_capacity(INITIAL_CAPACITY));
@@ -298,17 +287,15 @@ impl Workload {
     fn decode_reads(&self, reads: impl Iterator<Item = usize>) -> Decoded {
         let wire = &self.wire[..];
         let buf = &mut *self.buf.borrow_mut();
+        let overhead = self.overhead;
         let got = match self.subject {
             Subject::Raw => raw(buf, wire, reads),
-            Subject::Naive => feed(NaiveCodec::new(self.size), buf, wire, reads, |m| m.len()),
-            Subject::Delimiter => feed(DelimiterCodec::lines(MAX_MESSAGE), buf, wire, reads, |m| m.len()),
-            Subject::LengthPrefix => feed(LengthPrefixCodec::default(), buf, wire, reads, |m| m.len()),
-            Subject::LengthPrefixSlices => feed_slices(LengthPrefixCodec::default(), buf, wire, reads),
-            Subject::DelimiterSlices => feed_slices(DelimiterCodec::lines(MAX_MESSAGE), buf, wire, reads),
-            Subject::NaiveSlices => feed_slices(NaiveCodec::new(self.size), buf, wire, reads),
-            Subject::JsonHeader => feed(JsonHeaderCodec::default(), buf, wire, reads, |f| f.body.len()),
-            Subject::Resp => feed(RespCodec::default(), buf, wire, reads, |m| m.len() - self.overhead),
-            Subject::Http => feed(HttpCodec::default(), buf, wire, reads, |m| m.len() - self.overhead),
+            Subject::Codec(kind) => {
+                kind.for_bench(self.size, MAX_MESSAGE).visit(Feed { buf, wire, reads, overhead, slices: false })
+            }
+            Subject::Slices(kind) => {
+                kind.for_bench(self.size, MAX_MESSAGE).visit(Feed { buf, wire, reads, overhead, slices: true })
+            }
             Subject::TokioLengthDelimited => feed(LengthDelimitedCodec::new(), buf, wire, reads, |m| m.len()),
             Subject::TokioLines => feed(LinesCodec::new_with_max_length(MAX_MESSAGE), buf, wire, reads, |s| s.len()),
             Subject::TokioAnyDelimiter => feed(
@@ -321,7 +308,10 @@ impl Workload {
         };
         // naive returns whatever one read brought (that is its bug), raw
         // counts no messages: only their bytes must add up.
-        let exact = !matches!(self.subject, Subject::Raw | Subject::Naive | Subject::NaiveSlices);
+        let exact = !matches!(
+            self.subject,
+            Subject::Raw | Subject::Codec(CodecKind::Naive) | Subject::Slices(CodecKind::Naive)
+        );
         assert_eq!(got.1, self.payload_bytes(), "{} decoded the wrong stream", self.subject.name());
         assert!(!exact || got.0 == self.messages(), "{} decoded {} messages", self.subject.name(), got.0);
         Decoded { items: got.0, bytes: got.1 }
@@ -336,22 +326,9 @@ impl Workload {
         let ms = &self.messages;
         match self.subject {
             Subject::Raw => ms.iter().for_each(|m| dst.put_slice(m)),
-            Subject::Naive | Subject::NaiveSlices => {
-                encode_all(&mut NaiveCodec::new(self.size), ms.iter().map(|m| &m[..]), dst)
+            Subject::Codec(kind) | Subject::Slices(kind) => {
+                kind.for_bench(self.size, MAX_MESSAGE).visit(EncodeAll { messages: ms, dst })
             }
-            Subject::Delimiter | Subject::DelimiterSlices => {
-                encode_all(&mut DelimiterCodec::lines(MAX_MESSAGE), ms.iter().map(|m| &m[..]), dst)
-            }
-            Subject::LengthPrefix | Subject::LengthPrefixSlices => {
-                encode_all(&mut LengthPrefixCodec::default(), ms.iter().map(|m| &m[..]), dst)
-            }
-            Subject::JsonHeader => encode_all(
-                &mut JsonHeaderCodec::default(),
-                ms.iter().map(|m| JsonMessage::new("m.bin", m.clone())),
-                dst,
-            ),
-            Subject::Resp => encode_all(&mut RespCodec::default(), ms.iter().map(|m| &m[..]), dst),
-            Subject::Http => encode_all(&mut HttpCodec::default(), self.texts.iter().map(|t| t.as_bytes()), dst),
             Subject::TokioLengthDelimited => encode_all(&mut LengthDelimitedCodec::new(), ms.iter().cloned(), dst),
             Subject::TokioLines => {
                 encode_all(&mut LinesCodec::new_with_max_length(MAX_MESSAGE), self.texts.iter(), dst)
@@ -411,6 +388,51 @@ where
     });
     assert!(buf.is_empty(), "{} bytes left undecoded", buf.len());
     (items, bytes)
+}
+
+/// A framelab row's decoding, on its concrete codec: [`feed`] with the
+/// codec's [`Codec::message_len`] (less the framing, where the item is the
+/// whole frame), or [`feed_slices`].
+struct Feed<'a, R> {
+    buf: &'a mut BytesMut,
+    wire: &'a [u8],
+    reads: R,
+    /// Framing bytes around each message.
+    overhead: usize,
+    /// Through [`FrameSlices`] rather than the `Decoder`.
+    slices: bool,
+}
+
+impl<R: Iterator<Item = usize>> CodecVisitor for Feed<'_, R> {
+    type Output = (usize, usize);
+
+    fn visit<C: Codec>(self, codec: C) -> (usize, usize) {
+        let Feed { buf, wire, reads, overhead, slices } = self;
+        let overhead = if C::ITEM_IS_FRAME { overhead } else { 0 };
+        if slices {
+            let (items, bytes) = feed_slices(codec, buf, wire, reads);
+            (items, bytes - items * overhead)
+        } else {
+            feed(codec, buf, wire, reads, |item| C::message_len(item) - overhead)
+        }
+    }
+}
+
+/// A framelab row's encoding: every message framed by the concrete
+/// codec's [`Codec::bench_encode`].
+struct EncodeAll<'a> {
+    messages: &'a [Bytes],
+    dst: &'a mut BytesMut,
+}
+
+impl CodecVisitor for EncodeAll<'_> {
+    type Output = ();
+
+    fn visit<C: Codec>(self, mut codec: C) {
+        for m in self.messages {
+            codec.bench_encode(m, self.dst).expect("every bench message encodes");
+        }
+    }
 }
 
 /// [`feed`] through [`FrameSlices`]: each read appended after
@@ -485,7 +507,7 @@ mod tests {
 
     #[test]
     fn every_subject_decodes_its_own_stream_at_every_size_and_read_plan() {
-        for subject in Subject::ALL {
+        for &subject in Subject::all() {
             for size in [1, 16, 1000, 70_000] {
                 let w = Workload::with_stream_bytes(subject, size, 20_000.max(3 * size));
                 w.decode();
@@ -498,7 +520,7 @@ mod tests {
 
     #[test]
     fn encode_reproduces_the_wire() {
-        for subject in Subject::ALL {
+        for &subject in Subject::all() {
             let w = Workload::with_stream_bytes(subject, 64, 4096);
             let mut dst = BytesMut::new();
             assert_eq!(w.encode(&mut dst), 64 * 64);
@@ -507,8 +529,17 @@ mod tests {
     }
 
     #[test]
+    fn every_codec_has_a_row_and_its_slices_row_where_it_asks_for_one() {
+        for &kind in CodecKind::ALL {
+            assert!(Subject::all().contains(&Subject::Codec(kind)), "{}", kind.name());
+            assert_eq!(Subject::all().contains(&Subject::Slices(kind)), kind.slices_row(), "{}", kind.name());
+            assert_eq!(Subject::Slices(kind).name(), format!("{} slices", kind.name()));
+        }
+    }
+
+    #[test]
     fn subject_names_round_trip_and_baselines_are_baselines() {
-        for s in Subject::ALL {
+        for &s in Subject::all() {
             assert_eq!(Subject::from_name(s.name()), Some(s));
             assert!(s.baselines().iter().all(|b| b.is_baseline()));
         }

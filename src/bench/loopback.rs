@@ -92,7 +92,7 @@ use tokio_util::codec::Decoder;
 
 use super::codec::{INITIAL_CAPACITY, MAX_MESSAGE, READ_SIZE, Subject, Workload};
 use crate::framing::handshake::{MAX_READY_LINE, START, check_start, parse_ready, ready_line};
-use crate::framing::{DelimiterCodec, FrameSlices, JsonHeaderCodec, LengthPrefixCodec, NaiveCodec, slices};
+use crate::framing::{AnyCodec, Codec, CodecKind, CodecVisitor, DelimiterCodec, FrameSlices, slices};
 
 /// The pause of the sleep row, as in the sleep-fix tutorial (`time.sleep(0.1)`).
 pub const SLEEP: Duration = Duration::from_millis(100);
@@ -191,12 +191,12 @@ impl Row {
     pub fn subject(self) -> Option<Subject> {
         match self {
             Row::Raw | Row::RawHeld => Some(Subject::Raw),
-            Row::LengthPrefix => Some(Subject::LengthPrefix),
-            Row::LengthPrefixSlices => Some(Subject::LengthPrefixSlices),
-            Row::Delimiter => Some(Subject::Delimiter),
-            Row::DelimiterSlices => Some(Subject::DelimiterSlices),
-            Row::Naive => Some(Subject::Naive),
-            Row::JsonHeader => Some(Subject::JsonHeader),
+            Row::LengthPrefix => Some(Subject::Codec(CodecKind::LengthPrefix)),
+            Row::LengthPrefixSlices => Some(Subject::Slices(CodecKind::LengthPrefix)),
+            Row::Delimiter => Some(Subject::Codec(CodecKind::Delimiter)),
+            Row::DelimiterSlices => Some(Subject::Slices(CodecKind::Delimiter)),
+            Row::Naive => Some(Subject::Codec(CodecKind::Naive)),
+            Row::JsonHeader => Some(Subject::Codec(CodecKind::JsonHeader)),
             Row::Handshake | Row::Sleep => None,
         }
     }
@@ -325,7 +325,7 @@ impl Loopback {
             }
             None => {
                 let (cmds, rx) = mpsc::unbounded_channel();
-                self.spawn_server(Box::pin(sink(server_end, Subject::Naive, size, rx)))?;
+                self.spawn_server(Box::pin(sink(server_end, Subject::Codec(CodecKind::Naive), size, rx)))?;
                 (Kind::Sleep { message: Bytes::from(vec![b's'; size]), cmds }, 1, size)
             }
         };
@@ -533,14 +533,66 @@ fn ask(cmds: &mpsc::UnboundedSender<Cmd>, bytes: u64) -> io::Result<oneshot::Rec
 async fn sink(stream: TcpStream, subject: Subject, size: usize, cmds: mpsc::UnboundedReceiver<Cmd>) {
     match subject {
         Subject::Raw => raw_sink(stream, cmds).await,
-        Subject::Naive => framed_sink(stream, NaiveCodec::new(size), cmds, |m| m.len()).await,
-        Subject::Delimiter => framed_sink(stream, DelimiterCodec::lines(MAX_MESSAGE), cmds, |m| m.len()).await,
-        Subject::LengthPrefix => framed_sink(stream, LengthPrefixCodec::default(), cmds, |m| m.len()).await,
-        Subject::LengthPrefixSlices => slices_sink(stream, LengthPrefixCodec::default(), cmds).await,
-        Subject::DelimiterSlices => slices_sink(stream, DelimiterCodec::lines(MAX_MESSAGE), cmds).await,
-        Subject::JsonHeader => framed_sink(stream, JsonHeaderCodec::default(), cmds, |f| f.body.len()).await,
+        Subject::Codec(kind) => {
+            let (codec, step) = kind.for_bench(size, MAX_MESSAGE).visit(Step { slices: false });
+            codec_sink(stream, codec, step, cmds).await
+        }
+        Subject::Slices(kind) => {
+            let (codec, step) = kind.for_bench(size, MAX_MESSAGE).visit(Step { slices: true });
+            codec_sink(stream, codec, step, cmds).await
+        }
         other => unreachable!("{} is not a loopback row", other.name()),
     }
+}
+
+/// Decodes every complete frame in the buffer with the concrete codec
+/// inside an [`AnyCodec`], adding them to the counts.
+type DecodeStep = fn(&mut AnyCodec, &mut BytesMut, &mut Counts) -> io::Result<()>;
+
+/// Picks a codec's [`DecodeStep`]: [`decode_frames`] or [`slice_frames`]
+/// for its concrete type, so that the receiving loop (not generic, and so
+/// `Send` whatever the codec) dispatches once per read, never per frame.
+struct Step {
+    slices: bool,
+}
+
+impl CodecVisitor for Step {
+    type Output = (AnyCodec, DecodeStep);
+
+    fn visit<C: Codec>(self, codec: C) -> (AnyCodec, DecodeStep) {
+        let step: DecodeStep = if self.slices { slice_frames::<C> } else { decode_frames::<C> };
+        (codec.into_any(), step)
+    }
+}
+
+/// The concrete codec inside `any`, which [`Step`] picked it for.
+fn concrete<C: Codec>(any: &mut AnyCodec) -> &mut C {
+    C::from_any(any).expect("a decode step runs on the codec it was picked for")
+}
+
+/// `decode` until `None`, each item's message counted
+/// ([`Codec::message_len`]).
+fn decode_frames<C: Codec>(any: &mut AnyCodec, buf: &mut BytesMut, counts: &mut Counts) -> io::Result<()> {
+    let codec = concrete::<C>(any);
+    while let Some(item) = codec.decode(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))? {
+        counts.frames += 1;
+        counts.bytes += C::message_len(&item) as u64;
+        black_box(item);
+    }
+    Ok(())
+}
+
+/// Every complete frame handed out as a slice through [`FrameSlices`], the
+/// buffer advanced once.
+fn slice_frames<C: Codec>(any: &mut AnyCodec, buf: &mut BytesMut, counts: &mut Counts) -> io::Result<()> {
+    concrete::<C>(any)
+        .frames(buf, |m| {
+            counts.frames += 1;
+            counts.bytes += m.len() as u64;
+            black_box(m);
+        })
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    Ok(())
 }
 
 /// One read of at most [`READ_SIZE`] bytes appended to `buf`, room made
@@ -620,12 +672,14 @@ async fn held_sink(mut stream: TcpStream, size: usize, mut cmds: mpsc::Unbounded
     }
 }
 
-async fn framed_sink<D, F>(mut stream: TcpStream, mut codec: D, mut cmds: mpsc::UnboundedReceiver<Cmd>, len: F)
-where
-    D: Decoder + FrameSlices,
-    <D as Decoder>::Error: std::fmt::Display,
-    F: Fn(&D::Item) -> usize,
-{
+/// A framelab codec's receiving end: each read made as
+/// [`FrameSlices::missing`] says, then `step` on what has come.
+async fn codec_sink(
+    mut stream: TcpStream,
+    mut codec: AnyCodec,
+    step: DecodeStep,
+    mut cmds: mpsc::UnboundedReceiver<Cmd>,
+) {
     let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
     while let Some(cmd) = cmds.recv().await {
         let mut counts = Counts::default();
@@ -633,44 +687,7 @@ where
             while counts.bytes < cmd.bytes {
                 let missing = codec.missing(&buf);
                 read_some(&mut stream, &mut buf, missing).await?;
-                while let Some(item) =
-                    codec.decode(&mut buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?
-                {
-                    counts.frames += 1;
-                    counts.bytes += len(&item) as u64;
-                    black_box(item);
-                }
-            }
-            Ok(counts)
-        }
-        .await;
-        if !answer(cmd, got) {
-            return;
-        }
-    }
-}
-
-/// [`framed_sink`] through [`FrameSlices`]: every complete frame of a
-/// read handed out as a slice, the buffer advanced once per read.
-async fn slices_sink<D>(mut stream: TcpStream, mut codec: D, mut cmds: mpsc::UnboundedReceiver<Cmd>)
-where
-    D: FrameSlices,
-    D::Error: std::fmt::Display,
-{
-    let mut buf = BytesMut::with_capacity(INITIAL_CAPACITY);
-    while let Some(cmd) = cmds.recv().await {
-        let mut counts = Counts::default();
-        let got = async {
-            while counts.bytes < cmd.bytes {
-                let missing = codec.missing(&buf);
-                read_some(&mut stream, &mut buf, missing).await?;
-                codec
-                    .frames(&mut buf, |m| {
-                        counts.frames += 1;
-                        counts.bytes += m.len() as u64;
-                        black_box(m);
-                    })
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+                step(&mut codec, &mut buf, &mut counts)?;
             }
             Ok(counts)
         }

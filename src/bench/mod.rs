@@ -176,7 +176,7 @@ pub enum BenchError {
     },
 }
 
-/// Runs one mode and returns its rows, size by size, in [`Subject::ALL`]
+/// Runs one mode and returns its rows, size by size, in [`Subject::all`]
 /// (codec) or [`Row::VARIANTS`] (loopback) order within a size. `progress` is
 /// called after every timed step.
 ///
@@ -258,7 +258,7 @@ impl RatioStat {
 /// The names of every row a mode reports at each size, in report order.
 pub fn row_names(mode: Mode) -> Vec<&'static str> {
     match mode {
-        Mode::Codec => Subject::ALL.iter().map(|s| s.name()).collect(),
+        Mode::Codec => Subject::all().iter().map(|s| s.name()).collect(),
         Mode::Loopback => Row::VARIANTS.iter().map(|r| r.name()).collect(),
         Mode::LoopbackTwoThreads => two_thread_rows().map(|r| r.name()).collect(),
     }
@@ -407,7 +407,7 @@ pub fn quantile(samples: &[f64], q: f64) -> f64 {
 /// Codec mode: every [`Subject`] at every size, decoding [`Workload`]s.
 fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Report {
     let mode = Mode::Codec;
-    let total = (settings.sizes.len() * Subject::ALL.len() * (settings.rounds.max(1) + 1)) as u64;
+    let total = (settings.sizes.len() * Subject::all().len() * (settings.rounds.max(1) + 1)) as u64;
     let mut done = 0;
     let mut step = |label: String, progress: &mut dyn FnMut(&Progress)| {
         done += 1;
@@ -416,14 +416,14 @@ fn run_codec(settings: &Settings, progress: &mut dyn FnMut(&Progress)) -> Report
     let mut report = Report { rows: Vec::new(), ratios: Vec::new() };
     for &size in &settings.sizes {
         let mut cells: Vec<(Workload, u64)> = Vec::new();
-        for subject in Subject::ALL {
+        for &subject in Subject::all() {
             let w = Workload::new(subject, size);
             let iters = calibrate(|| black_box(w.decode()), settings.round_time);
             cells.push((w, iters));
             step(format!("{:#} {}", Size(size), subject.name()), progress);
         }
         let mut rounds = Rounds::new(
-            Subject::ALL.iter().map(|s| s.name()).collect(),
+            Subject::all().iter().map(|s| s.name()).collect(),
             cells.iter().map(|(w, _)| w.payload_bytes() as f64).collect(),
             vec![None; cells.len()],
         );
@@ -652,9 +652,9 @@ mod tests {
         };
         let mut steps = Vec::new();
         let rows = run(Mode::Codec, &settings, &mut |p| steps.push(p.done)).unwrap();
-        assert_eq!(rows.len(), 2 * Subject::ALL.len());
+        assert_eq!(rows.len(), 2 * Subject::all().len());
         assert!(rows.iter().all(|r| r.mode == Mode::Codec && r.bytes_per_sec > 0.0 && r.frames_per_sec > 0.0));
-        assert_eq!(steps.last().copied(), Some(2 * Subject::ALL.len() as u64 * 2));
+        assert_eq!(steps.last().copied(), Some(2 * Subject::all().len() as u64 * 2));
         for r in &rows {
             for b in baselines(r.mode, &r.name) {
                 assert!(ratio(&rows, r, b).is_some(), "{} has no {b} row", r.name);

@@ -9,17 +9,19 @@ use std::time::Duration;
 
 use framelab::bench::{self, Mode, Settings};
 
+/// The codecs in the registry's order (`framing/mod.rs`), each followed by
+/// its `slices` row and its tokio-util counterparts where it has some.
 const CODEC_ROWS: [&str; 13] = [
     "raw",
-    "length-prefix",
-    "length-prefix slices",
-    "tokio-util LengthDelimitedCodec",
+    "naive",
+    "naive slices",
     "delimiter",
     "delimiter slices",
     "tokio-util LinesCodec",
     "tokio-util AnyDelimiterCodec",
-    "naive",
-    "naive slices",
+    "length-prefix",
+    "length-prefix slices",
+    "tokio-util LengthDelimitedCodec",
     "json-header",
     "resp",
     "http",
