@@ -446,14 +446,6 @@ impl Codec for DelimiterCodec {
     const STRATEGY: &'static str = "delimiter";
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 
-    fn message(item: BytesMut) -> BytesMut {
-        item
-    }
-
-    fn message_len(item: &BytesMut) -> usize {
-        item.len()
-    }
-
     fn max_message(&self) -> usize {
         self.max_length()
     }

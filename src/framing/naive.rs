@@ -191,14 +191,6 @@ impl Codec for NaiveCodec {
     const STRATEGY: &'static str = "naive";
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 
-    fn message(item: BytesMut) -> BytesMut {
-        item
-    }
-
-    fn message_len(item: &BytesMut) -> usize {
-        item.len()
-    }
-
     fn max_message(&self) -> usize {
         self.read_size
     }

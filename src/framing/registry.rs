@@ -109,7 +109,7 @@ pub enum FuzzBody {
 /// A message codec of the registry: what generic code (servers, clients,
 /// checks, fuzz bodies, the bench) needs of it, with no dispatch per call.
 pub trait Codec:
-    Decoder<Item: AsRef<[u8]> + PartialEq + fmt::Debug, Error: CodecError>
+    Decoder<Item: AsRef<[u8]> + Into<BytesMut> + PartialEq + fmt::Debug, Error: CodecError>
     + for<'a> Encoder<&'a [u8], Error = <Self as Decoder>::Error>
     + Encoder<bytes::Bytes, Error = <Self as Decoder>::Error>
     + FrameSlices<Error = <Self as Decoder>::Error>
@@ -122,9 +122,13 @@ pub trait Codec:
     /// The fuzz bodies that run it.
     const FUZZ: &'static [FuzzBody];
     /// The message a decoded item carries.
-    fn message(item: Self::Item) -> BytesMut;
+    fn message(item: Self::Item) -> BytesMut {
+        item.into()
+    }
     /// The length of that message, without taking it.
-    fn message_len(item: &Self::Item) -> usize;
+    fn message_len(item: &Self::Item) -> usize {
+        item.as_ref().len()
+    }
     /// The largest message it decodes or encodes.
     fn max_message(&self) -> usize;
     /// The most framing bytes a frame adds to a message, where bounded.

@@ -121,9 +121,12 @@ fn misbehaving_targets_each_get_a_verdict_in_time_and_nothing_leaks() {
         "import os, socket, sys\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen()\nc, _ = s.accept()\nc.recv(3)\nos._exit(0)\n",
     )
     .unwrap();
+    // Its reply timeout is long: the target's exit (its socket closed by
+    // the kernel) must come before it on a loaded machine, where a Python
+    // process can take more than half a second to be scheduled.
     let dies = scenario::parse(
         &crate::with_python(&format!(
-            "name = \"dies\"\ntimeout = \"8s\"\n[target]\ncommand = [\"python3\", \"{}\", \"{{port}}\"]\n[client]\nframing = \"delimiter\"\nmessages = [\"one\", \"two\", \"three\"]\nlockstep = true\nreply-timeout = \"500ms\"\n[response]\nexpect = \"ack\"\n",
+            "name = \"dies\"\ntimeout = \"8s\"\n[target]\ncommand = [\"python3\", \"{}\", \"{{port}}\"]\n[client]\nframing = \"delimiter\"\nmessages = [\"one\", \"two\", \"three\"]\nlockstep = true\nreply-timeout = \"3s\"\n[response]\nexpect = \"ack\"\n",
             script.display()
         )),
         &dir.path().join("dies.toml"),

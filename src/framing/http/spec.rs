@@ -145,14 +145,6 @@ impl Codec for HttpCodec {
     // compare the request with the message: `chunking` cuts whole ones.
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Chunking];
 
-    fn message(item: BytesMut) -> BytesMut {
-        item
-    }
-
-    fn message_len(item: &BytesMut) -> usize {
-        item.len()
-    }
-
     fn max_message(&self) -> usize {
         self.format().head_max.saturating_add(self.format().max)
     }

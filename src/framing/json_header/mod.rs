@@ -147,6 +147,13 @@ pub struct JsonFrame {
 }
 
 /// The body: what the frame carries (so `check` can bound it).
+impl From<JsonFrame> for BytesMut {
+    /// The body.
+    fn from(f: JsonFrame) -> BytesMut {
+        f.body
+    }
+}
+
 impl AsRef<[u8]> for JsonFrame {
     fn as_ref(&self) -> &[u8] {
         &self.body

@@ -5,7 +5,7 @@ use std::fmt;
 
 use bytes::BytesMut;
 
-use super::{DigestKind, DigestPolicy, JsonFrame, JsonHeaderCodec, JsonHeaderError, JsonHeaderFormat};
+use super::{DigestKind, DigestPolicy, JsonHeaderCodec, JsonHeaderError, JsonHeaderFormat};
 use crate::framing::knobs::Accepts;
 use crate::framing::length_prefix::{FUZZ_PRESETS, one_byte_has_no_byte_order, parse_prefix_item};
 use crate::framing::registry::{Codec, CodecError, FuzzBody, Strategy, StrategyInfo};
@@ -141,14 +141,6 @@ impl Codec for JsonHeaderCodec {
 
     const STRATEGY: &'static str = "json-header";
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
-
-    fn message(item: JsonFrame) -> BytesMut {
-        item.body
-    }
-
-    fn message_len(item: &JsonFrame) -> usize {
-        item.body.len()
-    }
 
     fn max_message(&self) -> usize {
         self.format().body_max

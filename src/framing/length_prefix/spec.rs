@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use bytes::BytesMut;
-
 use super::{Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError, MAX_ADJUST, MAX_OFFSET, PRESETS};
 use crate::framing::knobs::Accepts;
 use crate::framing::registry::{Codec, CodecError, FuzzBody, Strategy, StrategyInfo};
@@ -116,14 +114,6 @@ impl Codec for LengthPrefixCodec {
 
     const STRATEGY: &'static str = "length-prefix";
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
-
-    fn message(item: BytesMut) -> BytesMut {
-        item
-    }
-
-    fn message_len(item: &BytesMut) -> usize {
-        item.len()
-    }
 
     fn max_message(&self) -> usize {
         self.format().max_message()

@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use bytes::BytesMut;
-
 use super::{RespCodec, RespError, RespFormat};
 use crate::framing::registry::{Codec, CodecError, FuzzBody, Strategy, StrategyInfo};
 use crate::framing::spec::{Item, SpecProblem, positive, size_value, unexpected};
@@ -108,14 +106,6 @@ impl Codec for RespCodec {
     // Encoding turns a message into a command, so chunking would compare
     // a command with the message: `roundtrip` checks both directions.
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip];
-
-    fn message(item: BytesMut) -> BytesMut {
-        item
-    }
-
-    fn message_len(item: &BytesMut) -> usize {
-        item.len()
-    }
 
     fn max_message(&self) -> usize {
         self.format().max
