@@ -8,6 +8,7 @@ mod clients;
 mod event;
 mod hint;
 mod result;
+pub mod setup;
 mod stage;
 mod still_serving;
 mod summary;
@@ -76,6 +77,9 @@ pub enum RunError {
     /// The client under test did not start.
     #[error("starting the client under test: {0}")]
     ClientUnderTest(#[source] TargetError),
+    /// `[setup]` failed.
+    #[error(transparent)]
+    Setup(#[from] setup::SetupError),
     /// No client could connect to a server framelab did not start: a
     /// setup problem, not the server's verdict.
     #[error("{error}: is the server running on {addr}?")]
@@ -232,6 +236,18 @@ async fn execute(
     origin: std::time::Instant,
 ) -> Result<(Judgement, Option<WireRecord>), RunError> {
     let stage = Stage::start(sc, opts, prep, seed).await?;
+    // A target's state reset: never the reference server's, which starts
+    // afresh for every scenario.
+    let setup = match &sc.setup {
+        Some(s) if stage.server.is_none() => match setup::run(s, &prep.client_framing, stage.client_addr).await {
+            Ok(done) => Some(done),
+            Err(e) => {
+                stage.stop(&mut String::new()).await;
+                return Err(e.into());
+            }
+        },
+        _ => None,
+    };
     let (mut j, wire) = if let Some(cut) = &sc.client_under_test {
         (run_client_under_test(sc, opts, cut, stage.client_addr).await?, None)
     } else {
@@ -243,6 +259,9 @@ async fn execute(
         (j, Some(wire))
     };
     stage.stop(&mut j.detail).await;
+    if let Some(done) = setup {
+        j.detail.push_str(&format!("; {done}"));
+    }
     Ok((j, wire))
 }
 

@@ -182,6 +182,22 @@ fn validate(s: &Scenario) -> Result<(), InvalidKey> {
     }
     validate_response(s)?;
     validate_client_under_test(s)?;
+    if let Some(setup) = &s.setup {
+        if setup.messages.is_empty() {
+            return Err(InvalidKey::new("setup.messages", "give at least one message, e.g. [\"FLUSHALL\"]"));
+        }
+        if setup.messages.iter().map(String::len).sum::<usize>() > 1 << 20 {
+            return Err(InvalidKey::new("setup.messages", "at most 1MiB in all"));
+        }
+        if setup.quiet.is_zero() || setup.quiet > std::time::Duration::from_secs(5) {
+            return Err(InvalidKey::new("setup.quiet", "more than 0 and at most 5s"));
+        }
+        if s.target.as_ref().is_some_and(|t| t.udp)
+            || matches!(s.client.framing, Some(crate::framing::FramingSpec::Udp(_)))
+        {
+            return Err(InvalidKey::new("[setup]", "the setup connection is TCP, and this client speaks UDP"));
+        }
+    }
     if s.proxy.is_some()
         && matches!(s.client.framing, Some(crate::framing::FramingSpec::Udp(crate::framing::UdpFormat { .. })))
     {

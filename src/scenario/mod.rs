@@ -14,6 +14,6 @@ pub mod plan;
 pub mod source;
 
 pub use load::{LoadError, collect, load_file, parse};
-pub use model::{Scenario, VERDICTS, Verdict};
+pub use model::{Scenario, SetupSection, VERDICTS, Verdict};
 pub use plan::{PlanError, Prepared, prepare};
 pub use source::{Origin, Source, load_all, matches_filter, resolve, shard};

@@ -111,6 +111,11 @@ pub struct Scenario {
     /// The verdict this run must give.
     #[serde(default)]
     pub expect: ExpectSection,
+    /// Messages sent to a target before the scenario, on a connection of
+    /// their own: a running server's state reset, so that the scenario
+    /// repeats.
+    #[serde(default)]
+    pub setup: Option<SetupSection>,
     /// The file this came from (set by the loader).
     #[serde(skip)]
     pub file: PathBuf,
@@ -505,6 +510,27 @@ fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Erro
         Raw::Int(n) => usize::try_from(n).map(Some).map_err(|_| serde::de::Error::custom("size too large")),
         Raw::Text(t) => crate::units::parse_size(&t).map(Some).map_err(serde::de::Error::custom),
     }
+}
+
+/// `[setup]`: messages sent to a target on a connection of their own
+/// before the scenario, framed as the client's messages; the replies are
+/// read until the target is quiet for `quiet`, closes, or 5 s go by, and
+/// ignored. Against a long-running server whose answers depend on what
+/// earlier runs left (redis: `messages = ["FLUSHALL"]`). The reference
+/// server starts afresh for every scenario and gets none.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SetupSection {
+    /// The messages (at least one).
+    pub messages: Vec<String>,
+    /// How long the target may stay silent before the setup is done
+    /// (default 300ms).
+    #[serde(default = "default_setup_quiet", with = "humantime_serde")]
+    pub quiet: Duration,
+}
+
+fn default_setup_quiet() -> Duration {
+    Duration::from_millis(300)
 }
 
 /// `[expect]`: the verdict the run must give.

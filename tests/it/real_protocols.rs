@@ -202,3 +202,57 @@ fn explore_finds_nothing_in_500_runs_against_redis_and_nginx() {
         assert!(explored.found.is_none(), "{name}: {:?}", explored.found.map(|f| f.toml));
     }
 }
+
+/// A redis-server that runs on, killed when dropped.
+struct RunningRedis(std::process::Child, std::net::SocketAddr);
+
+impl RunningRedis {
+    fn start() -> RunningRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let redis = RunningRedis(child, addr);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(addr).is_err() {
+            assert!(std::time::Instant::now() < deadline, "redis-server did not listen on {addr} within 10s");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        redis
+    }
+}
+
+impl Drop for RunningRedis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_running_redis_repeats_a_scenario_with_its_setup() {
+    if !require("redis-server") {
+        return;
+    }
+    let redis = RunningRedis::start();
+    let opts = RunOptions { target: Some(redis.1), ..RunOptions::default() };
+    let with_setup = load("scenarios/resp-redis-pipeline-intact.toml");
+    assert!(with_setup.setup.is_some(), "the redis examples start with [setup]");
+    let mut without = with_setup.clone();
+    without.setup = None;
+    let run = |sc: &Scenario| rt().block_on(run::run_suite(vec![sc.clone()], opts.clone(), 1, |_| {})).remove(0);
+    // Twice with the setup: intact both times, and the detail says what it did.
+    for _ in 0..2 {
+        let r = run(&with_setup);
+        assert_all_ok(std::slice::from_ref(&r));
+        assert!(r.detail.contains("setup: 1 message(s) sent, 5 reply byte(s) read"), "{}", r.detail);
+    }
+    // Without it, the counter the first runs left answers `:3`, not `:1`.
+    let r = run(&without);
+    assert!(!r.ok() && r.verdict().is_some_and(|v| v != Verdict::Intact), "{:?}: {}", r.verdict(), r.detail);
+    assert!(!r.detail.contains("setup:"), "{}", r.detail);
+}
