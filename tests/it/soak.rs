@@ -15,7 +15,13 @@ fn every_tcp_reference_server_survives_the_soak() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let mut failures = Vec::new();
     for strategy in ["naive", "delimiter", "length-prefix", "length-prefix:i32le", "json-header", "handshake"] {
-        let cfg = SoakConfig::new(strategy, exe.clone());
+        let mut cfg = SoakConfig::new(strategy, exe.clone());
+        // A good client whose connection is accepted but whose task a loaded
+        // machine (this whole test binary at once, on 2 cores) does not run
+        // for a second met the server's 1 s idle timeout before its first
+        // byte, and got no reply (json-header, 5 of 100 clients, in one CI
+        // run). The idlers and slowloris drips are still cut, later.
+        cfg.idle_timeout = std::time::Duration::from_secs(5);
         let r = rt.block_on(soak(&cfg)).unwrap();
         assert_eq!(r.connections, 1100, "{strategy}");
         assert_eq!(r.good_messages, 2000, "{strategy}");
