@@ -171,15 +171,22 @@ pub async fn interrupted() {
 /// and the moment the target binds it, and the target then dies with
 /// "Address already in use". Ports below the range are never handed out
 /// that way. Starts at a place that differs from call to call, and checks
-/// each candidate by binding it; falls back to `bind(0)`.
+/// each candidate by binding it (TCP: without `SO_REUSEADDR`, as a server
+/// that does not set it binds); falls back to `bind(0)`.
 pub fn free_port(ip: IpAddr, udp: bool) -> Result<u16, TargetError> {
     let bind = |port: u16| -> std::io::Result<u16> {
         if udp {
-            std::net::UdpSocket::bind((ip, port)).and_then(|s| s.local_addr())
+            std::net::UdpSocket::bind((ip, port)).and_then(|s| s.local_addr()).map(|a| a.port())
         } else {
-            std::net::TcpListener::bind((ip, port)).and_then(|s| s.local_addr())
+            // Without SO_REUSEADDR (which std's TcpListener sets): a port
+            // that an earlier target's connections hold in TIME_WAIT binds
+            // with it, and a server that does not set it (Python's
+            // socketserver) then dies with "Address already in use".
+            let s = if ip.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }?;
+            s.set_reuseaddr(false)?;
+            s.bind(SocketAddr::new(ip, port))?;
+            s.local_addr().map(|a| a.port())
         }
-        .map(|a| a.port())
     };
     if let Some(low) = ephemeral_low().filter(|low| *low > PORT_FLOOR + 1000) {
         let span = u32::from(low - PORT_FLOOR);
