@@ -443,7 +443,7 @@ impl CodecError for DelimiterError {
 }
 
 impl Codec for DelimiterCodec {
-    const STRATEGY: &'static str = "delimiter";
+    const STRATEGY: &'static str = <Delimiter as Strategy>::INFO.name;
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 
     fn max_message(&self) -> usize {

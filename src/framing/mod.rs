@@ -41,7 +41,7 @@ pub use kind::ErrorKind;
 pub use knobs::{KnobError, Knobs};
 pub use length_prefix::{BadWidth, Endian, LengthPrefix, LengthPrefixCodec, LengthPrefixError};
 pub use naive::{NaiveCodec, NaiveFormat};
-pub use registry::{Codec, CodecError, CodecVisitor, FuzzBody, Registered, Strategy, StrategyInfo, StrategyVisitor};
+pub use registry::{Codec, CodecError, CodecVisitor, FuzzBody, Registered, Strategy, StrategyInfo};
 pub use resp::{RespCodec, RespError, RespFormat};
 pub use slices::FrameSlices;
 pub use spec::{EscapeError, Item, SpecError, SpecProblem, escape, show, unescape};

@@ -188,7 +188,7 @@ pub(crate) fn read_size_knobs(read_size: &mut usize, knobs: &Knobs) -> Result<()
 }
 
 impl Codec for NaiveCodec {
-    const STRATEGY: &'static str = "naive";
+    const STRATEGY: &'static str = <Naive as Strategy>::INFO.name;
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 
     fn max_message(&self) -> usize {

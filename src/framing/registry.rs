@@ -210,8 +210,6 @@ pub(crate) fn every_cut(len: usize) -> Vec<u16> {
 /// What the registry generates for each codec: the way into and out of
 /// [`AnyCodec`].
 pub trait Registered: Sized {
-    /// Its kind.
-    const KIND: super::CodecKind;
     /// Wraps it.
     fn into_any(self) -> AnyCodec;
     /// The codec inside `any`, if it is of this type.
@@ -226,14 +224,6 @@ pub trait CodecVisitor {
     type Output;
     /// Does it with `codec`.
     fn visit<C: Codec>(self, codec: C) -> Self::Output;
-}
-
-/// Something done with a strategy's knobs, by the strategy's type.
-pub trait StrategyVisitor {
-    /// What it gives back.
-    type Output;
-    /// Does it with `format`.
-    fn visit<S: Strategy>(self, format: &S::Format) -> Self::Output;
 }
 
 /// Generates the closed enums and their dispatch from the list of
@@ -279,11 +269,6 @@ macro_rules! registry {
             /// A fresh message codec for this framing.
             pub fn codec(&self) -> AnyCodec {
                 match self { $( FramingSpec::$svar(f) => <$sty as $crate::framing::Strategy>::codec(f), )* }
-            }
-
-            /// Does `visitor` with this spec's strategy type and knobs.
-            pub fn visit<V: $crate::framing::StrategyVisitor>(&self, visitor: V) -> V::Output {
-                match self { $( FramingSpec::$svar(f) => visitor.visit::<$sty>(f), )* }
             }
 
             pub(crate) fn apply_item(&mut self, item: $crate::framing::spec::Item<'_>) -> Result<(), $crate::framing::SpecProblem> {
@@ -388,7 +373,6 @@ macro_rules! registry {
 
         $(
             impl $crate::framing::Registered for $cty {
-                const KIND: CodecKind = CodecKind::$cvar;
                 fn into_any(self) -> AnyCodec {
                     AnyCodec::$cvar(self)
                 }

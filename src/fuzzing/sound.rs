@@ -102,7 +102,7 @@ enum Oracle {
 }
 
 /// The request/answer protocol the `answers` oracle models: redis's.
-pub const ANSWERS_FRAMING: &str = "resp";
+pub const ANSWERS_FRAMING: &str = <crate::framing::resp::Resp as crate::framing::Strategy>::INFO.name;
 
 const ORACLES: [Oracle; 9] = [
     Oracle::Echo,

@@ -86,7 +86,7 @@ fn request_method(frame: &[u8]) -> Option<&str> {
 
 impl AnswerSyntax for HttpAnswers {
     fn strategy(&self) -> &'static str {
-        "http"
+        <super::Http as crate::framing::Strategy>::INFO.name
     }
 
     fn display_name(&self) -> &'static str {

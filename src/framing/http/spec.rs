@@ -140,7 +140,7 @@ impl Codec for HttpCodec {
         self.encode(&request[..], dst)
     }
 
-    const STRATEGY: &'static str = "http";
+    const STRATEGY: &'static str = <Http as Strategy>::INFO.name;
     // A message is framed as a request around it, so roundtrip would
     // compare the request with the message: `chunking` cuts whole ones.
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Chunking];

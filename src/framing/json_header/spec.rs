@@ -139,7 +139,7 @@ impl Codec for JsonHeaderCodec {
         self.encode_named("m.bin", message, dst)
     }
 
-    const STRATEGY: &'static str = "json-header";
+    const STRATEGY: &'static str = <JsonHeaderStrategy as Strategy>::INFO.name;
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 
     fn max_message(&self) -> usize {

@@ -112,7 +112,7 @@ impl Codec for LengthPrefixCodec {
         LengthPrefixCodec::default()
     }
 
-    const STRATEGY: &'static str = "length-prefix";
+    const STRATEGY: &'static str = <LengthPrefixStrategy as Strategy>::INFO.name;
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 
     fn max_message(&self) -> usize {

@@ -93,7 +93,7 @@ impl RespAnswer {
 
 impl AnswerSyntax for RespAnswers {
     fn strategy(&self) -> &'static str {
-        "resp"
+        <super::Resp as crate::framing::Strategy>::INFO.name
     }
 
     fn display_name(&self) -> &'static str {

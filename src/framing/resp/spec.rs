@@ -102,7 +102,7 @@ impl Codec for RespCodec {
         RespCodec::default()
     }
 
-    const STRATEGY: &'static str = "resp";
+    const STRATEGY: &'static str = <Resp as Strategy>::INFO.name;
     // Encoding turns a message into a command, so chunking would compare
     // a command with the message: `roundtrip` checks both directions.
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip];
