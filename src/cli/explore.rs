@@ -289,7 +289,7 @@ impl ExploreArgs {
                     f.verdict,
                     f.stable
                 );
-                if !f.case.messages.is_empty() && f.case.messages.iter().all(String::is_empty) {
+                if !f.case.messages.is_empty() && f.case.messages.iter().all(|m| m.is_empty()) {
                     println!(
                         "only empty messages give {}, as found (the shrinker empties messages only when the case found had \
                          no bytes to send): an empty message is a framing's edge case, a zero length or an empty \

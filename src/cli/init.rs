@@ -38,6 +38,7 @@ Examples:
   framelab init --command \"python3 my_server.py {port}\" --reply upper
   framelab init --command \"python3 examples/servers/line_server.py {port}\" --framing delimiter --reply digest
   framelab init --addr 127.0.0.1:9000 --framing length-prefix --reply echo --out my-scenarios
+  framelab init --addr 127.0.0.1:5353 --framing length-prefix:u16be --reply echo --message hex:8a5c0100000100000000000001610000010001
   framelab run framelab-scenarios/")]
 pub struct InitArgs {
     /// Command that starts your server, e.g. "python3 my_server.py {port}".
@@ -62,12 +63,21 @@ pub struct InitArgs {
     /// Framing of the replies (default: lines for digest, ack and --match; echo and upper are read unframed unless framed unlike the requests).
     #[arg(long, value_parser = parse_framing)]
     pub reply_framing: Option<(String, FramingSpec)>,
+    /// A message to send (repeat for more; default "hello" and "world"):
+    /// text, or `hex:8a5c0100...` / `base64:...` for bytes that are not
+    /// text, written to the files as `{ hex = "..." }`.
+    #[arg(long = "message", value_name = "MESSAGE", value_parser = parse_message)]
+    pub messages: Vec<crate::scenario::Message>,
     /// Folder to write the scenario files to.
     #[arg(long, default_value = "framelab-scenarios")]
     pub out: PathBuf,
     /// Overwrite files that exist.
     #[arg(long)]
     pub force: bool,
+}
+
+fn parse_message(s: &str) -> anyhow::Result<crate::scenario::Message> {
+    crate::scenario::Message::from_arg(s).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The text as given (written to the files as is) and what it means.
@@ -296,6 +306,12 @@ impl InitArgs {
         let out_abs = self.out.canonicalize().with_context(|| self.out.display().to_string())?;
         let target = self.target(&out_abs)?;
         let framing = quote(&self.framing.0);
+        let messages = if self.messages.is_empty() {
+            vec![crate::scenario::Message::from("hello"), crate::scenario::Message::from("world")]
+        } else {
+            self.messages.clone()
+        };
+        let messages = toml::Value::Array(messages.iter().map(crate::scenario::Message::to_toml).collect());
         let mut written = Vec::new();
         for (file, schedule, what) in schedules {
             let path = self.out.join(file);
@@ -305,7 +321,7 @@ impl InitArgs {
                  name = \"my server: {stem}\"\n\
                  description = \"{what}; a server that keeps message boundaries answers intact\"\n\n\
                  [target]\n{target}\n\n\
-                 [client]\nframing = {framing}\nmessages = [\"hello\", \"world\"]\n{schedule}\n\
+                 [client]\nframing = {framing}\nmessages = {messages}\n{schedule}\n\
                  sync = true                     # wait until the server has read each write (Linux: its own reads, traced)\n\n\
                  [response]\n{response}\n\n\
                  [expect]\nverdict = \"intact\"\n",

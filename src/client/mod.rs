@@ -131,8 +131,13 @@ pub struct ClientOutcome {
     pub reset_by_peer: bool,
     /// The peer closed its side (end of stream seen).
     pub eof: bool,
+    /// When the peer's close or reset came, relative to the client's own
+    /// writes and half-close (`None`: the client stopped reading first).
+    pub peer_end: Option<PeerEnd>,
     /// Bytes written.
     pub written: usize,
+    /// When the client shut its writing side down (the plan's end).
+    pub half_closed_at: Option<std::time::Instant>,
     /// A sync of the plan that the peer's reads never reached (the first).
     pub stalled: Option<SyncOutcome>,
     /// A sync of the plan could not see the peer's reads (no source, or
@@ -143,8 +148,37 @@ pub struct ClientOutcome {
     pub timeline: Timeline,
 }
 
+/// When the peer ended the connection, as the client saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerEnd {
+    /// It reset the connection (else it closed its side).
+    pub reset: bool,
+    /// Replies decoded before it.
+    pub after_replies: usize,
+    /// Bytes the client had written by then.
+    pub after_written: usize,
+    /// It came before the client's half-close (the peer closed of its own
+    /// accord, not in answer to the client's end of stream).
+    pub before_half_close: bool,
+}
+
+impl std::fmt::Display for PeerEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the peer {} the connection after {} repl(ies), {} byte(s) into the client's writes, {}",
+            if self.reset { "reset" } else { "closed" },
+            self.after_replies,
+            self.after_written,
+            if self.before_half_close { "before the client's half-close" } else { "after the client's half-close" }
+        )
+    }
+}
+
 #[derive(Debug, Default)]
 struct Shared {
+    /// When the stream ended (EOF or reset), and the replies by then.
+    ended_at: Option<(std::time::Instant, usize)>,
     replies: Vec<Bytes>,
     /// Unframed replies: the stream so far.
     stream: BytesMut,
@@ -220,6 +254,7 @@ impl Replies {
                 match r {
                     Ok(0) => {
                         g.eof = true;
+                        g.ended_at = Some((std::time::Instant::now(), g.replies.len()));
                         if g.read > g.decoded_to && codec.is_some() {
                             let left = g.read - g.decoded_to;
                             g.errors.push(ReplyError::Incomplete(left));
@@ -245,6 +280,7 @@ impl Replies {
                     }
                     Err(e) => {
                         g.reset = true;
+                        g.ended_at = Some((std::time::Instant::now(), g.replies.len()));
                         g.errors.push(ReplyError::Read(e.to_string()));
                     }
                 }
@@ -300,6 +336,19 @@ impl Replies {
         out.reset_by_peer = g.reset;
         out.eof = g.eof;
         out.timeline.take_replies(&g.timeline);
+        out.peer_end = g.ended_at.map(|(at, after_replies)| PeerEnd {
+            reset: g.reset,
+            after_replies,
+            after_written: out
+                .timeline
+                .writes
+                .iter()
+                .filter(|w| w.at <= at)
+                .map(|w| (w.offset + w.len) as usize)
+                .max()
+                .unwrap_or(0),
+            before_half_close: out.half_closed_at.is_none_or(|h| at < h),
+        });
     }
 
     /// Stops reading, resets the connection, and copies the replies.
@@ -461,6 +510,7 @@ async fn carry_out(
                     tokio::time::sleep(spec.hold).await;
                 }
                 let _ = wr.shutdown().await;
+                out.half_closed_at = Some(std::time::Instant::now());
             }
             Action::Reset => return Carried::Reset,
         }

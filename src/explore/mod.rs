@@ -20,14 +20,14 @@ use serde::Serialize;
 
 use crate::fault::{Action, Schedule};
 use crate::run::{self, RunOptions};
-use crate::scenario::{self, LoadError, PlanError, Scenario, Verdict};
+use crate::scenario::{self, LoadError, Message, PlanError, Scenario, Verdict};
 use crate::trace::ReadLimit;
 
 /// A concrete client plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Case {
     /// The messages.
-    pub messages: Vec<String>,
+    pub messages: Vec<Message>,
     /// Write boundaries: (frame index, byte offset into that frame's wire
     /// bytes). Offset 0 is the frame's first byte.
     pub cuts: Vec<(usize, usize)>,
@@ -285,7 +285,7 @@ impl Explorer {
     }
 
     /// Wire length of each frame for `messages`.
-    fn frame_lens(&self, messages: &[String]) -> Result<Vec<usize>, ExploreError> {
+    fn frame_lens(&self, messages: &[Message]) -> Result<Vec<usize>, ExploreError> {
         let mut sc = self.base.clone();
         sc.client.messages = messages.to_vec();
         sc.client.generate = None;
@@ -347,7 +347,7 @@ impl Explorer {
     /// The base scenario's own plan as a case.
     pub fn initial_case(&self, seed: u64) -> Result<Case, ExploreError> {
         let prep = scenario::prepare(&self.base, seed, !self.reference)?;
-        let messages: Vec<String> = prep.messages.iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect();
+        let messages: Vec<Message> = prep.messages.iter().cloned().map(Message::from).collect();
         let lens = self.frame_lens(&messages)?;
         let mut abs = Vec::new();
         let mut at = 0;
@@ -380,9 +380,8 @@ impl Explorer {
                 .map(|i| {
                     let m = &base.messages[i % base.messages.len()];
                     if rng.random_bool(0.35) {
-                        let chars: Vec<char> = if m.is_empty() { vec!['x'] } else { m.chars().collect() };
-                        let len = rng.random_range(0..=2 * chars.len() + 8);
-                        chars.iter().cycle().take(len).collect()
+                        let len = rng.random_range(0..=2 * m.units().max(1) + 8);
+                        m.cycled(len)
                     } else {
                         m.clone()
                     }
@@ -519,7 +518,7 @@ impl Explorer {
         }
         if self.vary_messages {
             for i in 0..case.messages.len() {
-                let n = case.messages[i].chars().count();
+                let n = case.messages[i].units();
                 // n/2, 3n/4, 7n/8, ... n-1: the first that keeps the verdict
                 // is taken, so a size threshold (the smallest truncating
                 // datagram) is reached in few steps.
@@ -533,7 +532,7 @@ impl Explorer {
                 keeps.dedup();
                 for keep in keeps {
                     if keep < n {
-                        out.push(with(&|c| c.messages[i] = c.messages[i].chars().take(keep).collect()));
+                        out.push(with(&|c| c.messages[i] = c.messages[i].keep(keep)));
                     }
                 }
             }
@@ -564,7 +563,7 @@ impl Explorer {
         }
         // A reproducer whose every message is empty is true but teaches
         // little (issue 31): while the case has bytes to send, keep some.
-        let empty = |c: &Case| c.messages.iter().all(String::is_empty);
+        let empty = |c: &Case| c.messages.iter().all(|m| m.is_empty());
         out.retain(|c| c != case && (empty(case) || !empty(c)));
         out
     }
@@ -660,10 +659,7 @@ impl Explorer {
         for k in ["messages", "generate", "schedule", "pause", "sync", "read"] {
             client.remove(k);
         }
-        client.insert(
-            "messages".into(),
-            case.messages.iter().map(|m| toml::Value::from(m.as_str())).collect::<Vec<_>>().into(),
-        );
+        client.insert("messages".into(), case.messages.iter().map(Message::to_toml).collect::<Vec<_>>().into());
         if cuts.is_empty() {
             client.insert("schedule".into(), "coalesce".into());
         } else {
@@ -899,7 +895,9 @@ mod tests {
         let ex = explorer(false, false);
         assert!(ex.varies_messages());
         let base = ex.initial_case(1).unwrap();
-        for messages in [vec!["h".to_owned()], vec!["".to_owned(), "ab".to_owned()], vec!["hello".to_owned()]] {
+        for messages in
+            [vec![Message::from("h")], vec![Message::from(""), Message::from("ab")], vec![Message::from("hello")]]
+        {
             let case = Case { messages: messages.clone(), cuts: Vec::new(), ..base.clone() };
             let cands = ex.candidates(&case);
             assert!(!cands.is_empty() || messages == ["h"], "{messages:?}");

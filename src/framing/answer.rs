@@ -52,6 +52,13 @@ pub trait AnswerSyntax: Sync {
         false
     }
 
+    /// Whether a reply says the server closes the connection after it
+    /// (HTTP/1.0, `Connection: close`), and why, in words; none by
+    /// default.
+    fn announced_close(&self, _reply: &[u8]) -> Option<&'static str> {
+        None
+    }
+
     /// Prepares `codec`, this protocol's, to cut the replies to `requests`
     /// (a codec is told each request's method, so that the answers
     /// to `HEAD` have no body); nothing by default.

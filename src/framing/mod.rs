@@ -44,7 +44,7 @@ pub use naive::{NaiveCodec, NaiveFormat};
 pub use registry::{Codec, CodecError, CodecVisitor, FuzzBody, Registered, Strategy, StrategyInfo};
 pub use resp::{RespCodec, RespError, RespFormat};
 pub use slices::FrameSlices;
-pub use spec::{EscapeError, Item, SpecError, SpecProblem, escape, show, unescape};
+pub use spec::{EscapeError, Item, SpecError, SpecProblem, escape, show, spaced_hex, unescape};
 pub use udp::UdpFormat;
 
 registry::registry! {

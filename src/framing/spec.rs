@@ -179,10 +179,31 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, EscapeError> {
 }
 
 /// [`escape`]s a message for a report, cut to `max` bytes (the full length
-/// is then given).
+/// is then given); bytes that are not UTF-8 are shown in hex, as a
+/// scenario file writes them: `{ hex = "8a5c 0100" }`.
 pub fn show(m: &[u8], max: usize) -> String {
+    if std::str::from_utf8(m).is_err_and(|e| e.error_len().is_some()) {
+        let cut = spaced_hex(&m[..m.len().min(max)]);
+        return if m.len() > max {
+            format!("{{ hex = \"{cut} ...\" }} ({} bytes)", m.len())
+        } else {
+            format!("{{ hex = \"{cut}\" }}")
+        };
+    }
     let s = escape(&m[..m.len().min(max)]);
     if m.len() > max { format!("{s}... ({} bytes)", m.len()) } else { s }
+}
+
+/// Bytes in hex, two bytes to a group: `8a5c 0100 01`.
+pub fn spaced_hex(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() * 5 / 2);
+    for (i, pair) in b.chunks(2).enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(&hex::encode(pair));
+    }
+    s
 }
 
 /// Quotes bytes with the escapes [`unescape`] reads.

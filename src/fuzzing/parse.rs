@@ -68,7 +68,7 @@ pub fn parse_scenario(data: &[u8]) {
         }
         Ok(sc) => {
             let generated = sc.client.generate.as_ref().map_or(0, |g| g.count.saturating_mul(g.size.max));
-            let given: usize = sc.client.messages.iter().map(String::len).sum();
+            let given: usize = sc.client.messages.iter().map(|m| m.len()).sum();
             if generated <= 64 * 1024 && given <= 64 * 1024 && sc.client.reset_after.is_none_or(|r| r < 1 << 20) {
                 let _ = crate::scenario::prepare(&sc, 0, false);
             }

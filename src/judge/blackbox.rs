@@ -696,7 +696,7 @@ fn reply_bytes(sc: &Scenario, prep: &Prepared, r: &[Bytes]) -> Option<Vec<u8>> {
 /// framelab's reads cut the stream plays no part.
 fn by_stream(sc: &Scenario, prep: &Prepared, s: &[u8], expected: &[Bytes], tail: Tail) -> Judgement {
     if let Some(list) = &sc.response.replies {
-        let want: Vec<Bytes> = list.iter().map(|m| Bytes::copy_from_slice(m.as_bytes())).collect();
+        let want: Vec<Bytes> = list.iter().map(|m| m.bytes().clone()).collect();
         if let Some(w0) = want.first().filter(|w0| want.iter().all(|x| x == *w0)) {
             return by_text(s, w0, want.len());
         }
@@ -763,7 +763,7 @@ whose reads are traced";
 /// detail when the replies were located in the stream.
 fn by_response(sc: &Scenario, prep: &Prepared, r: &[Bytes], expected: &[Bytes], tail: Tail) -> Judgement {
     if let Some(list) = &sc.response.replies {
-        let want: Vec<Bytes> = list.iter().map(|m| Bytes::copy_from_slice(m.as_bytes())).collect();
+        let want: Vec<Bytes> = list.iter().map(|m| m.bytes().clone()).collect();
         // The same reply to every message (an ack) tells only a count.
         let fixed = want.first().is_some_and(|w0| want.iter().chain(r.iter()).all(|x| x == w0));
         if fixed {
@@ -825,6 +825,25 @@ fn by_response(sc: &Scenario, prep: &Prepared, r: &[Bytes], expected: &[Bytes], 
     Judgement::new(v, "")
 }
 
+/// `closed` where the server closed on purpose after exact answers
+/// ([`super::closes`]): replies given exactly, echoes and upper-cased
+/// echoes tell an exact answer.
+fn closed_on_purpose(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Option<Judgement> {
+    let r: Vec<&Bytes> = out.replies.iter().collect();
+    let exact = |i: usize| -> bool {
+        let Some(got) = r.get(i) else { return false };
+        match (&sc.response.replies, sc.response.expect) {
+            (Some(list), _) => list.get(i).is_some_and(|w| w.as_bytes() == &got[..]),
+            (None, ResponseExpect::Echo) if sc.response.pattern.is_none() => expected.get(i) == Some(*got),
+            (None, ResponseExpect::Upper) if sc.response.pattern.is_none() => {
+                expected.get(i).is_some_and(|m| upper(m) == got[..])
+            }
+            _ => false,
+        }
+    };
+    super::closes::on_purpose(sc, prep, out, &r, expected.len(), exact)
+}
+
 /// UDP: a reply that shows only the start of its datagram (an echo, an
 /// upper-cased echo or a digest of fewer bytes than were sent) means the
 /// server read less than the datagram: `truncated`, whatever else the
@@ -879,6 +898,25 @@ fn is_refusal(sc: &Scenario, prep: &Prepared, reply: &[u8]) -> bool {
 /// server's refusal, a verdict that takes it as an echo is one candidate
 /// and `rejected` the other.
 pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Judgement {
+    if let Some(id) = &sc.response.id
+        && !out.unframed
+    {
+        return match super::ids::in_request_order(id.bytes, &prep.messages, out) {
+            Ok((sorted, note)) => {
+                let j = judge_replies_by_content(sc, prep, &sorted, expected);
+                match note {
+                    Some(n) => Judgement::new(j.verdict, format!("{}; {n}", j.detail)).seeing(j.seen),
+                    None => j,
+                }
+            }
+            Err(j) => j,
+        };
+    }
+    judge_replies_by_content(sc, prep, out, expected)
+}
+
+/// [`judge_replies`] of replies in their requests' order.
+fn judge_replies_by_content(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Judgement {
     let j = judge_replies_as_sent(sc, prep, out, expected);
     let either = out.replies.iter().any(|r| r.starts_with(b"ERROR:") && !is_refusal(sc, prep, r));
     if either && !matches!(j.verdict, Verdict::Inconclusive | Verdict::Rejected) {
@@ -898,8 +936,8 @@ pub fn judge_replies(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expect
 /// replies leads to it; otherwise `inconclusive`, naming the candidates
 /// (docs/own-server.md).
 fn judge_replies_as_sent(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, expected: &[Bytes]) -> Judgement {
-    if let Some(answers) = &sc.response.answers {
-        return super::protocol::judge_answers(answers, prep, out);
+    if sc.response.answers.is_some() {
+        return super::protocol::judge_answers(sc, prep, out);
     }
     if let Some(err) = &out.connect_error {
         return Judgement::new(Verdict::Closed, err.clone());
@@ -944,6 +982,11 @@ fn judge_replies_as_sent(sc: &Scenario, prep: &Prepared, out: &ClientOutcome, ex
         && let Some(j) = udp_truncation(sc, r, expected)
     {
         return Judgement::new(j.verdict, format!("{head}: {}", j.detail));
+    }
+    if !out.unframed
+        && let Some(j) = closed_on_purpose(sc, prep, out, expected)
+    {
+        return j;
     }
     let tail = tail_of(out);
     let judged = if out.unframed {

@@ -16,6 +16,8 @@ pub mod blackbox;
 pub mod claim;
 mod classify;
 pub mod client;
+pub mod closes;
+pub mod ids;
 pub mod policy;
 pub mod protocol;
 pub mod reading;

@@ -61,8 +61,8 @@ fn tally(sc: &Scenario, prep: &Prepared) -> (Tally, Option<Vec<usize>>) {
     if let Some(list) = &r.replies {
         let same = list.first().is_some_and(|x| list.iter().all(|y| y == x));
         return match list.first() {
-            Some(x) if same => (Tally::Text(Bytes::copy_from_slice(x.as_bytes())), Some(vec![1; list.len()])),
-            _ => (Tally::Bytes, lens(&mut list.iter().map(String::len))),
+            Some(x) if same => (Tally::Text(x.bytes().clone()), Some(vec![1; list.len()])),
+            _ => (Tally::Bytes, lens(&mut list.iter().map(|m| m.len()))),
         };
     }
     if let Some(p) = &r.pattern {

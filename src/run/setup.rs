@@ -109,7 +109,7 @@ mod tests {
 
     fn section(messages: &[&str], quiet_ms: u64) -> SetupSection {
         SetupSection {
-            messages: messages.iter().map(|m| m.to_string()).collect(),
+            messages: messages.iter().map(|m| crate::scenario::Message::from(*m)).collect(),
             quiet: Duration::from_millis(quiet_ms),
         }
     }

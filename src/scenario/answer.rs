@@ -9,7 +9,10 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde::{Deserialize, Deserializer};
+
+use super::Message;
 
 use crate::framing::{AnswerFormError, AnswerSyntax, ProtocolAnswer, answer_syntaxes};
 
@@ -25,6 +28,9 @@ pub struct Answer {
 #[derive(Debug, Clone)]
 enum AnswerKind {
     Any,
+    /// `{ hex }` or `{ base64 }`: these bytes exactly (the whole reply as
+    /// the framing cut it).
+    Exact(Bytes),
     Match(regex::bytes::Regex),
     Protocol(Arc<dyn ProtocolAnswer>),
 }
@@ -115,10 +121,22 @@ impl FromStr for Answer {
     }
 }
 
+/// A string in one of the forms, or bytes exactly: `{ hex = "..." }`,
+/// `{ base64 = "..." }` ([`Message`]).
 impl<'de> Deserialize<'de> for Answer {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Text(String),
+            Bytes(Message),
+        }
+        match Written::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("write an answer as a string, { hex = \"...\" } or { base64 = \"...\" }")
+        })? {
+            Written::Text(s) => s.parse().map_err(serde::de::Error::custom),
+            Written::Bytes(m) => Ok(Answer::exact(m)),
+        }
     }
 }
 
@@ -129,11 +147,16 @@ impl fmt::Display for Answer {
 }
 
 impl Answer {
+    /// These bytes exactly.
+    pub fn exact(m: Message) -> Answer {
+        Answer { text: m.to_string(), kind: AnswerKind::Exact(m.into_bytes()) }
+    }
+
     /// The protocol the answer is written for: `None` for `any` and a
     /// regex (any protocol).
     pub fn syntax(&self) -> Option<&'static dyn AnswerSyntax> {
         match &self.kind {
-            AnswerKind::Any | AnswerKind::Match(_) => None,
+            AnswerKind::Any | AnswerKind::Match(_) | AnswerKind::Exact(_) => None,
             AnswerKind::Protocol(a) => Some(a.syntax()),
         }
     }
@@ -151,6 +174,7 @@ impl Answer {
         match &self.kind {
             AnswerKind::Any => true,
             AnswerKind::Match(re) => re.is_match(reply),
+            AnswerKind::Exact(b) => reply == &b[..],
             AnswerKind::Protocol(a) => a.matches(reply, head_request),
         }
     }

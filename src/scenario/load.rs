@@ -186,7 +186,7 @@ fn validate(s: &Scenario) -> Result<(), InvalidKey> {
         if setup.messages.is_empty() {
             return Err(InvalidKey::new("setup.messages", "give at least one message, e.g. [\"FLUSHALL\"]"));
         }
-        if setup.messages.iter().map(String::len).sum::<usize>() > 1 << 20 {
+        if setup.messages.iter().map(|m| m.len()).sum::<usize>() > 1 << 20 {
             return Err(InvalidKey::new("setup.messages", "at most 1MiB in all"));
         }
         if setup.quiet.is_zero() || setup.quiet > std::time::Duration::from_secs(5) {
@@ -227,6 +227,9 @@ fn validate_response(s: &Scenario) -> Result<(), InvalidKey> {
     if let Some(a) = &r.answers {
         validate_answers(s, a)?;
     }
+    if let Some(id) = &r.id {
+        validate_id(s, id.bytes)?;
+    }
     if r.bytes.is_some() {
         if r.replies.is_some() || r.pattern.is_some() {
             return Err(InvalidKey::new(
@@ -242,6 +245,33 @@ fn validate_response(s: &Scenario) -> Result<(), InvalidKey> {
             .is_some_and(|f| !matches!(f, crate::framing::FramingSpec::Naive(crate::framing::NaiveFormat { .. })))
         {
             return Err(InvalidKey::new("response.bytes", "needs raw replies (framing = \"raw\" or none)"));
+        }
+    }
+    Ok(())
+}
+
+fn validate_id(s: &Scenario, span: super::model::ByteSpan) -> Result<(), InvalidKey> {
+    use crate::framing::{FramingSpec, NaiveFormat};
+    let raw = |f: &FramingSpec| matches!(f, FramingSpec::Naive(NaiveFormat { .. }));
+    if s.response.bytes.is_some() || s.response.framing.as_ref().is_some_and(raw) {
+        return Err(InvalidKey::new(
+            "response.id",
+            "IDs are read from each reply: the replies must be framed (set [response] framing)",
+        ));
+    }
+    let mut seen = std::collections::HashMap::new();
+    for (i, m) in s.client.messages.iter().enumerate() {
+        let Some(id) = span.of(m) else {
+            return Err(InvalidKey::new(
+                "response.id",
+                format!("message {} is {} byte(s), too short to hold an ID at {span}", i + 1, m.len()),
+            ));
+        };
+        if let Some(first) = seen.insert(id, i) {
+            return Err(InvalidKey::new(
+                "response.id",
+                format!("messages {} and {} have the same ID at {span}: give each its own", first + 1, i + 1),
+            ));
         }
     }
     Ok(())

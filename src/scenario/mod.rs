@@ -9,11 +9,13 @@
 pub mod answer;
 pub mod embedded;
 pub mod load;
+pub mod message;
 pub mod model;
 pub mod plan;
 pub mod source;
 
 pub use load::{LoadError, collect, load_file, parse};
+pub use message::Message;
 pub use model::{Scenario, SetupSection, VERDICTS, Verdict};
 pub use plan::{PlanError, Prepared, prepare};
 pub use source::{Origin, Source, load_all, matches_filter, resolve, shard};

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::message::Message;
 use crate::fault::Schedule;
 use crate::fault::payload::{ForgedLength, PayloadKind, SizeRange};
 use crate::framing::FramingSpec;
@@ -359,9 +360,10 @@ pub struct ClientSection {
     /// Framing of the messages (default: the server's; `raw` sends them as they are).
     #[serde(default)]
     pub framing: Option<FramingSpec>,
-    /// The messages (UTF-8 text; TOML escapes like \u4f60 work).
+    /// The messages: text (TOML escapes like \u4f60 work), `{ hex = "..." }`
+    /// or `{ base64 = "..." }` ([`super::message`]).
     #[serde(default)]
-    pub messages: Vec<String>,
+    pub messages: Vec<Message>,
     /// Generated messages, after `messages`.
     #[serde(default)]
     pub generate: Option<Generate>,
@@ -475,9 +477,9 @@ pub struct ResponseSection {
     /// What each reply must be.
     #[serde(default)]
     pub expect: ResponseExpect,
-    /// The replies, exactly, in order (UTF-8 text).
+    /// The replies, exactly, in order (each in a [`Message`] form).
     #[serde(default)]
-    pub replies: Option<Vec<String>>,
+    pub replies: Option<Vec<Message>>,
     /// A regular expression every reply matches, one reply per message; a
     /// named group `len` is the length of the message the server
     /// understood.
@@ -488,6 +490,12 @@ pub struct ResponseSection {
     /// by `judge::protocol`).
     #[serde(default)]
     pub answers: Option<Vec<super::answer::Answer>>,
+    /// Request IDs: `{ bytes = "A..B" }`, each reply carries its message's
+    /// bytes A..B at A..B, and replies are matched to messages by them, in
+    /// any order (DNS over TCP, RFC 7766). A reply whose ID is no
+    /// message's is `desync`.
+    #[serde(default)]
+    pub id: Option<IdField>,
     /// Raw replies: the total bytes that must come back.
     #[serde(default, deserialize_with = "de_opt_size")]
     pub bytes: Option<usize>,
@@ -497,6 +505,58 @@ pub struct ResponseSection {
     /// may take at all; a reply later than that is a `hang` anyway.
     #[serde(default, with = "humantime_serde")]
     pub settle: Option<Duration>,
+}
+
+/// `[response] id = { bytes = "A..B" }`: where a request ID stands, in a
+/// message and in its reply.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdField {
+    /// The byte range `A..B` (B at most [`IdField::MAX_END`]).
+    #[serde(deserialize_with = "de_from_str")]
+    pub bytes: ByteSpan,
+}
+
+impl IdField {
+    /// The furthest an ID may end: IDs are in headers.
+    pub const MAX_END: usize = 64;
+}
+
+/// `A..B`: bytes A to B, B excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSpan {
+    /// First byte.
+    pub start: usize,
+    /// One past the last.
+    pub end: usize,
+}
+
+impl ByteSpan {
+    /// Its bytes in `b`, when `b` is long enough.
+    pub fn of<'a>(&self, b: &'a [u8]) -> Option<&'a [u8]> {
+        b.get(self.start..self.end)
+    }
+}
+
+impl FromStr for ByteSpan {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?}: write A..B, e.g. \"0..2\" for the first two bytes");
+        let (a, b) = s.split_once("..").ok_or_else(bad)?;
+        let start: usize = a.trim().parse().map_err(|_| bad())?;
+        let end: usize = b.trim().parse().map_err(|_| bad())?;
+        if start >= end || end > IdField::MAX_END {
+            return Err(format!("{s:?}: A..B with A < B <= {}", IdField::MAX_END));
+        }
+        Ok(ByteSpan { start, end })
+    }
+}
+
+impl fmt::Display for ByteSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
 }
 
 fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
@@ -521,8 +581,8 @@ fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Erro
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SetupSection {
-    /// The messages (at least one).
-    pub messages: Vec<String>,
+    /// The messages (at least one; each in a [`Message`] form).
+    pub messages: Vec<Message>,
     /// How long the target may stay silent before the setup is done
     /// (default 300ms).
     #[serde(default = "default_setup_quiet", with = "humantime_serde")]
@@ -544,5 +604,11 @@ pub struct ExpectSection {
     /// sent (for example when the client sends length and data as raw
     /// pieces).
     #[serde(default)]
-    pub messages: Option<Vec<String>>,
+    pub messages: Option<Vec<Message>>,
+    /// The server closes the connection after answering this many
+    /// messages, by design (HTTP/1.0, `Connection: close`, a one-shot
+    /// server): the messages after the close are not expected to be
+    /// answered, and the verdict is `closed` when it happens so.
+    #[serde(default)]
+    pub closes_after: Option<usize>,
 }

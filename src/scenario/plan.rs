@@ -98,7 +98,7 @@ pub fn prepare(sc: &Scenario, seed: u64, target: bool) -> Result<Prepared, PlanE
     let mut rng = fault::rng(seed);
     let server_framing = if target { None } else { Some(knobs(sc).apply(sc.server.strategy.clone())?) };
     let client_framing = sc.client.framing.clone().or_else(|| server_framing.clone()).unwrap_or_default();
-    let mut messages: Vec<Bytes> = sc.client.messages.iter().map(|m| Bytes::copy_from_slice(m.as_bytes())).collect();
+    let mut messages: Vec<Bytes> = sc.client.messages.iter().map(|m| m.bytes().clone()).collect();
     if let Some(g) = &sc.client.generate {
         messages.extend(payload::generate(g.kind, g.count, g.size, &mut rng));
     }
@@ -139,7 +139,7 @@ pub fn prepare(sc: &Scenario, seed: u64, target: bool) -> Result<Prepared, PlanE
         expected_default.truncate(n);
     }
     let expected = match &sc.expect.messages {
-        Some(m) => m.iter().map(|m| Bytes::copy_from_slice(m.as_bytes())).collect(),
+        Some(m) => m.iter().map(|m| m.bytes().clone()).collect(),
         None => expected_default,
     };
     let spec = PlanSpec {

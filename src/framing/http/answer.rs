@@ -119,6 +119,10 @@ impl AnswerSyntax for HttpAnswers {
         request_method(frame) == Some("HEAD")
     }
 
+    fn announced_close(&self, reply: &[u8]) -> Option<&'static str> {
+        http_head(reply)?.closes
+    }
+
     fn prepare_reply_codec(&self, codec: &mut AnyCodec, requests: &[Bytes]) {
         if let AnyCodec::Http(c) = codec {
             for f in requests {
@@ -138,6 +142,8 @@ struct Head {
     len: usize,
     chunked: bool,
     content_length: Option<usize>,
+    /// The connection ends after this response: why, when it says so.
+    closes: Option<&'static str>,
 }
 
 fn http_head(reply: &[u8]) -> Option<Head> {
@@ -146,7 +152,14 @@ fn http_head(reply: &[u8]) -> Option<Head> {
     let httparse::Status::Complete(len) = r.parse(reply).ok()? else { return None };
     let mut chunked = false;
     let mut content_length = None;
+    let (mut close, mut keep_alive) = (false, false);
     for h in r.headers.iter() {
+        if h.name.eq_ignore_ascii_case("connection") {
+            for token in h.value.split(|b| *b == b',').map(<[u8]>::trim_ascii) {
+                close |= token.eq_ignore_ascii_case(b"close");
+                keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+            }
+        }
         if h.name.eq_ignore_ascii_case("transfer-encoding") {
             chunked =
                 h.value.rsplit(|b| *b == b',').next().is_some_and(|c| c.trim_ascii().eq_ignore_ascii_case(b"chunked"));
@@ -154,7 +167,16 @@ fn http_head(reply: &[u8]) -> Option<Head> {
             content_length = std::str::from_utf8(h.value).ok().and_then(|v| v.trim().parse().ok());
         }
     }
-    Some(Head { status: r.code?, len, chunked, content_length })
+    // RFC 9112 9.3: `close` ends any connection; HTTP/1.0 closes unless
+    // the response keeps it alive.
+    let closes = if close {
+        Some("its answer says Connection: close")
+    } else if r.version == Some(0) && !keep_alive {
+        Some("its answer is HTTP/1.0, which closes after each response")
+    } else {
+        None
+    };
+    Some(Head { status: r.code?, len, chunked, content_length, closes })
 }
 
 /// The data of a chunked body (already checked by the framing); `None`

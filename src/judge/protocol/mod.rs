@@ -56,7 +56,7 @@ use crate::client::{ClientOutcome, ReplyError};
 use crate::fault::Action;
 use crate::framing::{AnswerSyntax, AnyCodec, FramingSpec, answer_syntaxes, show};
 pub use crate::scenario::answer::{Answer, AnswerError};
-use crate::scenario::{Prepared, Verdict};
+use crate::scenario::{Prepared, Scenario, Verdict};
 
 /// The codec that cuts the replies, prepared by the protocol for the
 /// requests sent (told the method of each, where answers depend on it).
@@ -107,7 +107,8 @@ fn shares_write_with_previous(prep: &Prepared) -> Vec<bool> {
 
 /// Judges replies against the answers, one per request (see the module
 /// docs for the verdicts).
-pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -> Judgement {
+pub fn judge_answers(sc: &Scenario, prep: &Prepared, out: &ClientOutcome) -> Judgement {
+    let answers: &[Answer] = sc.response.answers.as_deref().unwrap_or_default();
     if let Some(err) = &out.connect_error {
         return Judgement::new(Verdict::Closed, err.clone());
     }
@@ -130,6 +131,10 @@ pub fn judge_answers(answers: &[Answer], prep: &Prepared, out: &ClientOutcome) -
     let piece_like = replies.iter().position(|r| protocol_error(r));
     if unanswered.is_empty() {
         return all_answered(&head, piece_like, out);
+    }
+    let exact = |i: usize| answers[i].matches(replies[i], is_head(i)) && !protocol_error(replies[i]);
+    if let Some(j) = super::closes::on_purpose(sc, prep, out, &replies, n, exact) {
+        return j;
     }
     some_unanswered(&head, &unanswered, r, piece_like, prep, out)
 }

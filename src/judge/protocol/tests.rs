@@ -117,8 +117,7 @@ answers = ["+OK", "$1 v", "$1 v"]
 
 fn judge(sched: &str, replies: &[&[u8]]) -> Judgement {
     let sc = scenario(&RESP.replace("\"SCHED\"", sched));
-    let answers = sc.response.answers.clone().unwrap();
-    judge_answers(&answers, &prep(&sc), &outcome(replies))
+    judge_answers(&sc, &prep(&sc), &outcome(replies))
 }
 
 #[test]
@@ -139,10 +138,10 @@ fn verdicts_follow_the_answers() {
     let sc = scenario(&RESP.replace("\"SCHED\"", "\"each\"\nsync = true"));
     let p = prep(&sc);
     assert!(p.actions.iter().any(|a| matches!(a, Action::Sync)));
-    let j = judge_answers(sc.response.answers.as_ref().unwrap(), &p, &outcome(&[b"+OK\r\n"]));
+    let j = judge_answers(&sc, &p, &outcome(&[b"+OK\r\n"]));
     assert_eq!(j.verdict, Verdict::Lost, "{}", j.detail);
     let unsynced = ClientOutcome { sync_unavailable: true, ..outcome(&[b"+OK\r\n"]) };
-    let j = judge_answers(sc.response.answers.as_ref().unwrap(), &p, &unsynced);
+    let j = judge_answers(&sc, &p, &unsynced);
     assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
     // A protocol error where +OK was expected: the server misread, in
     // pieces, merged or both; the answers cannot say which.
@@ -162,10 +161,10 @@ fn verdicts_follow_the_answers() {
     );
     let p = prep(&any);
     let errs = outcome(&[b"-ERR x\r\n", b"+OK\r\n", b"+OK\r\n"]);
-    let j = judge_answers(any.response.answers.as_ref().unwrap(), &p, &errs);
+    let j = judge_answers(&any, &p, &errs);
     assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
     let fine = outcome(&[b"+OK\r\n", b"+OK\r\n", b"+OK\r\n"]);
-    assert_eq!(judge_answers(any.response.answers.as_ref().unwrap(), &p, &fine).verdict, Verdict::Intact);
+    assert_eq!(judge_answers(&any, &p, &fine).verdict, Verdict::Intact);
     // More answers than requests.
     let errs: &[&[u8]] = &[b"-ERR a\r\n", b"-ERR b\r\n", b"-ERR c\r\n", b"-ERR d\r\n"];
     assert_eq!(judge("\"drip\"", errs).verdict, Verdict::Split);
@@ -176,16 +175,16 @@ fn verdicts_follow_the_answers() {
     closed.eof = true;
     // Each request read apart (synced): the rest was cut off.
     let synced = scenario(&RESP.replace("\"SCHED\"", "\"each\"\nsync = true"));
-    let j = judge_answers(synced.response.answers.as_ref().unwrap(), &prep(&synced), &closed);
+    let j = judge_answers(&synced, &prep(&synced), &closed);
     assert_eq!(j.verdict, Verdict::Closed, "{}", j.detail);
     // Unsynced, the rest may have been read with the first.
     let sc = scenario(&RESP.replace("\"SCHED\"", "\"each\""));
-    let j = judge_answers(sc.response.answers.as_ref().unwrap(), &prep(&sc), &closed);
+    let j = judge_answers(&sc, &prep(&sc), &closed);
     assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
     // A reply that does not parse.
     let mut bad = outcome(&[b"+OK\r\n"]);
     bad.reply_errors.push(ReplyError::Decode { kind: crate::framing::ErrorKind::BadMessage, detail: "x".into() });
-    let j = judge_answers(sc.response.answers.as_ref().unwrap(), &prep(&sc), &bad);
+    let j = judge_answers(&sc, &prep(&sc), &bad);
     assert_eq!(j.verdict, Verdict::Desync);
 }
 
@@ -206,12 +205,11 @@ fn answers_to_head_requests_are_cut_without_a_body() {
 #[test]
 fn details_name_the_requests_and_what_the_connection_did() {
     let sc = scenario(&RESP.replace("\"SCHED\"", "\"each\""));
-    let answers = sc.response.answers.clone().unwrap();
     let p = prep(&sc);
     let with = |replies: &[&[u8]], set: &dyn Fn(&mut ClientOutcome)| {
         let mut o = outcome(replies);
         set(&mut o);
-        let j = judge_answers(&answers, &p, &o);
+        let j = judge_answers(&sc, &p, &o);
         (j.verdict, j.detail)
     };
     let v = |verdict, detail: &str| (verdict, detail.to_string());
@@ -265,6 +263,68 @@ fn an_answer_to_head_is_matched_by_its_content_length() {
     );
     let replies: &[&[u8]] =
         &[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"];
-    let j = judge_answers(sc.response.answers.as_ref().unwrap(), &prep(&sc), &outcome(replies));
+    let j = judge_answers(&sc, &prep(&sc), &outcome(replies));
     assert_eq!(j.verdict, Verdict::Intact, "{}", j.detail);
+}
+
+/// One answer, then the peer's close: before or after the client's
+/// half-close.
+fn closed_after_one(reply: &[u8], before_half_close: bool) -> ClientOutcome {
+    let end = crate::client::PeerEnd { reset: false, after_replies: 1, after_written: 30, before_half_close };
+    ClientOutcome { eof: true, peer_end: Some(end), ..outcome(&[reply]) }
+}
+
+#[test]
+fn a_close_that_the_answer_announces_is_closed_on_purpose() {
+    let sc = scenario(
+        "[target]\naddr = \"127.0.0.1:80\"\n[client]\nframing = \"http\"\nmessages = [\"GET /\", \"GET /\"]\n\
+         schedule = \"coalesce\"\n[response]\nframing = \"http\"\nanswers = [\"status 200\", \"status 200\"]\n",
+    );
+    let p = prep(&sc);
+    let http10 = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    let j = judge_answers(&sc, &p, &closed_after_one(http10, false));
+    assert_eq!(j.verdict, Verdict::Closed, "{}", j.detail);
+    assert!(j.detail.contains("after its answer 1") && j.detail.contains("HTTP/1.0"), "{}", j.detail);
+    let close = b"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+    let sc404 = scenario(&sc_text_404());
+    let j = judge_answers(&sc404, &prep(&sc404), &closed_after_one(close, false));
+    assert_eq!(j.verdict, Verdict::Closed, "{}", j.detail);
+    assert!(j.detail.contains("Connection: close"), "{}", j.detail);
+    // HTTP/1.0 kept alive announces nothing: two requests in one write and
+    // one answer may be a merge.
+    let kept = b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi";
+    let j = judge_answers(&sc, &p, &closed_after_one(kept, false));
+    assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
+    // An answer that is not the request's is no close on purpose.
+    let wrong = b"HTTP/1.0 500 Oops\r\nContent-Length: 0\r\n\r\n";
+    assert_ne!(judge_answers(&sc, &p, &closed_after_one(wrong, false)).verdict, Verdict::Closed);
+}
+
+fn sc_text_404() -> String {
+    "[target]\naddr = \"127.0.0.1:80\"\n[client]\nframing = \"http\"\nmessages = [\"GET /none\", \"GET /\"]\n\
+     [response]\nframing = \"http\"\nanswers = [\"status 404\", \"status 200\"]\n"
+        .to_owned()
+}
+
+#[test]
+fn closes_after_and_a_close_before_the_half_close_are_closed() {
+    let text = RESP.replace("\"SCHED\"", "\"coalesce\"");
+    let sc = scenario(&text);
+    let p = prep(&sc);
+    // After the client's half-close, one answer and a close is what a
+    // server that merged the requests and answered once gives too.
+    let j = judge_answers(&sc, &p, &closed_after_one(b"+OK\r\n", false));
+    assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
+    // Before it, the server closed of its own accord.
+    let j = judge_answers(&sc, &p, &closed_after_one(b"+OK\r\n", true));
+    assert_eq!(j.verdict, Verdict::Closed, "{}", j.detail);
+    assert!(j.detail.contains("before the client's half-close"), "{}", j.detail);
+    // `closes-after` says where, by design.
+    let by_design = scenario(&format!("{text}[expect]\nverdict = \"closed\"\ncloses-after = 1\n"));
+    let j = judge_answers(&by_design, &prep(&by_design), &closed_after_one(b"+OK\r\n", false));
+    assert_eq!(j.verdict, Verdict::Closed, "{}", j.detail);
+    assert!(j.detail.contains("closes-after = 1"), "{}", j.detail);
+    // A close after another count is not the one announced.
+    let two = scenario(&format!("{text}[expect]\ncloses-after = 2\n"));
+    assert_eq!(judge_answers(&two, &prep(&two), &closed_after_one(b"+OK\r\n", false)).verdict, Verdict::Inconclusive);
 }
