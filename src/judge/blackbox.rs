@@ -535,8 +535,12 @@ fn by_list(want: &[Bytes], got: &[Bytes]) -> Judgement {
             ),
         );
     }
+    // A message read in pieces and each piece answered with its own reply
+    // gives that reply twice in a row; merged reads give fewer replies.
+    // The list exactly, with no reply twice in a row, is neither.
+    let exactly = got == want && !want.windows(2).any(|w| w[0] == w[1]);
     let mut seen = Vec::with_capacity(got.len());
-    for g in got {
+    for g in got.iter().filter(|_| !exactly) {
         if seen.contains(&g) {
             return Judgement::new(
                 Verdict::Inconclusive,

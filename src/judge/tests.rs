@@ -1033,3 +1033,41 @@ fn no_replies_expected_is_inconclusive_and_says_what_would_decide() {
         assert!(detail.contains("traced"), "{detail}");
     }
 }
+
+#[test]
+fn a_list_that_repeats_a_reply_is_placed_when_it_came_exactly() {
+    // MQTT's PINGRESP twice, apart: the replies exactly as listed.
+    let four = "messages = [\"c\", \"p\", \"u\", \"p\"]\nframing = \"delimiter\"";
+    let list = target(four, "framing = \"delimiter\"\nreplies = [\"ca\", \"pr\", \"ua\", \"pr\"]");
+    let (verdict, detail) = judged(&list, &framed(&["ca", "pr", "ua", "pr"]));
+    assert_eq!(verdict, Verdict::Intact, "{detail}");
+    // In another order, a repeat cannot be placed: a message in pieces
+    // answered twice and one merged give the same.
+    assert_eq!(judged(&list, &framed(&["ca", "pr", "pr", "ua"])).0, Verdict::Inconclusive);
+    // Twice in a row is what a message in two pieces gives.
+    let twice = target(four, "framing = \"delimiter\"\nreplies = [\"ca\", \"pr\", \"pr\", \"ua\"]");
+    assert_eq!(judged(&twice, &framed(&["ca", "pr", "pr", "ua"])).0, Verdict::Inconclusive);
+}
+
+#[test]
+fn replies_with_ids_are_matched_to_their_requests_in_any_order() {
+    let client = "framing = \"length-prefix:u16be\"\nmessages = [{ hex = \"8a5c 01\" }, { hex = \"ff01 02\" }]";
+    let sc = target(
+        client,
+        "framing = \"length-prefix:u16be\"\nid = { bytes = \"0..2\" }\nreplies = [{ hex = \"8a5c aa\" }, { hex = \"ff01 bb\" }]",
+    );
+    let out = ClientOutcome {
+        replies: vec![Bytes::from_static(b"\xff\x01\xbb"), Bytes::from_static(b"\x8a\x5c\xaa")],
+        ..Default::default()
+    };
+    let (verdict, detail) = judged(&sc, &out);
+    assert_eq!(verdict, Verdict::Intact, "{detail}");
+    assert!(detail.contains("in request order they came 2, 1"), "{detail}");
+    let stray = ClientOutcome { replies: vec![Bytes::from_static(b"\x12\x34\x01")], ..Default::default() };
+    assert_eq!(judged(&sc, &stray).0, Verdict::Desync);
+    // Two messages with one ID cannot be told apart: refused on load.
+    let text = "[target]\naddr = \"127.0.0.1:9\"\n[client]\nframing = \"length-prefix:u16be\"\n\
+                messages = [{ hex = \"0001 aa\" }, { hex = \"0001 bb\" }]\n[response]\nid = { bytes = \"0..2\" }\n";
+    let e = crate::scenario::parse(text, std::path::Path::new("t.toml")).unwrap_err().to_string();
+    assert!(e.contains("messages 1 and 2 have the same ID at 0..2"), "{e}");
+}

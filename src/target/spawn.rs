@@ -146,6 +146,24 @@ fn spawn_group(spec: &TargetCommand, argv: &[String], port: u16) -> Result<(Grou
     }
 }
 
+/// A bare program name that is not on `PATH` but in `/usr/sbin` or
+/// `/sbin`, where daemons (mosquitto, dnsmasq, nginx) are installed and a
+/// user's `PATH` often does not look: its full path.
+fn in_sbin(program: &str) -> Option<String> {
+    if program.is_empty() || program.contains('/') {
+        return None;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if std::env::split_paths(&path).any(|d| d.join(program).is_file()) {
+        return None;
+    }
+    ["/usr/sbin", "/sbin"]
+        .iter()
+        .map(|d| std::path::Path::new(d).join(program))
+        .find(|p| p.is_file())
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
 impl SpawnedTarget {
     /// Starts the command and waits until it listens, at most
     /// `startup_timeout`. On failure the process group is killed and the
@@ -163,7 +181,10 @@ impl SpawnedTarget {
             spec.addr.port()
         };
         let addr = SocketAddr::new(spec.addr.ip(), port);
-        let argv = substitute(&spec.argv, addr);
+        let mut argv = substitute(&spec.argv, addr);
+        if let Some(found) = argv.first().and_then(|p| in_sbin(p)) {
+            argv[0] = found;
+        }
         let (mut group, untraced_because) = spawn_group(spec, &argv, port)?;
         let deadline = Instant::now() + spec.startup_timeout;
         loop {

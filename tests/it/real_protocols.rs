@@ -1,9 +1,10 @@
-//! Real protocols against real services: the RESP and HTTP examples in
-//! examples/scenarios/ against redis-server and nginx (installed by
-//! `.ci/run`), the tutorial-style servers in examples/servers/, the
+//! Real protocols against real services: the RESP, HTTP, MQTT and DNS
+//! examples in examples/scenarios/ against redis-server, nginx, mosquitto
+//! and dnsmasq (installed by `.ci/run`), Python's http.server closing on
+//! purpose, the tutorial-style servers in examples/servers/, the
 //! `answers` oracle's load-time checks, and explore against both kinds.
 //!
-//! A test that needs redis-server or nginx fails in CI (`CI=true`) when it
+//! A test that needs one of these services fails in CI (`CI=true`) when it
 //! is missing, and is skipped with a printed reason only outside CI.
 
 use std::path::{Path, PathBuf};
@@ -33,9 +34,12 @@ fn require(program: &str) -> bool {
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
     assert!(
         !ci,
-        "{program} is not installed, and CI is set: .ci/run installs it (apt-get install redis-server nginx-light)"
+        "{program} is not installed, and CI is set: .ci/run installs it (apt-get install redis-server nginx-light mosquitto dnsmasq-base)"
     );
-    eprintln!("skipped: {program} is not installed (apt-get install redis-server nginx-light); this fails in CI");
+    eprintln!(
+        "skipped: {program} is not installed (apt-get install redis-server nginx-light mosquitto dnsmasq-base); this \
+         fails in CI"
+    );
     false
 }
 
@@ -87,6 +91,68 @@ fn nginx_answers_every_example_intact() {
     assert!(results.len() >= 5);
     assert!(results.iter().all(|r| r.expected == Verdict::Intact));
     assert_all_ok(&results);
+}
+
+#[test]
+fn mosquitto_answers_every_mqtt_example_intact() {
+    if !require("mosquitto") {
+        return;
+    }
+    let results = run_all(matching("mqtt-mosquitto-"));
+    assert!(results.len() >= 3);
+    assert!(results.iter().all(|r| r.expected == Verdict::Intact));
+    assert_all_ok(&results);
+    // The PUBLISH's remaining length, cut between its two bytes, went in
+    // writes of their own, each read by the broker (the sync held).
+    let cut = results.iter().find(|r| r.file.ends_with("mqtt-mosquitto-varint-cut-intact.toml")).unwrap();
+    assert!(cut.writes.starts_with(&[16, 2, 2, 206]), "{:?}", cut.writes);
+}
+
+#[test]
+fn dnsmasq_answers_every_dns_example_intact() {
+    if !require("dnsmasq") {
+        return;
+    }
+    let results = run_all(matching("dns-dnsmasq-"));
+    assert!(results.len() >= 3);
+    assert!(results.iter().all(|r| r.expected == Verdict::Intact));
+    assert_all_ok(&results);
+}
+
+#[test]
+fn python_http_server_closes_on_purpose_and_is_judged_closed() {
+    let results = run_all(matching("http-python-"));
+    assert_eq!(results.len(), 2);
+    assert_all_ok(&results);
+    let http10 = results.iter().find(|r| r.file.ends_with("http10-closed.toml")).unwrap();
+    assert!(
+        http10.detail.contains("closed after its answer 1, on purpose") && http10.detail.contains("HTTP/1.0"),
+        "{}",
+        http10.detail
+    );
+    let close = results.iter().find(|r| r.file.ends_with("404-close-closed.toml")).unwrap();
+    assert!(close.detail.contains("Connection: close"), "{}", close.detail);
+}
+
+#[test]
+fn tutorial_style_dns_and_mqtt_servers_give_their_labels() {
+    let mut all = matching("dns-naive-");
+    all.extend(matching("mqtt-naive-"));
+    let results = run_all(all);
+    let mut got: Vec<(String, String)> =
+        results.iter().map(|r| (r.file.rsplit('/').next().unwrap().to_owned(), r.verdict_text())).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("dns-naive-length-cut-desync.toml", "desync"),
+            ("dns-naive-pipeline-intact.toml", "intact"),
+            ("mqtt-naive-varint-cut-inconclusive.toml", "inconclusive"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    let desync = results.iter().find(|r| r.file.ends_with("dns-naive-length-cut-desync.toml")).unwrap();
+    assert!(desync.detail.contains("which no request had"), "{}", desync.detail);
 }
 
 #[test]
