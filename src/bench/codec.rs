@@ -86,6 +86,10 @@ pub enum Subject {
     /// The same codec through [`FrameSlices`]: each frame a `&[u8]`, the
     /// buffer consumed once per read.
     Slices(CodecKind),
+    /// A codec with one of its bench knob settings
+    /// ([`Codec::BENCH_VARIANTS`](crate::framing::Codec::BENCH_VARIANTS)):
+    /// `length-prefix varint`.
+    Variant(CodecKind, u8),
     /// tokio-util's `LengthDelimitedCodec` (u32 big-endian).
     TokioLengthDelimited,
     /// tokio-util's `LinesCodec` (validates UTF-8, returns `String`).
@@ -111,6 +115,9 @@ static ALL: LazyLock<Vec<Subject>> = LazyLock::new(|| {
         if kind.slices_row() {
             all.push(Subject::Slices(kind));
         }
+        for i in 0..kind.bench_variants().len() {
+            all.push(Subject::Variant(kind, u8::try_from(i).expect("a few variants")));
+        }
         all.extend_from_slice(counterparts(kind));
     }
     all
@@ -120,6 +127,15 @@ static ALL: LazyLock<Vec<Subject>> = LazyLock::new(|| {
 /// order.
 static SLICES_NAMES: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| CodecKind::ALL.iter().map(|k| &*format!("{} slices", k.name()).leak()).collect());
+
+/// The variant row names (`length-prefix varint`), per kind in
+/// [`CodecKind::ALL`] order.
+static VARIANT_NAMES: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+    CodecKind::ALL
+        .iter()
+        .map(|k| k.bench_variants().iter().map(|v| &*format!("{} {v}", k.name()).leak()).collect())
+        .collect()
+});
 
 /// The tokio-util codecs that do what `kind` does, placed right after its
 /// rows in the table.
@@ -150,6 +166,10 @@ impl Subject {
                 let at = CodecKind::ALL.iter().position(|k| *k == kind).expect("every kind is in CodecKind::ALL");
                 SLICES_NAMES[at]
             }
+            Subject::Variant(kind, i) => {
+                let at = CodecKind::ALL.iter().position(|k| *k == kind).expect("every kind is in CodecKind::ALL");
+                VARIANT_NAMES[at][usize::from(i)]
+            }
             Subject::TokioLengthDelimited => "tokio-util LengthDelimitedCodec",
             Subject::TokioLines => "tokio-util LinesCodec",
             Subject::TokioAnyDelimiter => "tokio-util AnyDelimiterCodec",
@@ -174,7 +194,7 @@ impl Subject {
     pub fn baselines(self) -> &'static [Subject] {
         match self {
             Subject::Raw => &[],
-            Subject::Codec(kind) | Subject::Slices(kind) => match kind {
+            Subject::Codec(kind) | Subject::Slices(kind) | Subject::Variant(kind, _) => match kind {
                 CodecKind::LengthPrefix | CodecKind::JsonHeader => &[Subject::TokioLengthDelimited, Subject::Raw],
                 CodecKind::Delimiter => &[Subject::TokioLines, Subject::TokioAnyDelimiter, Subject::Raw],
                 _ => &[Subject::Raw],
@@ -288,24 +308,30 @@ impl Workload {
         let wire = &self.wire[..];
         let buf = &mut *self.buf.borrow_mut();
         let overhead = self.overhead;
-        let got = match self.subject {
-            Subject::Raw => raw(buf, wire, reads),
-            Subject::Codec(kind) => {
-                kind.for_bench(self.size, MAX_MESSAGE).visit(Feed { buf, wire, reads, overhead, slices: false })
-            }
-            Subject::Slices(kind) => {
-                kind.for_bench(self.size, MAX_MESSAGE).visit(Feed { buf, wire, reads, overhead, slices: true })
-            }
-            Subject::TokioLengthDelimited => feed(LengthDelimitedCodec::new(), buf, wire, reads, |m| m.len()),
-            Subject::TokioLines => feed(LinesCodec::new_with_max_length(MAX_MESSAGE), buf, wire, reads, |s| s.len()),
-            Subject::TokioAnyDelimiter => feed(
-                AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), b"\n".to_vec(), MAX_MESSAGE),
-                buf,
-                wire,
-                reads,
-                |b| b.len(),
-            ),
-        };
+        let got =
+            match self.subject {
+                Subject::Raw => raw(buf, wire, reads),
+                Subject::Codec(kind) => {
+                    kind.for_bench(self.size, MAX_MESSAGE).visit(Feed { buf, wire, reads, overhead, slices: false })
+                }
+                Subject::Slices(kind) => {
+                    kind.for_bench(self.size, MAX_MESSAGE).visit(Feed { buf, wire, reads, overhead, slices: true })
+                }
+                Subject::Variant(kind, i) => kind
+                    .for_bench_variant(usize::from(i), self.size, MAX_MESSAGE)
+                    .visit(Feed { buf, wire, reads, overhead, slices: false }),
+                Subject::TokioLengthDelimited => feed(LengthDelimitedCodec::new(), buf, wire, reads, |m| m.len()),
+                Subject::TokioLines => {
+                    feed(LinesCodec::new_with_max_length(MAX_MESSAGE), buf, wire, reads, |s| s.len())
+                }
+                Subject::TokioAnyDelimiter => feed(
+                    AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), b"\n".to_vec(), MAX_MESSAGE),
+                    buf,
+                    wire,
+                    reads,
+                    |b| b.len(),
+                ),
+            };
         // naive returns whatever one read brought (that is its bug), raw
         // counts no messages: only their bytes must add up.
         let exact = !matches!(
@@ -328,6 +354,9 @@ impl Workload {
             Subject::Raw => ms.iter().for_each(|m| dst.put_slice(m)),
             Subject::Codec(kind) | Subject::Slices(kind) => {
                 kind.for_bench(self.size, MAX_MESSAGE).visit(EncodeAll { messages: ms, dst })
+            }
+            Subject::Variant(kind, i) => {
+                kind.for_bench_variant(usize::from(i), self.size, MAX_MESSAGE).visit(EncodeAll { messages: ms, dst })
             }
             Subject::TokioLengthDelimited => encode_all(&mut LengthDelimitedCodec::new(), ms.iter().cloned(), dst),
             Subject::TokioLines => {
@@ -534,7 +563,17 @@ mod tests {
             assert!(Subject::all().contains(&Subject::Codec(kind)), "{}", kind.name());
             assert_eq!(Subject::all().contains(&Subject::Slices(kind)), kind.slices_row(), "{}", kind.name());
             assert_eq!(Subject::Slices(kind).name(), format!("{} slices", kind.name()));
+            for (i, v) in kind.bench_variants().iter().enumerate() {
+                let row = Subject::Variant(kind, i as u8);
+                assert!(Subject::all().contains(&row));
+                assert_eq!(row.name(), format!("{} {v}", kind.name()));
+            }
         }
+        // The varint length's row, with its LEB128 header on the wire:
+        // 200 is c8 01.
+        let varint = Subject::from_name("length-prefix varint").expect("a varint row");
+        let w = Workload::with_stream_bytes(varint, 200, 400);
+        assert_eq!(&w.wire()[..3], [0xc8, 0x01, b'a']);
     }
 
     #[test]

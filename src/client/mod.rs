@@ -149,7 +149,7 @@ pub struct ClientOutcome {
 }
 
 /// When the peer ended the connection, as the client saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeerEnd {
     /// It reset the connection (else it closed its side).
     pub reset: bool,

@@ -139,6 +139,13 @@ pub trait Codec:
     /// The codec `framelab bench` runs for messages of `size` bytes, with
     /// `max` as every maximum its knobs have.
     fn for_bench(size: usize, max: usize) -> Self;
+    /// Knob settings the bench also runs, each a row of its own named
+    /// `STRATEGY VARIANT` (`length-prefix varint`); none by default.
+    const BENCH_VARIANTS: &'static [&'static str] = &[];
+    /// The codec of bench variant `i` ([`Codec::BENCH_VARIANTS`]).
+    fn for_bench_variant(_i: usize, size: usize, max: usize) -> Self {
+        Self::for_bench(size, max)
+    }
     /// Whether a decoded item is the whole frame, framing included (the
     /// bench then counts its payload without the framing).
     const ITEM_IS_FRAME: bool = false;
@@ -357,6 +364,16 @@ macro_rules! registry {
             /// The codec `framelab bench` runs for `size`-byte messages.
             pub fn for_bench(self, size: usize, max: usize) -> AnyCodec {
                 match self { $( CodecKind::$cvar => AnyCodec::$cvar(<$cty as $crate::framing::Codec>::for_bench(size, max)), )* }
+            }
+
+            /// The knob settings its bench rows also run ([`Codec::BENCH_VARIANTS`]).
+            pub fn bench_variants(self) -> &'static [&'static str] {
+                match self { $( CodecKind::$cvar => <$cty as $crate::framing::Codec>::BENCH_VARIANTS, )* }
+            }
+
+            /// The codec of its bench variant `i`.
+            pub fn for_bench_variant(self, i: usize, size: usize, max: usize) -> AnyCodec {
+                match self { $( CodecKind::$cvar => AnyCodec::$cvar(<$cty as $crate::framing::Codec>::for_bench_variant(i, size, max)), )* }
             }
 
             /// Writes the curated seeds of its fuzz target `body`.

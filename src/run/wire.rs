@@ -114,6 +114,11 @@ pub struct WireRecord {
     /// wrote them).
     #[serde(default)]
     pub target_writes: Vec<Chunk>,
+    /// When the peer closed or reset the connection, relative to the
+    /// client's replies, writes and half-close (`null`: the client stopped
+    /// reading first).
+    #[serde(default)]
+    pub peer_end: Option<crate::client::PeerEnd>,
 }
 
 fn micros(at: Instant, origin: Instant) -> u64 {
@@ -158,6 +163,7 @@ impl WireRecord {
             writes_dropped: t.writes_dropped,
             reply_reads: chunks(&t.reads, origin),
             reply_reads_dropped: t.reads_dropped,
+            peer_end: first.peer_end,
             syncs: t
                 .syncs
                 .iter()

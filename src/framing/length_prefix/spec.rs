@@ -112,6 +112,14 @@ impl Codec for LengthPrefixCodec {
         LengthPrefixCodec::default()
     }
 
+    /// `varint`: a LEB128 length (protobuf's delimited streams, MQTT's
+    /// remaining length), decoded a byte at a time.
+    const BENCH_VARIANTS: &'static [&'static str] = &["varint"];
+
+    fn for_bench_variant(_i: usize, _size: usize, _max: usize) -> Self {
+        LengthPrefixCodec::new(LengthPrefix { varint: true, ..LengthPrefix::default() })
+    }
+
     const STRATEGY: &'static str = <LengthPrefixStrategy as Strategy>::INFO.name;
     const FUZZ: &'static [FuzzBody] = &[FuzzBody::Decode, FuzzBody::Bare, FuzzBody::Roundtrip, FuzzBody::Chunking];
 
