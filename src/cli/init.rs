@@ -38,7 +38,7 @@ Examples:
   framelab init --command \"python3 my_server.py {port}\" --reply upper
   framelab init --command \"python3 examples/servers/line_server.py {port}\" --framing delimiter --reply digest
   framelab init --addr 127.0.0.1:9000 --framing length-prefix --reply echo --out my-scenarios
-  framelab init --addr 127.0.0.1:5353 --framing length-prefix:u16be --reply echo --message hex:8a5c0100000100000000000001610000010001
+  framelab init --addr 127.0.0.1:9000 --framing length-prefix:u16be --reply echo --message hex:8a5c0100000100000000000001610000010001 --out dns-scenarios
   framelab run framelab-scenarios/")]
 pub struct InitArgs {
     /// Command that starts your server, e.g. "python3 my_server.py {port}".

@@ -138,6 +138,8 @@ pub struct ClientOutcome {
     pub written: usize,
     /// When the client shut its writing side down (the plan's end).
     pub half_closed_at: Option<std::time::Instant>,
+    /// What it spent waiting, by cause.
+    pub waits: ClientWaits,
     /// A sync of the plan that the peer's reads never reached (the first).
     pub stalled: Option<SyncOutcome>,
     /// A sync of the plan could not see the peer's reads (no source, or
@@ -146,6 +148,21 @@ pub struct ClientOutcome {
     pub sync_unavailable: bool,
     /// Writes, reply reads and replies with their times (TCP clients).
     pub timeline: Timeline,
+}
+
+/// What a client connection spent waiting, by cause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientWaits {
+    /// Connecting.
+    pub connect: Duration,
+    /// The plan's pauses and hold.
+    pub pauses: Duration,
+    /// Syncs.
+    pub syncs: Duration,
+    /// After the last write, waiting for the expected replies.
+    pub replies: Duration,
+    /// The quiet after them.
+    pub settle: Duration,
 }
 
 /// When the peer ended the connection, as the client saw it.
@@ -418,7 +435,10 @@ enum Carried {
 /// without a source, syncs are no-ops.
 pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, peer_reads: Option<&dyn PeerReads>) -> ClientOutcome {
     let mut out = ClientOutcome::default();
-    let stream = match connect(addr, spec.connect_timeout).await {
+    let connecting = std::time::Instant::now();
+    let connected = connect(addr, spec.connect_timeout).await;
+    out.waits.connect = connecting.elapsed();
+    let stream = match connected {
         Ok(s) => s,
         Err(e) => {
             out.connect_error = Some(e.to_string());
@@ -439,11 +459,16 @@ pub async fn run_tcp(addr: SocketAddr, spec: &ClientSpec, peer_reads: Option<&dy
         // Read replies until the peer closes, the expected replies are in
         // (and the peer stays quiet for `settle`), or the peer has been
         // quiet for the reply timeout.
-        match replies.wait(spec.expected_replies, spec.reply_timeout, None).await {
+        let waiting = std::time::Instant::now();
+        let waited = replies.wait(spec.expected_replies, spec.reply_timeout, None).await;
+        out.waits.replies += waiting.elapsed();
+        match waited {
             // Extra replies may still come: read on until the peer is
             // quiet for `settle` or ends the stream.
             Waited::Got if !spec.settle.is_zero() => {
+                let settling = std::time::Instant::now();
                 replies.wait(None, spec.settle, None).await;
+                out.waits.settle = settling.elapsed();
             }
             Waited::Got | Waited::Ended => {}
             Waited::TimedOut => out.hung = spec.expected_replies.is_some(),
@@ -476,7 +501,10 @@ async fn carry_out(
                     waited_for = spec.lockstep_want.get(step).copied().unwrap_or(waited_for + 1);
                     step += 1;
                     let deadline = Instant::now() + spec.reply_timeout;
-                    match replies.wait(Some(waited_for), spec.reply_timeout, Some(deadline)).await {
+                    let waiting = std::time::Instant::now();
+                    let waited = replies.wait(Some(waited_for), spec.reply_timeout, Some(deadline)).await;
+                    out.waits.replies += waiting.elapsed();
+                    match waited {
                         Waited::Got => {}
                         Waited::Ended => out.peer_closed_early = true,
                         Waited::TimedOut => out.hung = true,
@@ -487,13 +515,18 @@ async fn carry_out(
                 }
                 write_index += 1;
             }
-            Action::Sleep(d) => tokio::time::sleep(*d).await,
+            Action::Sleep(d) => {
+                tokio::time::sleep(*d).await;
+                out.waits.pauses += *d;
+            }
             Action::Sync => {
                 let Some(src) = peer_reads else {
                     out.sync_unavailable = true;
                     continue;
                 };
+                let syncing = std::time::Instant::now();
                 let r = wait_read(src, conn, out.written as u64, spec.reply_timeout).await;
+                out.waits.syncs += syncing.elapsed();
                 out.timeline.synced(out.written as u64, r);
                 match r {
                     SyncOutcome::Reached => {}
@@ -508,6 +541,7 @@ async fn carry_out(
             Action::Shutdown => {
                 if !spec.hold.is_zero() {
                     tokio::time::sleep(spec.hold).await;
+                    out.waits.pauses += spec.hold;
                 }
                 let _ = wr.shutdown().await;
                 out.half_closed_at = Some(std::time::Instant::now());

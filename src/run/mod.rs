@@ -12,6 +12,7 @@ pub mod setup;
 mod stage;
 mod still_serving;
 mod summary;
+pub mod timing;
 mod wire;
 
 use std::net::SocketAddr;
@@ -36,6 +37,7 @@ pub use result::{Outcome, ScenarioResult};
 use stage::{Stage, scenario_dir};
 use still_serving::{check_still_serving, check_target_still_serving};
 pub use summary::RunSummary;
+pub use timing::Timing;
 pub use wire::{Chunk, KeptBytes, Span, SyncPoint, WireRecord};
 
 /// Options of one run.
@@ -207,7 +209,9 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let span = tracing::info_span!("scenario", name = ?sc.name);
     let run = tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed, started.into_std()));
     match tracing::Instrument::instrument(run, span).await {
-        Ok(Ok((j, wire))) => {
+        Ok(Ok((j, wire, timing))) => {
+            tracing::info!(scenario = ?sc.name, "where the time went: {timing}");
+            result.timing = Some(timing);
             result.wire = wire;
             result.set_verdict(j.verdict, j.detail);
             result.seen = show_all(&j.seen);
@@ -234,10 +238,14 @@ async fn execute(
     prep: &Prepared,
     seed: u64,
     origin: std::time::Instant,
-) -> Result<(Judgement, Option<WireRecord>), RunError> {
+) -> Result<(Judgement, Option<WireRecord>, Timing), RunError> {
+    let mut timing = Timing::default();
+    let t = Instant::now();
     let stage = Stage::start(sc, opts, prep, seed).await?;
+    timing.start_ms = timing::since(t.into_std());
     // A target's state reset: never the reference server's, which starts
     // afresh for every scenario.
+    let t = Instant::now();
     let setup = match &sc.setup {
         Some(s) if stage.server.is_none() => match setup::run(s, &prep.client_framing, stage.client_addr).await {
             Ok(done) => Some(done),
@@ -248,21 +256,29 @@ async fn execute(
         },
         _ => None,
     };
+    timing.setup_ms = timing::since(t.into_std());
     let (mut j, wire) = if let Some(cut) = &sc.client_under_test {
-        (run_client_under_test(sc, opts, cut, stage.client_addr).await?, None)
+        let t = Instant::now();
+        let j = run_client_under_test(sc, opts, cut, stage.client_addr).await?;
+        timing.clients_ms = timing::since(t.into_std());
+        (j, None)
     } else {
-        let (mut j, wire) = run_and_judge(sc, prep, &stage, seed, origin).await?;
+        let (mut j, wire) = run_and_judge(sc, prep, &stage, seed, origin, &mut timing).await?;
+        let t = Instant::now();
         match &stage.server {
             Some(s) => check_still_serving(sc, prep, s, &mut j).await,
             None => check_target_still_serving(sc, prep, stage.client_addr, &mut j).await,
         }
+        timing.still_serving_ms = timing::since(t.into_std());
         (j, Some(wire))
     };
+    let t = Instant::now();
     stage.stop(&mut j.detail).await;
+    timing.stop_ms = timing::since(t.into_std());
     if let Some(done) = setup {
         j.detail.push_str(&format!("; {done}"));
     }
-    Ok((j, wire))
+    Ok((j, wire, timing))
 }
 
 /// Runs the scenario's clients against the stage and judges what happened.
@@ -272,6 +288,7 @@ async fn run_and_judge(
     stage: &Stage,
     seed: u64,
     origin: std::time::Instant,
+    timing: &mut Timing,
 ) -> Result<(Judgement, WireRecord), RunError> {
     let server = stage.server.as_ref();
     // Through a proxy the server's reads follow the proxy's schedule, and
@@ -285,7 +302,13 @@ async fn run_and_judge(
         (false, None, Some(t)) => Some(t),
         (false, None, None) => Some(&kernel),
     };
+    let t = Instant::now();
     let mut outcomes = clients::run(sc, prep, stage.client_addr, peer_reads, server.is_some(), seed).await;
+    timing.clients_ms = timing::since(t.into_std());
+    if let Some(first) = outcomes.first() {
+        *timing = timing.with_client(&first.waits);
+    }
+    let judging = Instant::now();
     if stage.address_only()
         && outcomes.iter().all(|o| o.connect_error.is_some())
         && let Some(error) = outcomes.first().and_then(|o| o.connect_error.clone())
@@ -331,6 +354,7 @@ async fn run_and_judge(
         }
     };
     note_sync(sc, stage, &outcomes, &mut j);
+    timing.judge_ms = timing::since(judging.into_std());
     // Through a proxy the server read the proxy's stream: its reads are
     // still those of the same bytes, in order.
     let mut wire = WireRecord::build(prep, &outcomes, obs.as_ref(), origin);

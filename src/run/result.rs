@@ -65,6 +65,8 @@ pub struct ScenarioResult {
     /// What happened on the wire of the first connection (`null` when
     /// the scenario could not run or no client of framelab's ran).
     pub wire: Option<super::WireRecord>,
+    /// Where the time went, phase by phase (`None` when it did not run).
+    pub timing: Option<super::Timing>,
 }
 
 /// [`ScenarioResult`]'s JSON shape (DESIGN.md's contract, flat).
@@ -94,6 +96,8 @@ struct Json {
     replay: String,
     #[serde(default)]
     wire: Option<super::WireRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    timing: Option<super::Timing>,
 }
 
 impl From<ScenarioResult> for Json {
@@ -122,6 +126,7 @@ impl From<ScenarioResult> for Json {
             duration_ms: r.duration_ms,
             target: r.target,
             wire: r.wire,
+            timing: r.timing,
         }
     }
 }
@@ -151,6 +156,7 @@ impl From<Json> for ScenarioResult {
             duration_ms: j.duration_ms,
             target: j.target,
             wire: j.wire,
+            timing: j.timing,
         }
     }
 }
@@ -196,6 +202,7 @@ impl ScenarioResult {
             duration_ms: 0,
             target: target.map(|t| t.to_string()),
             wire: None,
+            timing: None,
         }
     }
 

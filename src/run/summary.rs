@@ -77,6 +77,7 @@ mod tests {
             duration_ms: 0,
             target: None,
             wire: None,
+            timing: None,
         }
     }
 

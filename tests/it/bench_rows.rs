@@ -11,7 +11,7 @@ use framelab::bench::{self, Mode, Settings};
 
 /// The codecs in the registry's order (`framing/mod.rs`), each followed by
 /// its `slices` row and its tokio-util counterparts where it has some.
-const CODEC_ROWS: [&str; 13] = [
+const CODEC_ROWS: [&str; 14] = [
     "raw",
     "naive",
     "naive slices",
@@ -21,6 +21,7 @@ const CODEC_ROWS: [&str; 13] = [
     "tokio-util AnyDelimiterCodec",
     "length-prefix",
     "length-prefix slices",
+    "length-prefix varint",
     "tokio-util LengthDelimitedCodec",
     "json-header",
     "resp",
