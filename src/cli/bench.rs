@@ -44,7 +44,14 @@ rounds are added; `±` is half the interquartile range of those ratios, and `?`
 marks a ratio that did not settle. Ratios compare rows of the same run; on a
 shared machine trust them more than the absolute numbers. `*slices` rows
 decode through the frames-as-slices API (FrameSlices). Exit 2 when a mode
-fails to run (a socket error).")]
+fails to run (a socket error).
+
+On x86-64 Linux with glibc, framelab bench runs itself again with
+GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=4294967295: glibc's
+`rep movsb` copies, on some CPUs, run 15 times slower for some distances
+between source and destination, and which rows met that distance changed
+from run to run (docs/benchmarks.md). FRAMELAB_BENCH_MEMCPY=default keeps
+glibc's choice.")]
 pub struct BenchArgs {
     /// Fewer, shorter rounds: finishes well under a minute.
     #[arg(long)]
@@ -124,6 +131,7 @@ struct JsonClock {
 impl BenchArgs {
     /// Runs the comparisons and prints them.
     pub fn run(self) -> anyhow::Result<i32> {
+        steady_memcpy();
         let mut settings = if self.quick { Settings::quick() } else { Settings::full() };
         if let Some(sizes) = self.sizes {
             settings.sizes = sizes;
@@ -390,6 +398,36 @@ fn si(v: f64, unit: &str) -> String {
         v => (v, ""),
     };
     format!("{x:.2}{p}{unit}")
+}
+
+/// The glibc tunable that turns `rep movsb` off for every copy size.
+pub const MEMCPY_TUNABLE: &str = "glibc.cpu.x86_rep_movsb_threshold=4294967295";
+
+/// Runs this process again with glibc's `rep movsb` copies turned off
+/// ([`MEMCPY_TUNABLE`]), unless the tunable is set already or
+/// `FRAMELAB_BENCH_MEMCPY=default`. On an AMD EPYC here, `raw` at 16 B
+/// (64 KiB reads appended to a buffer: nothing but copies) gave 2 GB/s in
+/// some whole runs and 35 GB/s in others, and rows at 64 KiB moved up to
+/// 18 times; with the tunable every row held within 1.3 over whole runs.
+/// Glibc reads tunables only when a process starts, hence the exec; it
+/// does not return when it succeeds, and on failure the bench goes on as
+/// it is.
+fn steady_memcpy() {
+    #[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
+    {
+        use std::os::unix::process::CommandExt;
+        let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+        if tunables.contains("x86_rep_movsb_threshold")
+            || std::env::var("FRAMELAB_BENCH_MEMCPY").is_ok_and(|v| v == "default")
+        {
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else { return };
+        let value =
+            if tunables.is_empty() { MEMCPY_TUNABLE.to_owned() } else { format!("{tunables}:{MEMCPY_TUNABLE}") };
+        let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("GLIBC_TUNABLES", value).exec();
+        tracing::warn!("could not run again with {MEMCPY_TUNABLE}: {err}; rows may move between runs");
+    }
 }
 
 #[cfg(test)]
