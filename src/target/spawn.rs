@@ -260,3 +260,32 @@ impl SpawnedTarget {
         self.group.stderr.text()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::in_sbin;
+
+    #[test]
+    fn a_daemon_off_path_is_found_in_sbin_and_nothing_else_is_rewritten() {
+        // A path, a program on PATH (sh), or one that is nowhere: as given.
+        assert_eq!(in_sbin("./server.py"), None);
+        assert_eq!(in_sbin("/usr/bin/env"), None);
+        assert_eq!(in_sbin("sh"), None);
+        assert_eq!(in_sbin("framelab-no-such-program"), None);
+        assert_eq!(in_sbin(""), None);
+        // A program that is only in /usr/sbin or /sbin, where the machine
+        // has one off PATH.
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let on_path = |p: &std::path::Path| std::env::split_paths(&path).any(|d| d.join(p).is_file());
+        let off_path = ["/usr/sbin", "/sbin"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
+            .map(|e| e.file_name())
+            .find(|n| !on_path(std::path::Path::new(n)));
+        if let Some(name) = off_path {
+            let name = name.to_string_lossy();
+            let found = in_sbin(&name).expect("found in sbin");
+            assert!(found.ends_with(&format!("/{name}")) && found.contains("sbin"), "{found}");
+        }
+    }
+}

@@ -118,6 +118,11 @@ fn names_quotes_escapes_and_flags_are_exact() {
     assert_eq!(show(b"abc", 3), r#""abc""#);
     assert_eq!(show(b"abcd", 3), r#""abc"... (4 bytes)"#);
     assert_eq!(escape(b"\x01\x7f"), r#""\x01\x7f""#);
+    // Bytes that are not UTF-8 in hex, as a scenario file writes them; a
+    // character cut at the maximum is still text.
+    assert_eq!(show(b"\x8a\x5c\x01", 8), r#"{ hex = "8a5c 01" }"#);
+    assert_eq!(show(b"\x8a\x5c\x01\x00\x02", 2), r#"{ hex = "8a5c ..." } (5 bytes)"#);
+    assert_eq!(show("né".as_bytes(), 2), r#""n\xc3"... (3 bytes)"#);
     // Flags: true and false in every spelling.
     for (v, want) in
         [("", true), ("=true", true), ("=yes", true), ("=1", true), ("=false", false), ("=no", false), ("=0", false)]
