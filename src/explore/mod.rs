@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use futures::StreamExt;
 use itertools::Itertools;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -224,6 +225,8 @@ pub struct VerdictCount {
 const CONFIRM_RUNS: usize = 3;
 /// Most runs spent shrinking.
 const MAX_SHRINK_RUNS: usize = 400;
+/// Most time one varied case spends in pauses between its writes.
+const MAX_CASE_PAUSES: Duration = Duration::from_millis(40);
 
 impl Explorer {
     /// An explorer of `base`; `opts.target` points it at another server.
@@ -424,9 +427,19 @@ impl Explorer {
             _ => (0..rng.random_range(1..=4)).map(|_| rng.random_range(0..=total)).collect(),
         };
         abs.retain(|c| *c > 0 && *c < total);
+        let writes = u32::try_from(abs.len() + 1).unwrap_or(u32::MAX);
         let cuts = abs.into_iter().filter_map(|c| to_frame_offset(c, &lens)).collect();
-        let pause = [0, 0, 1, 5, 20].map(Duration::from_millis)[rng.random_range(0..5)];
+        // Where the server's reads can be seen, a sync makes each write its
+        // own read exactly, and no pause is added to it (it would only wait
+        // on a clock). Without a sync a pause is the only way to keep writes
+        // apart, and the pauses of one case add up to at most 40 ms.
         let sync = self.can_sync && rng.random_bool(0.5);
+        let pause = if sync {
+            Duration::ZERO
+        } else {
+            let p = [0, 0, 1, 5, 20].map(Duration::from_millis)[rng.random_range(0..5)];
+            p.min(MAX_CASE_PAUSES / writes)
+        };
         let read = rng.random_bool(0.25).then(|| (1, rng.random_range(1..=16)));
         // Datagrams keep their semantics: one per message, read whole.
         let (cuts, read) = if self.udp { (Vec::new(), None) } else { (cuts, read) };
@@ -460,14 +473,23 @@ impl Explorer {
         let cases: Vec<Case> = (0..runs).map(|_| self.variation(&base, &mut rng)).collect();
         let mut done = 0;
         let mut flaky = Vec::new();
-        for batch in cases.chunks(self.jobs(jobs)) {
-            let futs = batch.iter().map(|c| self.run_case(c, seed));
-            let verdicts = futures::future::join_all(futs).await;
-            for (c, v) in batch.iter().zip(verdicts) {
+        let jobs = self.jobs(jobs);
+        // Up to `jobs` cases in flight, whatever their order, their verdicts
+        // taken in the cases' order: a slow case does not hold the others'
+        // slots, and the first differing case is the same whatever the
+        // timing.
+        'cases: while done < cases.len() {
+            let mut verdicts = in_order(&cases[done..], jobs, |c| self.run_case(c, seed));
+            while let Some(v) = verdicts.next().await {
+                let c = &cases[done];
                 done += 1;
                 if let Some(v) = v
                     && v != self.expected()
                 {
+                    // The cases in flight behind it are dropped (their
+                    // servers and targets stopped); they run again if this
+                    // one does not replay.
+                    drop(verdicts);
                     // Believed only if it replays.
                     let replayed = self.replays(c, v, seed).await;
                     if replayed >= FOUND_AT {
@@ -475,6 +497,8 @@ impl Explorer {
                         return Ok(Search { hit: Some(Hit { case: c.clone(), verdict: v }), runs: done, flaky });
                     }
                     flaky.push(Flaky { case: c.clone(), verdict: v, replayed });
+                    progress(Progress::Run { done, failures: 0 });
+                    continue 'cases;
                 }
                 progress(Progress::Run { done, failures: 0 });
             }
@@ -785,9 +809,10 @@ impl Explorer {
             .collect();
         let mut done = 0;
         let mut found = 0;
-        for batch in cases.chunks(self.jobs(jobs)) {
-            let verdicts = futures::future::join_all(batch.iter().map(|c| self.run_case(c, seed))).await;
-            for (c, v) in batch.iter().zip(verdicts) {
+        let mut verdicts = in_order(&cases, self.jobs(jobs), |c| self.run_case(c, seed));
+        {
+            while let Some(v) = verdicts.next().await {
+                let c = &cases[done];
                 done += 1;
                 if let Some(v) = v {
                     let key = v.to_string();
@@ -807,6 +832,38 @@ impl Explorer {
         }
         Ok(Exhaustive { verdicts: order.into_iter().filter_map(|k| seen.remove(&k)).collect(), runs: done })
     }
+}
+
+/// `run` of each item, up to `jobs` at once in any order, given in the
+/// items' order: a result that finishes early waits (in a map of at most
+/// the items' count, each small) for those before it.
+fn in_order<'a, T, R, F>(
+    items: &'a [T],
+    jobs: usize,
+    run: impl Fn(&'a T) -> F + 'a,
+) -> std::pin::Pin<Box<dyn futures::Stream<Item = R> + 'a>>
+where
+    F: std::future::Future<Output = R> + 'a,
+    R: 'a,
+{
+    let run = std::sync::Arc::new(run);
+    let unordered = futures::stream::iter(items.iter().enumerate().map(move |(i, item)| {
+        let run = run.clone();
+        async move { (i, run(item).await) }
+    }))
+    .buffer_unordered(jobs.max(1));
+    Box::pin(futures::stream::unfold(
+        (Box::pin(unordered), BTreeMap::new(), 0usize),
+        |(mut unordered, mut waiting, next)| async move {
+            loop {
+                if let Some(r) = waiting.remove(&next) {
+                    return Some((r, (unordered, waiting, next + 1)));
+                }
+                let (i, r) = unordered.next().await?;
+                waiting.insert(i, r);
+            }
+        },
+    ))
 }
 
 /// `path` from `base` (both absolute): `../x/y`.
@@ -853,6 +910,30 @@ fn binomial(n: usize, k: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn results_come_in_the_items_order_while_the_runs_overlap() {
+        // The first item is the slowest: run in order it would hold the
+        // others back; here they all run at once and still come in order.
+        let items: Vec<u64> = vec![60, 1, 30, 5, 0, 20];
+        let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (s, p) = (started.clone(), peak.clone());
+        let got: Vec<u64> = in_order(&items, 3, move |ms| {
+            let (s, p) = (s.clone(), p.clone());
+            async move {
+                let now = s.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                p.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(*ms)).await;
+                s.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                *ms
+            }
+        })
+        .collect()
+        .await;
+        assert_eq!(got, items);
+        assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 3, "three at once, never more");
+    }
 
     fn explorer(trace: bool, no_trace: bool) -> Explorer {
         let text = format!(

@@ -126,7 +126,10 @@ pub async fn run_suite(
     let started = std::time::Instant::now();
     on_event(&RunEvent::RunStarted { count: scenarios.len() });
     let opts = std::sync::Arc::new(opts);
-    let mut stream = futures::stream::iter(scenarios.into_iter().map(|sc| {
+    // Up to `jobs` scenarios run at once, whatever their order: a long one
+    // does not hold the slots of those after it. Results are told in the
+    // given order (a finished one waits for those before it).
+    let mut stream = futures::stream::iter(scenarios.into_iter().enumerate().map(|(i, sc)| {
         let opts = opts.clone();
         // Each scenario on its own task, so a slow one cannot starve the
         // timers of the others.
@@ -137,19 +140,24 @@ pub async fn run_suite(
                 let sc = sc.clone();
                 async move { run_scenario(&sc, &opts).await }
             });
-            match task.await {
+            let r = match task.await {
                 Ok(r) => r,
                 // A panic in one scenario is that scenario's error: the
                 // suite goes on.
                 Err(e) => ScenarioResult::error(&sc, seed_for(&sc, &opts_for_error), panic_text(e)),
-            }
+            };
+            (i, r)
         }
     }))
-    .buffered(jobs.max(1));
+    .buffer_unordered(jobs.max(1));
     let mut out = Vec::new();
-    while let Some(r) = stream.next().await {
-        on_event(&RunEvent::ScenarioFinished { result: &r });
-        out.push(r);
+    let mut waiting = std::collections::BTreeMap::new();
+    while let Some((i, r)) = stream.next().await {
+        waiting.insert(i, r);
+        while let Some(r) = waiting.remove(&out.len()) {
+            on_event(&RunEvent::ScenarioFinished { result: &r });
+            out.push(r);
+        }
     }
     on_event(&RunEvent::RunFinished { summary: RunSummary::of(&out), elapsed: started.elapsed() });
     out
