@@ -101,8 +101,10 @@ impl Suite {
     }
 
     /// Runs every scenario (each with its own deadline) and gives their
-    /// results. Spawned targets and clients under test are stopped with
-    /// their process groups when each scenario ends.
+    /// results. Scenarios that start the same command share one started
+    /// target while it stays fit (fresh connections each); every spawned
+    /// target and client under test is stopped with its process group by
+    /// the end of the run.
     pub async fn run(self) -> SuiteReport {
         let started = Instant::now();
         if let Some(t) = self.target.filter(|t| !crate::net::is_loopback(t)) {
@@ -112,14 +114,14 @@ impl Suite {
                 .map(|s| {
                     ScenarioResult::error(
                         s,
-                        run::seed_for(s, &RunOptions { seed: self.seed, target: None, no_trace: false }),
+                        run::seed_for(s, &RunOptions { seed: self.seed, ..RunOptions::default() }),
                         format!("target {}", crate::net::TargetAddrError::NotLoopback(t)),
                     )
                 })
                 .collect();
             return SuiteReport { results, elapsed: started.elapsed() };
         }
-        let opts = RunOptions { seed: self.seed, target: self.target, no_trace: self.no_trace };
+        let opts = RunOptions { seed: self.seed, target: self.target, no_trace: self.no_trace, pool: None };
         let results = run::run_suite(self.scenarios, opts, self.jobs, |_| {}).await;
         SuiteReport { results, elapsed: started.elapsed() }
     }

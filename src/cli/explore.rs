@@ -90,8 +90,9 @@ impl ExploreArgs {
             self.runs = 20;
             eprintln!("{} is set: at most 20 runs", super::bench::SMOKE_ENV);
         }
-        let explorer = Explorer::new(sc, RunOptions { seed: None, target: self.target, no_trace: self.no_trace })
-            .writing_to(self.out.clone());
+        let explorer =
+            Explorer::new(sc, RunOptions { seed: None, target: self.target, no_trace: self.no_trace, pool: None })
+                .writing_to(self.out.clone());
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::new(if self.exhaustive { 0 } else { self.runs as u64 });
             b.set_style(
@@ -116,6 +117,7 @@ impl ExploreArgs {
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         if self.exhaustive {
             let r = rt.block_on(explorer.exhaustive(self.max_cuts, self.limit, self.seed, self.jobs, progress));
+            rt.block_on(explorer.stop_targets());
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
@@ -131,6 +133,7 @@ impl ExploreArgs {
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
+        rt.block_on(explorer.stop_targets());
         let explored = match r {
             Ok(v) => v,
             Err(e) => {
@@ -236,7 +239,7 @@ impl ExploreArgs {
     fn report(&self, explorer: &Explorer, explored: &Explored) -> anyhow::Result<()> {
         match (self.format, &explored.found) {
             (Format::Json, None) => {
-                let v = json!({"scenario": self.scenario, "seed": self.seed, "runs": explored.runs, "found": false, "flaky": flaky_json(explored)});
+                let v = json!({"scenario": self.scenario, "seed": self.seed, "runs": explored.runs, "found": false, "flaky": flaky_json(explored), "targets": targets_json(explorer)});
                 println!("{}", serde_json::to_string_pretty(&v)?);
             }
             (Format::Json, Some(f)) => {
@@ -254,6 +257,7 @@ impl ExploreArgs {
                     "case": f.case,
                     "out": self.out,
                     "toml": f.toml,
+                    "targets": targets_json(explorer),
                 });
                 println!("{}", serde_json::to_string_pretty(&v)?);
             }
@@ -307,8 +311,37 @@ impl ExploreArgs {
                 }
             }
         }
+        if self.format == Format::Human
+            && let Some(line) = targets_line(explorer)
+        {
+            println!("{line}");
+        }
         Ok(())
     }
+}
+
+/// "the target was started 4 time(s) and reused for 196 run(s)", and why
+/// it was started again, when a target was spawned.
+fn targets_line(explorer: &Explorer) -> Option<String> {
+    let t = explorer.targets();
+    if t.started + t.reused + t.restarted == 0 {
+        return None;
+    }
+    let mut line =
+        format!("the target was started {} time(s) and reused for {} run(s)", t.started + t.restarted, t.reused);
+    if t.restarted > 0 {
+        line.push_str(&format!(
+            "; started again {} time(s), because {}",
+            t.restarted,
+            explorer.restart_reasons().join("; ")
+        ));
+    }
+    Some(line)
+}
+
+fn targets_json(explorer: &Explorer) -> serde_json::Value {
+    let t = explorer.targets();
+    json!({"started": t.started, "reused": t.reused, "restarted": t.restarted, "why": explorer.restart_reasons()})
 }
 
 fn flaky_json(explored: &Explored) -> serde_json::Value {

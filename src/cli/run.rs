@@ -175,7 +175,7 @@ impl RunArgs {
         };
         let mut reporters = self.reporters();
         let bar = progress_bar(scenarios.len());
-        let opts = RunOptions { seed: self.seed, target: self.target, no_trace: self.no_trace };
+        let opts = RunOptions { seed: self.seed, target: self.target, no_trace: self.no_trace, pool: None };
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let mut io_error = None;
         // The runner emits the events; the reporters only listen.

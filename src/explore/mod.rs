@@ -230,7 +230,10 @@ const MAX_CASE_PAUSES: Duration = Duration::from_millis(40);
 
 impl Explorer {
     /// An explorer of `base`; `opts.target` points it at another server.
-    pub fn new(base: Scenario, opts: RunOptions) -> Self {
+    pub fn new(base: Scenario, mut opts: RunOptions) -> Self {
+        // Every run on fresh connections to a target started once (again
+        // only when a run leaves it unfit, or `[target] fresh = true`).
+        opts.pool.get_or_insert_with(Default::default);
         let reference = !run::uses_target(&base, &opts);
         let r = &base.response;
         // Vary the messages only when the expectation follows from them: a
@@ -259,6 +262,23 @@ impl Explorer {
     pub fn writing_to(mut self, out: Option<std::path::PathBuf>) -> Self {
         self.out = out;
         self
+    }
+
+    /// How the runs got their spawned targets: started, reused, restarted.
+    pub fn targets(&self) -> crate::target::PoolStats {
+        self.opts.pool.as_ref().map(|p| p.stats()).unwrap_or_default()
+    }
+
+    /// Why targets were started again (the first few reasons).
+    pub fn restart_reasons(&self) -> Vec<String> {
+        self.opts.pool.as_ref().map(|p| p.reasons()).unwrap_or_default()
+    }
+
+    /// Stops the targets kept between runs.
+    pub async fn stop_targets(&self) {
+        if let Some(p) = &self.opts.pool {
+            p.stop_all().await;
+        }
     }
 
     /// Whether the messages are varied (the expectation follows from them).
@@ -737,7 +757,7 @@ impl Explorer {
         let mut stable = 0;
         for _ in 0..REPLAYS {
             // The written file carries its target: no --target needed.
-            let r = run::run_scenario(&sc, &RunOptions::default()).await;
+            let r = run::run_scenario(&sc, &RunOptions { pool: self.opts.pool.clone(), ..RunOptions::default() }).await;
             if r.verdict() == Some(verdict) {
                 stable += 1;
             }

@@ -50,6 +50,9 @@ pub struct RunOptions {
     /// Never trace spawned targets (`--no-trace`): judge them by their
     /// replies alone.
     pub no_trace: bool,
+    /// Spawned targets kept between runs (explore's runs, a suite's
+    /// scenarios): `None` starts one for every run.
+    pub pool: Option<std::sync::Arc<crate::target::TargetPool>>,
 }
 
 /// Why a scenario could not run (it then has no verdict).
@@ -125,6 +128,9 @@ pub async fn run_suite(
     use futures::StreamExt;
     let started = std::time::Instant::now();
     on_event(&RunEvent::RunStarted { count: scenarios.len() });
+    // Scenarios that start the same command share a started target.
+    let mut opts = opts;
+    let pool = opts.pool.get_or_insert_with(Default::default).clone();
     let opts = std::sync::Arc::new(opts);
     // Up to `jobs` scenarios run at once, whatever their order: a long one
     // does not hold the slots of those after it. Results are told in the
@@ -159,6 +165,7 @@ pub async fn run_suite(
             out.push(r);
         }
     }
+    pool.stop_all().await;
     on_event(&RunEvent::RunFinished { summary: RunSummary::of(&out), elapsed: started.elapsed() });
     out
 }
@@ -217,9 +224,13 @@ pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let span = tracing::info_span!("scenario", name = ?sc.name);
     let run = tokio::time::timeout(sc.timeout, execute(sc, opts, &prep, seed, started.into_std()));
     match tracing::Instrument::instrument(run, span).await {
-        Ok(Ok((j, wire, timing))) => {
+        Ok(Ok((j, wire, timing, target_start))) => {
             tracing::info!(scenario = ?sc.name, "where the time went: {timing}");
+            if let Some(t) = &target_start {
+                tracing::info!(scenario = ?sc.name, "the target was {t}");
+            }
             result.timing = Some(timing);
+            result.target_start = target_start;
             result.wire = wire;
             result.set_verdict(j.verdict, j.detail);
             result.seen = show_all(&j.seen);
@@ -246,7 +257,7 @@ async fn execute(
     prep: &Prepared,
     seed: u64,
     origin: std::time::Instant,
-) -> Result<(Judgement, Option<WireRecord>, Timing), RunError> {
+) -> Result<(Judgement, Option<WireRecord>, Timing, Option<crate::target::TargetStart>), RunError> {
     let mut timing = Timing::default();
     let t = Instant::now();
     let stage = Stage::start(sc, opts, prep, seed).await?;
@@ -275,18 +286,26 @@ async fn execute(
         let t = Instant::now();
         match &stage.server {
             Some(s) => check_still_serving(sc, prep, s, &mut j).await,
-            None => check_target_still_serving(sc, prep, stage.client_addr, &mut j).await,
+            None => {
+                if let Some(why) = check_target_still_serving(sc, prep, stage.client_addr, &mut j).await {
+                    stage.unfit(format!("after the previous run {why}"));
+                }
+            }
         }
         timing.still_serving_ms = timing::since(t.into_std());
+        if j.verdict == Verdict::Hang {
+            stage.unfit("it gave no answer within the previous run's bounds (hang)");
+        }
         (j, Some(wire))
     };
+    let target_start = stage.target_start().cloned();
     let t = Instant::now();
     stage.stop(&mut j.detail).await;
     timing.stop_ms = timing::since(t.into_std());
     if let Some(done) = setup {
         j.detail.push_str(&format!("; {done}"));
     }
-    Ok((j, wire, timing))
+    Ok((j, wire, timing, target_start))
 }
 
 /// Runs the scenario's clients against the stage and judges what happened.
@@ -347,8 +366,15 @@ async fn run_and_judge(
             j
         }
         None => {
+            if let Some(log) = &stage.trace
+                && !settle_trace(log, &outcomes).await
+            {
+                stage.unfit("the previous run's connections had not ended 1 s after it (the trace saw no end of them)");
+            }
+            if let Some(e) = outcomes.iter().find_map(|o| o.connect_error.as_deref()) {
+                stage.unfit(format!("it did not accept a connection of the previous run: {e}"));
+            }
             if let Some(log) = &stage.trace {
-                settle_trace(log, &outcomes).await;
                 obs = Some(traced_observation(prep, log, &outcomes));
             }
             let mut j = judge::policy::judge_connections(sc, prep, &outcomes, stage.trace.as_ref());
@@ -383,8 +409,8 @@ async fn run_and_judge(
 
 /// Waits (at most 1 s) until the traced target has seen the end of every
 /// client connection (a read of 0 bytes), closed it, or exited: its last
-/// reads are in the trace before the judge reads it.
-async fn settle_trace(log: &crate::trace::TraceLog, outcomes: &[ClientOutcome]) {
+/// reads are in the trace before the judge reads it. Whether it did.
+async fn settle_trace(log: &crate::trace::TraceLog, outcomes: &[ClientOutcome]) -> bool {
     let deadline = Instant::now() + Duration::from_secs(1);
     loop {
         let changed = log.changed();
@@ -394,10 +420,10 @@ async fn settle_trace(log: &crate::trace::TraceLog, outcomes: &[ClientOutcome]) 
         if log.done()
             || outcomes.iter().filter(|o| o.local.is_some()).all(|o| ended(o) || o.local.is_some_and(|l| over(&l)))
         {
-            return;
+            return true;
         }
         if tokio::time::timeout_at(deadline, changed).await.is_err() {
-            return;
+            return false;
         }
     }
 }

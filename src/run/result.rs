@@ -67,6 +67,9 @@ pub struct ScenarioResult {
     pub wire: Option<super::WireRecord>,
     /// Where the time went, phase by phase (`None` when it did not run).
     pub timing: Option<super::Timing>,
+    /// How its spawned target was got: started, reused from an earlier
+    /// run, or restarted and why (`None`: no target was spawned).
+    pub target_start: Option<crate::target::TargetStart>,
 }
 
 /// [`ScenarioResult`]'s JSON shape (DESIGN.md's contract, flat).
@@ -98,6 +101,8 @@ struct Json {
     wire: Option<super::WireRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     timing: Option<super::Timing>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target_start: Option<crate::target::TargetStart>,
 }
 
 impl From<ScenarioResult> for Json {
@@ -127,6 +132,7 @@ impl From<ScenarioResult> for Json {
             target: r.target,
             wire: r.wire,
             timing: r.timing,
+            target_start: r.target_start,
         }
     }
 }
@@ -157,6 +163,7 @@ impl From<Json> for ScenarioResult {
             target: j.target,
             wire: j.wire,
             timing: j.timing,
+            target_start: j.target_start,
         }
     }
 }
@@ -203,6 +210,7 @@ impl ScenarioResult {
             target: target.map(|t| t.to_string()),
             wire: None,
             timing: None,
+            target_start: None,
         }
     }
 

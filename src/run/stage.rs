@@ -12,7 +12,7 @@ use crate::scenario::model::ProxySection;
 use crate::scenario::{Prepared, Scenario};
 use crate::seed::{self, Purpose};
 use crate::server::{ConfigError, Server, ServerConfig};
-use crate::target::{SpawnedTarget, TargetCommand};
+use crate::target::{Lent, SpawnedTarget, TargetCommand, TargetStart};
 
 fn server_config(sc: &Scenario, framing: FramingSpec) -> Result<ServerConfig, ConfigError> {
     let mut cfg = ServerConfig::new(framing).variant(sc.server.variant).handler(sc.server.handler);
@@ -65,7 +65,12 @@ pub(super) struct Stage {
     pub(super) server: Option<Server>,
     /// A spawned target lives here: when the scenario ends, fails or is
     /// cancelled at its deadline, dropping it kills its process group.
-    spawned: Option<SpawnedTarget>,
+    /// With a pool, a run that left it fit gives it back instead.
+    spawned: Option<Lent>,
+    /// The pool it came from, if any.
+    pool: Option<std::sync::Arc<crate::target::TargetPool>>,
+    /// Why the spawned target must not be kept after this run.
+    unfit: std::sync::Mutex<Option<String>>,
     pub(super) proxy: Option<Proxy>,
     /// Where the clients connect (the proxy when there is one).
     pub(super) client_addr: SocketAddr,
@@ -98,9 +103,15 @@ impl Stage {
                         && !matches!(prep.client_framing, FramingSpec::Udp(crate::framing::UdpFormat { .. })))
                     .then_some(crate::target::TraceSpec { reads: t.reads, seed: seed::derive(seed, Purpose::Reads) }),
                 };
-                let target = SpawnedTarget::start(&spec).await.map_err(RunError::Target)?;
-                let a = target.addr();
-                spawned = Some(target);
+                // Only a traced target is kept between runs: the trace is
+                // what says it has finished with a run's connections.
+                let lent = match opts.pool.as_ref().filter(|_| spec.trace.is_some()) {
+                    Some(pool) => pool.take(&spec, t.fresh).await,
+                    None => SpawnedTarget::start(&spec).await.map(Lent::alone),
+                }
+                .map_err(RunError::Target)?;
+                let a = lent.target.addr();
+                spawned = Some(lent);
                 a
             }
             (None, None, Some(t)) if t.addr.is_some() => {
@@ -116,8 +127,21 @@ impl Stage {
             None => None,
         };
         let client_addr = proxy.as_ref().map_or(addr, Proxy::addr);
-        let trace = spawned.as_ref().and_then(SpawnedTarget::trace);
-        Ok(Stage { server, spawned, proxy, client_addr, trace })
+        let trace = spawned.as_ref().and_then(|l| l.target.trace());
+        let pool = opts.pool.clone().filter(|_| spawned.is_some() && trace.is_some());
+        Ok(Stage { server, spawned, pool, unfit: std::sync::Mutex::new(None), proxy, client_addr, trace })
+    }
+
+    /// How the spawned target was got, if there is one.
+    pub(super) fn target_start(&self) -> Option<&TargetStart> {
+        self.spawned.as_ref().map(|l| &l.start)
+    }
+
+    /// The spawned target must not serve another run after this one
+    /// (the first reason given is kept).
+    pub(super) fn unfit(&self, why: impl Into<String>) {
+        let mut g = self.unfit.lock().unwrap_or_else(|p| p.into_inner());
+        g.get_or_insert_with(|| why.into());
     }
 
     /// Whether the clients talk straight to a server framelab did not
@@ -142,7 +166,8 @@ impl Stage {
                 ));
             }
         }
-        if let Some(mut t) = self.spawned {
+        if let Some(mut lent) = self.spawned {
+            let t = &mut lent.target;
             if let Some(why) = t.untraced_because() {
                 detail.push_str(&format!("; the target ran untraced ({why})"));
             }
@@ -156,7 +181,19 @@ impl Stage {
                     crate::target::stderr_note(&t.stderr_tail())
                 ));
             }
-            t.stop().await;
+            if let TargetStart::Restarted { why } = &lent.start {
+                detail.push_str(&format!("; the target was started again for this run: {why}"));
+            }
+            let mut unfit = self.unfit.into_inner().unwrap_or_else(|p| p.into_inner());
+            if let Some(failure) = self.trace.as_ref().and_then(crate::trace::TraceLog::failure) {
+                unfit.get_or_insert(format!("tracing it failed: {failure}"));
+            }
+            match self.pool {
+                Some(pool) => pool.give_back(lent, unfit).await,
+                None => {
+                    lent.target.stop().await;
+                }
+            }
         }
         if let Some(s) = self.server {
             s.stop().await;

@@ -103,7 +103,13 @@ fn ping_spec(actions: Vec<Action>, reply_timeout: Duration) -> ClientSpec {
 /// still serves a good client afterwards (as a reference server must):
 /// one that cannot connect makes the verdict `closed`, one that gets no
 /// reply within the reply timeout `hang` (issue 34, class 6).
-pub(super) async fn check_target_still_serving(sc: &Scenario, prep: &Prepared, addr: SocketAddr, j: &mut Judgement) {
+/// Gives why the target was not still serving, when it was not.
+pub(super) async fn check_target_still_serving(
+    sc: &Scenario,
+    prep: &Prepared,
+    addr: SocketAddr,
+    j: &mut Judgement,
+) -> Option<String> {
     if j.verdict != Verdict::Rejected
         || matches!(
             prep.client_framing,
@@ -111,18 +117,22 @@ pub(super) async fn check_target_still_serving(sc: &Scenario, prep: &Prepared, a
                 | FramingSpec::Handshake(crate::framing::HandshakeFormat { .. })
         )
     {
-        return;
+        return None;
     }
     let mut codec = prep.client_framing.codec();
     let Ok(frame) = encode_frame(&mut codec, b"ping", Overflow::Error) else {
-        return;
+        return None;
     };
     let out = client::run_tcp(addr, &ping_spec(vec![Action::Write(frame)], sc.client.reply_timeout), None).await;
     match still_served(&out) {
-        Ok(()) => j.detail.push_str("; a good client was served afterwards"),
+        Ok(()) => {
+            j.detail.push_str("; a good client was served afterwards");
+            None
+        }
         Err((v, why)) => {
             j.verdict = v;
             j.detail = format!("{}; then {why}", j.detail);
+            Some(why)
         }
     }
 }

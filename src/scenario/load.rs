@@ -176,6 +176,12 @@ fn validate(s: &Scenario) -> Result<(), InvalidKey> {
                 "only a target framelab starts (command = [...]) can have its reads shortened: add a command",
             ));
         }
+        if t.fresh && t.command.is_none() {
+            return Err(InvalidKey::new(
+                "target.fresh",
+                "only a target framelab starts (command = [...]) is started afresh: add a command",
+            ));
+        }
         if !t.reads.is_full() && !t.trace {
             return Err(InvalidKey::new("target.reads", "shortening reads needs the trace: remove trace = false"));
         }

@@ -222,6 +222,12 @@ pub struct TargetSection {
     /// `"max:N"`, `"drip"` (1 byte), or `{ random = [A, B] }`.
     #[serde(default)]
     pub reads: crate::trace::ReadLimit,
+    /// Start the command afresh for this scenario, even where a target
+    /// started for an earlier run of the same command could be reused
+    /// (default false: explore's runs and a suite's scenarios share one,
+    /// on fresh connections).
+    #[serde(default)]
+    pub fresh: bool,
 }
 
 fn default_startup_timeout() -> Duration {
@@ -237,6 +243,7 @@ impl Default for TargetSection {
             udp: false,
             trace: true,
             reads: crate::trace::ReadLimit::Full,
+            fresh: false,
         }
     }
 }

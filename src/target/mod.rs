@@ -32,6 +32,7 @@
 mod capture;
 mod command;
 mod group;
+mod pool;
 mod registry;
 mod spawn;
 
@@ -40,6 +41,7 @@ use std::time::Duration;
 
 pub use capture::{Capture, Keep};
 pub use command::{CommandOutcome, STDOUT_LIMIT, run_command, run_command_traced};
+pub use pool::{Lent, PoolStats, TargetPool, TargetStart};
 pub use registry::{kill_all, live};
 pub use spawn::{SpawnedTarget, TargetCommand, TraceSpec};
 

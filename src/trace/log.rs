@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use super::arch::CallKind;
+use super::limit::ReadLimit;
 
 /// Most calls recorded per connection; the rest are counted in
 /// [`TracedConn::dropped`] (and still counted in the byte totals).
@@ -104,6 +105,26 @@ struct Inner {
     failure: Option<String>,
     /// The tracer's loop has ended (every traced process is gone).
     done: bool,
+    /// Connections of earlier runs, forgotten: `conns[0]` has the index
+    /// `retired` (indices stay valid for the tracer across runs).
+    retired: usize,
+    /// How the current run's reads are shortened.
+    plan: ReadPlan,
+}
+
+/// How a run shortens the target's reads: from a connection on, with a
+/// seed of its own (one target serves many runs, each with its plan).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadPlan {
+    /// How reads are shortened.
+    pub reads: ReadLimit,
+    /// Seed of `random` sizes.
+    pub seed: u64,
+    /// Connections from this index on are the run's (earlier ones are left
+    /// whole).
+    pub first: usize,
+    /// Changes with each run, for the tracer to start its sizes again.
+    pub generation: u64,
 }
 
 /// The tracer's record, shared.
@@ -135,8 +156,9 @@ impl TraceLog {
     /// `None` past [`MAX_CONNS`].
     pub(crate) fn conn(&self, local: SocketAddr, remote: SocketAddr) -> Option<usize> {
         let mut g = self.lock();
+        let base = g.retired;
         if let Some(i) = g.conns.iter().rposition(|c| c.local == local && c.remote == remote) {
-            return Some(i);
+            return Some(base + i);
         }
         if g.conns.len() >= MAX_CONNS {
             return None;
@@ -151,7 +173,7 @@ impl TraceLog {
             saw_eof: false,
             closed_by_target: false,
         });
-        Some(g.conns.len() - 1)
+        Some(base + g.conns.len() - 1)
     }
 
     /// Records a call that returned on connection `i`.
@@ -160,6 +182,8 @@ impl TraceLog {
         if call.limited_to.is_some() {
             g.limited += 1;
         }
+        // A connection of an earlier run: forgotten.
+        let Some(i) = i.checked_sub(g.retired) else { return };
         let Some(c) = g.conns.get_mut(i) else { return };
         let n = call.bytes();
         match call.kind {
@@ -184,6 +208,25 @@ impl TraceLog {
         g.kept += usize::from(room);
         drop(g);
         self.changed.notify_waiters();
+    }
+
+    /// Starts a run on a target that served earlier ones: the connections
+    /// recorded so far are forgotten (what they do from now on is not
+    /// recorded), and the run's connections get `reads`, with sizes from
+    /// `seed` as on a fresh target.
+    pub fn begin_run(&self, reads: ReadLimit, seed: u64) {
+        let mut g = self.lock();
+        g.retired += g.conns.len();
+        g.conns.clear();
+        g.kept = 0;
+        g.limited = 0;
+        let generation = g.plan.generation + 1;
+        g.plan = ReadPlan { reads, seed, first: g.retired, generation };
+    }
+
+    /// The current run's read plan.
+    pub fn read_plan(&self) -> ReadPlan {
+        self.lock().plan
     }
 
     pub(crate) fn stopped(&self) {

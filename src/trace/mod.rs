@@ -39,7 +39,7 @@ use std::io;
 
 pub use arch::CallKind;
 pub use limit::{ReadLimit, ReadLimitError};
-pub use log::{Call, MAX_CALLS, MAX_CONNS, TraceLog, TraceStats, TracedConn};
+pub use log::{Call, MAX_CALLS, MAX_CONNS, ReadPlan, TraceLog, TraceStats, TracedConn};
 #[cfg(target_os = "linux")]
 pub use tracer::{TracedChild, spawn};
 

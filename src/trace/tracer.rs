@@ -175,6 +175,7 @@ pub fn spawn(mut cmd: Command, cfg: TraceConfig) -> Result<TracedChild, TraceErr
         });
     }
     let log = TraceLog::default();
+    log.begin_run(cfg.reads, cfg.seed);
     let exit = Arc::new(Mutex::new(None));
     let tasks = Arc::new(Mutex::new(HashSet::new()));
     let (tx, rx) = mpsc::channel();
@@ -246,6 +247,8 @@ struct Tracer {
     /// Socket inode → connection index (`Ok`), or misses so far (`Err`).
     inodes: HashMap<u64, Result<usize, u8>>,
     rng: ChaCha8Rng,
+    /// The run whose read plan `rng` follows.
+    generation: u64,
     over: bool,
     /// Thread → process (thread group), as `/proc` says.
     tgids: HashMap<i32, i32>,
@@ -280,7 +283,8 @@ impl Tracer {
         exit: Arc<Mutex<Option<ExitStatus>>>,
         tasks: Arc<Mutex<HashSet<i32>>>,
     ) -> Tracer {
-        let rng = ReadLimit::rng(cfg.seed);
+        let plan = log.read_plan();
+        let rng = ReadLimit::rng(plan.seed);
         let mut state = HashMap::new();
         state.insert(main, Task::default());
         Tracer {
@@ -293,6 +297,7 @@ impl Tracer {
             started: false,
             inodes: HashMap::new(),
             rng,
+            generation: plan.generation,
             over: false,
             tgids: HashMap::new(),
         }
@@ -447,8 +452,13 @@ impl Tracer {
             CallKind::Read | CallKind::Write => {
                 let requested = if sys.len_arg { arch::arg(&regs, 2) } else { 0 };
                 let mut limited_to = None;
-                if sys.shortens() && !self.cfg.reads.is_full() {
-                    let n = self.cfg.reads.apply(requested, &mut self.rng);
+                let plan = self.log.read_plan();
+                if plan.generation != self.generation {
+                    self.generation = plan.generation;
+                    self.rng = ReadLimit::rng(plan.seed);
+                }
+                if sys.shortens() && conn >= plan.first && !plan.reads.is_full() {
+                    let n = plan.reads.apply(requested, &mut self.rng);
                     if n < requested {
                         arch::set_arg2(&mut regs, n);
                         if ptrace::setregs(p, regs).is_ok() {
