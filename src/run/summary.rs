@@ -78,6 +78,7 @@ mod tests {
             target: None,
             wire: None,
             timing: None,
+            target_start: None,
         }
     }
 

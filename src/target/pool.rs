@@ -225,8 +225,9 @@ impl TargetPool {
         }
     }
 
-    /// Kept targets now.
-    pub fn idle(&self) -> usize {
-        self.lock().idle.len()
+    /// The process ids of the targets kept now (each leads its process
+    /// group).
+    pub fn idle_pids(&self) -> Vec<u32> {
+        self.lock().idle.iter().filter_map(|(_, t, _)| t.pid()).collect()
     }
 }

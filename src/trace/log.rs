@@ -330,6 +330,30 @@ mod tests {
     }
 
     #[test]
+    fn a_new_run_forgets_the_earlier_connections_and_brings_its_read_plan() {
+        let log = TraceLog::default();
+        let l: SocketAddr = "127.0.0.1:9000".parse().unwrap();
+        let (old, new) = ("127.0.0.1:5000".parse().unwrap(), "127.0.0.1:5001".parse().unwrap());
+        let i = log.conn(l, old).unwrap();
+        log.record(i, call(CallKind::Read, 5));
+        let first = log.read_plan();
+        log.begin_run(ReadLimit::Max(2), 7);
+        let plan = log.read_plan();
+        assert_eq!((plan.reads, plan.seed, plan.first), (ReadLimit::Max(2), 7, i + 1));
+        assert_ne!(plan.generation, first.generation, "the tracer starts its sizes again");
+        // The old connection is forgotten, and what it does now is not kept.
+        assert!(log.connection(old).is_none());
+        log.record(i, call(CallKind::Read, 3));
+        assert!(log.connection(old).is_none() && log.stats().connections == 0);
+        // The run's connection gets an index past every earlier one.
+        let j = log.conn(l, new).unwrap();
+        assert_eq!(j, plan.first);
+        log.record(j, call(CallKind::Read, 4));
+        assert_eq!(log.connection(new).unwrap().bytes_read, 4);
+        assert_eq!(log.conn(l, new), Some(j));
+    }
+
+    #[test]
     fn calls_and_connections_are_bounded() {
         let log = TraceLog::default();
         let l: SocketAddr = "127.0.0.1:9000".parse().unwrap();

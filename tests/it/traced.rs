@@ -215,6 +215,63 @@ fn a_looping_server_stays_intact_under_reads_drip_and_random() {
     }
 }
 
+/// One started target serves run after run from a pool: kept while fit,
+/// each run with its own read plan; started again, saying why, when it
+/// died between runs; and `fresh = true` starts one every time.
+#[test]
+fn a_kept_target_serves_runs_with_their_own_reads_and_is_started_again_when_it_died() {
+    use framelab::target::{TargetPool, TargetStart};
+    let rt = rt();
+    let pool = std::sync::Arc::new(TargetPool::default());
+    let opts = RunOptions { pool: Some(pool.clone()), ..RunOptions::default() };
+    let text = |extra: &str| format!("{}{extra}{LP}[expect]\nverdict = \"intact\"\n", target("lp_server.py"));
+    let (whole, drip, fresh) =
+        (scenario(&text("")), scenario(&text("reads = \"drip\"\n")), scenario(&text("fresh = true\n")));
+    let run = |sc: &Scenario| {
+        let r = rt.block_on(run::run_scenario(sc, &opts));
+        assert_eq!(r.verdict(), Some(Verdict::Intact), "{}", r.detail);
+        r
+    };
+    let reads =
+        |r: &ScenarioResult| r.wire.as_ref().expect("a wire record").reads.iter().map(|c| c.len).collect::<Vec<_>>();
+    let first = run(&whole);
+    assert_eq!(first.target_start, Some(TargetStart::Started));
+    // The same target, now dripping: every read of this run is 1 byte.
+    let second = run(&drip);
+    assert_eq!(second.target_start, Some(TargetStart::Reused { runs: 1 }));
+    let r = reads(&second);
+    assert!(r.len() >= 10 && r.iter().all(|n| *n == 1), "{r:?}");
+    // And whole again: the drip was that run's alone.
+    let third = run(&whole);
+    assert_eq!(third.target_start, Some(TargetStart::Reused { runs: 2 }));
+    assert!(reads(&third).iter().any(|n| *n > 1), "{:?}", reads(&third));
+    // It dies between runs: the next run starts one and says why.
+    let pids = pool.idle_pids();
+    assert_eq!(pids.len(), 1, "one target kept");
+    // SAFETY: kill(2) on the kept target's process group, which this test's pool started.
+    assert_eq!(unsafe { libc::kill(-(pids[0] as i32), libc::SIGKILL) }, 0);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let fourth = run(&whole);
+    match &fourth.target_start {
+        Some(TargetStart::Restarted { why }) => assert!(why.contains("exited"), "{why}"),
+        other => panic!("not restarted: {other:?}"),
+    }
+    assert!(fourth.detail.contains("started again"), "{}", fourth.detail);
+    // fresh = true: started for each run, while the kept one waits.
+    for _ in 0..2 {
+        assert_eq!(run(&fresh).target_start, Some(TargetStart::Started));
+    }
+    let stats = pool.stats();
+    assert_eq!((stats.started, stats.reused, stats.restarted), (3, 2, 1), "{stats:?}");
+    // Stopped at the end: no process of theirs is left.
+    let kept = pool.idle_pids();
+    rt.block_on(pool.stop_all());
+    for pid in kept {
+        // SAFETY: signal 0 only asks whether the process exists.
+        assert_ne!(unsafe { libc::kill(pid as i32, 0) }, 0, "target {pid} still runs");
+    }
+}
+
 /// The same sink, untraced (`--no-trace`): its reads are not seen, and
 /// no reply can stand for them, so nothing is `intact` or `coalesced`.
 #[test]
