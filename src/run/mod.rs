@@ -193,6 +193,29 @@ fn panic_text(e: tokio::task::JoinError) -> String {
 
 /// Runs one scenario to its verdict.
 pub async fn run_scenario(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
+    let r = run_once(sc, opts).await;
+    // A kept target that hung or would not connect may have been left so
+    // by an earlier run, not by this one's plan: that verdict is not this
+    // scenario's to give. Run it again on a target started for it.
+    let suspect = matches!(r.verdict(), Some(Verdict::Hang | Verdict::Closed) | None);
+    if suspect && matches!(r.target_start, Some(crate::target::TargetStart::Reused { .. })) {
+        let mut fresh = sc.clone();
+        if let Some(t) = &mut fresh.target {
+            t.fresh = true;
+        }
+        let mut again = run_once(&fresh, opts).await;
+        again.detail.push_str(&format!(
+            "; run on a target started for it, since on a kept one it gave {} ({})",
+            r.verdict_text(),
+            r.detail
+        ));
+        return again;
+    }
+    r
+}
+
+/// [`run_scenario`], once.
+async fn run_once(sc: &Scenario, opts: &RunOptions) -> ScenarioResult {
     let started = Instant::now();
     let seed = seed_for(sc, opts);
     let target = uses_target(sc, opts);
