@@ -132,19 +132,34 @@ pub async fn run_suite(
     let mut opts = opts;
     let pool = opts.pool.get_or_insert_with(Default::default).clone();
     let opts = std::sync::Arc::new(opts);
+    // Scenarios that start programs (a target, a client under test) spend
+    // CPU starting and tracing them, not only waiting: at most two per
+    // core run at once, however many `jobs`, or a loaded machine starves
+    // their clients' timeouts.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let starters = std::sync::Arc::new(tokio::sync::Semaphore::new((2 * cores).max(2)));
     // Up to `jobs` scenarios run at once, whatever their order: a long one
     // does not hold the slots of those after it. Results are told in the
     // given order (a finished one waits for those before it).
     let mut stream = futures::stream::iter(scenarios.into_iter().enumerate().map(|(i, sc)| {
         let opts = opts.clone();
+        let starters = starters.clone();
         // Each scenario on its own task, so a slow one cannot starve the
         // timers of the others.
         async move {
             let sc = std::sync::Arc::new(sc);
             let opts_for_error = opts.clone();
+            let starts_programs = sc.client_under_test.is_some()
+                || (opts.target.is_none() && sc.target.as_ref().is_some_and(|t| t.command.is_some()));
             let task = tokio::spawn({
                 let sc = sc.clone();
-                async move { run_scenario(&sc, &opts).await }
+                async move {
+                    let _permit = match starts_programs {
+                        true => starters.acquire_owned().await.ok(),
+                        false => None,
+                    };
+                    run_scenario(&sc, &opts).await
+                }
             });
             let r = match task.await {
                 Ok(r) => r,
