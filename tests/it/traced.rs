@@ -272,6 +272,33 @@ fn a_kept_target_serves_runs_with_their_own_reads_and_is_started_again_when_it_d
     }
 }
 
+/// A run that leaves its target unable to serve (it refused, then serves
+/// nobody: `hang`) does not give it back: the next run starts one and says
+/// why.
+#[test]
+fn a_target_left_unserving_by_a_run_is_started_again_for_the_next() {
+    use framelab::target::{TargetPool, TargetStart};
+    let rt = rt();
+    let pool = std::sync::Arc::new(TargetPool::default());
+    let opts = RunOptions { pool: Some(pool.clone()), ..RunOptions::default() };
+    let sc = scenario(&format!(
+        "{}[client]\nframing = \"delimiter\"\nmessages = [\"hello\"]\nreply-timeout = \"500ms\"\n\
+         [response]\nframing = \"delimiter\"\nexpect = \"digest\"\n[expect]\nverdict = \"hang\"\n",
+        target("refuse_then_stuck.py")
+    ));
+    let first = rt.block_on(run::run_scenario(&sc, &opts));
+    assert_eq!(first.verdict(), Some(Verdict::Hang), "{}", first.detail);
+    assert_eq!(first.target_start, Some(TargetStart::Started));
+    assert!(pool.idle_pids().is_empty(), "an unserving target is not kept");
+    let second = rt.block_on(run::run_scenario(&sc, &opts));
+    assert_eq!(second.verdict(), Some(Verdict::Hang), "{}", second.detail);
+    match &second.target_start {
+        Some(TargetStart::Restarted { why }) => assert!(why.contains("good client"), "{why}"),
+        other => panic!("not restarted: {other:?}"),
+    }
+    rt.block_on(pool.stop_all());
+}
+
 /// The same sink, untraced (`--no-trace`): its reads are not seen, and
 /// no reply can stand for them, so nothing is `intact` or `coalesced`.
 #[test]
