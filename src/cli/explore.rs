@@ -60,7 +60,7 @@ pub struct ExploreArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
-    /// Runs at once.
+    /// Runs at once: in flight in any order, their verdicts taken in the cases' order (a spawned target is started once per job and kept between runs).
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
     /// Write an HTML report of the found case here: its timeline before and after shrinking.

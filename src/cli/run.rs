@@ -66,7 +66,7 @@ pub struct RunArgs {
     /// Run shard I of N: the files sorted by name, every Nth from the Ith (N shards split the suite evenly).
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
-    /// Scenarios run at once (most of a scenario's time is spent waiting).
+    /// Scenarios run at once (most of a scenario's time is spent waiting); of those that start programs, at most two per core.
     #[arg(long, default_value_t = 16)]
     pub jobs: usize,
 }
