@@ -678,15 +678,10 @@ fn raw_echo(reply_bytes: &[u8], sent: &[&[u8]], up: bool, tail: Tail, messages: 
     }
 }
 
-/// The framing replies were cut by, if any.
-fn reply_framing(sc: &Scenario, prep: &Prepared) -> Option<FramingSpec> {
-    sc.response.framing.clone().or_else(|| prep.server_framing.clone())
-}
-
 /// The replies as the bytes that came back: each framed again by the
 /// reply framing (what the reply codec took off).
 fn reply_bytes(sc: &Scenario, prep: &Prepared, r: &[Bytes]) -> Option<Vec<u8>> {
-    let spec = reply_framing(sc, prep)?;
+    let spec = super::reply_framing(sc, prep)?.clone();
     let mut codec = spec.codec();
     let mut out = Vec::new();
     for x in r {
@@ -799,15 +794,15 @@ fn by_response(sc: &Scenario, prep: &Prepared, r: &[Bytes], expected: &[Bytes], 
         }
         // Echo or upper replies cut by a delimiter that the bytes sent
         // hold: one reply may have been cut into several.
-        let rejoin = match reply_framing(sc, prep) {
+        let rejoin = match super::reply_framing(sc, prep) {
             Some(FramingSpec::Delimiter(crate::framing::DelimiterFormat { delimiter, .. }))
-                if echo && memchr::memmem::find(&w.bytes, &delimiter).is_some() =>
+                if echo && memchr::memmem::find(&w.bytes, delimiter).is_some() =>
             {
                 Some(delimiter)
             }
             _ => None,
         };
-        return map_claims_rejoined(&w, &c, tail, rejoin.as_deref());
+        return map_claims_rejoined(&w, &c, tail, rejoin.map(|d| &d[..]));
     }
     let v = match sc.response.expect {
         ResponseExpect::Echo => classify(expected, r),

@@ -28,7 +28,9 @@ fn announced(sc: &Scenario, prep: &Prepared, replies: &[&Bytes]) -> Option<(usiz
     if let Some(n) = sc.expect.closes_after {
         return Some((n, format!("as [expect] closes-after = {n} says it does")));
     }
-    let framing = sc.response.framing.as_ref().or(prep.server_framing.as_ref()).unwrap_or(&prep.client_framing);
+    // A server that answers in the requests' own framing (no `[response]`)
+    // announces its closes in it too.
+    let framing = super::reply_framing(sc, prep).unwrap_or(&prep.client_framing);
     let syntax = framing.answer_syntax()?;
     replies.iter().enumerate().find_map(|(i, r)| syntax.announced_close(r).map(|why| (i + 1, why.to_owned())))
 }

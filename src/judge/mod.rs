@@ -30,7 +30,15 @@ use bytes::Bytes;
 
 pub use classify::{classify, is_prefix};
 
-use crate::scenario::Verdict;
+use crate::framing::FramingSpec;
+use crate::scenario::{Prepared, Scenario, Verdict};
+
+/// How the replies are framed: `[response] framing`, else the reference
+/// server's own framing; `None` for a target whose replies' framing was
+/// not given. Every judge that reads replies whole asks here.
+pub(crate) fn reply_framing<'a>(sc: &'a Scenario, prep: &'a Prepared) -> Option<&'a FramingSpec> {
+    sc.response.framing.as_ref().or(prep.server_framing.as_ref())
+}
 
 /// What a judge concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
