@@ -71,37 +71,33 @@ fn assert_all_ok(results: &[ScenarioResult]) {
     assert!(failed.is_empty(), "scenarios that did not give their verdict:\n{}", failed.join("\n"));
 }
 
-#[test]
-fn redis_server_answers_every_example_intact() {
-    if !require("redis-server") {
-        return;
+/// Runs the examples named `prefix*` against the real `program` (`None`
+/// when it is missing outside CI): at least `at_least` of them, each
+/// expecting and giving `intact`.
+fn real_server_gives_intact(program: &str, prefix: &str, at_least: usize) -> Option<Vec<ScenarioResult>> {
+    if !require(program) {
+        return None;
     }
-    let results = run_all(matching("resp-redis-"));
-    assert!(results.len() >= 5);
+    let results = run_all(matching(prefix));
+    assert!(results.len() >= at_least, "{} {prefix}* examples, expected {at_least} or more", results.len());
     assert!(results.iter().all(|r| r.expected == Verdict::Intact));
     assert_all_ok(&results);
+    Some(results)
+}
+
+#[test]
+fn redis_server_answers_every_example_intact() {
+    real_server_gives_intact("redis-server", "resp-redis-", 5);
 }
 
 #[test]
 fn nginx_answers_every_example_intact() {
-    if !require("nginx") {
-        return;
-    }
-    let results = run_all(matching("http-nginx-"));
-    assert!(results.len() >= 5);
-    assert!(results.iter().all(|r| r.expected == Verdict::Intact));
-    assert_all_ok(&results);
+    real_server_gives_intact("nginx", "http-nginx-", 5);
 }
 
 #[test]
 fn mosquitto_answers_every_mqtt_example_intact() {
-    if !require("mosquitto") {
-        return;
-    }
-    let results = run_all(matching("mqtt-mosquitto-"));
-    assert!(results.len() >= 3);
-    assert!(results.iter().all(|r| r.expected == Verdict::Intact));
-    assert_all_ok(&results);
+    let Some(results) = real_server_gives_intact("mosquitto", "mqtt-mosquitto-", 3) else { return };
     // The PUBLISH's remaining length, cut between its two bytes, went in
     // writes of their own, each read by the broker (the sync held).
     let cut = results.iter().find(|r| r.file.ends_with("mqtt-mosquitto-varint-cut-intact.toml")).unwrap();
@@ -110,13 +106,7 @@ fn mosquitto_answers_every_mqtt_example_intact() {
 
 #[test]
 fn dnsmasq_answers_every_dns_example_intact() {
-    if !require("dnsmasq") {
-        return;
-    }
-    let results = run_all(matching("dns-dnsmasq-"));
-    assert!(results.len() >= 3);
-    assert!(results.iter().all(|r| r.expected == Verdict::Intact));
-    assert_all_ok(&results);
+    real_server_gives_intact("dnsmasq", "dns-dnsmasq-", 3);
 }
 
 #[test]
