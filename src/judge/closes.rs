@@ -12,7 +12,10 @@
 //! - the peer closed or reset the connection before the client's
 //!   half-close, of its own accord (not in answer to the client's end of
 //!   stream, when a server that merged requests and answered once would
-//!   close too).
+//!   close too), and before the client had written more than the `k`
+//!   answered requests: a server that was sent request `k + 1` may have
+//!   read it merged with request `k`, answered once and closed, which is
+//!   `coalesced`, not a close on purpose.
 //!
 //! Otherwise the other rules of the judge hold (`lost`, `coalesced`,
 //! `inconclusive`).
@@ -60,7 +63,10 @@ pub fn on_purpose(
             )
         });
     }
-    (end.before_half_close && k > 0).then(|| {
+    // What the client had written of the requests after the k answered:
+    // nothing, or the server may have merged one into request k.
+    let answered_bytes: usize = prep.frames.iter().take(k).map(|f| f.len()).sum();
+    (end.before_half_close && k > 0 && end.after_written <= answered_bytes).then(|| {
         Judgement::new(
             Verdict::Closed,
             format!(

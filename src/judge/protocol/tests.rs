@@ -270,7 +270,13 @@ fn an_answer_to_head_is_matched_by_its_content_length() {
 /// One answer, then the peer's close: before or after the client's
 /// half-close.
 fn closed_after_one(reply: &[u8], before_half_close: bool) -> ClientOutcome {
-    let end = crate::client::PeerEnd { reset: false, after_replies: 1, after_written: 30, before_half_close };
+    closed_after_one_written(reply, before_half_close, 30)
+}
+
+/// One answer, then the peer's close, with `after_written` bytes written
+/// by then.
+fn closed_after_one_written(reply: &[u8], before_half_close: bool, after_written: usize) -> ClientOutcome {
+    let end = crate::client::PeerEnd { reset: false, after_replies: 1, after_written, before_half_close };
     ClientOutcome { eof: true, peer_end: Some(end), ..outcome(&[reply]) }
 }
 
@@ -315,10 +321,18 @@ fn closes_after_and_a_close_before_the_half_close_are_closed() {
     // server that merged the requests and answered once gives too.
     let j = judge_answers(&sc, &p, &closed_after_one(b"+OK\r\n", false));
     assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
-    // Before it, the server closed of its own accord.
+    // Before it, but with the second request written: a one-shot server
+    // that read both at once, answered once and closed gives that too.
     let j = judge_answers(&sc, &p, &closed_after_one(b"+OK\r\n", true));
+    assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
+    // Before it, and before the second request was written: the server
+    // closed of its own accord after the one request it had.
+    let first = p.frames[0].len();
+    let j = judge_answers(&sc, &p, &closed_after_one_written(b"+OK\r\n", true, first));
     assert_eq!(j.verdict, Verdict::Closed, "{}", j.detail);
     assert!(j.detail.contains("before the client's half-close"), "{}", j.detail);
+    let j = judge_answers(&sc, &p, &closed_after_one_written(b"+OK\r\n", true, first + 1));
+    assert_eq!(j.verdict, Verdict::Inconclusive, "{}", j.detail);
     // `closes-after` says where, by design.
     let by_design = scenario(&format!("{text}[expect]\nverdict = \"closed\"\ncloses-after = 1\n"));
     let j = judge_answers(&by_design, &prep(&by_design), &closed_after_one(b"+OK\r\n", false));
