@@ -451,4 +451,18 @@ mod tests {
         assert!(cases > 1_000, "{cases}");
         assert!(decided > cases / 5, "{decided} of {cases}");
     }
+
+    /// The model reaches the close rules: servers that close of their own
+    /// accord before the client's half-close, judged `closed` from that
+    /// alone, and the truth agrees (the test above: never otherwise).
+    #[test]
+    fn the_model_reaches_closes_of_the_servers_own_accord() {
+        let own_accord = inputs(0x5eed, 20_000)
+            .filter_map(|d| judged_and_true(&d))
+            .filter(|(got, truth, detail)| {
+                *got == Verdict::Closed && *truth == Verdict::Closed && detail.contains("of its own accord")
+            })
+            .count();
+        assert!(own_accord > 0, "no case judged closed by the close before the half-close");
+    }
 }

@@ -65,8 +65,11 @@ pub fn on_purpose(
     }
     // What the client had written of the requests after the k answered:
     // nothing, or the server may have merged one into request k.
+    // And some request after them had bytes still to write: empty ones
+    // put nothing on the wire, and go unanswered for that alone (B10).
     let answered_bytes: usize = prep.frames.iter().take(k).map(|f| f.len()).sum();
-    (end.before_half_close && k > 0 && end.after_written <= answered_bytes).then(|| {
+    let total: usize = prep.frames.iter().map(|f| f.len()).sum();
+    (end.before_half_close && k > 0 && end.after_written <= answered_bytes && answered_bytes < total).then(|| {
         Judgement::new(
             Verdict::Closed,
             format!(

@@ -72,11 +72,15 @@ pub(super) fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepare
         && (reply_framing.is_empty() || reply_framing == client);
     let merged_first = i.below(2) == 0;
     let (end, answered) = connection_end(&mut i, items.len(), oracle);
+    // The server read this far before it answered and ended: the client
+    // had written at least that much when it saw the end.
+    let read_to = items[..answered].iter().map(|it| it.span.1).max().unwrap_or(0);
     let t = truth(&wire, &items, answered, end);
     swap_replies(&mut i, &mut items[..answered], &wire, reads_bytes, oracle);
     let server = Server { oracle, end, verbatim, style, merged_first, answers: &answers };
     let stream = server.bytes(sc.response.framing.as_ref(), &items[..answered], &wire);
-    let out = server.client_outcome(&mut i, sc.response.framing.clone(), &prep.frames, wire.bytes().len(), stream);
+    let out =
+        server.client_outcome(&mut i, sc.response.framing.clone(), &prep.frames, (read_to, wire.bytes().len()), stream);
     Some((sc, prep, out, t))
 }
 
@@ -219,13 +223,15 @@ impl Server<'_> {
     /// What the client sees of the server's `stream` after writing
     /// `written` bytes: the replies its reply codec cuts from the stream
     /// fed in two pieces cut where the input says (unframed: the stream
-    /// whole), and how the connection ended.
+    /// whole), and how the connection ended: when the server closed or
+    /// reset it, how far into the writes (at least `read_to`, what the
+    /// server had read) and whether before the client's half-close.
     fn client_outcome(
         &self,
         i: &mut Input,
         framing: Option<FramingSpec>,
         frames: &[Bytes],
-        written: usize,
+        (read_to, written): (usize, usize),
         stream: Vec<u8>,
     ) -> ClientOutcome {
         let end = self.end;
@@ -267,6 +273,20 @@ impl Server<'_> {
                 out.unframed = true;
                 out.replies = vec![Bytes::from(stream)];
             }
+        }
+        if matches!(end, End::Answered | End::Refused | End::Reset(_)) {
+            // A reset may come before the client has written everything;
+            // a server that answered all, or refused, had read it all.
+            let after_written = match end {
+                End::Reset(_) => read_to + i.below(written.saturating_sub(read_to) + 1),
+                _ => written,
+            };
+            out.peer_end = Some(crate::client::PeerEnd {
+                reset: matches!(end, End::Reset(_)),
+                after_replies: out.replies.len(),
+                after_written,
+                before_half_close: i.below(2) == 0,
+            });
         }
         out
     }
