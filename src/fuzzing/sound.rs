@@ -288,9 +288,10 @@ fn reply(o: Oracle, it: &Item, wire: &SentStream, style: u8, merged_first: bool,
         Oracle::Ack => ACK.to_vec(),
         Oracle::Count => b"ok".to_vec(),
         // A list of one reply is an ack: every read gets it.
-        Oracle::List if wire.spans().len() == 1 => b"r0".to_vec(),
+        // (`answers` holds the list's replies.)
+        Oracle::List if wire.spans().len() == 1 => answers[0].clone().into_bytes(),
         Oracle::List => match exact(wire, it.span) {
-            Some(k) => format!("r{k}").into_bytes(),
+            Some(k) => answers[k].clone().into_bytes(),
             // A merged read answered as its first request (a naive protocol
             // server); pieces and cut messages get a stray reply.
             None if merged_first => {
@@ -301,7 +302,7 @@ fn reply(o: Oracle, it: &Item, wire: &SentStream, style: u8, merged_first: bool,
                     })
                     .collect();
                 match inside.first() {
-                    Some(k) if inside.len() >= 2 && it.span.0 == wire.spans()[*k].1 => format!("r{k}").into_bytes(),
+                    Some(k) if inside.len() >= 2 && it.span.0 == wire.spans()[*k].1 => answers[*k].clone().into_bytes(),
                     _ => b"?".to_vec(),
                 }
             }

@@ -487,9 +487,16 @@ them, and the reply framing then cuts them where the requests' framing was: repl
 fn by_text(s: &[u8], text: &[u8], want: usize) -> Judgement {
     let (n, stray) = crate::client::occurrences(s, text);
     if stray > 0 {
+        // A reply that is not the fixed text says the server took some
+        // input for something else, not what: a piece answered on its own
+        // (split), a merge, or a misread length (desync) all give it.
         return Judgement::new(
-            Verdict::Desync,
-            format!("{stray} byte(s) of the reply stream are not {}", show(text, 32)),
+            Verdict::Inconclusive,
+            format!(
+                "split, coalesced or desync: {stray} byte(s) of the reply stream are not {}, so the server took some \
+                 input for something else; which, the replies cannot tell",
+                show(text, 32)
+            ),
         );
     }
     let j = by_count(n, want);

@@ -35,7 +35,14 @@ pub(super) fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepare
         })
         .collect();
     let answer_style = if oracle == Oracle::Answers { i.byte() } else { 0 };
-    let answers = answers(answer_style, n);
+    // A list's replies: distinct, or repeating with a period (the same
+    // reply to several requests, as MQTT's PINGRESP).
+    let answers = if oracle == Oracle::List {
+        let period = 1 + i.below(n);
+        (0..n).map(|k| format!("r{}", k % period)).collect()
+    } else {
+        answers(answer_style, n)
+    };
     let text = scenario_text(client, reply_framing, oracle, &messages, &answers);
     let path = std::path::Path::new("sound.toml");
     let mut sc = scenario::parse(&text, path).ok()?;
@@ -88,7 +95,6 @@ pub(super) fn case(data: &[u8]) -> Option<(scenario::Scenario, scenario::Prepare
 /// `[response]` as the oracle and the reply framing say (`bytes = 1` for
 /// [`Oracle::Bytes`]: [`case`] sets the stream's length once known).
 fn scenario_text(client: &str, reply_framing: &str, oracle: Oracle, messages: &[String], answers: &[String]) -> String {
-    let n = messages.len();
     let list = messages.iter().map(|m| toml::Value::String(m.clone()).to_string()).collect::<Vec<_>>().join(", ");
     let framed = oracle != Oracle::Bytes && !reply_framing.is_empty();
     let framing_line = if framed { format!("framing = \"{reply_framing}\"\n") } else { String::new() };
@@ -99,7 +105,9 @@ fn scenario_text(client: &str, reply_framing: &str, oracle: Oracle, messages: &[
         Oracle::Len => "match = 'len (?P<len>\\d+)'".to_string(),
         Oracle::Ack => "expect = \"ack\"".to_string(),
         Oracle::Count => "match = 'ok'".to_string(),
-        Oracle::List => format!("replies = [{}]", (0..n).map(|k| format!("\"r{k}\"")).collect::<Vec<_>>().join(", ")),
+        Oracle::List => {
+            format!("replies = [{}]", answers.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", "))
+        }
         Oracle::Bytes => "expect = \"echo\"\nbytes = BYTES".to_string(),
         Oracle::Answers => format!(
             "answers = [{}]",
