@@ -101,10 +101,8 @@ impl Suite {
     }
 
     /// Runs every scenario (each with its own deadline) and gives their
-    /// results. Scenarios that start the same command share one started
-    /// target while it stays fit (fresh connections each); every spawned
-    /// target and client under test is stopped with its process group by
-    /// the end of the run.
+    /// results. Spawned targets and clients under test are stopped with
+    /// their process groups when each scenario ends.
     pub async fn run(self) -> SuiteReport {
         let started = Instant::now();
         if let Some(t) = self.target.filter(|t| !crate::net::is_loopback(t)) {

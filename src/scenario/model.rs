@@ -222,10 +222,9 @@ pub struct TargetSection {
     /// `"max:N"`, `"drip"` (1 byte), or `{ random = [A, B] }`.
     #[serde(default)]
     pub reads: crate::trace::ReadLimit,
-    /// Start the command afresh for this scenario, even where a target
-    /// started for an earlier run of the same command could be reused
-    /// (default false: explore's runs and a suite's scenarios share one,
-    /// on fresh connections).
+    /// Start the command afresh for every run, even where a target started
+    /// for an earlier run could be reused (default false: explore's runs
+    /// share one, on fresh connections).
     #[serde(default)]
     pub fresh: bool,
 }

@@ -1,6 +1,7 @@
-//! Spawned targets kept between runs ([`TargetPool`]): explore's runs and a
-//! suite's scenarios that name the same command share a started target,
-//! each run on fresh connections, instead of starting it again every time.
+//! Spawned targets kept between runs ([`TargetPool`]): explore's runs (and
+//! any caller's that passes a pool in [`RunOptions`](crate::run::RunOptions))
+//! share a started target, each run on fresh connections, instead of
+//! starting it again every time.
 //!
 //! A target goes back to the pool only when the run that used it left it
 //! well: it is still running, every connection of the run ended as the
@@ -112,7 +113,7 @@ struct Inner {
     reasons: Vec<String>,
 }
 
-/// Targets kept between runs. Shared by the runs of one `framelab run` or
+/// Targets kept between runs. Shared by the runs of one
 /// `framelab explore`, and stopped at its end ([`TargetPool::stop_all`]).
 #[derive(Debug, Default)]
 pub struct TargetPool {

@@ -410,11 +410,17 @@ fn check_framed_server(server: &str, framing: &str, json: bool) {
         let sound = actual != want && r.verdict().is_some_and(|v| v == actual || v == Verdict::Inconclusive);
         if r.verdict() != Some(want) && !sound {
             wrong.push(format!(
-                "{server} {label} seed {}: {} (deserved {want}, understood {} message(s), hung up: {hung_up}): {}",
+                "{server} {label} seed {}: {} (deserved {want}, understood {} message(s), hung up: {hung_up}): {}\n  \
+                 target: {:?}; timing: {:?}; its reads: {:?}; its writes (bytes, us): {:?}; client writes: {:?}",
                 r.seed,
                 r.verdict_text(),
                 understood.len(),
-                r.detail
+                r.detail,
+                r.target_start,
+                r.timing,
+                reads,
+                r.wire.as_ref().map(|w| w.target_writes.iter().map(|c| (c.len, c.t_us)).collect::<Vec<_>>()),
+                r.wire.as_ref().map(|w| w.writes.iter().map(|c| (c.len, c.t_us)).collect::<Vec<_>>()),
             ));
         }
     }
