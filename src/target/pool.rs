@@ -80,15 +80,16 @@ pub struct Lent {
     pub target: SpawnedTarget,
     /// How it was got.
     pub start: TargetStart,
-    key: Key,
+    /// Its kind, when it may be kept after the run (`None`: started for
+    /// this run alone, outside a pool or with `fresh = true`).
+    key: Option<Key>,
     runs: u64,
 }
 
 impl Lent {
     /// A target started for one run, outside any pool.
     pub fn alone(target: SpawnedTarget) -> Lent {
-        let key = Key { argv: Vec::new(), cwd: PathBuf::new(), addr: target.addr(), udp: false, traced: false };
-        Lent { target, start: TargetStart::Started, key, runs: 0 }
+        Lent { target, start: TargetStart::Started, key: None, runs: 0 }
     }
 }
 
@@ -151,7 +152,7 @@ impl TargetPool {
                     log.begin_run(t.reads, t.seed);
                 }
                 self.lock().stats.reused += 1;
-                return Ok(Lent { target, start: TargetStart::Reused { runs }, key, runs });
+                return Ok(Lent { target, start: TargetStart::Reused { runs }, key: Some(key), runs });
             }
         }
         // A fixed port is held by a kept target of another command: that
@@ -169,23 +170,33 @@ impl TargetPool {
         }
         let target = SpawnedTarget::start(spec).await?;
         let mut g = self.lock();
-        let start = match g.dropped.remove(&key) {
-            Some(why) if !fresh => {
+        // A fresh one serves its run alone, and tells no earlier reason.
+        let start = match (fresh, g.dropped.remove(&key)) {
+            (false, Some(why)) => {
                 g.stats.restarted += 1;
                 TargetStart::Restarted { why }
             }
-            _ => {
+            (true, Some(why)) => {
+                g.dropped.insert(key.clone(), why);
+                g.stats.started += 1;
+                TargetStart::Started
+            }
+            (_, None) => {
                 g.stats.started += 1;
                 TargetStart::Started
             }
         };
-        Ok(Lent { target, start, key, runs: 0 })
+        Ok(Lent { target, start, key: (!fresh).then_some(key), runs: 0 })
     }
 
-    /// Gives `lent` back after its run: kept when `unfit` is `None` and it
-    /// is still running, else stopped (`unfit` says why, for the next
-    /// start).
+    /// Gives `lent` back after its run: kept when it may be (not started
+    /// fresh), `unfit` is `None` and it is still running, else stopped
+    /// (`unfit` says why, for the next start).
     pub async fn give_back(&self, mut lent: Lent, unfit: Option<String>) {
+        let Some(key) = lent.key.take() else {
+            lent.target.stop().await;
+            return;
+        };
         let why = match (unfit, lent.target.exited()) {
             (_, Some(status)) => Some(format!("the target exited ({status}) during the previous run")),
             (Some(why), None) => Some(why),
@@ -193,10 +204,10 @@ impl TargetPool {
         };
         match why {
             Some(why) => {
-                self.not_kept(&lent.key, why);
+                self.not_kept(&key, why);
                 lent.target.stop().await;
             }
-            None => self.lock().idle.push((lent.key, lent.target, lent.runs + 1)),
+            None => self.lock().idle.push((key, lent.target, lent.runs + 1)),
         }
     }
 

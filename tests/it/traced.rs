@@ -257,10 +257,12 @@ fn a_kept_target_serves_runs_with_their_own_reads_and_is_started_again_when_it_d
         other => panic!("not restarted: {other:?}"),
     }
     assert!(fourth.detail.contains("started again"), "{}", fourth.detail);
-    // fresh = true: started for each run, while the kept one waits.
+    // fresh = true: started for each run and stopped after it, while the
+    // kept one waits.
     for _ in 0..2 {
         assert_eq!(run(&fresh).target_start, Some(TargetStart::Started));
     }
+    assert_eq!(pool.idle_pids().len(), 1, "fresh targets are not kept");
     let stats = pool.stats();
     assert_eq!((stats.started, stats.reused, stats.restarted), (3, 2, 1), "{stats:?}");
     // Stopped at the end: no process of theirs is left.
@@ -296,6 +298,61 @@ fn a_target_left_unserving_by_a_run_is_started_again_for_the_next() {
         Some(TargetStart::Restarted { why }) => assert!(why.contains("good client"), "{why}"),
         other => panic!("not restarted: {other:?}"),
     }
+    rt.block_on(pool.stop_all());
+}
+
+/// A server that serves its first connection, then accepts and never
+/// reads: what a run that broke it leaves for the next.
+const FIRST_ONLY: &str = "import hashlib, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1])))
+s.listen(8)
+c, _ = s.accept()
+buf = b''
+while True:
+    d = c.recv(4096)
+    if not d:
+        break
+    buf += d
+    while b'\\n' in buf:
+        m, buf = buf.split(b'\\n', 1)
+        c.sendall(b'len=%d sha256=%s\\n' % (len(m), hashlib.sha256(m).hexdigest().encode()))
+c.close()
+held = []
+while True:
+    held.append(s.accept()[0])
+";
+
+/// A `hang` on a kept target is not the scenario's to give: the run is
+/// made again on a target started for it, whose verdict stands.
+#[test]
+fn a_hang_on_a_kept_target_is_run_again_on_a_fresh_one() {
+    use framelab::target::{TargetPool, TargetStart};
+    let rt = rt();
+    let pool = std::sync::Arc::new(TargetPool::default());
+    let opts = RunOptions { pool: Some(pool.clone()), ..RunOptions::default() };
+    let code = toml::Value::String(FIRST_ONLY.to_string()).to_string();
+    let sc = scenario(&format!(
+        "[target]\n{SLOW_START}command = [{:?}, \"-c\", {code}, \"{{port}}\"]\n\
+         [client]\nframing = \"delimiter\"\nmessages = [\"hello\", \"world\"]\nreply-timeout = \"300ms\"\n\
+         [response]\nframing = \"delimiter\"\nexpect = \"digest\"\n[expect]\nverdict = \"intact\"\n",
+        crate::python()
+    ));
+    let first = rt.block_on(run::run_scenario(&sc, &opts));
+    assert_eq!(first.verdict(), Some(Verdict::Intact), "{}", first.detail);
+    assert_eq!(pool.idle_pids().len(), 1, "kept after a run that left it fit");
+    // The kept target now never reads: on it the run hangs, and is made
+    // again on a fresh one, which serves it.
+    let second = rt.block_on(run::run_scenario(&sc, &opts));
+    assert_eq!(second.verdict(), Some(Verdict::Intact), "{}", second.detail);
+    assert_eq!(second.target_start, Some(TargetStart::Started));
+    assert!(
+        second.detail.contains("run on a target started for it, since on a kept one it gave hang"),
+        "{}",
+        second.detail
+    );
+    assert!(pool.idle_pids().is_empty(), "neither the hung one nor the fresh one is kept");
     rt.block_on(pool.stop_all());
 }
 
